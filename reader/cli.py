@@ -1,0 +1,154 @@
+"""Command line: parse arguments, call the library, print. The app is imported only for `open`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from reader import ingest
+from reader.library import ImportReport, Library, LibraryError
+from reader.store import StoreError
+from reader.text import one_line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reader", description="Triage research papers in the terminal.")
+    parser.add_argument("--home", metavar="DIR", help="where the library and state live (default: $READER_HOME or the user data folder)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("open", help="open the app (the default)")
+
+    imp = commands.add_parser("import", help="import paper listings (files or folders)")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp.add_argument("--format", choices=ingest.format_names(), help="skip detection and read every file as this format")
+
+    search = commands.add_parser("search", help="search the library (empty query lists everything)")
+    search.add_argument("query", nargs="*", help="query words (see `reader search --help-syntax`)")
+    search.add_argument("--limit", type=int, default=20, help="at most this many results (0: all; default 20)")
+    search.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    bookmark = commands.add_parser("bookmark", help="bookmark a paper")
+    bookmark.add_argument("id")
+    bookmark.add_argument("--remove", action="store_true", help="remove the bookmark instead")
+
+    tag = commands.add_parser("tag", help="add tags to a paper")
+    tag.add_argument("id")
+    tag.add_argument("tags", nargs="+", metavar="TAG")
+
+    untag = commands.add_parser("untag", help="remove tags from a paper")
+    untag.add_argument("id")
+    untag.add_argument("tags", nargs="+", metavar="TAG")
+
+    read = commands.add_parser("read", help="mark a paper read")
+    read.add_argument("id")
+    read.add_argument("--unread", action="store_true", help="mark it unread instead")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in (None, "open"):
+            return open_app(args.home)
+        library = Library.open(args.home)
+        return COMMANDS[args.command](library, args)
+    except (StoreError, LibraryError) as error:
+        print(f"reader: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def open_app(home: str | None) -> int:
+    from reader.app import ReaderApp
+
+    ReaderApp(home=home).run()
+    return 0
+
+
+def cmd_import(library: Library, args: argparse.Namespace) -> int:
+    progress = _progress_bar if sys.stderr.isatty() else None
+    report = library.import_paths(args.paths, args.format, progress)
+    if progress:
+        print(file=sys.stderr)
+    print(report.summary())
+    for problem in report.problems:
+        print(f"problem: {one_line(str(problem))}", file=sys.stderr)
+    return 1 if _failed(report) else 0
+
+
+def _failed(report: ImportReport) -> bool:
+    """Whole files that could not be read, or nothing read at all, are failures;
+    a bad record inside a good file is reported but does not fail the import."""
+    return report.records == 0 or any(p.position is None for p in report.problems)
+
+
+def _progress_bar(done: int, total: int, records: int) -> None:
+    width = 30
+    filled = width * done // total if total else width
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\r[{bar}] {done}/{total} files, {records} papers", end="", file=sys.stderr, flush=True)
+
+
+def cmd_search(library: Library, args: argparse.Namespace) -> int:
+    result = library.search(" ".join(args.query), limit=args.limit or None)
+    if result.error:
+        print(f"reader: {result.error}", file=sys.stderr)
+        return 2
+    if not result.ids:
+        print("reader: no papers match", file=sys.stderr)
+        return 1
+    for paper_id, score in zip(result.ids, result.scores):
+        paper, state = library.get(paper_id), library.state_of(paper_id)
+        if args.json:
+            record = {
+                "id": paper_id,
+                "title": paper.title,
+                "score": round(score, 3),
+                "bookmarked": state.bookmarked,
+                "read": state.read,
+                "tags": list(state.tags),
+            }
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            marks = ("*" if state.bookmarked else " ") + (" " if state.read else "N")
+            tags = f"  [{' '.join(state.tags)}]" if state.tags else ""
+            print(f"{paper_id:<24} {marks} {one_line(paper.title)}{one_line(tags)}")
+    return 0
+
+
+def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
+    paper_id = library.resolve(args.id)
+    state = library.set_bookmarked(paper_id, not args.remove)
+    print(f"{paper_id}: {'bookmarked' if state.bookmarked else 'not bookmarked'}")
+    return 0
+
+
+def cmd_tag(library: Library, args: argparse.Namespace) -> int:
+    paper_id = library.resolve(args.id)
+    change = library.add_tags if args.command == "tag" else library.remove_tags
+    state = change(paper_id, args.tags)
+    print(f"{paper_id}: tags {' '.join(state.tags) or '(none)'}")
+    return 0
+
+
+def cmd_read(library: Library, args: argparse.Namespace) -> int:
+    paper_id = library.resolve(args.id)
+    state = library.set_read(paper_id, not args.unread)
+    print(f"{paper_id}: {'read' if state.read else 'unread'}")
+    return 0
+
+
+COMMANDS = {
+    "import": cmd_import,
+    "search": cmd_search,
+    "bookmark": cmd_bookmark,
+    "tag": cmd_tag,
+    "untag": cmd_tag,
+    "read": cmd_read,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Turn input files into Paper records, one module per format.
+
+Every format module has `NAME`, `sniff(head: str) -> bool` (does this text look
+like mine?) and `parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]`.
+Parsers stream: they yield records as they read, so a 100k-paper file is never
+held several times over. A record that cannot be used is a `Problem`, not an
+exception; `IngestError` is the one error a whole file can fail with.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from reader.ingest import hfpage
+from reader.models import Paper, Problem
+
+
+class IngestError(Exception):
+    """A whole file cannot be read: missing, unreadable, not text, unknown format."""
+
+
+# Sniffed in this order: the most specific formats first, the loose page dump last.
+FORMATS = {module.NAME: module for module in (hfpage,)}
+
+_SNIFF_CHARS = 64 * 1024
+
+
+def format_names() -> list[str]:
+    return list(FORMATS)
+
+
+def open_text(path: Path) -> TextIO:
+    """Open `path` as UTF-8 text, gunzipping `.gz` (by magic bytes, not by name)."""
+    try:
+        raw = open(path, "rb")
+    except OSError as error:
+        raise IngestError(f"{path}: cannot open ({error.strerror or error})") from error
+    if raw.peek(2)[:2] == b"\x1f\x8b":
+        raw = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline=None)
+
+
+def detect(head: str) -> str | None:
+    for name, module in FORMATS.items():
+        if module.sniff(head):
+            return name
+    return None
+
+
+def read_file(path: Path, format: str | None = None) -> Iterator[Paper | Problem]:
+    """Yield the papers (and per-record problems) of one file.
+
+    Raises IngestError before yielding anything if the file cannot be opened,
+    is not UTF-8 text, or its format is unknown.
+    """
+    stream = open_text(path)
+    try:
+        try:
+            head = stream.read(_SNIFF_CHARS)
+        except (UnicodeDecodeError, OSError, EOFError) as error:
+            raise IngestError(f"{path}: not readable as UTF-8 text ({error})") from error
+        if "\x00" in head:
+            raise IngestError(f"{path}: binary data, not a paper listing")
+        if not head.strip():
+            raise IngestError(f"{path}: the file is empty")
+        name = format or detect(head)
+        if name is None:
+            raise IngestError(
+                f"{path}: unknown format (known: {', '.join(FORMATS)}; force one with --format)"
+            )
+        if name not in FORMATS:
+            raise IngestError(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
+        stream.seek(0)
+        try:
+            yield from FORMATS[name].parse(stream, path.name)
+        except (UnicodeDecodeError, OSError, EOFError) as error:
+            raise IngestError(f"{path}: reading stopped part-way ({error})") from error
+    finally:
+        stream.close()
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files named directly, plus every file under named folders (sorted, hidden skipped)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                files.extend(Path(root, n) for n in sorted(names) if not n.startswith("."))
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "no such file or folder"))
+    return files, problems

@@ -1,0 +1,233 @@
+"""The in-memory library the app and the CLI share: papers, state, import, search."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from reader import ingest
+from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
+from reader.search import SearchIndex, SearchResult
+from reader.store import Store, StoreError, resolve_home
+
+
+class LibraryError(Exception):
+    """A request the library cannot satisfy (unknown id, ambiguous prefix...)."""
+
+
+def bundled_data() -> Path:
+    """The seed dumps: inside the package when installed from a wheel, beside it in the repo."""
+    package = Path(__file__).resolve().parent
+    installed = package / "_data"
+    return installed if installed.is_dir() else package.parent / "data"
+
+
+@dataclass
+class ImportReport:
+    new: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    files: int = 0
+    per_format: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return self.new + self.merged + self.unchanged
+
+    def summary(self) -> str:
+        return f"{self.new} new, {self.merged} merged, {self.unchanged} unchanged"
+
+
+Progress = Callable[[int, int, int], None]
+"""progress(files_done, files_total, records_read), called now and then during an import."""
+
+
+class Library:
+    def __init__(self, store: Store, papers: Iterable[Paper], states: dict[str, PaperState]):
+        self.store = store
+        self.papers: dict[str, Paper] = {}
+        self._aliases: dict[str, str] = {}
+        for paper in papers:
+            self._put(paper)
+        self.states = states
+        self._state_signature = store.state_signature
+        self._index: SearchIndex | None = None
+
+    @classmethod
+    def open(cls, home: str | Path | None = None, *, seed: bool = True) -> Library:
+        """Open a home; a home with no library yet gets the bundled seed dumps."""
+        store = Store(resolve_home(home))
+        first_run = not store.has_library
+        library = cls(store, store.load_papers(), store.load_states())
+        if first_run and seed:
+            library.import_paths([bundled_data()])
+        return library
+
+    # -- lookup ----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def get(self, paper_id: str) -> Paper:
+        return self.papers[paper_id]
+
+    def resolve(self, text: str) -> str:
+        """A paper id from what a person typed: an id, an arXiv id, or a unique id prefix."""
+        text = text.strip()
+        if text in self.papers:
+            return text
+        if text in self._aliases:
+            return self._aliases[text]
+        arxiv = parse_arxiv_id(text)
+        if arxiv and f"arxiv:{arxiv}" in self._aliases:
+            return self._aliases[f"arxiv:{arxiv}"]
+        matches = [pid for pid in self.papers if pid.startswith(text)] if len(text) >= 4 else []
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise LibraryError(f"{text!r} matches {len(matches)} papers; give more of the id")
+        raise LibraryError(f"no paper with id {text!r} (try: reader search)")
+
+    def state_of(self, paper_id: str) -> PaperState:
+        return self.states.get(paper_id, BLANK_STATE)
+
+    def tag_counts(self) -> Counter[str]:
+        return Counter(tag for state in self.states.values() for tag in state.tags)
+
+    def view_counts(self) -> dict[str, int]:
+        states = self.states.values()
+        return {
+            "all": len(self.papers),
+            "unread": len(self.papers) - sum(1 for s in states if s.read),
+            "bookmarked": sum(1 for s in states if s.bookmarked),
+        }
+
+    # -- state -------------------------------------------------------------------
+
+    def change(self, paper_id: str, change: Callable[[PaperState], PaperState]) -> PaperState:
+        """Persist one change; the in-memory state follows only once it is on disk."""
+        new = self.store.change_state(paper_id, change)
+        self.states[paper_id] = new
+        self._state_signature = self.store.state_signature
+        return new
+
+    def toggle_bookmark(self, paper_id: str) -> PaperState:
+        return self.change(paper_id, lambda s: replace(s, bookmarked=not s.bookmarked))
+
+    def set_bookmarked(self, paper_id: str, value: bool = True) -> PaperState:
+        return self.change(paper_id, lambda s: replace(s, bookmarked=value))
+
+    def set_read(self, paper_id: str, value: bool = True) -> PaperState:
+        return self.change(paper_id, lambda s: replace(s, read=value))
+
+    def add_tags(self, paper_id: str, tags: Iterable[str]) -> PaperState:
+        clean = [t for t in (normalise_tag(t) for t in tags) if t]
+        return self.change(paper_id, lambda s: replace(s, tags=tuple(dict.fromkeys(s.tags + tuple(clean)))))
+
+    def remove_tags(self, paper_id: str, tags: Iterable[str]) -> PaperState:
+        gone = {normalise_tag(t) for t in tags}
+        return self.change(paper_id, lambda s: replace(s, tags=tuple(t for t in s.tags if t not in gone)))
+
+    def reload_state_if_changed(self) -> bool:
+        """Pick up changes another process saved; True if there were any."""
+        signature = self.store.state_signature
+        if signature == self._state_signature:
+            return False
+        self.states = self.store.load_states()
+        self._state_signature = signature
+        return True
+
+    # -- import ------------------------------------------------------------------
+
+    def import_paths(
+        self, paths: Sequence[Path], format: str | None = None, progress: Progress | None = None
+    ) -> ImportReport:
+        report = ImportReport()
+        files, report.problems = ingest.expand_paths(paths)
+        report.files = len(files)
+        changed: dict[str, Paper] = {}
+        arriving_states: dict[str, PaperState] = {}
+        for done, path in enumerate(files):
+            if progress:
+                progress(done, len(files), report.records)
+            try:
+                for record in ingest.read_file(path, format):
+                    if isinstance(record, Problem):
+                        report.problems.append(record)
+                        continue
+                    state = None
+                    if isinstance(record, StatedPaper):
+                        record, state = record.paper, record.state
+                    report.per_format[record.sources[0].format if record.sources else "?"] += 1
+                    paper_id = self._merge(record, report, changed)
+                    if state is not None and not state.is_blank:
+                        arriving_states[paper_id] = state
+                    if progress and report.records % 2000 == 0:
+                        progress(done, len(files), report.records)
+            except ingest.IngestError as error:
+                report.problems.append(Problem(str(path), str(error).removeprefix(f"{path}: ")))
+        if changed:
+            self.store.save_papers(self.papers.values())
+            if self._index is not None:
+                self._index.add(list(changed.values()))
+        for paper_id, state in arriving_states.items():
+            self.change(paper_id, lambda current, incoming=state: merge_states(current, incoming))
+        if progress:
+            progress(len(files), len(files), report.records)
+        return report
+
+    def _merge(self, incoming: Paper, report: ImportReport, changed: dict[str, Paper]) -> str:
+        existing_id = next((self._aliases[k] for k in incoming.keys if k in self._aliases), None)
+        if existing_id is None:
+            self._put(incoming)
+            changed[incoming.id] = incoming
+            report.new += 1
+            return incoming.id
+        existing = self.papers[existing_id]
+        merged = existing.merged(incoming)
+        if merged == existing:
+            report.unchanged += 1
+        else:
+            self._put(merged)
+            changed[existing_id] = merged
+            report.merged += 1
+        return existing_id
+
+    def _put(self, paper: Paper) -> None:
+        self.papers[paper.id] = paper
+        self._aliases[paper.id] = paper.id
+        for key in paper.keys:
+            self._aliases.setdefault(key, paper.id)
+
+    # -- search ------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = SearchIndex(list(self.papers.values()))
+        return self._index
+
+    def search(self, query: str, previous: SearchResult | None = None, limit: int | None = None) -> SearchResult:
+        return self.index.search(query, self.state_of, previous=previous, limit=limit)
+
+
+def normalise_tag(tag: str) -> str:
+    """Tags are single lower-case words: `Reading List` -> `reading-list`."""
+    return "-".join(tag.strip().casefold().split())
+
+
+def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
+    """Imported state adds to what the person already decided; it never takes away."""
+    return replace(
+        current,
+        read=current.read or incoming.read,
+        bookmarked=current.bookmarked or incoming.bookmarked,
+        tags=tuple(dict.fromkeys(current.tags + incoming.tags)),
+        note=current.note or incoming.note,
+    )
+
+
+__all__ = ["ImportReport", "Library", "LibraryError", "StoreError", "bundled_data", "normalise_tag"]

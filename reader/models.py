@@ -1,0 +1,201 @@
+"""Plain data: papers (facts from imports) and the person's state about them.
+
+Facts and state are kept apart on purpose: re-importing a listing may change a
+paper's facts but must never touch what the person decided about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
+
+
+def normalise_title(title: str) -> str:
+    """The form two spellings of one title share: NFKC, casefolded, punctuation gone."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+def title_key(title: str) -> str:
+    """A short, stable id for a paper known only by its title."""
+    digest = hashlib.sha1(normalise_title(title).encode()).hexdigest()
+    return f"title:{digest[:12]}"
+
+
+def arxiv_key(arxiv_id: str) -> str:
+    return f"arxiv:{arxiv_id}"
+
+
+def parse_arxiv_id(text: str) -> str | None:
+    """`2306.13575v2`, `arxiv:2306.13575`, `hep-th/0701001` -> the bare id, else None."""
+    match = _ARXIV_ID.match(text.strip())
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a paper was met: one record of one imported file."""
+
+    file: str
+    format: str
+    position: int
+    date: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format, "position": self.position, "date": self.date}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        return cls(data["file"], data["format"], int(data["position"]), data.get("date"))
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A paper's facts, as merged from every source that listed it."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    arxiv_id: str | None = None
+    categories: tuple[str, ...] = ()
+    published: str | None = None  # ISO date (YYYY-MM-DD) where a source gives one
+    upvotes: int | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every id under which another source may name this same paper."""
+        keys = [title_key(self.title)]
+        if self.arxiv_id:
+            keys.insert(0, arxiv_key(self.arxiv_id))
+        return tuple(keys)
+
+    def merged(self, other: Paper) -> Paper:
+        """This paper with what `other` (the same paper from another source) adds.
+
+        The id never changes, so state keyed by it survives any later import.
+        Lists are unioned in order; scalars keep the first known value, except
+        the longer abstract (a listing may truncate) and the higher upvote count
+        (upvotes are a snapshot, they only grow).
+        """
+        upvotes = max((v for v in (self.upvotes, other.upvotes) if v is not None), default=None)
+        return replace(
+            self,
+            title=self.title or other.title,
+            abstract=other.abstract if len(other.abstract) > len(self.abstract) else self.abstract,
+            authors=self.authors or other.authors,
+            links=_union(self.links, other.links),
+            sources=_union(self.sources, other.sources),
+            arxiv_id=self.arxiv_id or other.arxiv_id,
+            categories=_union(self.categories, other.categories),
+            published=self.published or other.published,
+            upvotes=upvotes,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "title": self.title, "abstract": self.abstract}
+        if self.authors:
+            data["authors"] = list(self.authors)
+        if self.links:
+            data["links"] = list(self.links)
+        data["sources"] = [s.to_dict() for s in self.sources]
+        for name in ("arxiv_id", "published", "upvotes"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.categories:
+            data["categories"] = list(self.categories)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            abstract=data.get("abstract", ""),
+            authors=tuple(data.get("authors", ())),
+            links=tuple(data.get("links", ())),
+            sources=tuple(Source.from_dict(s) for s in data.get("sources", ())),
+            arxiv_id=data.get("arxiv_id"),
+            categories=tuple(data.get("categories", ())),
+            published=data.get("published"),
+            upvotes=data.get("upvotes"),
+        )
+
+
+def _union(first: tuple, second: tuple) -> tuple:
+    if not second:
+        return first
+    return tuple(dict.fromkeys(first + second))
+
+
+@dataclass(frozen=True, slots=True)
+class PaperState:
+    """What the person decided about one paper."""
+
+    read: bool = False
+    bookmarked: bool = False
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    updated: str | None = None  # ISO timestamp of the last change
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.read or self.bookmarked or self.tags or self.note)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "bookmarked": self.bookmarked,
+            "tags": list(self.tags),
+            "note": self.note,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PaperState:
+        return cls(
+            read=bool(data.get("read", False)),
+            bookmarked=bool(data.get("bookmarked", False)),
+            tags=tuple(data.get("tags", ())),
+            note=str(data.get("note", "")),
+            updated=data.get("updated"),
+        )
+
+
+BLANK_STATE = PaperState()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing an import could not use, said so a person can act on it."""
+
+    file: str
+    message: str
+    position: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.position}" if self.position is not None else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class ParseResult:
+    papers: list[Paper] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StatedPaper:
+    """A paper that arrives with the person's state (reader's own JSON export)."""
+
+    paper: Paper
+    state: PaperState

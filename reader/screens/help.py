@@ -1,0 +1,59 @@
+"""The help screen: every key, and the search syntax."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: list[tuple[str, str]] = [
+    ("j / k, ↓ / ↑", "next / previous paper"),
+    ("g / G", "first / last paper"),
+    ("space, PgDn / PgUp", "page down / up"),
+    ("enter", "open the paper (marks it read)"),
+    ("n / N", "next / previous unread paper"),
+    ("/", "search (live, typo-tolerant)"),
+    ("esc", "leave search or the abstract; clear the search"),
+    ("b", "bookmark / unbookmark"),
+    ("t", "edit tags (tab or → completes)"),
+    ("r", "mark read / unread"),
+    ("tab / shift+tab", "move between views, list and abstract"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+SYNTAX: list[tuple[str, str]] = [
+    ("diffusion video", "both words (prefix and typo tolerant)"),
+    ("diffusion | gan", "either word"),
+    ('"state space"', "exact phrase"),
+    ("-survey", "without the word"),
+    ("title: abstract: author:", "in one field only"),
+    ("tag:toread  src:002", "tagged, or from a source file/format"),
+    ("year:2024  year:>=2023", "by publication year"),
+    ("has:code", "with a code link"),
+    ("is:unread is:read", "by read state"),
+    ("is:bookmarked is:tagged is:noted", "by your marks"),
+]
+
+
+def _table(title: str, rows: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for key, what in rows:
+        table.add_row(Text(key), Text(what))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-dialog"):
+            yield Static(_table("Keys", KEYS))
+            yield Static(_table("Search", SYNTAX))
+            yield Static(Text("esc, q or ? closes this help", style="dim"))

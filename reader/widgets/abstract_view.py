@@ -1,0 +1,75 @@
+"""The abstract pane: one paper's title, tags, provenance, links and abstract."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from reader.models import Paper, PaperState
+from reader.search import highlight_spans
+from reader.text import inert, one_line
+
+
+class AbstractView(VerticalScroll, can_focus=True):
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
+
+    def compose(self):
+        yield Static(id="abstract-body")
+
+    def show(self, paper: Paper | None, state: PaperState | None, terms: frozenset[str] = frozenset()) -> None:
+        body = self.query_one("#abstract-body", Static)
+        if paper is None or state is None:
+            body.update(Text("No paper selected.", style="dim"))
+            return
+        body.update(render_paper(paper, state, terms))
+        self.scroll_home(animate=False)
+
+
+def render_paper(paper: Paper, state: PaperState, terms: frozenset[str]) -> Text:
+    """The pane's text. Paper text is appended as plain strings, never parsed as markup."""
+    text = Text()
+    text.append_text(_highlighted(one_line(paper.title), terms, "bold"))
+    text.append("\n")
+    marks = []
+    marks.append("read" if state.read else "unread")
+    if state.bookmarked:
+        marks.append("★ bookmarked")
+    text.append(" · ".join(marks), style="dim")
+    if state.tags:
+        text.append("   ")
+        text.append(one_line(" ".join(f"#{t}" for t in state.tags)), style="bold magenta")
+    text.append("\n")
+    if paper.authors:
+        shown = ", ".join(paper.authors[:12]) + (f" and {len(paper.authors) - 12} more" if len(paper.authors) > 12 else "")
+        text.append(one_line(shown), style="italic")
+        text.append("\n")
+    for source in paper.sources:
+        date = f", {source.date}" if source.date else ""
+        text.append(one_line(f"from {source.file}{date}, #{source.position} ({source.format})"), style="dim")
+        text.append("\n")
+    for link in paper.links:
+        safe = inert(link)
+        text.append(safe, style=Style(underline=True, link=safe))
+        text.append("\n")
+    if state.note:
+        text.append("\nNote: ", style="bold")
+        text.append(inert(state.note))
+        text.append("\n")
+    text.append("\n")
+    text.append_text(_highlighted(inert(paper.abstract), terms, ""))
+    return text
+
+
+def _highlighted(plain: str, terms: frozenset[str], style: str) -> Text:
+    text = Text(plain, style=style)
+    for start, end in highlight_spans(plain, terms):
+        text.stylize("bold reverse", start, end)
+    return text

@@ -1,0 +1,191 @@
+"""The paper list: renders only the rows on screen, so 100 or 100,000 rows cost the same.
+
+Textual's OptionList and DataTable build every row up front (12 s for 100k rows
+here); this widget keeps a list of ids and draws each visible line on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.models import Paper, PaperState
+from reader.search import highlight_spans
+from reader.text import one_line
+
+
+@dataclass(frozen=True)
+class RowData:
+    """What one row shows; the list asks the app for it, so the widget never owns papers."""
+
+    paper: Paper
+    state: PaperState
+
+
+class PaperList(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "paper-list--cursor",
+        "paper-list--unread",
+        "paper-list--read",
+        "paper-list--bookmark",
+        "paper-list--tags",
+        "paper-list--match",
+    }
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("enter", "open", "Open", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Highlighted(Message):
+        def __init__(self, paper_id: str | None) -> None:
+            super().__init__()
+            self.paper_id = paper_id
+
+    class Opened(Message):
+        def __init__(self, paper_id: str) -> None:
+            super().__init__()
+            self.paper_id = paper_id
+
+    def __init__(self, row_data: Callable[[str], RowData], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._row_data = row_data
+        self.ids: Sequence[str] = ()
+        self.terms: frozenset[str] = frozenset()
+        self._render_row = lru_cache(maxsize=512)(self._render_row_uncached)
+
+    # -- data ---------------------------------------------------------------
+
+    def show(self, ids: Sequence[str], terms: frozenset[str] = frozenset(), keep: str | None = None) -> None:
+        """Replace the rows; the cursor stays on `keep` when it is still listed."""
+        self.ids = ids
+        self.terms = terms
+        self._render_row.cache_clear()
+        self.virtual_size = Size(self.size.width, len(ids))
+        position = 0
+        if keep is not None:
+            try:
+                position = ids.index(keep)
+            except ValueError:
+                position = 0
+        self.cursor = position
+        self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
+        self.refresh()
+
+    def repaint_rows(self) -> None:
+        """Repaint after state changed (markers and tags are drawn from it)."""
+        self._render_row.cache_clear()
+        self.refresh()
+
+    @property
+    def current(self) -> str | None:
+        return self.ids[self.cursor] if 0 <= self.cursor < len(self.ids) else None
+
+    def move_to(self, paper_id: str) -> bool:
+        try:
+            self.cursor = self.ids.index(paper_id)
+        except ValueError:
+            return False
+        return True
+
+    # -- cursor -------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.ids) - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True, force=True)
+        self.refresh_lines(old)
+        self.refresh_lines(new)
+        self.post_message(self.Highlighted(self.current))
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self.ids) - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(1, self.size.height - 1)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(1, self.size.height - 1)
+
+    def action_open(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Opened(self.current))
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y + int(self.scroll_offset.y)
+        if 0 <= row < len(self.ids):
+            self.cursor = row
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.ids))
+        self._render_row.cache_clear()
+
+    # -- drawing ------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        row = y + int(self.scroll_offset.y)
+        width = self.size.width
+        base = self.rich_style
+        if row >= len(self.ids):
+            return Strip.blank(width, base)
+        # The cursor row stays marked while typing in the search box, so the
+        # person still sees which paper the abstract pane shows.
+        return self._render_row(row, self.ids[row], width, row == self.cursor)
+
+    def _render_row_uncached(self, row: int, paper_id: str, width: int, is_cursor: bool) -> Strip:
+        data = self._row_data(paper_id)
+        state = data.state
+        style = self.get_component_rich_style
+        marker = Text()
+        marker.append("●" if not state.read else " ", style("paper-list--unread"))
+        marker.append("★" if state.bookmarked else " ", style("paper-list--bookmark"))
+        marker.append(" ")
+        title = Text(one_line(data.paper.title), style=style("paper-list--unread" if not state.read else "paper-list--read"))
+        for start, end in highlight_spans(title.plain, self.terms):
+            title.stylize(style("paper-list--match"), start, end)
+        line = marker + title
+        if state.tags:
+            tags = " ".join(f"#{t}" for t in state.tags)
+            room = max(8, width // 3)
+            line.truncate(max(0, width - min(len(tags), room) - 1), overflow="ellipsis")
+            line.append(" ")
+            line.append(one_line(tags)[:room], style("paper-list--tags"))
+        line.truncate(width, overflow="ellipsis")
+        base = self.rich_style
+        segments = [Segment(s.text, base + s.style if s.style else base) for s in line.render(self.app.console)]
+        if is_cursor:
+            # Only the cursor's background and weight: the row keeps its colours.
+            cursor = style("paper-list--cursor")
+            highlight = Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse)
+            base = base + highlight
+            segments = [Segment(s.text, s.style + highlight) for s in segments]
+        return Strip(segments).extend_cell_length(width, base).crop(0, width)

@@ -1,0 +1,152 @@
+"""The app as a person uses it: keys in, what the screen shows out."""
+
+import pytest
+
+from reader.app import ReaderApp
+from reader.library import Library
+from reader.screens.help import KEYS, HelpScreen
+from reader.screens.tags import TagScreen
+from reader.widgets.abstract_view import AbstractView
+from reader.widgets.paper_list import PaperList
+
+
+async def settle(pilot):
+    """Let loading, searching and saving finish (each may start the next)."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def papers(app) -> PaperList:
+    return app.query_one(PaperList)
+
+
+def abstract_text(app) -> str:
+    return str(app.query_one("#abstract-body").render())
+
+
+async def test_opens_on_the_bundled_library(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert len(papers(app).ids) == 423
+        assert "423 papers" in str(app.query_one("#status").render())
+        first = app.library.get(papers(app).current)
+        assert first.title in abstract_text(app)
+
+
+async def test_search_narrows_the_list_and_forgives_a_typo(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"tranformer")
+        await settle(pilot)
+        ids = papers(app).ids
+        assert 0 < len(ids) < 423
+        assert "transformer" in app.library.get(ids[0]).title.lower()
+        await pilot.press("escape")  # leave the box: the filter stays
+        assert papers(app).has_focus and len(papers(app).ids) == len(ids)
+        await pilot.press("escape")  # esc in the list clears the search
+        await settle(pilot)
+        assert len(papers(app).ids) == 423
+
+
+async def test_keys_move_the_cursor(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "down")
+        assert papers(app).cursor == 3
+        await pilot.press("k")
+        assert papers(app).cursor == 2
+        await pilot.press("G")
+        assert papers(app).cursor == 422
+        await pilot.press("g")
+        assert papers(app).cursor == 0
+
+
+async def test_bookmark_tag_and_read_survive_a_restart(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        chosen = papers(app).current
+        await pilot.press("b", "r", "t")
+        await pilot.press(*"triage", "enter")
+        await settle(pilot)
+        assert "saved" in str(app.query_one("#status").render())
+
+    again = ReaderApp(home=home)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        state = again.library.state_of(chosen)
+        assert state.bookmarked and state.read and state.tags == ("triage",)
+        papers(again).move_to(chosen)
+        await pilot.pause()
+        assert "#triage" in abstract_text(again)
+        assert "bookmarked" in abstract_text(again)
+
+
+async def test_opening_a_paper_marks_it_read_and_n_finds_the_next_unread(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = papers(app).current
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.library.state_of(first).read
+        assert app.query_one(AbstractView).has_focus
+        await pilot.press("escape", "g", "n")
+        assert papers(app).cursor == 1
+
+
+async def test_tag_modal_completes_existing_tags_and_removes_with_minus(home):
+    library = Library.open(home)
+    some = list(library.papers)[5]
+    library.add_tags(some, ["reinforcement"])
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, TagScreen)
+        await pilot.press(*"rein")
+        await pilot.pause()
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        first = papers(app).current
+        assert app.library.state_of(first).tags == ("reinforcement",)
+        await pilot.press("t", "minus", *"reinforcement", "enter")
+        await settle(pilot)
+        assert app.library.state_of(first).tags == ()
+        await pilot.press("t", "escape")
+        assert not isinstance(app.screen, TagScreen)
+
+
+async def test_help_lists_every_key_binding(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        described = " ".join(keys for keys, _ in KEYS)
+        for binding in app.BINDINGS:
+            key = {"slash": "/", "question_mark": "?", "escape": "esc"}.get(binding.key, binding.key)
+            assert key in described, key
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+def test_main_screen_at_80x24(home, snap_compare):
+    async def loaded(pilot):
+        await settle(pilot)
+
+    assert snap_compare(ReaderApp(home=home), terminal_size=(80, 24), run_before=loaded)

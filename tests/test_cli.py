@@ -1,0 +1,78 @@
+import json
+
+import pytest
+
+from conftest import DATA
+from reader.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def search_json(capsys, *args):
+    code, out, _ = run(capsys, "search", "--json", *args)
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_import_twice_changes_nothing_the_second_time(home, capsys):
+    code, out, _ = run(capsys, "import", str(DATA))  # the first open already seeded the home
+    assert code == 0
+    assert out.strip() == "0 new, 0 merged, 484 unchanged"
+
+
+def test_import_into_an_unseeded_home_counts_new_and_merged(tmp_path, capsys):
+    from reader.library import Library
+
+    library = Library.open(tmp_path, seed=False)
+    report = library.import_paths([DATA])
+    assert report.new == 423 and report.new + report.merged + report.unchanged == 484
+
+
+def test_search_json_has_the_documented_fields(home, capsys):
+    results = search_json(capsys, "diffusion", "--limit", "3")
+    assert len(results) == 3
+    assert set(results[0]) >= {"id", "title", "score", "bookmarked", "read", "tags"}
+    assert all("diffusion" in (r["title"]).lower() for r in results)
+
+
+def test_cli_state_commands_show_up_in_search(home, capsys):
+    paper_id = search_json(capsys, "diffusion", "--limit", "1")[0]["id"]
+    assert run(capsys, "bookmark", paper_id)[0] == 0
+    assert run(capsys, "tag", paper_id, "gen", "video")[0] == 0
+    assert run(capsys, "untag", paper_id, "video")[0] == 0
+    assert run(capsys, "read", paper_id)[0] == 0
+    found = {r["id"]: r for r in search_json(capsys, "--limit", "0")}[paper_id]
+    assert (found["bookmarked"], found["read"], found["tags"]) == (True, True, ["gen"])
+    run(capsys, "read", paper_id, "--unread")
+    assert {r["id"]: r for r in search_json(capsys, "--limit", "0")}[paper_id]["read"] is False
+
+
+def test_unknown_id_is_a_clear_error(home, capsys):
+    code, _, err = run(capsys, "bookmark", "nosuchpaper")
+    assert code == 1
+    assert "no paper with id 'nosuchpaper'" in err and "Traceback" not in err
+
+
+def test_import_of_missing_and_unknown_files_fails_clearly(home, tmp_path, capsys):
+    odd = tmp_path / "notes.csv"
+    odd.write_text("x,y\n")
+    code, out, err = run(capsys, "import", str(tmp_path / "missing.txt"), str(odd))
+    assert code == 1
+    assert out.strip() == "0 new, 0 merged, 0 unchanged"
+    assert "missing.txt: no such file" in err
+    assert "notes.csv: unknown format" in err
+
+
+def test_search_with_no_match_exits_non_zero(home, capsys):
+    code, out, err = run(capsys, "search", '"zzqx qqzz"')
+    assert code == 1 and out == "" and "no papers match" in err
+
+
+def test_home_option_beats_environment(tmp_path, home, capsys):
+    other = tmp_path / "other"
+    run(capsys, "--home", str(other), "tag", search_json(capsys, "--limit", "1")[0]["id"], "x")
+    assert (other / "state.json").exists()
+    assert not (home / "state.json").exists()

@@ -1,0 +1,92 @@
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+from reader.library import Library, LibraryError, bundled_data
+
+
+@pytest.fixture
+def library(home) -> Library:
+    return Library.open(home)
+
+
+def test_first_open_of_an_empty_home_imports_the_bundled_seed_dumps(library):
+    assert bundled_data() == DATA
+    assert len(library) == 423
+
+
+def test_importing_the_same_files_again_changes_nothing(library):
+    before = dict(library.papers)
+    report = library.import_paths([DATA])
+    assert (report.new, report.merged, report.unchanged) == (0, 0, 484)
+    assert library.papers == before
+
+
+def test_a_paper_listed_in_two_dumps_keeps_both_provenances(library):
+    repeated = [p for p in library.papers.values() if len({s.file for s in p.sources}) > 1]
+    assert repeated, "the seed dumps share papers"
+    assert all(len(p.sources) >= 2 for p in repeated)
+
+
+def test_state_survives_reopening_the_home(home, library):
+    paper_id = next(iter(library.papers))
+    library.set_bookmarked(paper_id)
+    library.add_tags(paper_id, ["To Read", "rl"])
+    library.set_read(paper_id)
+    again = Library.open(home)
+    state = again.state_of(paper_id)
+    assert state.bookmarked and state.read
+    assert state.tags == ("to-read", "rl")
+
+
+def test_reimport_never_touches_state(library):
+    paper_id = next(iter(library.papers))
+    library.add_tags(paper_id, ["keep"])
+    library.import_paths([DATA])
+    assert library.state_of(paper_id).tags == ("keep",)
+
+
+def test_remove_tags(library):
+    paper_id = next(iter(library.papers))
+    library.add_tags(paper_id, ["a", "b"])
+    assert library.remove_tags(paper_id, ["A"]).tags == ("b",)
+
+
+def test_ids_resolve_from_a_unique_prefix(library):
+    paper_id = next(iter(library.papers))
+    assert library.resolve(paper_id[:14]) == paper_id
+    with pytest.raises(LibraryError, match="no paper"):
+        library.resolve("title:zzzzzzzz")
+    with pytest.raises(LibraryError, match="matches"):
+        library.resolve("title:")
+
+
+def test_a_missing_file_is_a_problem_not_a_crash(library, tmp_path):
+    report = library.import_paths([tmp_path / "nope.txt"])
+    assert report.records == 0
+    assert "no such file" in str(report.problems[0])
+
+
+def test_an_unknown_format_is_reported_and_nothing_changes(library, tmp_path):
+    odd = tmp_path / "odd.csv"
+    odd.write_text("a,b,c\n1,2,3\n")
+    before = dict(library.papers)
+    report = library.import_paths([odd])
+    assert "unknown format" in str(report.problems[0])
+    assert library.papers == before
+
+
+def test_changes_from_another_instance_are_picked_up(home, library):
+    other = Library.open(home)
+    paper_id = next(iter(library.papers))
+    other.set_bookmarked(paper_id)
+    assert library.reload_state_if_changed()
+    assert library.state_of(paper_id).bookmarked
+    assert not library.reload_state_if_changed()
+
+
+def test_search_finds_seed_papers_despite_a_typo(library):
+    result = library.search("tranformer")
+    titles = [library.get(i).title.lower() for i in result.ids[:5]]
+    assert titles and all("transformer" in t for t in titles)

@@ -1,0 +1,58 @@
+import json
+
+import pytest
+
+from reader.models import Paper, Source
+from reader.store import Store, StoreError, write_atomically
+from dataclasses import replace
+
+
+def paper(n: int) -> Paper:
+    return Paper(id=f"title:{n:012d}", title=f"Paper {n}", abstract="text", sources=(Source("f.txt", "hf-page", n),))
+
+
+def test_papers_round_trip_through_the_library_file(tmp_path):
+    Store(tmp_path).save_papers([paper(1), paper(2)])
+    assert Store(tmp_path).load_papers() == [paper(1), paper(2)]
+
+
+def test_library_file_is_a_tinydb_database(tmp_path):
+    from tinydb import TinyDB
+
+    Store(tmp_path).save_papers([paper(1)])
+    with TinyDB(tmp_path / "library.json") as db:
+        assert db.table("papers").all()[0]["title"] == "Paper 1"
+
+
+def test_a_change_is_on_disk_when_change_state_returns(tmp_path):
+    Store(tmp_path).change_state("p1", lambda s: replace(s, bookmarked=True, tags=("a",)))
+    reopened = Store(tmp_path).load_states()
+    assert reopened["p1"].bookmarked and reopened["p1"].tags == ("a",)
+    assert reopened["p1"].updated
+
+
+def test_two_stores_on_one_home_keep_each_others_changes(tmp_path):
+    first, second = Store(tmp_path), Store(tmp_path)
+    first.load_states()
+    second.load_states()
+    first.change_state("p1", lambda s: replace(s, read=True))
+    second.change_state("p2", lambda s: replace(s, read=True))
+    first.change_state("p2", lambda s: replace(s, tags=("x",)))
+    states = Store(tmp_path).load_states()
+    assert states["p1"].read
+    assert states["p2"].read and states["p2"].tags == ("x",)
+
+
+@pytest.mark.parametrize("content", ["", "{not json", "[1, 2]", '{"state": [1]}'])
+def test_a_damaged_state_file_is_named_in_a_clear_error(tmp_path, content):
+    (tmp_path / "state.json").write_text(content)
+    with pytest.raises(StoreError, match="state.json"):
+        Store(tmp_path).load_states()
+
+
+def test_atomic_write_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "x.json"
+    write_atomically(target, json.dumps({"a": 1}))
+    write_atomically(target, json.dumps({"a": 2}))
+    assert json.loads(target.read_text()) == {"a": 2}
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
