@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
+import io
+import contextlib
+import os
 import sys
 from pathlib import Path
 
-from reader import ingest
+from reader import export, ingest
 from reader.library import ImportReport, Library, LibraryError
-from reader.store import StoreError
-from reader.text import one_line
+from reader.store import Store, StoreError, resolve_home
+from reader.text import inert_json, one_line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,9 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=ingest.format_names(), help="skip detection and read every file as this format")
 
     search = commands.add_parser("search", help="search the library (empty query lists everything)")
-    search.add_argument("query", nargs="*", help="query words (see `reader search --help-syntax`)")
+    search.add_argument("query", nargs="*", help="query (syntax: README, or ? in the app)")
     search.add_argument("--limit", type=int, default=20, help="at most this many results (0: all; default 20)")
     search.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    exp = commands.add_parser("export", help="write the papers a query finds (all when empty)")
+    exp.add_argument("query", nargs="*", help="query (e.g. is:bookmarked)")
+    exp.add_argument("--format", choices=list(export.FORMATS), help="default: from -o's suffix, else markdown")
+    exp.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
 
     bookmark = commands.add_parser("bookmark", help="bookmark a paper")
     bookmark.add_argument("id")
@@ -44,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     read = commands.add_parser("read", help="mark a paper read")
     read.add_argument("id")
     read.add_argument("--unread", action="store_true", help="mark it unread instead")
+
+    recover = commands.add_parser("recover", help="after a 'damaged' error: put the last good backup back")
+    recover.add_argument("--empty", action="store_true", help="with no good backup, start that file afresh")
     return parser
 
 
@@ -52,13 +62,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in (None, "open"):
             return open_app(args.home)
+        if args.command == "recover":
+            return cmd_recover(args)
         library = Library.open(args.home)
         return COMMANDS[args.command](library, args)
     except (StoreError, LibraryError) as error:
-        print(f"reader: {error}", file=sys.stderr)
+        print(f"reader: {one_line(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `reader search | head`: the reader of our output left
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    for line in Store(resolve_home(args.home)).recover(empty=args.empty):
+        print(one_line(line))
+    return 0
 
 
 def open_app(home: str | None) -> int:
@@ -111,11 +133,35 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
                 "read": state.read,
                 "tags": list(state.tags),
             }
-            print(json.dumps(record, ensure_ascii=False))
+            print(inert_json(record))
         else:
             marks = ("*" if state.bookmarked else " ") + (" " if state.read else "N")
             tags = f"  [{' '.join(state.tags)}]" if state.tags else ""
             print(f"{paper_id:<24} {marks} {one_line(paper.title)}{one_line(tags)}")
+    return 0
+
+
+def cmd_export(library: Library, args: argparse.Namespace) -> int:
+    result = library.search(" ".join(args.query))
+    if result.error:
+        print(f"reader: {result.error}", file=sys.stderr)
+        return 2
+    if not result.ids:
+        print("reader: no papers match; nothing exported", file=sys.stderr)
+        return 1
+    name = args.format or (args.output and export.format_for_path(args.output.name)) or "markdown"
+    pairs = [(library.get(pid), library.state_of(pid)) for pid in result.ids]
+    if args.output is None:
+        export.FORMATS[name](pairs, sys.stdout)
+        return 0
+    buffer = io.StringIO()
+    count = export.FORMATS[name](pairs, buffer)
+    try:
+        write_atomically(args.output, buffer.getvalue())
+    except OSError as error:
+        print(f"reader: {args.output}: cannot write ({error.strerror or error})", file=sys.stderr)
+        return 1
+    print(f"{count} papers written to {args.output} ({name})", file=sys.stderr)
     return 0
 
 
@@ -144,6 +190,7 @@ def cmd_read(library: Library, args: argparse.Namespace) -> int:
 COMMANDS = {
     "import": cmd_import,
     "search": cmd_search,
+    "export": cmd_export,
     "bookmark": cmd_bookmark,
     "tag": cmd_tag,
     "untag": cmd_tag,

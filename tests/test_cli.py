@@ -76,3 +76,24 @@ def test_home_option_beats_environment(tmp_path, home, capsys):
     run(capsys, "--home", str(other), "tag", search_json(capsys, "--limit", "1")[0]["id"], "x")
     assert (other / "state.json").exists()
     assert not (home / "state.json").exists()
+
+
+def test_export_json_imports_back_with_state_into_a_fresh_home(home, tmp_path, capsys):
+    chosen = search_json(capsys, "diffusion", "--limit", "2")
+    for record in chosen:
+        run(capsys, "tag", record["id"], "picked")
+    out = tmp_path / "picked.json"
+    code, _, err = run(capsys, "export", "tag:picked", "-o", str(out))
+    assert code == 0 and "2 papers written" in err
+    fresh = tmp_path / "fresh"
+    code, summary, _ = run(capsys, "--home", str(fresh), "import", str(out))
+    assert code == 0
+    _, out, _ = run(capsys, "--home", str(fresh), "search", "--json", "tag:picked", "--limit", "0")
+    assert {json.loads(line)["id"] for line in out.splitlines()} == {r["id"] for r in chosen}
+
+
+def test_export_bibtex_to_stdout(home, capsys):
+    paper_id = search_json(capsys, "diffusion", "--limit", "1")[0]["id"]
+    run(capsys, "bookmark", paper_id)
+    code, out, _ = run(capsys, "export", "is:bookmarked", "--format", "bibtex")
+    assert code == 0 and out.count("@") == 1 and "title" in out

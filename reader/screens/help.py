@@ -19,7 +19,7 @@ KEYS: list[tuple[str, str]] = [
     ("/", "search (live, typo-tolerant)"),
     ("esc", "leave search or the abstract; clear the search"),
     ("b", "bookmark / unbookmark"),
-    ("t", "edit tags (tab or → completes)"),
+    ("t", "edit tags (→ completes a known tag)"),
     ("r", "mark read / unread"),
     ("tab / shift+tab", "move between views, list and abstract"),
     ("?", "this help"),

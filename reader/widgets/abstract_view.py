@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from reader.models import Paper, PaperState
 from reader.search import highlight_spans
+from reader.tex import tex_to_text
 from reader.text import inert, one_line
 
 
@@ -36,7 +37,7 @@ class AbstractView(VerticalScroll, can_focus=True):
 def render_paper(paper: Paper, state: PaperState, terms: frozenset[str]) -> Text:
     """The pane's text. Paper text is appended as plain strings, never parsed as markup."""
     text = Text()
-    text.append_text(_highlighted(one_line(paper.title), terms, "bold"))
+    text.append_text(_highlighted(one_line(tex_to_text(paper.title)), terms, "bold"))
     text.append("\n")
     marks = []
     marks.append("read" if state.read else "unread")
@@ -49,7 +50,7 @@ def render_paper(paper: Paper, state: PaperState, terms: frozenset[str]) -> Text
     text.append("\n")
     if paper.authors:
         shown = ", ".join(paper.authors[:12]) + (f" and {len(paper.authors) - 12} more" if len(paper.authors) > 12 else "")
-        text.append(one_line(shown), style="italic")
+        text.append(one_line(tex_to_text(shown)), style="italic")
         text.append("\n")
     for source in paper.sources:
         date = f", {source.date}" if source.date else ""
@@ -64,7 +65,7 @@ def render_paper(paper: Paper, state: PaperState, terms: frozenset[str]) -> Text
         text.append(inert(state.note))
         text.append("\n")
     text.append("\n")
-    text.append_text(_highlighted(inert(paper.abstract), terms, ""))
+    text.append_text(_highlighted(inert(tex_to_text(paper.abstract)), terms, ""))
     return text
 
 

@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from reader.models import Paper, PaperState
 from reader.search import highlight_spans
+from reader.tex import tex_to_text
 from reader.text import one_line
 
 
@@ -169,7 +170,7 @@ class PaperList(ScrollView, can_focus=True):
         marker.append("●" if not state.read else " ", style("paper-list--unread"))
         marker.append("★" if state.bookmarked else " ", style("paper-list--bookmark"))
         marker.append(" ")
-        title = Text(one_line(data.paper.title), style=style("paper-list--unread" if not state.read else "paper-list--read"))
+        title = Text(one_line(tex_to_text(data.paper.title)), style=style("paper-list--unread" if not state.read else "paper-list--read"))
         for start, end in highlight_spans(title.plain, self.terms):
             title.stylize(style("paper-list--match"), start, end)
         line = marker + title
