@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reader import export, ingest
 from reader.library import ImportReport, Library, LibraryError
-from reader.store import Store, StoreError, resolve_home
+from reader.store import Store, StoreError, resolve_home, write_atomically
 from reader.text import inert_json, one_line
 
 
@@ -117,7 +117,7 @@ def _progress_bar(done: int, total: int, records: int) -> None:
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
     result = library.search(" ".join(args.query), limit=args.limit or None)
     if result.error:
-        print(f"reader: {result.error}", file=sys.stderr)
+        print(f"reader: {one_line(result.error)}", file=sys.stderr)
         return 2
     if not result.ids:
         print("reader: no papers match", file=sys.stderr)
@@ -137,14 +137,14 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         else:
             marks = ("*" if state.bookmarked else " ") + (" " if state.read else "N")
             tags = f"  [{' '.join(state.tags)}]" if state.tags else ""
-            print(f"{paper_id:<24} {marks} {one_line(paper.title)}{one_line(tags)}")
+            print(f"{one_line(paper_id):<24} {marks} {one_line(paper.title)}{one_line(tags)}")
     return 0
 
 
 def cmd_export(library: Library, args: argparse.Namespace) -> int:
     result = library.search(" ".join(args.query))
     if result.error:
-        print(f"reader: {result.error}", file=sys.stderr)
+        print(f"reader: {one_line(result.error)}", file=sys.stderr)
         return 2
     if not result.ids:
         print("reader: no papers match; nothing exported", file=sys.stderr)
@@ -168,7 +168,7 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
 def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
     state = library.set_bookmarked(paper_id, not args.remove)
-    print(f"{paper_id}: {'bookmarked' if state.bookmarked else 'not bookmarked'}")
+    print(one_line(f"{paper_id}: {'bookmarked' if state.bookmarked else 'not bookmarked'}"))
     return 0
 
 
@@ -176,14 +176,14 @@ def cmd_tag(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
     change = library.add_tags if args.command == "tag" else library.remove_tags
     state = change(paper_id, args.tags)
-    print(f"{paper_id}: tags {' '.join(state.tags) or '(none)'}")
+    print(one_line(f"{paper_id}: tags {' '.join(state.tags) or '(none)'}"))
     return 0
 
 
 def cmd_read(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
     state = library.set_read(paper_id, not args.unread)
-    print(f"{paper_id}: {'read' if state.read else 'unread'}")
+    print(one_line(f"{paper_id}: {'read' if state.read else 'unread'}"))
     return 0
 
 

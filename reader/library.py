@@ -53,7 +53,8 @@ class Library:
         for paper in papers:
             self._put(paper)
         self.states = states
-        self._state_signature = store.state_signature
+        # The state-file version `states` reflects (see Store.synced_signature).
+        self._state_signature = store.synced_signature
         self._index: SearchIndex | None = None
 
     @classmethod
@@ -111,7 +112,7 @@ class Library:
         """Persist one change; the in-memory state follows only once it is on disk."""
         new = self.store.change_state(paper_id, change)
         self.states[paper_id] = new
-        self._state_signature = self.store.state_signature
+        self._state_signature = self.store.synced_signature
         return new
 
     def toggle_bookmark(self, paper_id: str) -> PaperState:
@@ -122,6 +123,9 @@ class Library:
 
     def set_read(self, paper_id: str, value: bool = True) -> PaperState:
         return self.change(paper_id, lambda s: replace(s, read=value))
+
+    def set_note(self, paper_id: str, text: str) -> PaperState:
+        return self.change(paper_id, lambda s: replace(s, note=text.strip()))
 
     def add_tags(self, paper_id: str, tags: Iterable[str]) -> PaperState:
         clean = [t for t in (normalise_tag(t) for t in tags) if t]
@@ -136,8 +140,12 @@ class Library:
         signature = self.store.state_signature
         if signature == self._state_signature:
             return False
-        self.states = self.store.load_states()
-        self._state_signature = signature
+        try:
+            self.states = self.store.load_states()
+        except StoreError:
+            self._state_signature = signature  # say it once, not on every poll
+            raise
+        self._state_signature = self.store.synced_signature
         return True
 
     # -- import ------------------------------------------------------------------
@@ -146,6 +154,7 @@ class Library:
         self, paths: Sequence[Path], format: str | None = None, progress: Progress | None = None
     ) -> ImportReport:
         report = ImportReport()
+        papers_before, aliases_before = dict(self.papers), dict(self._aliases)
         files, report.problems = ingest.expand_paths(paths)
         report.files = len(files)
         changed: dict[str, Paper] = {}
@@ -161,6 +170,11 @@ class Library:
                     state = None
                     if isinstance(record, StatedPaper):
                         record, state = record.paper, record.state
+                    too_large = oversized(record)
+                    if too_large:
+                        where = record.sources[0] if record.sources else None
+                        report.problems.append(Problem(where.file if where else path.name, too_large, where.position if where else None))
+                        continue
                     report.per_format[record.sources[0].format if record.sources else "?"] += 1
                     paper_id = self._merge(record, report, changed)
                     if state is not None and not state.is_blank:
@@ -169,12 +183,23 @@ class Library:
                         progress(done, len(files), report.records)
             except ingest.IngestError as error:
                 report.problems.append(Problem(str(path), str(error).removeprefix(f"{path}: ")))
+            except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
+                report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
         if changed:
-            self.store.save_papers(self.papers.values())
+            try:
+                self.store.save_papers(self.papers.values())
+            except StoreError:
+                self.papers, self._aliases = papers_before, aliases_before  # memory matches the disk
+                raise
             if self._index is not None:
                 self._index.add(list(changed.values()))
-        for paper_id, state in arriving_states.items():
-            self.change(paper_id, lambda current, incoming=state: merge_states(current, incoming))
+        if arriving_states:
+            # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
+            saved = self.store.change_states(
+                {pid: lambda current, incoming=state: merge_states(current, incoming) for pid, state in arriving_states.items()}
+            )
+            self.states.update(saved)
+            self._state_signature = self.store.synced_signature
         if progress:
             progress(len(files), len(files), report.records)
         return report
@@ -212,6 +237,23 @@ class Library:
 
     def search(self, query: str, previous: SearchResult | None = None, limit: int | None = None) -> SearchResult:
         return self.index.search(query, self.state_of, previous=previous, limit=limit)
+
+
+MAX_TEXT = 200_000
+"""Characters in a title, an abstract or all authors together: real ones are a few thousand."""
+
+
+def oversized(paper: Paper) -> str | None:
+    """Why a record is too large to keep (a 50 MB line is not an abstract), else None."""
+    for name, size in (
+        ("title", len(paper.title)),
+        ("abstract", len(paper.abstract)),
+        ("author list", sum(map(len, paper.authors))),
+        ("link list", sum(map(len, paper.links))),
+    ):
+        if size > MAX_TEXT:
+            return f"record too large to keep ({name} of {size:,} characters; at most {MAX_TEXT:,}), skipped"
+    return None
 
 
 def normalise_tag(tag: str) -> str:

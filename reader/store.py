@@ -1,41 +1,84 @@
 """The two files under a home directory, kept in TinyDB's JSON layout.
 
 `library.json` holds the facts and is rewritten only by an import. `state.json`
-holds the person's decisions, is small, and is rewritten on every change. Both
-go through `AtomicJSONStorage`: TinyDB's stock storage truncates and rewrites in
-place, so a kill mid-write can leave half a file; ours writes a temp file,
-fsyncs it, renames it over the old one and fsyncs the folder, so a crash leaves
-either the old file or the new one. Writers in several processes are
-serialised by a lock file, and each change re-reads the state under the lock,
-so two open instances never undo each other's work.
+holds the person's decisions, is small, and is rewritten on every change.
+
+Crashes. TinyDB's stock storage truncates and rewrites in place, so a kill
+mid-write can leave half a file. Every write here goes to a temp file, is
+fsynced, renamed over the old file, and the folder is fsynced: a crash at any
+instant leaves either the old file or the new one. A change is acknowledged
+(the call returns) only after all of that.
+
+Several instances. Writers in several processes (two apps, the app and the
+CLI) are serialised by a lock file, and each change re-reads the state file
+under the lock, so no instance undoes another's work. The state file is small,
+so it is read whole rather than trusted by its `stat()`: inode numbers are
+reused and mtimes are coarse, so two versions can share (inode, size, mtime).
+
+Damage. A file that is empty, truncated, not UTF-8, not JSON or not shaped like
+ours is never reset and never written over. It is kept aside under a
+timestamped name (`state.json.broken-20250101-120000`, a hard link: no copy,
+whatever its size) and `DamagedFileError` says which file, what is wrong and
+what to do: `reader recover` (`Store.recover`) puts the last good copy back.
+The last good copy is `<name>.bak`: before each state change replaces
+`state.json`, the version being replaced (which was just read and checked) is
+hard-linked as `state.json.bak`, so the backup is the state as it was one
+change ago and costs no copying; an import does the same for `library.json`.
+
+No room. A full disk, a read-only home or a lost lock raises `StoreError` from
+the change that failed; nothing in memory claims the change was saved.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import hashlib
 import json
 import os
+import shlex
+import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from reader.models import Paper, PaperState
+from reader.models import Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
 LOCK_FILE = ".lock"
 PAPERS_TABLE = "papers"
 STATE_TABLE = "state"
+BACKUP_SUFFIX = ".bak"
+BROKEN_INFIX = ".broken-"
+
+# A backup is a hard link; where links are not supported it is a copy, but
+# only of a file small enough to copy on every change.
+_MAX_COPIED_BACKUP = 8 * 1024 * 1024
 
 
 class StoreError(Exception):
     """A home file cannot be read or written; the message says which and what to do."""
+
+
+class DamagedFileError(StoreError):
+    """A home file is unreadable as ours. It was kept aside, not reset.
+
+    `path` is the damaged file, `kept` the timestamped copy (None if the home
+    is read-only), `backup` the last good copy if there is one; `Store.recover`
+    puts the backup in place (or, asked to, starts that file afresh).
+    """
+
+    def __init__(self, message: str, path: Path, kept: Path | None, backup: Path | None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.kept = kept
+        self.backup = backup
 
 
 def default_home() -> Path:
@@ -52,145 +95,356 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env).expanduser() if env else default_home()
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+# --- writing ---------------------------------------------------------------------
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a crash at any instant leaves old or new."""
+def write_atomically(path: Path, text: str | bytes, *, backup: Path | None = None) -> None:
+    """Replace `path` with `text` so that a crash at any instant leaves old or new.
+
+    With `backup`, the file being replaced is first hard-linked there (the
+    previous version, at no copying cost). Raises OSError; the old file is then
+    untouched and no temp file is left behind.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if backup is not None:
+            _refresh_backup(path, backup)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage: atomic replace on write, re-parse only when the file changed."""
-
-    def __init__(self, path: str | os.PathLike[str], **_: Any) -> None:
-        self.path = Path(path)
-        self._cache: dict[str, Any] | None = None
-        self._cached_signature: tuple[int, int, int] | None = None
-
-    def read(self) -> dict[str, Any] | None:
-        signature = _signature(self.path)
-        if signature is None:
-            self._cache = None
-            return None
-        if self._cache is not None and signature == self._cached_signature:
-            return self._cache
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise StoreError(f"{self.path}: cannot be read ({error})") from error
-        data = parse_document(self.path, text)
-        self._cache, self._cached_signature = data, signature
-        return data
-
-    def write(self, data: dict[str, Any]) -> None:
-        # Drop the cache first: TinyDB mutates the dict it read, so if this write
-        # fails the cache would claim a change that never reached the disk.
-        self._cache = None
-        try:
-            write_atomically(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-        except OSError as error:
-            raise StoreError(f"{self.path}: could not save ({error.strerror or error})") from error
-        self._cache, self._cached_signature = data, _signature(self.path)
-
-    def close(self) -> None:
-        pass
-
-
-def parse_document(path: Path, text: str) -> dict[str, Any]:
-    """A TinyDB document, or StoreError naming the file and the damage."""
-    if not text.strip():
-        raise StoreError(f"{path}: the file is empty")
+def _refresh_backup(path: Path, backup: Path) -> None:
+    """Best effort: `backup` becomes the current `path` (a link, else a small copy)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise StoreError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from error
-    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-        raise StoreError(f"{path}: not a reader file (expected an object of tables)")
-    return data
+        size = path.stat().st_size
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        backup.unlink(missing_ok=True)
+        try:
+            os.link(path, backup)
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT) or size > _MAX_COPIED_BACKUP:
+                return
+            shutil.copyfile(path, backup)
+
+
+def _dumps(data: Any) -> bytes:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON input may carry "\udc80") cannot be UTF-8;
+        # escaped, it reads back as the same string.
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _save_failed(path: Path, error: OSError) -> StoreError:
+    reason = error.strerror or str(error)
+    hint = {
+        errno.ENOSPC: "the disk is full; free some space and try again",
+        errno.EDQUOT: "the disk quota is used up; free some space and try again",
+        errno.EFBIG: "the file is larger than this system allows here",
+        errno.EROFS: f"{path.parent} is on a read-only file system",
+        errno.EACCES: f"{path.parent} is not writable by you",
+        errno.EPERM: f"{path.parent} is not writable by you",
+    }.get(error.errno or 0, "try again; if it keeps failing, check the disk")
+    return StoreError(f"{path}: not saved ({reason}): {hint}")
+
+
+# --- locking -------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def home_lock(home: Path) -> Iterator[None]:
-    """Serialise writers across processes (both apps, the app and the CLI)."""
-    with open(home / LOCK_FILE, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def home_lock(home: Path, *, wait: bool = True) -> Iterator[None]:
+    """Serialise writers across processes (both apps, the app and the CLI).
+
+    With `wait=False`, raises BlockingIOError at once if another process holds it.
+    A lock is an open file description: two of these in one process exclude
+    each other too (threads are serialised), so never nest them.
+    """
+    path = home / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        try:  # a read-only home: an existing lock file can still be locked
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            raise _save_failed(path, error) from error
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# --- reading and checking ------------------------------------------------------------
+
+
+class _Damage(Exception):
+    """What is wrong with a file's content, in words for a person."""
+
+
+def parse_document(raw: bytes | str) -> dict[str, Any]:
+    """A TinyDB document (an object of tables), or _Damage saying what is wrong."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _Damage(f"not UTF-8 text (bad byte at offset {error.start})") from None
+    else:
+        text = raw
+    if not text.strip():
+        raise _Damage("the file is empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        # Ours always end with the closing brace; a file cut short does not.
+        if not text.rstrip().endswith("}"):
+            raise _Damage("not valid JSON: it stops part-way (cut short?)") from None
+        raise _Damage(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise _Damage("not valid JSON: nested too deeply") from None
+    except ValueError as error:  # e.g. an integer beyond Python's digit limit
+        raise _Damage(f"not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise _Damage(f"not a reader file (expected an object of tables, found {type(data).__name__})")
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise _Damage(f"not a reader file (table {name!r} is not an object)")
+    return data
+
+
+def _strings(doc: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = doc.get(key, ())
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key!r} is not a list of strings")
+    return tuple(value)
+
+
+def _optional(doc: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = doc.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
+        raise ValueError(f"{key!r} has the wrong type")
+    return value
+
+
+def paper_from_doc(doc: Any) -> Paper:
+    """A Paper from a library record, or ValueError saying what is wrong with it."""
+    if not isinstance(doc, dict):
+        raise ValueError("not an object")
+    for key in ("id", "title"):
+        if not isinstance(doc.get(key), str) or not doc[key]:
+            raise ValueError(f"no {key!r}")
+    if not isinstance(doc.get("abstract", ""), str):
+        raise ValueError("'abstract' is not text")
+    sources = doc.get("sources", ())
+    if not isinstance(sources, list | tuple):
+        raise ValueError("'sources' is not a list")
+    for source in sources:
+        if not (
+            isinstance(source, dict)
+            and isinstance(source.get("file"), str)
+            and isinstance(source.get("format"), str)
+            and isinstance(source.get("position"), int)
+            and isinstance(source.get("date"), str | None)
+        ):
+            raise ValueError("a source is malformed")
+    return Paper(
+        id=doc["id"],
+        title=doc["title"],
+        abstract=doc.get("abstract", ""),
+        authors=_strings(doc, "authors"),
+        links=_strings(doc, "links"),
+        sources=tuple(Source.from_dict(s) for s in sources),
+        arxiv_id=_optional(doc, "arxiv_id", str),
+        categories=_strings(doc, "categories"),
+        published=_optional(doc, "published", str),
+        upvotes=_optional(doc, "upvotes", int),
+    )
+
+
+def state_from_doc(doc: Any) -> tuple[str, PaperState]:
+    """(paper id, state) from a state record, or ValueError saying what is wrong."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+        raise ValueError("no paper 'id'")
+    for key in ("read", "bookmarked"):
+        if not isinstance(doc.get(key, False), bool):
+            raise ValueError(f"{key!r} is not true or false")
+    if not isinstance(doc.get("note", ""), str):
+        raise ValueError("'note' is not text")
+    return doc["id"], PaperState(
+        read=doc.get("read", False),
+        bookmarked=doc.get("bookmarked", False),
+        tags=_strings(doc, "tags"),
+        note=doc.get("note", ""),
+        updated=_optional(doc, "updated", str),
+    )
+
+
+def _digest(raw: bytes | None) -> str | None:
+    return None if raw is None else hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def _stat_signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class _StateFile:
+    """One parsed version of state.json, kept while its bytes stay the same."""
+
+    def __init__(self, raw: bytes | None, data: dict[str, Any]) -> None:
+        self.raw = raw
+        self.signature = _digest(raw)
+        self.data = data
+        self.table: dict[str, Any] = data.get(STATE_TABLE, {})
+        self.states: dict[str, PaperState] = {}
+        self.keys: dict[str, str] = {}  # paper id -> TinyDB doc id (never used as identity)
+        for key, doc in self.table.items():
+            paper_id, state = state_from_doc(doc)
+            self.states[paper_id] = state
+            self.keys[paper_id] = key
+        self.next_key = max((int(k) for k in self.table if k.isdigit()), default=0) + 1
 
 
 class Store:
     """One home directory: loads and saves papers and state."""
 
     def __init__(self, home: Path) -> None:
-        self.home = home
+        self.home = Path(home)
         try:
-            home.mkdir(parents=True, exist_ok=True)
+            self.home.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"{home}: cannot create the home folder ({error.strerror})") from error
-        self.library_path = home / LIBRARY_FILE
-        self.state_path = home / STATE_FILE
-        self._library_storage = AtomicJSONStorage(self.library_path)
-        self._state_db = TinyDB(self.state_path, storage=AtomicJSONStorage)
-        self._state = self._state_db.table(STATE_TABLE, cache_size=0)
+        self.library_path = self.home / LIBRARY_FILE
+        self.state_path = self.home / STATE_FILE
+        self._state: _StateFile | None = None
+        self._library_signature: tuple[int, int, int] | None = None
+        # The state-file version this process's view reflects: set by
+        # load_states, and moved on by a change only if nothing else had
+        # changed the file since (otherwise the view is stale and must reload).
+        self.synced_signature: str | None = None
+        self._sweep_temp_files()
+
+    def _sweep_temp_files(self) -> None:
+        """Temp files a killed writer left. Only under the lock: no writer is mid-write."""
+        try:
+            with home_lock(self.home, wait=False):
+                for name in (LIBRARY_FILE, STATE_FILE):
+                    for leftover in self.home.glob(f".{name}.*.tmp"):
+                        leftover.unlink(missing_ok=True)
+        except (OSError, StoreError):
+            pass
 
     @property
     def has_library(self) -> bool:
         return self.library_path.exists()
 
+    def backup_path(self, path: Path) -> Path:
+        return path.with_name(path.name + BACKUP_SUFFIX)
+
     # -- facts ---------------------------------------------------------------
 
     def load_papers(self) -> list[Paper]:
-        # One parse of the whole file, bypassing TinyDB's per-query re-read:
-        # queries through TinyDB cost a full file read each (1.4 s at 100k).
-        data = self._library_storage.read() or {}
-        table = data.get(PAPERS_TABLE, {})
+        """Every paper in the library file, parsed once (TinyDB re-reads per query)."""
+        signature = _stat_signature(self.library_path)
         try:
-            return [Paper.from_dict(doc) for doc in table.values()]
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise StoreError(f"{self.library_path}: a paper record is malformed ({error})") from error
+            raw = self.library_path.read_bytes()
+        except FileNotFoundError:
+            self._library_signature = None
+            return []
+        except OSError as error:
+            raise StoreError(f"{self.library_path}: cannot be read ({error.strerror or error})") from error
+        try:
+            table = parse_document(raw).get(PAPERS_TABLE, {})
+            del raw
+            papers = []
+            for position, doc in enumerate(table.values(), 1):
+                try:
+                    papers.append(paper_from_doc(doc))
+                except ValueError as error:
+                    raise _Damage(f"paper record {position} is malformed: {error}") from None
+        except _Damage as damage:
+            raise self._damaged(self.library_path, str(damage)) from None
+        self._library_signature = signature
+        return papers
 
     def save_papers(self, papers: Iterable[Paper]) -> None:
         # The library is rewritten whole, once per import, in TinyDB's layout
         # (table -> doc_id -> document) so TinyDB can open it; nothing is keyed
-        # by doc_id, which TinyDB reuses after deletes.
+        # by doc_id, which TinyDB reuses after deletes. The version it replaces
+        # becomes library.json.bak.
         table = {str(n): paper.to_dict() for n, paper in enumerate(papers, 1)}
+        raw = _dumps({PAPERS_TABLE: table})
         with home_lock(self.home):
-            self._library_storage.write({PAPERS_TABLE: table})
+            try:
+                write_atomically(self.library_path, raw, backup=self.backup_path(self.library_path))
+            except OSError as error:
+                raise _save_failed(self.library_path, error) from error
+            self._library_signature = _stat_signature(self.library_path)
 
     # -- state -----------------------------------------------------------------
 
+    def _read_state(self) -> _StateFile:
+        try:
+            raw = self.state_path.read_bytes()
+        except FileNotFoundError:
+            return _StateFile(None, {})
+        except OSError as error:
+            raise StoreError(f"{self.state_path}: cannot be read ({error.strerror or error})") from error
+        if self._state is not None and raw == self._state.raw:
+            return self._state
+        try:
+            try:
+                state = _StateFile(raw, parse_document(raw))
+            except ValueError as error:
+                raise _Damage(f"a state record is malformed: {error}") from None
+        except _Damage as damage:
+            raise self._damaged(self.state_path, str(damage)) from None
+        self._state = state
+        return state
+
     @property
-    def state_signature(self) -> tuple[int, int, int] | None:
-        return _signature(self.state_path)
+    def state_signature(self) -> str | tuple[str, str] | None:
+        """Changes whenever the state file's content does (None: no file). Never raises."""
+        try:
+            return _digest(self.state_path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            return ("unreadable", str(error))
 
     def load_states(self) -> dict[str, PaperState]:
-        try:
-            return {doc["id"]: PaperState.from_dict(doc) for doc in self._state.all()}
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise StoreError(f"{self.state_path}: a state record is malformed ({error})") from error
+        state = self._read_state()
+        self.synced_signature = state.signature
+        return dict(state.states)
 
     def change_state(self, paper_id: str, change: Callable[[PaperState], PaperState]) -> PaperState:
         """Apply `change` to the stored state of one paper, persisted before returning.
@@ -198,15 +452,193 @@ class Store:
         The current state is read under the lock, so a change made meanwhile by
         another process is the base of this one, not overwritten by it.
         """
+        return self.change_states({paper_id: change})[paper_id]
+
+    def change_states(self, changes: Mapping[str, Callable[[PaperState], PaperState]]) -> dict[str, PaperState]:
+        """Several papers' changes in one write: all are saved, or (StoreError) none."""
         with home_lock(self.home):
-            docs = self._state.search(Query().id == paper_id)
-            current = PaperState.from_dict(docs[0]) if docs else PaperState()
-            new = change(current)
-            if new != current:
-                stamped = new.to_dict() | {"id": paper_id, "updated": _now()}
-                self._state.upsert(stamped, Query().id == paper_id)
-                new = PaperState.from_dict(stamped)
-            return new
+            state = self._read_state()
+            results: dict[str, PaperState] = {}
+            table: dict[str, Any] | None = None
+            states = keys = None
+            next_key = state.next_key
+            stamp = _now()
+            for paper_id, change in changes.items():
+                current = (states if states is not None else state.states).get(paper_id, PaperState())
+                new = change(current)
+                if new != current:
+                    if table is None:
+                        table, states, keys = dict(state.table), dict(state.states), dict(state.keys)
+                    key = keys.get(paper_id)
+                    if key is None:
+                        key, next_key = str(next_key), next_key + 1
+                        keys[paper_id] = key
+                    # Fields a newer version may have added to the record are kept.
+                    previous = table.get(key, {})
+                    table[key] = previous | new.to_dict() | {"id": paper_id, "updated": stamp}
+                    _, new = state_from_doc(table[key])
+                    states[paper_id] = new
+                results[paper_id] = new
+            if table is not None:
+                data = dict(state.data)
+                data[STATE_TABLE] = table
+                raw = _dumps(data)
+                try:
+                    write_atomically(self.state_path, raw, backup=self.backup_path(self.state_path))
+                except OSError as error:
+                    raise _save_failed(self.state_path, error) from error
+                written = _StateFile.__new__(_StateFile)
+                written.raw, written.signature, written.data = raw, _digest(raw), data
+                written.table, written.states, written.keys, written.next_key = table, states, keys, next_key
+                self._state = written
+            else:
+                written = state
+            if self.synced_signature == state.signature:
+                self.synced_signature = written.signature
+            return results
+
+    # -- damage and recovery ----------------------------------------------------
+
+    def _damaged(self, path: Path, problem: str) -> DamagedFileError:
+        kept, why_not = None, ""
+        try:
+            kept = self._keep_aside(path)
+        except OSError as error:
+            why_not = error.strerror or str(error)
+        backup = self.backup_path(path)
+        backup = backup if backup.is_file() else None
+        command = f"reader --home {shlex.quote(str(self.home.absolute()))} recover"
+        lines = [f"{path} is damaged: {problem}. Nothing was reset or written over."]
+        if kept is not None:
+            lines.append(f"A copy of the damaged file is kept as {kept.name}.")
+        else:
+            lines.append(f"(A copy could not be kept aside: {why_not}.)")
+        if backup is not None:
+            saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
+            lines.append(f"To put back the last good copy ({backup.name}, saved {saved}), run: {command}")
+        elif path.name == STATE_FILE:
+            lines.append(
+                f"There is no backup. To start with no bookmarks, tags, read marks or notes, run: {command} --empty"
+            )
+        else:
+            lines.append(
+                f"There is no backup. To start the library afresh (your bookmarks, tags and notes are kept; "
+                f"import your files again), run: {command} --empty"
+            )
+        return DamagedFileError(" ".join(lines), path, kept, backup)
+
+    def _keep_aside(self, path: Path) -> Path:
+        """A timestamped hard link to the damaged file (once per damaged version)."""
+        st = path.stat()
+        for existing in path.parent.glob(f"{path.name}{BROKEN_INFIX}*"):
+            with contextlib.suppress(OSError):
+                if os.path.samestat(existing.stat(), st):
+                    return existing
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for n in range(1, 1000):
+            kept = path.with_name(f"{path.name}{BROKEN_INFIX}{stamp}" + (f"-{n}" if n > 1 else ""))
+            try:
+                os.link(path, kept)
+            except FileExistsError:
+                continue
+            except OSError as error:
+                if error.errno in (errno.EROFS, errno.ENOSPC, errno.EACCES):
+                    raise
+                shutil.copyfile(path, kept)  # no hard links on this file system
+            return kept
+        raise OSError(errno.EEXIST, "too many kept copies")
+
+    def check(self, path: Path) -> str | None:
+        """What is wrong with a home file, or None if it reads fine (or is absent)."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            data = parse_document(raw)
+            del raw
+            if path.name == STATE_FILE:
+                _StateFile(b"", data)
+            else:
+                for doc in data.get(PAPERS_TABLE, {}).values():
+                    paper_from_doc(doc)
+        except (_Damage, ValueError) as damage:
+            return str(damage)
+        return None
+
+    def recover(self, empty: bool = False) -> list[str]:
+        """Put the last good backup in place of each damaged home file.
+
+        The damaged file is kept aside (timestamped) first. With no good backup,
+        StoreError, unless `empty`: then the damaged file is only set aside, so
+        that file starts afresh (an empty state; the bundled library re-imported).
+        Returns what was done, one sentence per file.
+        """
+        done: list[str] = []
+        failed: list[str] = []
+        with home_lock(self.home):
+            for path in (self.library_path, self.state_path):
+                problem = self.check(path)
+                if problem is None:
+                    continue
+                try:
+                    kept = self._keep_aside(path)
+                except OSError as error:
+                    raise _save_failed(path, error) from error
+                backup = self.backup_path(path)
+                backup_problem = self.check(backup) if backup.is_file() else "there is none"
+                try:
+                    if backup_problem is None:
+                        tmp = path.with_name(f".{path.name}.{os.getpid()}.recover.tmp")
+                        tmp.unlink(missing_ok=True)
+                        os.link(backup, tmp)
+                        os.replace(tmp, path)
+                        _fsync_dir(self.home)
+                        done.append(f"{path.name}: put back the last good copy ({backup.name}); the damaged one is kept as {kept.name}")
+                    elif empty:
+                        path.unlink()
+                        _fsync_dir(self.home)
+                        afresh = "starts empty" if path.name == STATE_FILE else "starts afresh (import your files again)"
+                        done.append(f"{path.name}: {afresh}; the damaged one is kept as {kept.name}")
+                    else:
+                        failed.append(
+                            f"{path.name} is damaged ({problem}) and has no good backup ({backup.name}: {backup_problem}). "
+                            f"The damaged file is kept as {kept.name}. To start that file afresh, run recover with --empty."
+                        )
+                except OSError as error:
+                    raise _save_failed(path, error) from error
+        self._state = None
+        if failed:
+            raise StoreError(" ".join([f"{line}." for line in done] + failed))
+        return done or ["nothing to recover: library.json and state.json read fine"]
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage with the same atomic writes, for tools that open the files with TinyDB."""
+
+    def __init__(self, path: str | os.PathLike[str], **_: Any) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot be read ({error.strerror or error})") from error
+        try:
+            return parse_document(raw)
+        except _Damage as damage:
+            raise StoreError(f"{self.path} is damaged: {damage}") from None
+
+    def write(self, data: dict[str, Any]) -> None:
+        try:
+            write_atomically(self.path, _dumps(data))
+        except OSError as error:
+            raise _save_failed(self.path, error) from error
+
+    def close(self) -> None:
+        pass
 
 
 def _now() -> str:

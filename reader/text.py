@@ -4,15 +4,39 @@ from __future__ import annotations
 
 import re
 
-# C0/C1 controls (ESC starts every terminal escape sequence) and bidi overrides,
-# which can reorder what is shown; tab and newline are kept as spaces/newlines.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls (ESC starts every terminal escape sequence; U+009B is a
+# one-character CSI) and the bidi controls that can reorder what is shown:
+# embeddings, overrides, isolates and the LRM/RLM/ALM marks. Tab and newline
+# are kept (as a space and a newline).
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (JSON may carry "\udc80") cannot be encoded for the terminal.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Unicode's own line and paragraph separators: terminals do not break on them.
+_SEPARATOR = re.compile(r"[\u2028\u2029]")
 
 
 def inert(text: str) -> str:
     """`text` with nothing a terminal would act on: escapes and controls removed."""
-    return _UNSAFE.sub("", text.replace("\t", " "))
+    text = _UNSAFE.sub("", text.replace("\t", " "))
+    text = _SEPARATOR.sub("\n", text)
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def one_line(text: str) -> str:
     return " ".join(inert(text).split())
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
+
+
+def inert_json(value: object) -> str:
+    """`value` as one line of JSON whose text a terminal cannot act on.
+
+    json.dumps escapes C0 controls but passes C1 controls, bidi controls and
+    lone surrogates through raw when ensure_ascii is off; these are escaped
+    too, so the data is unchanged for a program and inert for a terminal.
+    """
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from reader.ingest import hfpage
+from reader.ingest import arxivlisting, arxivsnapshot, atom, bibtex, hfjson, hfpage, readerjson
 from reader.models import Paper, Problem
 
 
@@ -25,7 +25,7 @@ class IngestError(Exception):
 
 
 # Sniffed in this order: the most specific formats first, the loose page dump last.
-FORMATS = {module.NAME: module for module in (hfpage,)}
+FORMATS = {m.NAME: m for m in (readerjson, hfjson, arxivlisting, arxivsnapshot, atom, bibtex, hfpage)}
 
 _SNIFF_CHARS = 64 * 1024
 

@@ -32,7 +32,7 @@ _LOOKS_LIKE = re.compile(r'"abs"\s*:\s*"https?://arxiv\.org/abs/')
 def sniff(head: str) -> bool:
     record = first_record(head)
     if record is None:  # the first line is longer than the sniffed text
-        return head.lstrip().startswith("{") and bool(_LOOKS_LIKE.search(head)) and '"summary"' in head
+        return head.lstrip("\ufeff \t\r\n").startswith("{") and bool(_LOOKS_LIKE.search(head)) and '"summary"' in head
     return (
         {"id", "title", "summary"} <= record.keys()
         and isinstance(record.get("authors"), list)

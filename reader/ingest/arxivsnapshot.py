@@ -33,7 +33,7 @@ _AFFILIATION = re.compile(r"\([^()]*(?:\([^()]*\)[^()]*)*\)")
 def sniff(head: str) -> bool:
     record = first_record(head)
     if record is None:
-        return head.lstrip().startswith("{") and '"abstract"' in head and '"authors_parsed"' in head
+        return head.lstrip("\ufeff \t\r\n").startswith("{") and '"abstract"' in head and '"authors_parsed"' in head
     return {"id", "title", "abstract"} <= record.keys() and (
         "authors_parsed" in record or "versions" in record or "update_date" in record
     )

@@ -96,7 +96,7 @@ def count(value: Any) -> int | None:
 
 def first_record(head: str) -> dict | None:
     """The first line of a JSON-lines text as an object, if it parses as one."""
-    line = head.lstrip().split("\n", 1)[0]
+    line = head.lstrip("\ufeff \t\r\n").split("\n", 1)[0]
     try:
         record = json.loads(line)
     except (json.JSONDecodeError, RecursionError):
@@ -141,7 +141,7 @@ class JsonReader:
     def peek(self) -> str:
         """The next non-space character ('' at the end)."""
         while True:
-            while self._pos < len(self._buf) and self._buf[self._pos] in " \t\r\n":
+            while self._pos < len(self._buf) and self._buf[self._pos] in " \t\r\n\ufeff":
                 self._pos += 1
             if self._pos < len(self._buf):
                 return self._buf[self._pos]
@@ -235,6 +235,7 @@ def json_records(stream: TextIO, file_name: str) -> Iterator[tuple[int, Any] | P
         line_no += 1
         if not first or first.strip():
             break
+    first = first.lstrip("\ufeff")  # a byte-order mark some Windows tools write
     head = first.strip()
     if not head:
         return

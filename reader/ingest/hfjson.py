@@ -31,7 +31,7 @@ _HF_ID = re.compile(r"""["']id["']\s*:\s*["'](\d{4}\.\d{4,5})""")
 
 
 def sniff(head: str) -> bool:
-    start = head.lstrip()[:1]
+    start = head.lstrip("\ufeff \t\r\n")[:1]
     return start in ("[", "{") and bool(_ITEM.search(head)) and bool(_HF_ID.search(head))
 
 

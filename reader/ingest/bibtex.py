@@ -1,0 +1,350 @@
+"""BibTeX files: a small, forgiving reader for what people's .bib files hold.
+
+Values are kept as written (TeX and all): the store keeps the raw text and the
+display renders it. `@proceedings` entries describe a volume, not a paper: they
+are not imported as papers, but their date fills in the papers that follow
+(PMLR files put one at the top and give papers no year of their own).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from reader.ingest.common import arxiv_id_in, arxiv_links, day_in_name, iso_day, one_line, paper_id, unwrap
+from reader.models import Paper, Problem, Source, parse_arxiv_id
+
+NAME = "bibtex"
+
+_ENTRY_START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
+# A line that opens a new entry with a key: inside an unclosed entry, it means
+# the previous one lost a closing brace.
+_FRESH_ENTRY = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]\s*[^\s,={}()\"#%']+\s*,")
+_SNIFF = re.compile(r"(?m)^[\ufeff \t]*@[ \t]*[A-Za-z]+[ \t]*[{(][ \t]*[^\s,={}()\"#%']+[ \t]*,")
+_STRAY = re.compile(r"}|^\s*[A-Za-z][\w-]*\s*=\s*[{\"]")
+_NAME_TOKEN = re.compile(r"[^\s=,{}\"#()]+")
+_AND = re.compile(r"\s+and\s+", re.I)
+_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s]*|abs/)(\d{4}\.\d{4,5})(?:v\d+)?", re.I)
+_YEAR = re.compile(r"\b(\d{4})\b")
+
+NOT_PAPERS = {"proceedings", "mvproceedings", "collection", "mvcollection", "periodical", "set", "xdata"}
+_SKIPPED = {"comment", "preamble"}
+_MONTHS = {m: f"{i:02d}" for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def sniff(head: str) -> bool:
+    return bool(_SNIFF.search(head))
+
+
+@dataclass
+class _Entry:
+    kind: str
+    line: int
+    body: list[str] = field(default_factory=list)
+    broken: str = ""  # why the entry cannot be trusted, when it cannot
+
+
+def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
+    macros = dict(_MONTHS)
+    volumes: dict[str, dict[str, str]] = {}
+    volume: dict[str, str] = {}
+    ordinal = 0
+    for entry in _entries(stream):
+        if entry.kind in _SKIPPED:
+            continue
+        if entry.kind == "string":
+            if not entry.broken:
+                _, fields, _ = _fields("".join(entry.body), macros, keyed=False)
+                macros.update(fields)
+            continue
+        ordinal += 1
+        if entry.broken:
+            yield Problem(file_name, entry.broken, ordinal)
+            continue
+        key, fields, error = _fields("".join(entry.body), macros)
+        if error:
+            yield Problem(file_name, f"entry {key or '?'} (line {entry.line}): {error}; entry skipped", ordinal)
+            continue
+        if entry.kind in NOT_PAPERS:
+            volume = fields
+            volumes[key.casefold()] = fields
+            continue
+        shared = volumes.get(fields.get("crossref", "").casefold(), volume)
+        yield _paper(entry.line, key, fields, shared, file_name, ordinal)
+
+
+def _entries(stream: TextIO) -> Iterator[_Entry]:
+    """Entries with their bodies cut out by brace counting, as BibTeX does.
+
+    An entry left open is reported when the next line that starts an entry
+    appears (or the file ends), so a missing brace costs one entry, not the
+    rest of the file. A `}` too many closes an entry early; the leftover text
+    that follows gives it away, and that entry is reported rather than
+    imported with fields missing.
+    """
+    entry: _Entry | None = None
+    finished: _Entry | None = None  # held back until we know nothing stray follows it
+    depth = 0
+    closer = "}"
+    in_quote = False
+    for line_no, line in enumerate(iter(stream.readline, ""), 1):
+        at = 0
+        if entry is not None and depth > 0 and _FRESH_ENTRY.match(line):
+            entry.broken = f"the entry at line {entry.line} never closes (a missing '}}'?); entry skipped"
+            yield entry
+            entry = None
+        while at < len(line):
+            if entry is None:
+                if line.lstrip().startswith("%"):
+                    break
+                match = _ENTRY_START.search(line, at)
+                stray = _STRAY.search(line[at : match.start() if match else len(line)])
+                if stray and finished is not None and not finished.broken:
+                    finished.broken = (
+                        f"the entry at line {finished.line} closes early (a '}}' too many?): "
+                        f"stray text follows at line {line_no}; entry skipped"
+                    )
+                if not match:
+                    break
+                if finished is not None:
+                    yield finished
+                    finished = None
+                entry = _Entry(match.group(1).casefold(), line_no)
+                closer = "}" if match.group(2) == "{" else ")"
+                depth, in_quote, at = 1, False, match.end()
+                continue
+            start = at
+            while at < len(line):
+                char = line[at]
+                at += 1
+                if char == "{":
+                    depth += 1
+                elif char == "}":
+                    depth -= 1
+                    if depth == 0:
+                        if closer == ")":
+                            entry.broken = f"the entry at line {entry.line} has a '}}' with no '{{'; entry skipped"
+                        break
+                elif closer == ")" and depth == 1:
+                    if char == '"':
+                        in_quote = not in_quote
+                    elif char == ")" and not in_quote:
+                        depth = 0
+                        break
+            if depth == 0:
+                entry.body.append(line[start : at - 1])
+                finished, entry = entry, None
+            else:
+                entry.body.append(line[start:at])
+    if finished is not None:
+        yield finished
+    if entry is not None:
+        entry.broken = f"the file ends inside the entry at line {entry.line} (a missing '}}'?); entry skipped"
+        yield entry
+
+
+def _fields(body: str, macros: dict[str, str], keyed: bool = True) -> tuple[str, dict[str, str], str]:
+    """(citation key, fields with lower-case names, error) of one entry's body."""
+    at = 0
+    key = ""
+    if keyed:
+        comma = body.find(",")
+        key = (body if comma < 0 else body[:comma]).strip()
+        at = len(body) if comma < 0 else comma + 1
+    fields: dict[str, str] = {}
+    while True:
+        while at < len(body) and (body[at].isspace() or body[at] == ","):
+            at += 1
+        if at >= len(body):
+            return key, fields, ""
+        name = _NAME_TOKEN.match(body, at)
+        if not name:
+            return key, fields, f"cannot read a field name at {body[at:at + 20]!r}"
+        at = name.end()
+        while at < len(body) and body[at].isspace():
+            at += 1
+        if at >= len(body) or body[at] != "=":
+            return key, fields, f"field {name.group()!r} has no '='"
+        value, at, error = _value(body, at + 1, macros)
+        if error:
+            return key, fields, f"field {name.group()!r}: {error}"
+        fields.setdefault(name.group().casefold(), value)  # BibTeX keeps the first of a repeated field
+
+
+def _value(body: str, at: int, macros: dict[str, str]) -> tuple[str, int, str]:
+    """One value: `{...}`, `"..."`, a number or a macro, joined by `#`."""
+    parts: list[str] = []
+    while True:
+        while at < len(body) and body[at].isspace():
+            at += 1
+        if at >= len(body):
+            return "", at, "the value is missing"
+        char = body[at]
+        if char in '{"':
+            depth, end = 0, at + 1
+            while end < len(body):
+                c = body[end]
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    if depth == 0:
+                        if char == "{":
+                            break
+                        return "", end, "a '}' with no '{'"
+                    depth -= 1
+                elif c == '"' and char == '"' and depth == 0:
+                    break
+                end += 1
+            else:
+                return "", end, "the value never ends (unbalanced braces or quotes)"
+            parts.append(body[at + 1 : end])
+            at = end + 1
+        else:
+            token = _NAME_TOKEN.match(body, at)
+            if not token:
+                return "", at, f"unexpected {char!r}"
+            word = token.group()
+            parts.append(word if word.isdigit() else macros.get(word.casefold(), word))
+            at = token.end()
+        while at < len(body) and body[at].isspace():
+            at += 1
+        if at < len(body) and body[at] == "#":
+            at += 1
+            continue
+        return "".join(parts), at, ""
+
+
+def _paper(line: int, key: str, fields: dict[str, str], volume: dict[str, str],
+           file_name: str, ordinal: int) -> Paper | Problem:
+    title = one_line(fields.get("title", ""))
+    if not title.strip("{} "):
+        return Problem(file_name, f"entry {key or '?'} (line {line}) has no title", ordinal)
+    arxiv_id = _arxiv_id(fields)
+    links = list(arxiv_links(arxiv_id)) if arxiv_id else []
+    links += _pmlr_links(key, volume)
+    for name in ("url", "pdf", "software", "code", "video"):
+        value = one_line(fields.get(name, ""))
+        if value.startswith(("http://", "https://")):
+            links.append(value)
+    if doi := one_line(fields.get("doi", "")):
+        links.append(doi if doi.startswith("http") else f"https://doi.org/{doi}")
+    if openreview := one_line(fields.get("openreview", "")):
+        links.append(openreview if openreview.startswith("http") else f"https://openreview.net/forum?id={openreview}")
+    categories = one_line(fields.get("primaryclass", ""))
+    return Paper(
+        id=paper_id(arxiv_id, title),
+        title=title,
+        abstract=unwrap(fields.get("abstract", ""), indented_paragraphs=False),
+        authors=authors(fields.get("author", "")),
+        links=tuple(dict.fromkeys(links)),
+        sources=(Source(file_name, NAME, ordinal, day_in_name(file_name)),),
+        arxiv_id=arxiv_id,
+        categories=(categories,) if categories else (),
+        published=_published(fields, volume),
+    )
+
+
+def _pmlr_links(key: str, volume: dict[str, str]) -> list[str]:
+    """PMLR .bib files carry no URLs, but their volume entry (with the
+    `shortname`/`conference_url` fields only PMLR's site generator uses) makes
+    every paper's page address predictable."""
+    number = volume.get("volume", "").strip()
+    if not (number.isdigit() and "shortname" in volume and "conference_url" in volume and re.fullmatch(r"[\w.-]+", key)):
+        return []
+    base = f"https://proceedings.mlr.press/v{number}/{key}"
+    return [f"{base}.html", f"{base}/{key}.pdf"]
+
+
+def authors(value: str) -> tuple[str, ...]:
+    """`Last, First and First Last and others` -> ('First Last', 'First Last', 'et al.')."""
+    names = []
+    for raw in _split_top_level(one_line(value)):
+        parts = [p.strip() for p in _split_commas(raw)]
+        if len(parts) == 1:
+            name = parts[0]
+        elif len(parts) == 2:
+            name = f"{parts[1]} {parts[0]}"
+        else:  # von Last, Jr, First
+            name = f"{parts[2]} {parts[0]} {parts[1]}"
+        name = one_line(name)
+        if name.startswith("{") and name.endswith("}") and name.count("{") == 1:
+            name = name[1:-1]  # {Google DeepMind}: braces only stop BibTeX splitting it
+        if name.casefold() == "others":
+            name = "et al."
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def _split_top_level(value: str) -> list[str]:
+    """Split on ` and ` outside braces, as BibTeX does."""
+    pieces, depth, start = [], 0, 0
+    for match in re.finditer(r"[{}]|\s+and\s+", value, re.I):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            pieces.append(value[start : match.start()])
+            start = match.end()
+    pieces.append(value[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _split_commas(name: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(name):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            parts.append(name[start:i])
+            start = i + 1
+    parts.append(name[start:])
+    return [p for p in parts if p.strip()] or [name]
+
+
+def _arxiv_id(fields: dict[str, str]) -> str | None:
+    prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "arxiv").strip().casefold()
+    if prefix == "arxiv" and (found := parse_arxiv_id(fields.get("eprint", "").strip())):
+        return found
+    for name in ("arxivid", "arxiv", "url", "doi"):
+        if found := arxiv_id_in(fields.get(name, "")):
+            return found
+    if match := re.search(r"10\.48550/arxiv\.(\d{4}\.\d{4,5})", fields.get("doi", ""), re.I):
+        return match.group(1)
+    for name in ("journal", "volume", "note", "howpublished"):
+        if match := _ARXIV_IN_TEXT.search(fields.get(name, "")):
+            return match.group(1)
+    return None
+
+
+def _published(fields: dict[str, str], volume: dict[str, str]) -> str | None:
+    """The most precise date the entry (or its volume) gives.
+
+    Only a full date is YYYY-MM-DD; a BibTeX entry often knows just the year
+    (and month), given as `YYYY` or `YYYY-MM` rather than inventing a day.
+    """
+    if day := iso_day(fields.get("date", "")):
+        return day
+    year_match = _YEAR.search(fields.get("year", ""))
+    year = year_match.group(1) if year_match else None
+    volume_day = iso_day(volume.get("published", "")) or iso_day(volume.get("date", ""))
+    if volume_day and (year is None or volume_day.startswith(year)):
+        return volume_day
+    if year is None:
+        return None
+    month = _month(fields.get("month", ""))
+    return f"{year}-{month}" if month else year
+
+
+def _month(value: str) -> str | None:
+    value = value.strip().casefold()
+    if value.isdigit() and 1 <= int(value) <= 12:
+        return f"{int(value):02d}"
+    return _MONTHS.get(value[:3])

@@ -1,0 +1,325 @@
+"""The search query language, and the one word-splitting rule the index shares.
+
+    words          all must match, each as a whole word, a prefix or within a typo or two
+    a | b          either word (binds tighter than the space between words)
+    "a phrase"     these words, exactly, in this order
+    -word -"a b"   must not match (also -title:x, -is:read, -tag:x ...)
+    title: abstract: author:      only that part of the paper (a word or a "phrase")
+    tag:x  src:x  year:2024  year:>=2023  year:2020..2023  has:code
+    is:bookmarked is:unread is:read is:tagged is:noted       id:2306.13575
+
+`parse_query` turns text into a `Query` or raises `QueryError`, whose message is a
+short hint to show the person ("title: needs a word, e.g. title:diffusion").
+No other exception escapes it, whatever the text. Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from reader.models import parse_arxiv_id
+
+QUERY_HELP = """\
+Search syntax
+  diffusion video        papers matching both words (typos forgiven: "difusion")
+  gan | diffusion        either word
+  "neural radiance"      the exact phrase
+  -survey  -"a phrase"   leave out papers that have it
+  title:llama            only in titles (also abstract:, author:)
+  author:"yann lecun"    a phrase in one field
+  tag:toread             papers you tagged toread (or toread-later ...)
+  is:bookmarked  is:unread  is:read  is:tagged  is:noted
+  has:code               papers with a code link (GitHub, GitLab, HF Spaces ...)
+  year:2024  year:>=2023  year:2020..2023
+  src:arxiv              by the file or format a paper came from
+  id:2306.13575          one paper by its arXiv id
+Words match whole words first, then words they begin, then near spellings.
+Titles rank above authors, authors above abstracts. An empty search lists
+everything, newest first."""
+
+FIELD_NAMES = ("title", "abstract", "author", "tag", "src", "year", "has", "is", "id")
+_ALIASES = {
+    "ti": "title",
+    "abs": "abstract",
+    "au": "author",
+    "authors": "author",
+    "by": "author",
+    "tags": "tag",
+    "source": "src",
+    "arxiv": "id",
+}
+_EXAMPLES = {
+    "title": "title:diffusion",
+    "abstract": "abstract:benchmark",
+    "author": 'author:hinton or author:"yann lecun"',
+    "tag": "tag:toread",
+    "src": "src:arxiv",
+    "year": "year:2024, year:>=2023 or year:2020..2023",
+    "has": "has:code",
+    "is": "is:bookmarked, is:unread, is:read, is:tagged or is:noted",
+    "id": "id:2306.13575",
+}
+IS_VALUES = {
+    "bookmarked": "bookmarked",
+    "bookmark": "bookmarked",
+    "starred": "bookmarked",
+    "read": "read",
+    "unread": "unread",
+    "tagged": "tagged",
+    "noted": "noted",
+    "note": "noted",
+}
+HAS_VALUES = {"code": "code", "note": "noted", "notes": "noted", "tag": "tagged", "tags": "tagged"}
+
+TEXT_FIELDS = ("title", "abstract", "author")
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched; str() is a short hint for the person."""
+
+
+# --- words ---------------------------------------------------------------------------
+
+# ASCII bytes: letters and digits stay (casefold already lowered them), the rest become spaces.
+_ASCII_TABLE = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + bytes(range(128, 256))
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """`text` as the index sees it: casefolded, NFKC, accents dropped, non-alphanumerics as spaces.
+
+    `fold(t).split()` is the list of words of `t`; "GPT-4o" is "gpt 4o", "Balázs" is "balazs".
+    """
+    folded = text.casefold()
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
+    folded = _MARKS.sub("", unicodedata.normalize("NFKD", folded))
+    folded = unicodedata.normalize("NFKC", folded).casefold()
+    return _NON_WORD.sub(" ", folded)
+
+
+def words(text: str) -> list[str]:
+    return fold(text).split()
+
+
+def typo_budget(word: str) -> int:
+    """How many typos (insert, delete, substitute, swap) a query word forgives."""
+    if any(c.isdigit() for c in word):
+        return 0  # 2023 is not a typo of 2024
+    if len(word) <= 3:
+        return 0
+    return 1 if len(word) <= 7 else 2
+
+
+# --- the parsed query ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One thing to match.
+
+    field: "any" (title, abstract and authors), "title", "abstract", "author",
+    "tag", "src", "year", "has", "is" or "id".
+    For text fields `words` holds the folded words; `phrase` means a quoted phrase
+    (exact words in order). Several words without quotes ("gpt-4") must follow
+    each other too, but the last one may be a prefix.
+    """
+
+    field: str
+    value: str
+    words: tuple[str, ...] = ()
+    phrase: bool = False
+    low: int = 0  # year range, inclusive
+    high: int = 0
+
+    @property
+    def is_text(self) -> bool:
+        return self.field == "any" or self.field in TEXT_FIELDS
+
+    @property
+    def is_state(self) -> bool:
+        """Does it depend on the person's state (bookmarks, tags, notes, read)?"""
+        return self.field in ("is", "tag") or (self.field == "has" and self.value != "code")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """Atoms joined by `|`: one of them must match (or, negated, the single atom must not)."""
+
+    atoms: tuple[Atom, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    clauses: tuple[Clause, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.clauses
+
+    @property
+    def uses_state(self) -> bool:
+        return any(atom.is_state for clause in self.clauses for atom in clause.atoms)
+
+
+# --- parsing -------------------------------------------------------------------------
+
+_BAR = object()
+_FIELD = re.compile(r"([A-Za-z]+):(.*)\Z", re.S)
+_YEAR = re.compile(r"(>=|<=|>|<|=)?(\d{4})\Z")
+_YEAR_RANGE = re.compile(r"(\d{4})(?:\.\.|-)(\d{4})\Z")
+_STOPS = frozenset(' \t\n\r\f\v|"')
+
+
+def parse_query(text: str) -> Query:
+    """Parse search text. Raises QueryError (a short hint) and nothing else."""
+    try:
+        return _parse(str(text))
+    except QueryError:
+        raise
+    except Exception as error:  # a parser bug must still reach the person as a hint
+        raise QueryError(f"cannot read this search ({type(error).__name__})") from error
+
+
+def _parse(text: str) -> Query:
+    source = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
+    tokens: list[object] = []
+    i, n = 0, len(source)
+    while i < n:
+        char = source[i]
+        if char.isspace():
+            i += 1
+            continue
+        if char == "|":
+            tokens.append(_BAR)
+            i += 1
+            continue
+        negated = False
+        if char == "-":
+            j = i
+            while j < n and source[j] == "-":
+                j += 1
+            if j < n and source[j].isspace() and source[j:].strip():
+                i = j  # a dash standing alone mid-text ("Foo - Bar") is punctuation
+                continue
+            if j >= n or source[j].isspace() or source[j] == "|":
+                raise QueryError("'-' needs a word right after it, e.g. -survey")
+            negated, i = True, j
+        atom, i = _read_atom(source, i)
+        if atom is not None:  # None: nothing searchable in it ("&&", "...")
+            tokens.append((negated, atom))
+    return Query(text, _group(tokens))
+
+
+def _group(tokens: list[object]) -> tuple[Clause, ...]:
+    clauses: list[Clause] = []
+    atoms: list[Atom] = []
+    negated = False
+    after_bar = False
+    for token in tokens:
+        if token is _BAR:
+            if not atoms or after_bar:
+                raise QueryError("'|' needs a word on each side, e.g. gan | diffusion")
+            after_bar = True
+            continue
+        token_negated, atom = token  # type: ignore[misc]
+        if after_bar:
+            if token_negated or negated:
+                raise QueryError("'-' and '|' don't mix: write -a -b, or a | b")
+            atoms.append(atom)
+            after_bar = False
+            continue
+        if atoms:
+            clauses.append(Clause(tuple(atoms), negated))
+        atoms, negated = [atom], token_negated
+    if after_bar:
+        raise QueryError("'|' needs a word on each side, e.g. gan | diffusion")
+    if atoms:
+        clauses.append(Clause(tuple(atoms), negated))
+    return tuple(clauses)
+
+
+def _read_quoted(source: str, i: int) -> tuple[str, int]:
+    """source[i] is a quote: the text up to the closing quote, and the index after it."""
+    end = source.find('"', i + 1)
+    if end < 0:
+        raise QueryError('unclosed quote: add the closing "')
+    return source[i + 1 : end], end + 1
+
+
+def _read_atom(source: str, i: int) -> tuple[Atom | None, int]:
+    n = len(source)
+    if source[i] == '"':
+        value, i = _read_quoted(source, i)
+        found = tuple(words(value))
+        return (Atom("any", value, found, phrase=True) if found else None), i
+    j = i
+    while j < n and source[j] not in _STOPS:
+        j += 1
+    raw = source[i:j]
+    match = _FIELD.match(raw)
+    if match:
+        name = match.group(1).lower()
+        name = _ALIASES.get(name, name)
+        value = match.group(2)
+        if name in FIELD_NAMES:
+            phrase = False
+            if not value and j < n and source[j] == '"':
+                value, j = _read_quoted(source, j)
+                phrase = True
+            if not value.strip():
+                raise QueryError(f"{name}: needs a value, e.g. {_EXAMPLES[name]}")
+            return _field_atom(name, value, phrase), j
+        if match.group(1).isascii() and not value.startswith("//"):
+            fields = " ".join(f"{f}:" for f in FIELD_NAMES)
+            raise QueryError(f"unknown field '{match.group(1)}:'; fields are {fields}")
+    found = tuple(words(raw))
+    if not found:
+        return None, j
+    return Atom("any", raw, found), j
+
+
+def _field_atom(name: str, value: str, phrase: bool) -> Atom:
+    if name in TEXT_FIELDS:
+        found = tuple(words(value))
+        if not found:
+            raise QueryError(f"{name}: needs a word, e.g. {_EXAMPLES[name]}")
+        return Atom(name, value, found, phrase=phrase)
+    cleaned = value.strip()
+    if name == "year":
+        single = _YEAR.match(cleaned)
+        if single:
+            op, year = single.group(1) or "=", int(single.group(2))
+            low, high = {
+                "=": (year, year),
+                ">=": (year, 9999),
+                ">": (year + 1, 9999),
+                "<=": (0, year),
+                "<": (0, year - 1),
+            }[op]
+            return Atom("year", cleaned, low=low, high=high)
+        span = _YEAR_RANGE.match(cleaned)
+        if span:
+            low, high = sorted((int(span.group(1)), int(span.group(2))))
+            return Atom("year", cleaned, low=low, high=high)
+        raise QueryError(f"year: takes a year, e.g. {_EXAMPLES['year']}")
+    if name == "is":
+        state = IS_VALUES.get(cleaned.lower())
+        if state is None:
+            raise QueryError(f"is: takes {_EXAMPLES['is'].replace('is:', '')}")
+        return Atom("is", state)
+    if name == "has":
+        what = HAS_VALUES.get(cleaned.lower())
+        if what is None:
+            raise QueryError("has: takes code (a code link), note or tag, e.g. has:code")
+        return Atom("has", "code") if what == "code" else Atom("is", what)
+    if name == "id":
+        bare = parse_arxiv_id(cleaned)
+        return Atom("id", bare or cleaned)
+    # tag, src: compared casefolded; tag by prefix, src as a substring
+    return Atom(name, cleaned.casefold())

@@ -1,0 +1,1190 @@
+"""Search: an inverted index over titles, abstracts and authors, and its ranking.
+
+The index maps every word (as `reader.query.fold` splits it) to the papers that
+contain it, per field, as arrays of document numbers. Query words are matched
+against the vocabulary: whole word, words they begin (bisect on the sorted
+vocabulary) and near spellings (rapidfuzz OSA distance over a small pool of the
+vocabulary: same length give or take the typo budget, same first or second
+letter). Phrases are checked against the text of the candidate papers.
+
+Ranking, strongest first: the field (title 3, author 2, abstract 1) times the
+kind of match (whole word 1, prefix 0.7, one typo 0.6, two typos 0.5, typo'd
+prefix 0.4), summed over the query's words (so more words matched outranks
+fewer), plus 0.1 for a title or author match that the abstract backs up. Ties
+are then broken by how much of the title the query covers and whether the
+query's words follow each other in it, then by the default order: newest first
+where a date is known, else import order.
+
+Nothing here imports Textual. The app runs `search` in a worker thread; the
+index is safe to share between threads (one lock around searches and updates).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import marshal
+import os
+import re
+import tempfile
+import threading
+from array import array
+from collections import OrderedDict, defaultdict, deque
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate, chain, repeat
+from pathlib import Path
+from typing import Any
+
+from reader.models import BLANK_STATE, Paper, PaperState, parse_arxiv_id
+from reader.query import Atom, Clause, Query, QueryError, fold, parse_query, typo_budget, words
+
+__all__ = [
+    "QueryError",
+    "Query",
+    "SearchIndex",
+    "SearchResult",
+    "highlight_spans",
+    "parse_query",
+]
+
+TITLE, ABSTRACT, AUTHOR = 0, 1, 2
+_FIELDS_OF = {"any": (TITLE, ABSTRACT, AUTHOR), "title": (TITLE,), "abstract": (ABSTRACT,), "author": (AUTHOR,)}
+_FIELD_WEIGHT = (30, 10, 20)  # tenths of a point
+_EXACT, _PREFIX, _FUZZY1, _FUZZY2, _FPREFIX = 10, 7, 6, 5, 4  # tenths of the field weight
+_BACKED = 1  # a title/author match that the abstract also has
+_ID_WEIGHT = 1000  # a query naming a paper's arXiv id puts that paper first
+
+_MAX_FUZZY = 48  # near spellings kept per query word (the closest, then the commonest)
+_MAX_FPREFIX = 24
+_CACHE_ITEMS = 3_000_000  # doc numbers held by the clause cache, in total
+_PARALLEL_MIN = 20_000  # papers from which the abstract index is built in worker processes
+_FORMAT = 3  # bump when the on-disk cache layout or the tokenizer changes
+
+_CODE_HOSTS = re.compile(
+    r"^(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht"
+    r"|huggingface\.co/spaces|colab\.research\.google\.com|sourceforge\.net)(?:/|$)",
+    re.I,
+)
+_ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+# --- results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One answer to one query.
+
+    `ids` are ranked best first; `scores` are parallel to them (higher is better).
+    `terms` are the folded words to highlight (see `highlight_spans`); a term that
+    ends in "*" is a prefix, one with spaces a phrase. `error` is a short hint for a
+    malformed query, and then `ids` is empty. `total` is how many papers matched
+    (it can exceed len(ids) when a limit was asked for).
+    """
+
+    query: str
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]
+    terms: frozenset[str]
+    error: str | None = None
+    total: int = 0
+    # What a following, narrower query may start from. Internal.
+    _docs: frozenset[int] | None = field(default=None, repr=False, compare=False)
+    _parsed: Query | None = field(default=None, repr=False, compare=False)
+    _owner: Any = field(default=None, repr=False, compare=False)
+
+
+# --- highlighting --------------------------------------------------------------------
+
+_SURFACE_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+
+
+def highlight_spans(text: str, terms: frozenset[str] | Collection[str]) -> list[tuple[int, int]]:
+    """Character spans of `text` to highlight for a result's `terms`, sorted, not overlapping.
+
+    A plain term highlights whole words whose folded form equals it; "net*" highlights
+    words beginning with "net"; "large language" highlights those words in sequence
+    (and "gpt 4*" a sequence whose last word begins with "4").
+    """
+    if not text or not terms:
+        return []
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    phrases: list[tuple[list[str], bool]] = []
+    for term in terms:
+        is_prefix = term.endswith("*")
+        body = term[:-1] if is_prefix else term
+        parts = body.split()
+        if not parts:
+            continue
+        if len(parts) > 1:
+            phrases.append((parts, is_prefix))
+        elif is_prefix:
+            prefixes.append(parts[0])
+        else:
+            exact.add(parts[0])
+    prefix_tuple = tuple(prefixes)
+    tokens: list[tuple[int, int, str]] = []
+    for match in _SURFACE_WORD.finditer(text):
+        folded = fold(match.group()).split()
+        for piece in folded or ():
+            tokens.append((match.start(), match.end(), piece))
+    spans: list[tuple[int, int]] = []
+    for start, end, token in tokens:
+        if token in exact or (prefix_tuple and token.startswith(prefix_tuple)):
+            spans.append((start, end))
+    for parts, is_prefix in phrases:
+        k = len(parts)
+        for i in range(len(tokens) - k + 1):
+            if all(tokens[i + j][2] == parts[j] for j in range(k - 1)):
+                last = tokens[i + k - 1][2]
+                if last == parts[-1] or (is_prefix and last.startswith(parts[-1])):
+                    spans.append((tokens[i][0], tokens[i + k - 1][1]))
+    if not spans:
+        return []
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = merged[-1]
+        if start <= last_end:
+            merged[-1] = (last_start, max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+# --- postings ------------------------------------------------------------------------
+
+
+class _Part:
+    """Postings of one field for some documents: a sorted vocabulary and, for word i,
+    the document numbers data[offsets[i]:offsets[i+1]] (ascending)."""
+
+    __slots__ = ("words", "index", "offsets", "data", "view", "dead")
+
+    def __init__(self, words: list[str], offsets: array, data: array):
+        self.words = words
+        self.index = dict(zip(words, range(len(words))))
+        self.offsets = offsets
+        self.data = data
+        self.view = memoryview(data)
+        self.dead: set[int] = set()  # documents replaced since this part was built
+
+    @classmethod
+    def from_postings(cls, postings: dict[str, list[int]]) -> _Part:
+        ordered = sorted(postings)
+        lists = list(map(postings.__getitem__, ordered))
+        offsets = array("q", accumulate(map(len, lists), initial=0))
+        data = array("i", chain.from_iterable(lists))
+        return cls(ordered, offsets, data)
+
+    def to_marshal(self) -> tuple[list[str], bytes, bytes]:
+        return self.words, self.offsets.tobytes(), self.data.tobytes()
+
+    @classmethod
+    def from_marshal(cls, item: tuple[list[str], bytes, bytes]) -> _Part:
+        found, offsets_bytes, data_bytes = item
+        offsets, data = array("q"), array("i")
+        offsets.frombytes(offsets_bytes)
+        data.frombytes(data_bytes)
+        return cls(list(found), offsets, data)
+
+    def word(self, word: str) -> memoryview | None:
+        i = self.index.get(word)
+        if i is None:
+            return None
+        return self.view[self.offsets[i] : self.offsets[i + 1]]
+
+    def df(self, word: str) -> int:
+        i = self.index.get(word)
+        return 0 if i is None else self.offsets[i + 1] - self.offsets[i]
+
+    def prefixed(self, prefix: str, skip_exact: bool) -> memoryview | None:
+        """All postings of words starting with `prefix` (one slice: they are adjacent)."""
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
+        if skip_exact and lo < hi and self.words[lo] == prefix:
+            lo += 1
+        if lo >= hi:
+            return None
+        return self.view[self.offsets[lo] : self.offsets[hi]]
+
+    def prefixed_size(self, prefix: str) -> int:
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
+        return self.offsets[hi] - self.offsets[lo]
+
+
+def _invert(texts: Iterable[str], docnos: Iterable[int]) -> dict[str, list[int]]:
+    """word -> ascending document numbers, for texts already folded or raw."""
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    get = postings.__getitem__
+    append = list.append
+    for docno, text in zip(docnos, texts):
+        if text:
+            deque(map(append, map(get, set(fold(text).split())), repeat(docno)), maxlen=0)
+    return postings
+
+
+def _invert_chunk(texts: list[str], start: int) -> tuple[list[str], bytes, bytes]:
+    """Worker-process entry: a marshal-ready part for texts numbered from `start`."""
+    import gc
+
+    gc.disable()  # millions of small lists: the collector would only slow this down
+    try:
+        return _Part.from_postings(_invert(texts, range(start, start + len(texts)))).to_marshal()
+    finally:
+        gc.enable()
+
+
+# --- the vocabulary, for matching query words --------------------------------------
+
+
+class _Vocabulary:
+    """Every indexed word, sorted, with pools that make typo matching cheap."""
+
+    def __init__(self, all_words: Iterable[str]):
+        self.words = sorted(set(all_words))
+        self.known = set(self.words)
+        self._build_pools()
+
+    def _build_pools(self) -> None:
+        first: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
+        second: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in self.words:
+            size = len(word)
+            if size >= 3:
+                first[word[0], size].append(word)
+                second[word[1], size].append(word)
+        self.first = dict(first)
+        self.second = dict(second)
+        self._truncated: dict[tuple[str, int], list[str]] = {}
+
+    def add(self, new_words: Iterable[str]) -> None:
+        fresh = sorted(set(new_words) - self.known)
+        if not fresh:
+            return
+        if len(fresh) > 2000:
+            self.words = sorted(self.known.union(fresh))
+        else:
+            for word in fresh:
+                bisect.insort(self.words, word)
+        self.known.update(fresh)
+        self._build_pools()
+
+    def near(self, q: str, budget: int) -> dict[str, int]:
+        """Vocabulary words within `budget` typos of q (OSA distance), q excluded."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        size = len(q)
+        pool: list[str] = []
+        keys = {q[0], q[1]}
+        for length in range(max(3, size - budget), size + budget + 1):
+            for key in keys:
+                pool.extend(self.first.get((key, length), ()))
+            pool.extend(self.second.get((q[1], length), ()))  # first letter mistyped
+            pool.extend(self.second.get((q[0], length), ()))  # first letter missing
+        if not pool:
+            return {}
+        found: dict[str, int] = {}
+        for word, distance, _ in process.extract(
+            q, pool, scorer=OSA.distance, score_cutoff=budget, limit=None, processor=None
+        ):
+            if word != q:
+                found[word] = int(distance)
+        return found
+
+    def near_prefixes(self, q: str, budget: int) -> dict[str, int]:
+        """Beginnings of longer words within `budget` typos of q: "tranf" -> "transf"."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        found: dict[str, int] = {}
+        for length in (len(q), len(q) + 1):
+            table = self._truncations(q[0], length)
+            if not table:
+                continue
+            for prefix, distance, _ in process.extract(
+                q, table, scorer=OSA.distance, score_cutoff=budget, limit=None, processor=None
+            ):
+                if not prefix.startswith(q) and not q.startswith(prefix):
+                    found[prefix] = min(int(distance), found.get(prefix, 99))
+        return found
+
+    def _truncations(self, char: str, length: int) -> list[str]:
+        key = (char, length)
+        table = self._truncated.get(key)
+        if table is None:
+            lo = bisect.bisect_left(self.words, char)
+            hi = bisect.bisect_left(self.words, char + "\U0010ffff", lo)
+            table = list(dict.fromkeys(w[:length] for w in self.words[lo:hi] if len(w) > length))
+            self._truncated[key] = table
+        return table
+
+
+# --- matching one query word ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Expansion:
+    """What one query word matches in the vocabulary."""
+
+    q: str
+    prefix_fields: tuple[int, ...]  # fields where words beginning with q count
+    near: dict[str, int]  # word -> typos
+    near_prefixes: tuple[str, ...]  # typo'd beginnings of words
+
+    def terms(self) -> set[str]:
+        found = {self.q, self.q + "*"}
+        found.update(self.near)
+        found.update(p + "*" for p in self.near_prefixes)
+        return found
+
+    def token_matches(self, token: str, field_no: int) -> bool:
+        return (
+            token == self.q
+            or (field_no in self.prefix_fields and token.startswith(self.q))
+            or token in self.near
+            or (bool(self.near_prefixes) and token.startswith(self.near_prefixes))
+        )
+
+
+def _bracket(q: str) -> tuple[bool, int, bool]:
+    """Words in the same bracket match by the same rules: extending one narrows the match."""
+    return len(q) >= 3, typo_budget(q), len(q) >= 5
+
+
+# --- levels: (score, documents) ------------------------------------------------------
+
+Levels = list[tuple[int, set[int]]]
+
+
+@dataclass(slots=True)
+class _Evaluated:
+    levels: Levels  # best first; a document scores the first level it is in
+    docs: set[int]  # every document the atom matches
+    size: int  # for the cache budget
+
+
+# --- the index -----------------------------------------------------------------------
+
+
+class SearchIndex:
+    """The search index of one library.
+
+    `SearchIndex(papers)` builds it (sequence order is import order). With
+    `cache_dir`, the built postings are kept in one file there, named by a
+    fingerprint of the indexed text and order, and reused while the papers are
+    unchanged (other index files in that directory are removed). `workers`: worker
+    processes for the abstracts of a large library (default: the CPU count, up to 4;
+    0 or 1 builds in this process).
+    """
+
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        workers: int | None = None,
+    ):
+        self._lock = threading.RLock()
+        self._generation = 0
+        self._cache: OrderedDict[Any, _Evaluated] = OrderedDict()
+        self._cache_size = 0
+        self._expansions: OrderedDict[str, _Expansion] = OrderedDict()
+        self._default: list[int] | None = None
+        self.cache_hit = False  # was the index read from cache_dir?
+        self._build(list(papers), cache_dir, workers)
+
+    # --- building ----------------------------------------------------------------
+
+    def _build(self, papers: list[Paper], cache_dir: Any, workers: int | None) -> None:
+        dated = [(i, _date_key(p)) for i, p in enumerate(papers)]
+        order = sorted((i for i, d in dated if d), key=lambda i: dated[i][1], reverse=True)
+        order += [i for i, d in dated if not d]
+        self._papers: list[Paper] = [papers[i] for i in order]
+        self._import_pos = array("q", order)
+        self._next_import = len(papers)
+        self._rank: list[int] | None = None  # None: document number is the default rank
+        self._docno: dict[str, int] = {}
+        self._ids: list[str] = []
+        self._title_text: list[str] = []
+        self._author_text: list[str] = []
+        self._year = array("H")
+        self._has_code: set[int] = set()
+        self._src: defaultdict[str, set[int]] = defaultdict(set)
+        self._src_of: list[str] = []
+        self._arxiv: dict[str, int] = {}
+        for docno, paper in enumerate(self._papers):
+            self._append_facts(docno, paper)
+        self._all = frozenset(range(len(self._papers)))
+
+        parts: list[list[_Part]] | None = None
+        cache_file: Path | None = None
+        if cache_dir is not None:
+            cache_file = Path(cache_dir) / f"search-{self._fingerprint()}.idx"
+            parts = _load_parts(cache_file)
+            self.cache_hit = parts is not None
+        if parts is None:
+            parts = self._build_parts(workers)
+            if cache_file is not None:
+                _save_parts(cache_file, parts)
+        self._parts = parts
+        self._vocab = _Vocabulary(chain.from_iterable(part.words for parts in self._parts for part in parts))
+
+    def _append_facts(self, docno: int, paper: Paper) -> None:
+        if docno == len(self._ids):
+            self._ids.append(paper.id)
+            self._title_text.append("")
+            self._author_text.append("")
+            self._year.append(0)
+            self._src_of.append("")
+        else:
+            self._ids[docno] = paper.id
+        self._docno[paper.id] = docno
+        self._title_text[docno] = " " + " ".join(words(paper.title)) + " "
+        self._author_text[docno] = " " + " | ".join(" ".join(words(a)) for a in paper.authors) + " "
+        published = paper.published or ""
+        self._year[docno] = int(published[:4]) if published[:4].isdigit() else 0
+        if any(_CODE_HOSTS.match(link) for link in paper.links):
+            self._has_code.add(docno)
+        else:
+            self._has_code.discard(docno)
+        old = self._src_of[docno]
+        if old:
+            self._src[old].discard(docno)
+        descriptor = " ".join(f"{os.path.basename(s.file)} {s.format}" for s in paper.sources).casefold()
+        self._src_of[docno] = descriptor
+        self._src[descriptor].add(docno)
+        if paper.arxiv_id:
+            self._arxiv[paper.arxiv_id.casefold()] = docno
+
+    def _fingerprint(self) -> str:
+        digest = hashlib.blake2b(f"reader-search-{_FORMAT}".encode(), digest_size=16)
+        for paper in self._papers:
+            digest.update(
+                "\x1f".join((paper.id, paper.title, paper.abstract, "\x1e".join(paper.authors))).encode(
+                    "utf-8", "surrogatepass"
+                )
+            )
+            digest.update(b"\x1d")
+        return digest.hexdigest()
+
+    def _build_parts(self, workers: int | None) -> list[list[_Part]]:
+        import gc
+
+        count = len(self._papers)
+        if workers is None:
+            workers = min(4, os.cpu_count() or 1)
+        abstracts = [p.abstract for p in self._papers]
+        pool = None
+        futures = []
+        if workers > 1 and count >= _PARALLEL_MIN:
+            try:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                step = -(-count // workers)
+                futures = [
+                    pool.submit(_invert_chunk, abstracts[start : start + step], start)
+                    for start in range(0, count, step)
+                ]
+            except Exception:  # no processes here (sandbox, frozen app): build in-process
+                futures = []
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            title = _Part.from_postings(_invert(self._title_text, range(count)))
+            author = _Part.from_postings(_invert(self._author_text, range(count)))
+            abstract_parts: list[_Part] | None = None
+            if futures:
+                try:
+                    abstract_parts = [_Part.from_marshal(f.result()) for f in futures]
+                except Exception:
+                    abstract_parts = None
+            if abstract_parts is None:
+                abstract_parts = [_Part.from_postings(_invert(abstracts, range(count)))]
+        finally:
+            if enabled:
+                gc.enable()
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        return [[title], abstract_parts, [author]]
+
+    # --- updating ----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._papers)
+
+    def add(self, papers: Sequence[Paper]) -> None:
+        """Index papers appended or replaced (same id, new facts) after an import."""
+        papers = list({p.id: p for p in papers}.values())
+        if not papers:
+            return
+        with self._lock:
+            docnos: list[int] = []
+            for paper in papers:
+                docno = self._docno.get(paper.id)
+                if docno is None:
+                    docno = len(self._papers)
+                    self._papers.append(paper)
+                    self._import_pos.append(self._next_import)
+                    self._next_import += 1
+                else:
+                    self._papers[docno] = paper
+                    for parts in self._parts:
+                        for part in parts:
+                            part.dead.add(docno)
+                    self._has_code.discard(docno)
+                self._append_facts(docno, paper)
+                docnos.append(docno)
+            docnos.sort()
+            title = _Part.from_postings(_invert((self._title_text[d] for d in docnos), docnos))
+            abstract = _Part.from_postings(_invert((self._papers[d].abstract for d in docnos), docnos))
+            author = _Part.from_postings(_invert((self._author_text[d] for d in docnos), docnos))
+            for parts, part in zip(self._parts, (title, abstract, author)):
+                parts.append(part)
+            self._all = frozenset(range(len(self._papers)))
+            self._rerank()
+            if max(len(parts) for parts in self._parts) > 6 or len(self._parts[1][-1].data) * 5 > sum(
+                len(p.data) for p in self._parts[1]
+            ):
+                self._parts = self._build_parts(workers=1 if len(docnos) < _PARALLEL_MIN else None)
+                self._vocab = _Vocabulary(chain.from_iterable(p.words for parts in self._parts for p in parts))
+            else:
+                self._vocab.add(chain(title.words, abstract.words, author.words))
+            self._invalidate()
+
+    def _rerank(self) -> None:
+        keys = [_date_key(p) for p in self._papers]
+        order = sorted((d for d in range(len(keys)) if keys[d]), key=lambda d: self._import_pos[d])
+        order.sort(key=keys.__getitem__, reverse=True)
+        order += sorted((d for d in range(len(keys)) if not keys[d]), key=lambda d: self._import_pos[d])
+        rank = [0] * len(order)
+        for position, docno in enumerate(order):
+            rank[docno] = position
+        self._rank = rank
+
+    def _invalidate(self) -> None:
+        self._generation += 1
+        self._default = None
+        self._cache.clear()
+        self._cache_size = 0
+        self._expansions.clear()
+
+    # --- searching ---------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        state_of: Callable[[str], PaperState],
+        previous: SearchResult | None = None,
+        limit: int | None = None,
+        *,
+        stateful_ids: Collection[str] | None = None,
+    ) -> SearchResult:
+        """Rank the papers matching `text`. Never raises for any text: a malformed
+        query gives a result with `error` set. `previous` (the last result) is reused
+        when this query only narrows it. `stateful_ids`, when given, are the only ids
+        whose state may differ from blank: is:/tag: filters then need not ask
+        `state_of` about every paper."""
+        try:
+            query = parse_query(text)
+        except QueryError as error:
+            return SearchResult(text, (), (), frozenset(), error=str(error))
+        with self._lock:
+            return self._search(query, state_of, previous, limit, stateful_ids)
+
+    def _search(
+        self,
+        query: Query,
+        state_of: Callable[[str], PaperState],
+        previous: SearchResult | None,
+        limit: int | None,
+        stateful_ids: Collection[str] | None,
+    ) -> SearchResult:
+        owner = (id(self), self._generation)
+        if query.is_empty:
+            if self._default is None:
+                self._default = self._default_order(self._all)
+            order = self._default
+            if limit is not None:
+                order = order[: max(0, limit)]
+            ids = tuple(map(self._ids.__getitem__, order))
+            return SearchResult(
+                query.text, ids, (0.0,) * len(ids), frozenset(), total=len(self._all),
+                _docs=self._all, _parsed=query, _owner=owner,
+            )
+
+        within: set[int] | frozenset[int] | None = None
+        if (
+            previous is not None
+            and previous._owner == owner
+            and previous._docs is not None
+            and previous._parsed is not None
+            and previous.error is None
+            and _narrows(previous._parsed, query)
+        ):
+            within = previous._docs
+
+        # Positive clauses, cheapest first; state-only clauses wait for a candidate set.
+        scoring: list[_Evaluated] = []
+        filters: list[set[int] | frozenset[int]] = []
+        negatives: list[Clause] = []
+        deferred: list[Clause] = []
+        text_atoms: list[Atom] = []
+        candidates: set[int] | frozenset[int] | None = within
+        positive = sorted((c for c in query.clauses if not c.negated), key=self._clause_cost)
+        for clause in positive:
+            if all(a.is_state for a in clause.atoms) and stateful_ids is None:
+                deferred.append(clause)
+                continue
+            evaluated = self._clause(clause, candidates, state_of, stateful_ids)
+            docs = evaluated.docs
+            candidates = docs if candidates is None else (candidates & docs)
+            if any(a.is_text or a.field == "id" for a in clause.atoms):
+                scoring.append(evaluated)
+            else:
+                filters.append(docs)
+            text_atoms.extend(a for a in clause.atoms if a.is_text)
+            if not candidates:
+                break
+        for clause in query.clauses:
+            if clause.negated:
+                if clause.atoms[0].is_state and stateful_ids is None:
+                    deferred.append(clause)
+                else:
+                    negatives.append(clause)
+        if candidates is None:
+            candidates = self._all
+        candidates = set(candidates)
+        for clause in negatives:
+            if not candidates:
+                break
+            candidates -= self._negative(clause, candidates, state_of, stateful_ids)
+        for clause in deferred:
+            if not candidates:
+                break
+            candidates = self._deferred(clause, candidates, state_of)
+
+        groups = self._score(candidates, scoring)
+        ranked, scores = self._rank_groups(groups, text_atoms, limit)
+        ids = tuple(map(self._ids.__getitem__, ranked))
+        terms = self._terms(text_atoms)
+        return SearchResult(
+            query.text, ids, tuple(scores), frozenset(terms), total=len(candidates),
+            _docs=frozenset(candidates), _parsed=query, _owner=owner,
+        )
+
+    # --- clauses -----------------------------------------------------------------
+
+    def _clause_cost(self, clause: Clause) -> tuple[int, int]:
+        """Cheap, narrow clauses first; the rest are then only checked against their result."""
+        cost = 0
+        for atom in clause.atoms:
+            if atom.is_text and (len(atom.words) > 1 or atom.phrase):
+                return (2, 0)
+            if atom.is_text:
+                cost += self._postings_cost(self._expand(atom.words[0]), _FIELDS_OF[atom.field])
+            elif atom.is_state:
+                cost += len(self._all)
+        return (1, cost) if cost else (0, 0)
+
+    def _clause(
+        self,
+        clause: Clause,
+        within: set[int] | frozenset[int] | None,
+        state_of: Callable[[str], PaperState],
+        stateful_ids: Collection[str] | None,
+    ) -> _Evaluated:
+        if len(clause.atoms) == 1:
+            return self._atom(clause.atoms[0], within, state_of, stateful_ids)
+        # An OR group: each alternative scores on its own, so matching more of them ranks higher.
+        parts = [self._atom(atom, within, state_of, stateful_ids) for atom in clause.atoms]
+        docs: set[int] = set()
+        for part in parts:
+            docs |= part.docs
+        return _Evaluated([], docs, 0) if not any(p.levels for p in parts) else _OrGroup(parts, docs)
+
+    def _atom(
+        self,
+        atom: Atom,
+        within: set[int] | frozenset[int] | None,
+        state_of: Callable[[str], PaperState],
+        stateful_ids: Collection[str] | None,
+    ) -> _Evaluated:
+        if atom.is_state:
+            docs = self._state_docs(atom, state_of, stateful_ids)
+            return _Evaluated([], docs, 0)
+        key = ("atom", atom)
+        if not atom.is_text:
+            cached = self._cache.get(key)
+            if cached is None:
+                docs = self._filter_docs(atom)
+                cached = _Evaluated([], docs, len(docs))
+                self._remember(key, cached)
+            return cached
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        if len(atom.words) > 1 or atom.phrase:
+            evaluated = self._phrase(atom, within)
+            if within is not None:
+                return evaluated  # checked only against `within`: not reusable
+        else:
+            expansion = self._expand(atom.words[0])
+            fields = _FIELDS_OF[atom.field]
+            if within is not None and len(within) * 60 < self._postings_cost(expansion, fields):
+                return self._word_within(atom, expansion, fields, within)
+            evaluated = self._word(atom, expansion, fields)
+        self._remember(key, evaluated)
+        return evaluated
+
+    def _remember(self, key: Any, evaluated: _Evaluated) -> None:
+        self._cache[key] = evaluated
+        self._cache_size += evaluated.size
+        while self._cache_size > _CACHE_ITEMS and len(self._cache) > 1:
+            _, old = self._cache.popitem(last=False)
+            self._cache_size -= old.size
+
+    def _expand(self, q: str) -> _Expansion:
+        cached = self._expansions.get(q)
+        if cached is not None:
+            self._expansions.move_to_end(q)
+            return cached
+        prefix_fields = (TITLE, ABSTRACT, AUTHOR) if len(q) >= 3 else (TITLE, AUTHOR)
+        budget = typo_budget(q)
+        near: dict[str, int] = {}
+        near_prefixes: tuple[str, ...] = ()
+        if budget:
+            found = self._vocab.near(q, budget)
+            found = {w: d for w, d in found.items() if not w.startswith(q)}
+            if len(found) > _MAX_FUZZY:
+                best = sorted(found, key=lambda w: (found[w], -self._df(w), w))[:_MAX_FUZZY]
+                found = {w: found[w] for w in best}
+            near = found
+            if len(q) >= 5:
+                starts = self._vocab.near_prefixes(q, budget)
+                ordered = sorted(starts, key=lambda p: (starts[p], p))[:_MAX_FPREFIX]
+                near_prefixes = tuple(ordered)
+        expansion = _Expansion(q, prefix_fields, near, near_prefixes)
+        self._expansions[q] = expansion
+        if len(self._expansions) > 512:
+            self._expansions.popitem(last=False)
+        return expansion
+
+    def _df(self, word: str) -> int:
+        return sum(part.df(word) for parts in self._parts for part in parts)
+
+    def _postings_cost(self, expansion: _Expansion, fields: tuple[int, ...]) -> int:
+        cost = 0
+        for f in fields:
+            for part in self._parts[f]:
+                if f in expansion.prefix_fields:
+                    cost += part.prefixed_size(expansion.q)
+                else:
+                    cost += part.df(expansion.q)
+                cost += sum(part.df(w) for w in expansion.near)
+                cost += sum(part.prefixed_size(p) for p in expansion.near_prefixes)
+        return cost
+
+    def _collect(self, f: int, slices: Callable[[_Part], Iterable[memoryview | None]]) -> set[int]:
+        docs: set[int] = set()
+        for part in self._parts[f]:
+            if part.dead:
+                found: set[int] = set()
+                for view in slices(part):
+                    if view is not None:
+                        found.update(view)
+                docs |= found - part.dead
+            else:
+                for view in slices(part):
+                    if view is not None:
+                        docs.update(view)
+        return docs
+
+    def _word(self, atom: Atom, expansion: _Expansion, fields: tuple[int, ...]) -> _Evaluated:
+        q = expansion.q
+        near1 = [w for w, d in expansion.near.items() if d <= 1]
+        near2 = [w for w, d in expansion.near.items() if d >= 2]
+        per_field: list[tuple[int, list[tuple[int, set[int]]]]] = []
+        for f in fields:
+            kinds = [(_EXACT, self._collect(f, lambda part: (part.word(q),)))]
+            if f in expansion.prefix_fields:
+                kinds.append((_PREFIX, self._collect(f, lambda part: (part.prefixed(q, True),))))
+            if near1:
+                kinds.append((_FUZZY1, self._collect(f, lambda part: map(part.word, near1))))
+            if near2:
+                kinds.append((_FUZZY2, self._collect(f, lambda part: map(part.word, near2))))
+            if expansion.near_prefixes:
+                kinds.append(
+                    (_FPREFIX, self._collect(f, lambda part: (part.prefixed(p, False) for p in expansion.near_prefixes)))
+                )
+            per_field.append((f, kinds))
+        arxiv = parse_arxiv_id(atom.value) if atom.field == "any" else None
+        extra = {self._arxiv[arxiv.casefold()]} if arxiv and arxiv.casefold() in self._arxiv else None
+        return self._levels(per_field, extra)
+
+    def _levels(self, per_field: list[tuple[int, list[tuple[int, set[int]]]]], extra: set[int] | None) -> _Evaluated:
+        abstract_any: set[int] = set()
+        for f, kinds in per_field:
+            if f == ABSTRACT:
+                for _, docs in kinds:
+                    abstract_any |= docs
+        levels: Levels = []
+        if extra:
+            levels.append((_ID_WEIGHT, extra))
+        all_docs: set[int] = set(extra or ())
+        size = 0
+        for f, kinds in per_field:
+            for kind, docs in kinds:
+                if not docs:
+                    continue
+                all_docs |= docs
+                size += len(docs)
+                weight = _FIELD_WEIGHT[f] * kind // 10
+                if f != ABSTRACT and abstract_any:
+                    backed = docs & abstract_any
+                    if backed:
+                        levels.append((weight + _BACKED, backed))
+                        docs = docs - backed
+                if docs:
+                    levels.append((weight, docs))
+        levels.sort(key=lambda level: -level[0])
+        return _Evaluated(levels, all_docs, size + len(all_docs))
+
+    def _field_text(self, f: int, docno: int) -> str:
+        if f == TITLE:
+            return self._title_text[docno]
+        if f == AUTHOR:
+            return self._author_text[docno]
+        return " " + " ".join(words(self._papers[docno].abstract)) + " "
+
+    def _word_within(
+        self, atom: Atom, expansion: _Expansion, fields: tuple[int, ...], within: Collection[int]
+    ) -> _Evaluated:
+        """The same levels as `_word`, found by reading the few candidate papers instead."""
+        q = expansion.q
+        exact_needle, prefix_needle = f" {q} ", f" {q}"
+        near1 = [f" {w} " for w, d in expansion.near.items() if d <= 1]
+        near2 = [f" {w} " for w, d in expansion.near.items() if d >= 2]
+        near_prefixes = [f" {p}" for p in expansion.near_prefixes]
+        per_field: list[tuple[int, list[tuple[int, set[int]]]]] = []
+        for f in fields:
+            exact, prefix, fuzzy1, fuzzy2, fprefix = set(), set(), set(), set(), set()
+            allow_prefix = f in expansion.prefix_fields
+            for docno in within:
+                text = self._field_text(f, docno)
+                if exact_needle in text:
+                    exact.add(docno)
+                elif allow_prefix and prefix_needle in text:
+                    prefix.add(docno)
+                elif near1 and any(n in text for n in near1):
+                    fuzzy1.add(docno)
+                elif near2 and any(n in text for n in near2):
+                    fuzzy2.add(docno)
+                elif near_prefixes and any(n in text for n in near_prefixes):
+                    fprefix.add(docno)
+            per_field.append(
+                (f, [(_EXACT, exact), (_PREFIX, prefix), (_FUZZY1, fuzzy1), (_FUZZY2, fuzzy2), (_FPREFIX, fprefix)])
+            )
+        arxiv = parse_arxiv_id(atom.value) if atom.field == "any" else None
+        extra = None
+        if arxiv and arxiv.casefold() in self._arxiv and self._arxiv[arxiv.casefold()] in within:
+            extra = {self._arxiv[arxiv.casefold()]}
+        return self._levels(per_field, extra)
+
+    def _phrase(self, atom: Atom, within: Collection[int] | None) -> _Evaluated:
+        """Quoted phrases (exact, in order) and hyphenated words like gpt-4 (last may be a prefix)."""
+        parts_words = atom.words
+        last_prefix = not atom.phrase
+        needle = " " + " ".join(parts_words)
+        per_field: list[tuple[int, list[tuple[int, set[int]]]]] = []
+        for f in _FIELDS_OF[atom.field]:
+            candidates: set[int] | None = None
+            for word in sorted(parts_words[:-1], key=lambda w: self._df(w)):
+                found = self._collect(f, lambda part, word=word: (part.word(word),))
+                candidates = found if candidates is None else candidates & found
+                if not candidates:
+                    break
+            last = parts_words[-1]
+            if candidates is None or candidates:
+                found = self._collect(
+                    f,
+                    lambda part: (part.word(last), part.prefixed(last, True) if last_prefix else None),
+                )
+                candidates = found if candidates is None else candidates & found
+            if within is not None:
+                candidates &= set(within)
+            exact, prefix = set(), set()
+            for docno in candidates:
+                text = self._field_text(f, docno)
+                if needle + " " in text:
+                    exact.add(docno)
+                elif last_prefix and needle in text:
+                    prefix.add(docno)
+            kinds = [(_EXACT, exact), (_PREFIX, prefix)]
+            if last_prefix and len(parts_words) > 1:  # "gpt-4" also finds "GPT4"
+                joined = "".join(parts_words)
+                glued = self._collect(f, lambda part: (part.word(joined), part.prefixed(joined, True)))
+                if within is not None:
+                    glued &= set(within)
+                kinds.append((_EXACT, glued))
+            per_field.append((f, kinds))
+        return self._levels(per_field, None)
+
+    def _filter_docs(self, atom: Atom) -> set[int] | frozenset[int]:
+        if atom.field == "year":
+            return {d for d, year in enumerate(self._year) if year and atom.low <= year <= atom.high}
+        if atom.field == "has":
+            return set(self._has_code)
+        if atom.field == "src":
+            docs: set[int] = set()
+            for descriptor, found in self._src.items():
+                if atom.value in descriptor:
+                    docs |= found
+            return docs
+        if atom.field == "id":
+            value = atom.value.casefold()
+            docno = self._arxiv.get(value)
+            if docno is None:
+                docno = self._docno.get(atom.value)
+                if docno is None:
+                    docno = next((d for i, d in self._docno.items() if i.casefold() == value), None)
+            return {docno} if docno is not None else set()
+        return set()
+
+    def _state_docs(
+        self, atom: Atom, state_of: Callable[[str], PaperState], stateful_ids: Collection[str] | None
+    ) -> set[int] | frozenset[int]:
+        test = _state_test(atom)
+        if stateful_ids is None:
+            return {d for d, i in enumerate(self._ids) if test(state_of(i))}
+        known = [self._docno[i] for i in stateful_ids if i in self._docno]
+        if test(BLANK_STATE):
+            return set(self._all).difference(d for d in known if not test(state_of(self._ids[d])))
+        return {d for d in known if test(state_of(self._ids[d]))}
+
+    def _deferred(self, clause: Clause, candidates: set[int], state_of: Callable[[str], PaperState]) -> set[int]:
+        tests = [_state_test(atom) for atom in clause.atoms]
+        ids = self._ids
+        if clause.negated:
+            return {d for d in candidates if not any(t(state_of(ids[d])) for t in tests)}
+        return {d for d in candidates if any(t(state_of(ids[d])) for t in tests)}
+
+    def _negative(
+        self,
+        clause: Clause,
+        candidates: set[int],
+        state_of: Callable[[str], PaperState],
+        stateful_ids: Collection[str] | None,
+    ) -> set[int] | frozenset[int]:
+        """What a -clause takes away: its words as whole words or prefixes (never typos)."""
+        atom = clause.atoms[0]
+        if atom.is_state:
+            return self._state_docs(atom, state_of, stateful_ids)
+        if not atom.is_text:
+            return self._filter_docs(atom)
+        if len(atom.words) > 1 or atom.phrase:
+            return self._phrase(atom, candidates).docs
+        q = atom.words[0]
+        docs: set[int] = set()
+        for f in _FIELDS_OF[atom.field]:
+            allow_prefix = len(q) >= 3 or f != ABSTRACT
+            docs |= self._collect(f, lambda part: (part.word(q), part.prefixed(q, True) if allow_prefix else None))
+        return docs
+
+    # --- ranking -----------------------------------------------------------------
+
+    def _score(self, candidates: set[int], scoring: list[_Evaluated]) -> dict[int, set[int]]:
+        """Candidates grouped by score (tenths), each atom adding its best level."""
+        groups: dict[int, set[int]] = {0: candidates}
+        passes: list[Levels] = []
+        for evaluated in scoring:
+            if isinstance(evaluated, _OrGroup):
+                passes.extend(part.levels for part in evaluated.parts if part.levels)
+            elif evaluated.levels:
+                passes.append(evaluated.levels)
+        for levels in passes:
+            regrouped: dict[int, set[int]] = {}
+            for score, docs in groups.items():
+                rest = set(docs)
+                for weight, level_docs in levels:
+                    hit = rest & level_docs
+                    if hit:
+                        rest.difference_update(hit)
+                        key = score + weight
+                        if key in regrouped:
+                            regrouped[key] |= hit
+                        else:
+                            regrouped[key] = hit
+                        if not rest:
+                            break
+                if rest:
+                    if score in regrouped:
+                        regrouped[score] |= rest
+                    else:
+                        regrouped[score] = rest
+            groups = regrouped
+        return groups
+
+    def _default_order(self, docs: Collection[int]) -> list[int]:
+        if self._rank is None:
+            return sorted(docs)
+        return sorted(docs, key=self._rank.__getitem__)
+
+    def _rank_groups(
+        self, groups: dict[int, set[int]], text_atoms: list[Atom], limit: int | None
+    ) -> tuple[list[int], list[float]]:
+        wanted = len(self._all) if limit is None else max(0, limit)
+        refine_up_to = min(wanted, 200)
+        matchers = [
+            (self._expand(a.words[0]), _FIELDS_OF[a.field])
+            for a in text_atoms
+            if len(a.words) == 1 and not a.phrase and TITLE in _FIELDS_OF[a.field]
+        ]
+        ranked: list[int] = []
+        scores: list[float] = []
+        for score in sorted(groups, reverse=True):
+            if len(ranked) >= wanted:
+                break
+            docs = groups[score]
+            base = score / 10
+            if matchers and len(ranked) < refine_up_to and len(docs) <= 1500:
+                bonus = {d: self._title_bonus(d, matchers) for d in docs}
+                rank = self._rank
+                order = sorted(docs, key=lambda d: (-bonus[d], rank[d] if rank is not None else d))
+                ranked.extend(order)
+                scores.extend(base + bonus[d] for d in order)
+            else:
+                order = self._default_order(docs)
+                ranked.extend(order)
+                scores.extend(repeat(base, len(order)))
+        return ranked[:wanted], scores[:wanted]
+
+    def _title_bonus(self, docno: int, matchers: list[tuple[_Expansion, tuple[int, ...]]]) -> float:
+        """Less than one score step: how much of the title the query covers, and in its order."""
+        tokens = self._title_text[docno].split()
+        if not tokens:
+            return 0.0
+        hits = [[k for k, (expansion, _) in enumerate(matchers) if expansion.token_matches(t, TITLE)] for t in tokens]
+        covered = sum(1 for h in hits if h)
+        run = best = 0
+        previous: list[int] = []
+        for h in hits:
+            run = run + 1 if any(k - 1 in previous for k in h) else (1 if h else 0)
+            best = max(best, run)
+            previous = h
+        in_order = (best - 1) / (len(matchers) - 1) if len(matchers) > 1 and best else 0.0
+        return round(0.03 * in_order + 0.02 * covered / len(tokens), 4)
+
+    def _terms(self, atoms: list[Atom]) -> set[str]:
+        terms: set[str] = set()
+        for atom in atoms:
+            if len(atom.words) == 1 and not atom.phrase:
+                terms |= self._expand(atom.words[0]).terms()
+            else:
+                joined = " ".join(atom.words)
+                terms.add(joined if atom.phrase else joined + "*")
+                if not atom.phrase:
+                    terms.add("".join(atom.words))
+        return terms
+
+
+class _OrGroup(_Evaluated):
+    """An OR group: the alternatives score separately."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[_Evaluated], docs: set[int]):
+        super().__init__([], docs, sum(p.size for p in parts))
+        self.parts = parts
+
+
+def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
+    if atom.field == "tag":
+        value = atom.value
+        return lambda s: any(t.casefold().startswith(value) for t in s.tags)
+    return {
+        "bookmarked": lambda s: s.bookmarked,
+        "read": lambda s: s.read,
+        "unread": lambda s: not s.read,
+        "tagged": lambda s: bool(s.tags),
+        "noted": lambda s: bool(s.note.strip()),
+    }[atom.value]
+
+
+def _narrows(old: Query, new: Query) -> bool:
+    """Is every paper matching `new` sure to match `old` (so old's result can be the start)?"""
+    if old.uses_state or new.uses_state or not old.clauses:
+        return False
+    if len(new.clauses) < len(old.clauses):
+        return False
+    last = len(old.clauses) - 1
+    for i, (a, b) in enumerate(zip(old.clauses, new.clauses)):
+        if a == b:
+            continue
+        if i != last or a.negated or b.negated or len(a.atoms) != 1 or len(b.atoms) != 1:
+            return False
+        x, y = a.atoms[0], b.atoms[0]
+        if x.field != y.field or not x.is_text or x.phrase or y.phrase or len(x.words) != 1 or len(y.words) != 1:
+            return False
+        if not y.words[0].startswith(x.words[0]) or _bracket(x.words[0]) != _bracket(y.words[0]):
+            return False
+        if parse_arxiv_id(x.value) or parse_arxiv_id(y.value):
+            return False
+    return True
+
+
+def _date_key(paper: Paper) -> str:
+    if paper.published and _ISO_DATE.match(paper.published):
+        return paper.published
+    dates = [s.date for s in paper.sources if s.date and _ISO_DATE.match(s.date)]
+    return max(dates) if dates else ""
+
+
+# --- the on-disk cache ---------------------------------------------------------------
+
+
+def _load_parts(path: Path) -> list[list[_Part]] | None:
+    try:
+        with open(path, "rb") as stream:
+            payload = marshal.load(stream)
+        version, fields = payload
+        if version != _FORMAT or len(fields) != 3:
+            return None
+        return [[_Part.from_marshal(item) for item in parts] for parts in fields]
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _save_parts(path: Path, parts: list[list[_Part]]) -> None:
+    """Write atomically, then drop index files of other versions of the library."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = (_FORMAT, [[part.to_marshal() for part in field_parts] for field_parts in parts])
+        fd, temp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                marshal.dump(payload, stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise
+        for other in path.parent.glob("search-*.idx"):
+            if other != path:
+                try:
+                    other.unlink()
+                except OSError:
+                    pass
+    except OSError:
+        pass  # a cache we cannot write is only a slower start next time

@@ -1,0 +1,162 @@
+"""Two instances on one home: every change of each is kept, and each sees the other's soon.
+
+The app polls `Library.reload_state_if_changed` every second; one poll after
+the other instance's change must show it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from reader.library import Library
+from reader.models import Paper, Source
+from reader.store import Store
+
+HELPER = Path(__file__).parent / "helpers" / "concurrent_child.py"
+EACH = 500
+
+
+def start(home: Path, name: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(HELPER), str(home), name, str(EACH)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def expect(process: subprocess.Popen, word: str) -> str:
+    line = process.stdout.readline()
+    if not line.startswith(word):
+        process.kill()
+        raise AssertionError(f"expected {word!r}, got {line!r}: {process.stderr.read()}")
+    return line
+
+
+def send(process: subprocess.Popen, line: str) -> None:
+    process.stdin.write(line + "\n")
+    process.stdin.flush()
+
+
+def test_two_processes_make_500_changes_each_at_once_and_all_1000_are_kept(tmp_path):
+    home = tmp_path / "home"
+    writers = {name: start(home, name) for name in ("left", "right")}
+    try:
+        for writer in writers.values():
+            expect(writer, "ready")
+        for writer in writers.values():  # both are open and idle: now race
+            send(writer, "go")
+        for writer in writers.values():
+            expect(writer, "done")
+        seen = {}
+        for name, writer in writers.items():
+            send(writer, "check")
+            seen[name] = expect(writer, "seen").split()[1:]
+            assert writer.wait(timeout=30) == 0, writer.stderr.read()
+    finally:
+        for writer in writers.values():
+            if writer.poll() is None:
+                writer.kill()
+
+    states = Store(home).load_states()
+    kept = 0
+    for name in writers:
+        for i in range(EACH):
+            if i % 3:
+                assert f"{name}-{i}" in states[f"p{i % 10}"].tags, f"{name}'s tag {i} lost"
+            else:
+                assert states[f"{name}-b{i}"].bookmarked, f"{name}'s bookmark {i} lost"
+            kept += 1
+    assert kept == 2 * EACH
+    tags = sum(1 for i in range(EACH) if i % 3) * 2
+    # After one poll, each instance's view holds all 1,000 changes, its own and the other's.
+    assert seen == {name: [str(tags), str(2 * EACH - tags)] for name in writers}
+    interleaved = [t.split("-")[0] for t in states["p1"].tags]
+    switches = sum(a != b for a, b in zip(interleaved, interleaved[1:]))
+    print(f"\nconcurrency: {kept} of {2 * EACH} changes kept; the writers took turns {switches} times on paper p1")
+
+
+def small_library(home: Path, count: int = 3) -> list[str]:
+    papers = [Paper(id=f"title:{n:012d}", title=f"Paper {n}", abstract="", sources=(Source("f", "hf-page", n),)) for n in range(count)]
+    Store(home).save_papers(papers)
+    return [p.id for p in papers]
+
+
+def test_the_app_and_the_cli_change_state_at_the_same_time(tmp_path):
+    home = tmp_path / "home"
+    first, second = small_library(home, 2)
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                from reader.cli import main
+                for i in range(200):
+                    assert main(["--home", {str(home)!r}, "tag", {first!r}, f"cli-{{i}}"]) == 0
+                """
+            ),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    app = Library.open(home, seed=False)  # what the app holds
+    for i in range(200):
+        app.add_tags(first, [f"app-{i}"])
+        app.set_read(second, i % 2 == 0)
+    assert cli.wait(timeout=60) == 0, cli.stderr.read()
+
+    assert app.reload_state_if_changed()
+    tags = set(app.state_of(first).tags)
+    assert tags == {f"app-{i}" for i in range(200)} | {f"cli-{i}" for i in range(200)}
+    assert Store(home).load_states()[first].tags == app.state_of(first).tags
+
+
+def test_one_poll_shows_the_other_instances_change(tmp_path):
+    home = tmp_path / "home"
+    paper_id, _ = small_library(home, 2)
+    one, other = Library.open(home, seed=False), Library.open(home, seed=False)
+    assert not other.reload_state_if_changed()
+    one.set_bookmarked(paper_id)
+    one.set_note(paper_id, "from the first instance")
+    assert other.reload_state_if_changed()
+    assert other.state_of(paper_id).bookmarked
+    assert other.state_of(paper_id).note == "from the first instance"
+    assert not other.reload_state_if_changed()
+    assert not one.reload_state_if_changed()  # its own change is not news to it
+
+
+def test_a_change_made_from_a_stale_view_does_not_hide_the_others_change(tmp_path):
+    home = tmp_path / "home"
+    first, second = small_library(home, 2)
+    one, other = Library.open(home, seed=False), Library.open(home, seed=False)
+    one.set_bookmarked(first)
+    other.add_tags(second, ["mine"])  # before its next poll: its view of `first` is stale
+    assert other.state_of(second).tags == ("mine",)
+    assert other.reload_state_if_changed(), "the other instance's bookmark must still arrive"
+    assert other.state_of(first).bookmarked and other.state_of(second).tags == ("mine",)
+    assert one.reload_state_if_changed() and one.state_of(second).tags == ("mine",)
+
+
+def test_a_rewrite_with_the_same_inode_size_and_mtime_is_still_noticed(tmp_path):
+    """stat() cannot tell these versions apart (coarse mtimes, reused inodes); the content can."""
+    home = tmp_path / "home"
+    first, second = small_library(home, 2)
+    library = Library.open(home, seed=False)
+    library.set_read(first)
+    path = home / "state.json"
+    before = path.stat()
+    raw = path.read_bytes()
+    with open(path, "r+b") as handle:  # in place: same inode, same size
+        handle.write(raw.replace(first.encode(), second.encode()))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    assert library.reload_state_if_changed()
+    assert library.state_of(second).read and not library.state_of(first).read

@@ -1,0 +1,343 @@
+"""Damaged home files and a disk that refuses writes: a clear message, never a reset.
+
+Recovery design (reader/store.py): a damaged file is left in place and never
+written over, a timestamped copy is kept aside (`state.json.broken-<time>`, a
+hard link), opening keeps failing with the same message until the person acts,
+and `reader recover` puts the last good copy (`<name>.bak`) back, or with
+`--empty` starts that file afresh when there is no good backup.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reader.cli import main
+from reader.library import Library
+from reader.models import Paper, Source
+from reader.store import DamagedFileError, Store, StoreError
+
+
+def paper(n: int) -> Paper:
+    return Paper(id=f"title:{n:012d}", title=f"Paper {n}", abstract="text", sources=(Source("f.txt", "hf-page", n),))
+
+
+P0, P1, P2 = (paper(n).id for n in range(3))
+
+
+def make_home(home: Path, backups: bool) -> None:
+    """A library and a state; with `backups`, each file has been saved twice, so has a .bak."""
+    store = Store(home)
+    if backups:
+        store.save_papers([paper(0), paper(1)])
+    store.save_papers([paper(0), paper(1), paper(2)])
+    library = Library.open(home, seed=False)
+    library.set_bookmarked(P0)
+    if backups:
+        library.add_tags(P1, ["kept"])
+    assert (home / "library.json.bak").exists() == backups
+    assert (home / "state.json.bak").exists() == backups
+
+
+GOOD = object()  # stands for "the good file, cut in half"
+
+DAMAGE = {
+    "empty": b"",
+    "blank": b" \n\t\n",
+    "truncated": GOOD,
+    "not JSON": b"this is not JSON\n",
+    "not UTF-8": b'{"state": {}, "x": {"1": {"t": "caf\xe9"}}}',
+    "binary": bytes(range(256)) * 8,
+    "a list": b"[1, 2, 3]",
+    "a table that is a list": b'{"state": [1], "papers": [1]}',
+    "nested too deeply": b"[" * 100_000,
+    "a number too long": b'{"x": {"1": {"n": ' + b"1" * 5000 + b"}}}",
+}
+WRONG_RECORD = {
+    "state.json": [b'{"state": {"1": {"id": 5}}}', b'{"state": {"1": {"id": "p", "tags": "abc"}}}'],
+    "library.json": [b'{"papers": {"1": {"id": "x", "title": 3}}}', b'{"papers": {"1": {"id": "x", "title": "t", "authors": "abc"}}}'],
+}
+CASES = [(name, label, content) for name in ("state.json", "library.json") for label, content in DAMAGE.items()] + [
+    (name, f"a wrong record {i}", content) for name, contents in WRONG_RECORD.items() for i, content in enumerate(contents)
+]
+BAD_INPUTS = len(CASES)
+
+
+def damage(home: Path, name: str, content) -> bytes:
+    path = home / name
+    bad = path.read_bytes()[: path.stat().st_size // 2] if content is GOOD else content
+    path.write_bytes(bad)
+    return bad
+
+
+def kept_copies(home: Path, name: str) -> list[Path]:
+    return sorted(home.glob(f"{name}.broken-*"))
+
+
+@pytest.mark.parametrize("backups", [True, False], ids=["with-backup", "no-backup"])
+@pytest.mark.parametrize(("name", "label", "content"), CASES, ids=[f"{n}:{l}" for n, l, _ in CASES])
+def test_a_damaged_file_is_named_kept_aside_and_never_reset(tmp_path, capsys, name, label, content, backups):
+    home = tmp_path / "home"
+    make_home(home, backups)
+    bad = damage(home, name, content)
+
+    with pytest.raises(DamagedFileError) as raised:
+        Library.open(home)
+    message = str(raised.value)
+    assert str(home / name) in message and "damaged" in message
+    assert "Nothing was reset" in message
+    [kept] = kept_copies(home, name)
+    assert kept.name.startswith(f"{name}.broken-20") and kept.read_bytes() == bad
+    assert kept.name in message
+    if backups:
+        assert f"{name}.bak" in message and "recover" in message and "--empty" not in message
+    else:
+        assert "no backup" in message and "recover --empty" in message
+    assert (home / name).read_bytes() == bad, "the damaged file is not reset or written over"
+
+    # Opening again (the app, the CLI) fails the same way: no silent fresh start,
+    # and no second copy of the same damage.
+    code = main(["--home", str(home), "search"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.startswith("reader: ") and f"{home / name} is damaged" in err and "Traceback" not in err
+    assert kept_copies(home, name) == [kept]
+    assert (home / name).read_bytes() == bad
+
+
+@pytest.mark.parametrize("name", ["state.json", "library.json"])
+def test_recover_puts_the_last_good_copy_back(tmp_path, capsys, name):
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    bad = damage(home, name, b"{trunc")
+
+    assert main(["--home", str(home), "recover"]) == 0
+    out, _ = capsys.readouterr()
+    assert f"{name}: put back the last good copy ({name}.bak)" in out
+    library = Library.open(home, seed=False)
+    if name == "state.json":  # the backup is the state one change ago
+        assert library.state_of(P0).bookmarked and library.state_of(P1).tags == ()
+        assert len(library) == 3
+    else:  # the library before the last import; the state is untouched
+        assert len(library) == 2
+        assert library.state_of(P1).tags == ("kept",)
+    [kept] = kept_copies(home, name)
+    assert kept.read_bytes() == bad
+    library.set_read(P0)  # and it works again
+    assert Library.open(home, seed=False).state_of(P0).read
+
+    assert main(["--home", str(home), "recover"]) == 0
+    assert "nothing to recover" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["state.json", "library.json"])
+def test_with_no_good_backup_recover_asks_for_empty_and_then_starts_that_file_afresh(tmp_path, capsys, name):
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    (home / f"{name}.bak").write_bytes(b"")  # the backup is damaged too
+    bad = damage(home, name, b"")
+
+    assert main(["--home", str(home), "recover"]) == 1
+    _, err = capsys.readouterr()
+    assert "no good backup" in err and "--empty" in err and "Traceback" not in err
+    assert (home / name).read_bytes() == bad
+
+    assert main(["--home", str(home), "recover", "--empty"]) == 0
+    assert "the damaged one is kept as" in capsys.readouterr().out
+    library = Library.open(home)
+    if name == "state.json":
+        assert library.states == {} and len(library) == 3
+    else:  # the bundled listings come back; the person's state was never touched
+        assert len(library) > 3 and library.state_of(P0).bookmarked and library.state_of(P1).tags == ("kept",)
+    [kept] = kept_copies(home, name)
+    assert kept.read_bytes() == bad
+
+
+def test_damage_found_while_running_fails_the_change_and_keeps_the_file(tmp_path):
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    library = Library.open(home, seed=False)
+    before = dict(library.states)
+    bad = damage(home, "state.json", b'{"state": {"1": {"id": ')
+    with pytest.raises(StoreError, match="state.json is damaged"):
+        library.set_read(P2)
+    assert library.states == before and not library.state_of(P2).read
+    assert (home / "state.json").read_bytes() == bad
+    # The app polls every second: the damage is reported once, not every second.
+    with pytest.raises(StoreError, match="state.json is damaged"):
+        library.reload_state_if_changed()
+    assert not library.reload_state_if_changed()
+
+
+def test_the_backup_is_the_previous_version_and_costs_no_copy(tmp_path):
+    home = tmp_path / "home"
+    library = Library.open(home, seed=False)
+    library.set_read(P0)
+    previous = (home / "state.json").stat()
+    library.set_read(P1)
+    backup = (home / "state.json.bak").stat()
+    assert (backup.st_dev, backup.st_ino) == (previous.st_dev, previous.st_ino)  # a hard link
+    states = json.loads((home / "state.json.bak").read_text())["state"]
+    assert [doc["id"] for doc in states.values()] == [P0]
+
+
+def test_an_unreadable_file_is_not_called_damaged(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "state.json").mkdir()  # reading it fails, but nothing is wrong with any content
+    with pytest.raises(StoreError, match="cannot be read") as raised:
+        Library.open(home, seed=False)
+    assert not isinstance(raised.value, DamagedFileError)
+    assert not kept_copies(home, "state.json")
+
+
+def test_a_tinydb_file_with_extra_tables_and_fields_keeps_them(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "state.json").write_text(
+        json.dumps({"state": {"7": {"id": P0, "read": True, "later": 1}}, "searches": {"1": {"q": "rl"}}})
+    )
+    library = Library.open(home, seed=False)
+    library.add_tags(P0, ["x"])
+    data = json.loads((home / "state.json").read_text())
+    assert data["searches"] == {"1": {"q": "rl"}}
+    assert data["state"]["7"]["later"] == 1 and data["state"]["7"]["tags"] == ["x"]
+
+
+# --- no room: a full disk, a read-only home ---------------------------------------------
+
+
+def failing(error: int):
+    def fail(*args, **kwargs):
+        raise OSError(error, os.strerror(error))
+
+    return fail
+
+
+def read_only(monkeypatch, home: Path) -> None:
+    """A read-only file system under `home` (chmod does not stop root, so simulate it)."""
+    inside = lambda path: str(path).startswith(str(home))  # noqa: E731
+    real_open = os.open
+
+    def open_(path, flags, *args, **kwargs):
+        if inside(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def refuse(real):
+        def call(src, *args, **kwargs):
+            if inside(src):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(src))
+            return real(src, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(os, "open", open_)
+    for name in ("replace", "rename", "link", "unlink"):
+        monkeypatch.setattr(os, name, refuse(getattr(os, name)))
+
+
+def no_temp_files(home: Path) -> bool:
+    return not list(home.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "said"),
+    [
+        ("write", errno.ENOSPC, "disk is full"),
+        ("fsync", errno.ENOSPC, "disk is full"),
+        ("fsync", errno.EDQUOT, "quota"),
+        ("replace", errno.EIO, "try again"),
+    ],
+)
+def test_a_full_disk_fails_the_change_clearly_and_nothing_claims_it_was_saved(tmp_path, monkeypatch, call, error, said):
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    library = Library.open(home, seed=False)
+    before = (home / "state.json").read_bytes()
+    with monkeypatch.context() as patched:
+        patched.setattr(os, call, failing(error))
+        with pytest.raises(StoreError) as raised:
+            library.set_bookmarked(P2)
+    message = str(raised.value)
+    assert str(home / "state.json") in message and "not saved" in message and said in message
+    assert not library.state_of(P2).bookmarked
+    assert (home / "state.json").read_bytes() == before and no_temp_files(home)
+    library.set_bookmarked(P2)  # room again: the same change goes through
+    assert Library.open(home, seed=False).state_of(P2).bookmarked
+
+
+def test_a_full_disk_during_import_keeps_the_library_and_memory_as_they_were(tmp_path, monkeypatch):
+    from conftest import DATA
+
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    library = Library.open(home, seed=False)
+    before = (home / "library.json").read_bytes()
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fsync", failing(errno.ENOSPC))
+        with pytest.raises(StoreError, match="not saved.*disk is full"):
+            library.import_paths([DATA])
+    assert len(library) == 3 and set(library.papers) == {P0, P1, P2}
+    assert (home / "library.json").read_bytes() == before and no_temp_files(home)
+
+
+def test_a_file_size_limit_in_a_real_process_fails_the_cli_change_clearly(tmp_path):
+    """The kernel refuses the write (RLIMIT_FSIZE: EFBIG), as a full disk would."""
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    before = (home / "state.json").read_bytes()
+    limit = len(before)  # the new state is longer than the old: it cannot be written
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "reader.cli", "--home", str(home), "tag", P2, "a-long-tag-that-makes-the-file-grow"],
+        preexec_fn=limited,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"reader: {home / 'state.json'}: not saved (File too large)")
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert (home / "state.json").read_bytes() == before and no_temp_files(home)
+
+
+@pytest.mark.parametrize("how", ["simulated", "chmod"])
+def test_a_read_only_home_still_opens_and_refuses_changes_clearly(tmp_path, monkeypatch, capsys, how):
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    before = {p.name: p.read_bytes() for p in home.iterdir() if p.is_file()}
+    if how == "chmod":
+        if os.geteuid() == 0:
+            pytest.skip("root writes through chmod; the simulated case covers it")
+        home.chmod(0o555)
+    else:
+        read_only(monkeypatch, home)
+    try:
+        library = Library.open(home, seed=False)  # reading works
+        assert library.state_of(P0).bookmarked
+        with pytest.raises(StoreError, match="not saved") as raised:
+            library.set_read(P0)
+        assert "read-only" in str(raised.value) or "not writable" in str(raised.value)
+        assert not library.state_of(P0).read
+        assert main(["--home", str(home), "read", P0]) == 1
+        _, err = capsys.readouterr()
+        assert "not saved" in err and "Traceback" not in err
+        assert main(["--home", str(home), "search"]) == 0
+    finally:
+        if how == "chmod":
+            home.chmod(0o755)
+    assert {p.name: p.read_bytes() for p in home.iterdir() if p.is_file()} == before
