@@ -15,8 +15,9 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from reader.library import Library, LibraryError
+from reader.library import Library, LibraryError, export_to_file
 from reader.models import PaperState
+from reader.screens.export import ExportRequest, ExportScreen
 from reader.screens.help import HelpScreen
 from reader.screens.tags import TagEdit, TagScreen
 from reader.search import SearchResult
@@ -45,6 +46,7 @@ class ReaderApp(App[None]):
         Binding("t", "tags", "Tags"),
         Binding("r", "toggle_read", "Read"),
         Binding("n", "next_unread", "Next unread"),
+        Binding("e", "export", "Export"),
         Binding("N", "previous_unread", "Prev unread", show=False),
         Binding("escape", "escape", "Back", show=False),
         Binding("question_mark", "help", "Help"),
@@ -283,6 +285,32 @@ class ReaderApp(App[None]):
                 papers.cursor = position
                 return
         self.notify("No more unread papers " + ("below" if step > 0 else "above"), timeout=2)
+
+    def action_export(self) -> None:
+        if self._need_library() is not None:
+            self.push_screen(ExportScreen(str(Path.home() / "reader-export.md")), self._export_chosen)
+
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        library = self.library
+        if request is None or library is None:
+            return
+        papers = self.query_one(PaperList)
+        if request.scope == "paper":
+            ids = [papers.current] if papers.current else []
+        elif request.scope == "bookmarks":
+            ids = [pid for pid in library.papers if library.state_of(pid).bookmarked]
+        else:
+            ids = list(papers.ids)
+        self._write_export([(library.get(p), library.state_of(p)) for p in ids], request.path)
+
+    @work(thread=True, group="export")
+    def _write_export(self, pairs: list, path: Path) -> None:
+        try:
+            count, name = export_to_file(pairs, path)
+        except StoreError as error:
+            self.call_from_thread(self.notify, str(error), title="Export failed", severity="error", timeout=15)
+            return
+        self.call_from_thread(self.update_status, f"exported {count} papers to {path} ({name})")
 
     # -- navigation ------------------------------------------------------------------------
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import io
 import contextlib
 import os
 import sys
 from pathlib import Path
 
 from reader import export, ingest
-from reader.library import ImportReport, Library, LibraryError
-from reader.store import Store, StoreError, resolve_home, write_atomically
+from reader.library import ImportReport, Library, LibraryError, export_to_file
+from reader.store import Store, StoreError, resolve_home
 from reader.text import inert_json, one_line
 
 
@@ -149,18 +148,11 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     if not result.ids:
         print("reader: no papers match; nothing exported", file=sys.stderr)
         return 1
-    name = args.format or (args.output and export.format_for_path(args.output.name)) or "markdown"
     pairs = [(library.get(pid), library.state_of(pid)) for pid in result.ids]
     if args.output is None:
-        export.FORMATS[name](pairs, sys.stdout)
+        export.FORMATS[args.format or "markdown"](pairs, sys.stdout)
         return 0
-    buffer = io.StringIO()
-    count = export.FORMATS[name](pairs, buffer)
-    try:
-        write_atomically(args.output, buffer.getvalue())
-    except OSError as error:
-        print(f"reader: {args.output}: cannot write ({error.strerror or error})", file=sys.stderr)
-        return 1
+    count, name = export_to_file(pairs, args.output, args.format)
     print(f"{count} papers written to {args.output} ({name})", file=sys.stderr)
     return 0
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reader import ingest
+from reader import export, ingest
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
 from reader.search import SearchIndex, SearchResult
-from reader.store import Store, StoreError, resolve_home
+from reader.store import Store, StoreError, resolve_home, write_atomically
 
 
 class LibraryError(Exception):
@@ -254,6 +255,21 @@ def oversized(paper: Paper) -> str | None:
         if size > MAX_TEXT:
             return f"record too large to keep ({name} of {size:,} characters; at most {MAX_TEXT:,}), skipped"
     return None
+
+
+def export_to_file(pairs: Sequence[tuple[Paper, PaperState]], path: Path, format: str | None = None) -> tuple[int, str]:
+    """Write `pairs` to `path` atomically; the format follows the suffix unless given.
+
+    Returns (papers written, format name). Raises StoreError if the file cannot be written.
+    """
+    name = format or export.format_for_path(path.name) or "markdown"
+    buffer = io.StringIO()
+    count = export.FORMATS[name](pairs, buffer)
+    try:
+        write_atomically(path, buffer.getvalue())
+    except OSError as error:
+        raise StoreError(f"{path}: cannot write ({error.strerror or error})") from error
+    return count, name
 
 
 def normalise_tag(tag: str) -> str:

@@ -150,3 +150,20 @@ def test_main_screen_at_80x24(home, snap_compare):
         await settle(pilot)
 
     assert snap_compare(ReaderApp(home=home), terminal_size=(80, 24), run_before=loaded)
+
+
+async def test_export_the_visible_list_from_the_app(home, tmp_path):
+    target = tmp_path / "picks.bib"
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"tranformer", "enter")
+        await settle(pilot)
+        shown = len(papers(app).ids)
+        await pilot.press("e")
+        path_box = app.screen.query_one("#export-path")
+        path_box.value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert f"exported {shown} papers" in str(app.query_one("#status").render())
+    assert target.read_text().count("@misc{") + target.read_text().count("@article{") == shown

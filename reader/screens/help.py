@@ -21,6 +21,7 @@ KEYS: list[tuple[str, str]] = [
     ("b", "bookmark / unbookmark"),
     ("t", "edit tags (→ completes a known tag)"),
     ("r", "mark read / unread"),
+    ("e", "export this paper, the visible list or the bookmarks (.bib .md .json .csv)"),
     ("tab / shift+tab", "move between views, list and abstract"),
     ("?", "this help"),
     ("q", "quit"),
