@@ -45,7 +45,7 @@ class ReaderApp(App[None]):
         Binding("b", "bookmark", "Bookmark"),
         Binding("t", "tags", "Tags"),
         Binding("r", "toggle_read", "Read"),
-        Binding("n", "next_unread", "Next unread"),
+        Binding("n", "next_unread", "Next unread", show=False),
         Binding("e", "export", "Export"),
         Binding("N", "previous_unread", "Prev unread", show=False),
         Binding("escape", "escape", "Back", show=False),
