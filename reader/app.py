@@ -252,7 +252,8 @@ class ReaderApp(App[None]):
             return
         library = self.library
         paper, state = library.get(paper_id), library.state_of(paper_id)
-        known = sorted(library.tag_counts(), key=lambda t: (-library.tag_counts()[t], t))
+        counts = library.tag_counts()
+        known = sorted(counts, key=lambda t: (-counts[t], t))  # most used first: the likeliest completion
 
         def apply(edit: TagEdit | None) -> None:
             if edit is None:

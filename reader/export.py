@@ -213,7 +213,8 @@ def _letters(n: int) -> str:
 def _main_url(paper: Paper) -> str:
     if paper.arxiv_id:
         return f"https://arxiv.org/abs/{paper.arxiv_id}"
-    return next((link for link in paper.links if not link.startswith("https://doi.org/")), "") or next(iter(paper.links), "")
+    pages = [link for link in paper.links if not link.startswith("https://doi.org/")]
+    return (pages or list(paper.links) or [""])[0]
 
 
 def _doi(paper: Paper) -> str:

@@ -58,7 +58,8 @@ _ID_WEIGHT = 1000  # a query naming a paper's arXiv id puts that paper first
 _MAX_FUZZY = 48  # near spellings kept per query word (the closest, then the commonest)
 _MAX_FPREFIX = 24
 _CACHE_ITEMS = 3_000_000  # doc numbers held by the clause cache, in total
-_PARALLEL_MIN = 20_000  # papers from which the abstract index is built in worker processes
+_PARALLEL_MIN = 20_000
+_ABSTRACT_TEXTS = 30_000  # folded abstracts kept for phrase checks (about 40 MB at most)  # papers from which the abstract index is built in worker processes
 _FORMAT = 3  # bump when the on-disk cache layout or the tokenizer changes
 
 _CODE_HOSTS = re.compile(
@@ -228,14 +229,92 @@ def _invert(texts: Iterable[str], docnos: Iterable[int]) -> dict[str, list[int]]
 
 
 def _invert_chunk(texts: list[str], start: int) -> tuple[list[str], bytes, bytes]:
-    """Worker-process entry: a marshal-ready part for texts numbered from `start`."""
+    """A marshal-ready part for texts numbered from `start` (run in a worker process)."""
     import gc
 
     gc.disable()  # millions of small lists: the collector would only slow this down
+    return _Part.from_postings(_invert(texts, range(start, start + len(texts)))).to_marshal()
+
+
+# A worker is a plain `python -c` child fed by marshal over pipes: unlike
+# multiprocessing's spawn it never re-imports the app's __main__, and unlike fork it
+# is safe from a process that already runs threads (the app builds in a worker thread).
+_WORKER_CODE = (
+    "import marshal, sys\n"
+    "payload = marshal.loads(sys.stdin.buffer.read())\n"
+    "sys.path[:0] = payload[0]\n"
+    "from reader.search import _invert_chunk\n"
+    "marshal.dump(_invert_chunk(payload[1], payload[2]), sys.stdout.buffer)\n"
+)
+
+
+class _AbstractBuilder:
+    """Inverts the abstracts, in worker processes for a large library, else in-process.
+
+    Started before the rest of the build so the workers run while this process
+    does the titles and authors; `parts()` collects (any failure: in-process)."""
+
+    def __init__(self, abstracts: list[str], workers: int | None):
+        self._abstracts = abstracts
+        self._jobs: list[tuple[Any, int, int, threading.Thread]] = []
+        count = len(abstracts)
+        if workers is None:
+            workers = min(4, os.cpu_count() or 1)
+        if workers < 2 or count < _PARALLEL_MIN:
+            return
+        import subprocess
+        import sys
+
+        step = -(-count // workers)
+        try:
+            for start in range(0, count, step):
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", _WORKER_CODE],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+                payload = marshal.dumps((list(sys.path), abstracts[start : start + step], start))
+                writer = threading.Thread(target=_feed, args=(proc, payload), daemon=True)
+                writer.start()
+                self._jobs.append((proc, start, min(count, start + step), writer))
+        except Exception:  # no processes here (sandbox, frozen app): build in-process
+            self._stop()
+
+    def _stop(self) -> None:
+        for proc, *_ in self._jobs:
+            try:
+                proc.kill()
+                proc.wait()
+            except Exception:
+                pass
+        self._jobs = []
+
+    def parts(self) -> list[_Part]:
+        if self._jobs:
+            try:
+                parts = []
+                for proc, start, end, writer in self._jobs:
+                    data = proc.stdout.read()
+                    proc.stdout.close()
+                    writer.join()
+                    if proc.wait() != 0:
+                        raise RuntimeError("index worker failed")
+                    part = _Part.from_marshal(marshal.loads(data))
+                    parts.append(part)
+                return parts
+            except Exception:
+                self._stop()
+        count = len(self._abstracts)
+        return [_Part.from_postings(_invert(self._abstracts, range(count)))]
+
+
+def _feed(proc: Any, payload: bytes) -> None:
     try:
-        return _Part.from_postings(_invert(texts, range(start, start + len(texts)))).to_marshal()
-    finally:
-        gc.enable()
+        proc.stdin.write(payload)
+        proc.stdin.close()
+    except OSError:
+        pass
 
 
 # --- the vocabulary, for matching query words --------------------------------------
@@ -395,30 +474,20 @@ class SearchIndex:
         self._cache_size = 0
         self._expansions: OrderedDict[str, _Expansion] = OrderedDict()
         self._default: list[int] | None = None
+        self._abstract_text: dict[int, str] = {}
         self.cache_hit = False  # was the index read from cache_dir?
         self._build(list(papers), cache_dir, workers)
 
     # --- building ----------------------------------------------------------------
 
     def _build(self, papers: list[Paper], cache_dir: Any, workers: int | None) -> None:
-        dated = [(i, _date_key(p)) for i, p in enumerate(papers)]
-        order = sorted((i for i, d in dated if d), key=lambda i: dated[i][1], reverse=True)
-        order += [i for i, d in dated if not d]
+        keys = [_date_key(p) for p in papers]
+        order = sorted((i for i, k in enumerate(keys) if k), key=keys.__getitem__, reverse=True)
+        order += [i for i, k in enumerate(keys) if not k]
         self._papers: list[Paper] = [papers[i] for i in order]
         self._import_pos = array("q", order)
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # None: document number is the default rank
-        self._docno: dict[str, int] = {}
-        self._ids: list[str] = []
-        self._title_text: list[str] = []
-        self._author_text: list[str] = []
-        self._year = array("H")
-        self._has_code: set[int] = set()
-        self._src: defaultdict[str, set[int]] = defaultdict(set)
-        self._src_of: list[str] = []
-        self._arxiv: dict[str, int] = {}
-        for docno, paper in enumerate(self._papers):
-            self._append_facts(docno, paper)
         self._all = frozenset(range(len(self._papers)))
 
         parts: list[list[_Part]] | None = None
@@ -427,35 +496,59 @@ class SearchIndex:
             cache_file = Path(cache_dir) / f"search-{self._fingerprint()}.idx"
             parts = _load_parts(cache_file)
             self.cache_hit = parts is not None
+        builder = None
         if parts is None:
-            parts = self._build_parts(workers)
+            builder = _AbstractBuilder([p.abstract for p in self._papers], workers)
+        self._bulk_facts()
+        if parts is None:
+            parts = self._build_parts(builder)
             if cache_file is not None:
                 _save_parts(cache_file, parts)
         self._parts = parts
         self._vocab = _Vocabulary(chain.from_iterable(part.words for parts in self._parts for part in parts))
 
-    def _append_facts(self, docno: int, paper: Paper) -> None:
+    def _bulk_facts(self) -> None:
+        """Per-document facts that filters and ranking read, for every paper at once."""
+        papers = self._papers
+        self._ids = [p.id for p in papers]
+        self._docno = dict(zip(self._ids, range(len(papers))))
+        self._title_text = [" " + " ".join(fold(p.title).split()) + " " for p in papers]
+        self._author_text = [" " + " ".join(fold(" ".join(p.authors)).split()) + " " for p in papers]
+        self._year = array("H", (_year_of(p) for p in papers))
+        self._has_code = {d for d, p in enumerate(papers) if p.links and any(map(_CODE_HOSTS.match, p.links))}
+        self._src = defaultdict(set)
+        self._src_of = []
+        descriptors: dict[tuple, str] = {}
+        for docno, paper in enumerate(papers):
+            key = tuple((s.file, s.format) for s in paper.sources)
+            descriptor = descriptors.get(key)
+            if descriptor is None:
+                descriptor = descriptors[key] = _descriptor(paper)
+            self._src_of.append(descriptor)
+            self._src[descriptor].add(docno)
+        self._arxiv = {p.arxiv_id.casefold(): d for d, p in enumerate(papers) if p.arxiv_id}
+
+    def _set_facts(self, docno: int, paper: Paper) -> None:
+        """Facts of one added or replaced paper."""
         if docno == len(self._ids):
             self._ids.append(paper.id)
             self._title_text.append("")
             self._author_text.append("")
             self._year.append(0)
             self._src_of.append("")
-        else:
-            self._ids[docno] = paper.id
+        self._ids[docno] = paper.id
         self._docno[paper.id] = docno
-        self._title_text[docno] = " " + " ".join(words(paper.title)) + " "
-        self._author_text[docno] = " " + " | ".join(" ".join(words(a)) for a in paper.authors) + " "
-        published = paper.published or ""
-        self._year[docno] = int(published[:4]) if published[:4].isdigit() else 0
-        if any(_CODE_HOSTS.match(link) for link in paper.links):
+        self._title_text[docno] = " " + " ".join(fold(paper.title).split()) + " "
+        self._author_text[docno] = " " + " ".join(fold(" ".join(paper.authors)).split()) + " "
+        self._year[docno] = _year_of(paper)
+        if any(map(_CODE_HOSTS.match, paper.links)):
             self._has_code.add(docno)
         else:
             self._has_code.discard(docno)
         old = self._src_of[docno]
         if old:
             self._src[old].discard(docno)
-        descriptor = " ".join(f"{os.path.basename(s.file)} {s.format}" for s in paper.sources).casefold()
+        descriptor = _descriptor(paper)
         self._src_of[docno] = descriptor
         self._src[descriptor].add(docno)
         if paper.arxiv_id:
@@ -465,53 +558,25 @@ class SearchIndex:
         digest = hashlib.blake2b(f"reader-search-{_FORMAT}".encode(), digest_size=16)
         for paper in self._papers:
             digest.update(
-                "\x1f".join((paper.id, paper.title, paper.abstract, "\x1e".join(paper.authors))).encode(
+                "\x1f".join((paper.id, paper.title, paper.abstract, "\x1e".join(paper.authors), "\x1d")).encode(
                     "utf-8", "surrogatepass"
                 )
             )
-            digest.update(b"\x1d")
         return digest.hexdigest()
 
-    def _build_parts(self, workers: int | None) -> list[list[_Part]]:
+    def _build_parts(self, builder: _AbstractBuilder) -> list[list[_Part]]:
         import gc
 
         count = len(self._papers)
-        if workers is None:
-            workers = min(4, os.cpu_count() or 1)
-        abstracts = [p.abstract for p in self._papers]
-        pool = None
-        futures = []
-        if workers > 1 and count >= _PARALLEL_MIN:
-            try:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-                step = -(-count // workers)
-                futures = [
-                    pool.submit(_invert_chunk, abstracts[start : start + step], start)
-                    for start in range(0, count, step)
-                ]
-            except Exception:  # no processes here (sandbox, frozen app): build in-process
-                futures = []
         enabled = gc.isenabled()
-        gc.disable()
+        gc.disable()  # millions of small lists: the collector would only slow this down
         try:
             title = _Part.from_postings(_invert(self._title_text, range(count)))
             author = _Part.from_postings(_invert(self._author_text, range(count)))
-            abstract_parts: list[_Part] | None = None
-            if futures:
-                try:
-                    abstract_parts = [_Part.from_marshal(f.result()) for f in futures]
-                except Exception:
-                    abstract_parts = None
-            if abstract_parts is None:
-                abstract_parts = [_Part.from_postings(_invert(abstracts, range(count)))]
+            abstract_parts = builder.parts()
         finally:
             if enabled:
                 gc.enable()
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
         return [[title], abstract_parts, [author]]
 
     # --- updating ----------------------------------------------------------------
@@ -539,7 +604,7 @@ class SearchIndex:
                         for part in parts:
                             part.dead.add(docno)
                     self._has_code.discard(docno)
-                self._append_facts(docno, paper)
+                self._set_facts(docno, paper)
                 docnos.append(docno)
             docnos.sort()
             title = _Part.from_postings(_invert((self._title_text[d] for d in docnos), docnos))
@@ -552,7 +617,7 @@ class SearchIndex:
             if max(len(parts) for parts in self._parts) > 6 or len(self._parts[1][-1].data) * 5 > sum(
                 len(p.data) for p in self._parts[1]
             ):
-                self._parts = self._build_parts(workers=1 if len(docnos) < _PARALLEL_MIN else None)
+                self._parts = self._build_parts(_AbstractBuilder([p.abstract for p in self._papers], None))
                 self._vocab = _Vocabulary(chain.from_iterable(p.words for parts in self._parts for p in parts))
             else:
                 self._vocab.add(chain(title.words, abstract.words, author.words))
@@ -571,6 +636,7 @@ class SearchIndex:
     def _invalidate(self) -> None:
         self._generation += 1
         self._default = None
+        self._abstract_text.clear()
         self._cache.clear()
         self._cache_size = 0
         self._expansions.clear()
@@ -858,11 +924,23 @@ class SearchIndex:
         return _Evaluated(levels, all_docs, size + len(all_docs))
 
     def _field_text(self, f: int, docno: int) -> str:
+        """A field as folded words between spaces, padded: " vision  transformers "."""
         if f == TITLE:
             return self._title_text[docno]
         if f == AUTHOR:
             return self._author_text[docno]
-        return " " + " ".join(words(self._papers[docno].abstract)) + " "
+        text = self._abstract_text.get(docno)
+        if text is None:
+            if len(self._abstract_text) >= _ABSTRACT_TEXTS:
+                self._abstract_text.clear()
+            text = self._abstract_text[docno] = " " + fold(self._papers[docno].abstract) + " "
+        return text
+
+    def _phrase_text(self, f: int, docno: int) -> str:
+        """As `_field_text`, but with " | " between authors, so a phrase never spans two."""
+        if f == AUTHOR:
+            return " " + " | ".join(" ".join(fold(a).split()) for a in self._papers[docno].authors) + " "
+        return self._field_text(f, docno)
 
     def _word_within(
         self, atom: Atom, expansion: _Expansion, fields: tuple[int, ...], within: Collection[int]
@@ -902,7 +980,8 @@ class SearchIndex:
         """Quoted phrases (exact, in order) and hyphenated words like gpt-4 (last may be a prefix)."""
         parts_words = atom.words
         last_prefix = not atom.phrase
-        needle = " " + " ".join(parts_words)
+        exact_pattern = re.compile(" " + " +".join(map(re.escape, parts_words)) + " ")
+        prefix_pattern = re.compile(" " + " +".join(map(re.escape, parts_words)))
         per_field: list[tuple[int, list[tuple[int, set[int]]]]] = []
         for f in _FIELDS_OF[atom.field]:
             candidates: set[int] | None = None
@@ -912,7 +991,7 @@ class SearchIndex:
                 if not candidates:
                     break
             last = parts_words[-1]
-            if candidates is None or candidates:
+            if candidates is None or (candidates and not last_prefix):
                 found = self._collect(
                     f,
                     lambda part: (part.word(last), part.prefixed(last, True) if last_prefix else None),
@@ -922,10 +1001,10 @@ class SearchIndex:
                 candidates &= set(within)
             exact, prefix = set(), set()
             for docno in candidates:
-                text = self._field_text(f, docno)
-                if needle + " " in text:
+                text = self._phrase_text(f, docno)
+                if exact_pattern.search(text):
                     exact.add(docno)
-                elif last_prefix and needle in text:
+                elif last_prefix and prefix_pattern.search(text):
                     prefix.add(docno)
             kinds = [(_EXACT, exact), (_PREFIX, prefix)]
             if last_prefix and len(parts_words) > 1:  # "gpt-4" also finds "GPT4"
@@ -1042,11 +1121,13 @@ class SearchIndex:
     ) -> tuple[list[int], list[float]]:
         wanted = len(self._all) if limit is None else max(0, limit)
         refine_up_to = min(wanted, 200)
+        refine_budget = 1500  # titles read to break ties near the top
         matchers = [
-            (self._expand(a.words[0]), _FIELDS_OF[a.field])
+            self._expand(a.words[0])
             for a in text_atoms
             if len(a.words) == 1 and not a.phrase and TITLE in _FIELDS_OF[a.field]
         ]
+        memo: dict[str, tuple[int, ...]] = {}
         ranked: list[int] = []
         scores: list[float] = []
         for score in sorted(groups, reverse=True):
@@ -1054,8 +1135,9 @@ class SearchIndex:
                 break
             docs = groups[score]
             base = score / 10
-            if matchers and len(ranked) < refine_up_to and len(docs) <= 1500:
-                bonus = {d: self._title_bonus(d, matchers) for d in docs}
+            if matchers and len(ranked) < refine_up_to and len(docs) <= refine_budget:
+                refine_budget -= len(docs)
+                bonus = {d: self._title_bonus(d, matchers, memo) for d in docs}
                 rank = self._rank
                 order = sorted(docs, key=lambda d: (-bonus[d], rank[d] if rank is not None else d))
                 ranked.extend(order)
@@ -1066,20 +1148,28 @@ class SearchIndex:
                 scores.extend(repeat(base, len(order)))
         return ranked[:wanted], scores[:wanted]
 
-    def _title_bonus(self, docno: int, matchers: list[tuple[_Expansion, tuple[int, ...]]]) -> float:
+    def _title_bonus(self, docno: int, matchers: list[_Expansion], memo: dict[str, tuple[int, ...]]) -> float:
         """Less than one score step: how much of the title the query covers, and in its order."""
         tokens = self._title_text[docno].split()
         if not tokens:
             return 0.0
-        hits = [[k for k, (expansion, _) in enumerate(matchers) if expansion.token_matches(t, TITLE)] for t in tokens]
+        hits = []
+        for token in tokens:
+            found = memo.get(token)
+            if found is None:
+                found = memo[token] = tuple(k for k, m in enumerate(matchers) if m.token_matches(token, TITLE))
+            hits.append(found)
         covered = sum(1 for h in hits if h)
+        if not covered:
+            return 0.0
         run = best = 0
-        previous: list[int] = []
+        previous: tuple[int, ...] = ()
         for h in hits:
-            run = run + 1 if any(k - 1 in previous for k in h) else (1 if h else 0)
-            best = max(best, run)
+            run = run + 1 if previous and any(k - 1 in previous for k in h) else (1 if h else 0)
+            if run > best:
+                best = run
             previous = h
-        in_order = (best - 1) / (len(matchers) - 1) if len(matchers) > 1 and best else 0.0
+        in_order = (best - 1) / (len(matchers) - 1) if len(matchers) > 1 else 0.0
         return round(0.03 * in_order + 0.02 * covered / len(tokens), 4)
 
     def _terms(self, atoms: list[Atom]) -> set[str]:
@@ -1138,6 +1228,15 @@ def _narrows(old: Query, new: Query) -> bool:
         if parse_arxiv_id(x.value) or parse_arxiv_id(y.value):
             return False
     return True
+
+
+def _year_of(paper: Paper) -> int:
+    published = paper.published or ""
+    return int(published[:4]) if published[:4].isdigit() else 0
+
+
+def _descriptor(paper: Paper) -> str:
+    return " ".join(f"{os.path.basename(s.file)} {s.format}" for s in paper.sources).casefold()
 
 
 def _date_key(paper: Paper) -> str:

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from reader.models import Problem, arxiv_key, parse_arxiv_id, title_key
 
+_SPACE_RUN = re.compile(r"\s+")
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*|\n[ \t]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
@@ -21,7 +22,9 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 def one_line(text: str) -> str:
     """Titles and names: arXiv wraps them as `...Multimodal\\n  Models`."""
-    return " ".join(text.split())
+    # A regex, not " ".join(text.split()): a hostile 50 MB field must not
+    # become a list of ten million words.
+    return _SPACE_RUN.sub(" ", text).strip()
 
 
 def unwrap(text: str, indented_paragraphs: bool = True) -> str:
