@@ -206,7 +206,7 @@ class Library:
         return report
 
     def _merge(self, incoming: Paper, report: ImportReport, changed: dict[str, Paper]) -> str:
-        existing_id = next((self._aliases[k] for k in incoming.keys if k in self._aliases), None)
+        existing_id = next((self._aliases[k] for k in incoming.keys if self._same_paper(k, incoming)), None)
         if existing_id is None:
             self._put(incoming)
             changed[incoming.id] = incoming
@@ -221,6 +221,18 @@ class Library:
             changed[existing_id] = merged
             report.merged += 1
         return existing_id
+
+    def _same_paper(self, key: str, incoming: Paper) -> bool:
+        """Does `key` name a paper `incoming` is a copy of?
+
+        A shared title is enough only when no two arXiv ids tell them apart
+        ("EvTexture" and "EvTexture++" normalise alike but are two papers).
+        """
+        existing_id = self._aliases.get(key)
+        if existing_id is None:
+            return False
+        known = self.papers[existing_id].arxiv_id
+        return not (known and incoming.arxiv_id and known != incoming.arxiv_id)
 
     def _put(self, paper: Paper) -> None:
         self.papers[paper.id] = paper

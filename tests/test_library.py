@@ -90,3 +90,13 @@ def test_search_finds_seed_papers_despite_a_typo(library):
     result = library.search("tranformer")
     titles = [library.get(i).title.lower() for i in result.ids[:5]]
     assert titles and all("transformer" in t for t in titles)
+
+
+def test_hf_days_and_arxiv_listing_merge_to_the_distinct_papers(tmp_path):
+    from conftest import CORPORA
+
+    library = Library.open(tmp_path, seed=False)
+    library.import_paths([CORPORA / "hf-daily-papers" / "daily", CORPORA / "arxiv-daily-listing"])
+    assert len(library) == 16_124
+    both = [p for p in library.papers.values() if {s.format for s in p.sources} >= {"hf-json", "arxiv-listing"}]
+    assert len(both) == 386

@@ -42,7 +42,7 @@ def open_text(path: Path) -> TextIO:
         raise IngestError(f"{path}: cannot open ({error.strerror or error})") from error
     if raw.peek(2)[:2] == b"\x1f\x8b":
         raw = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline=None)
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline=None)
 
 
 def detect(head: str) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from reader.models import Problem, arxiv_key, parse_arxiv_id, title_key
 
-_SPACE_RUN = re.compile(r"\s+")
+_HUGE = 1_000_000  # characters; far beyond any real title or abstract
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*|\n[ \t]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
@@ -22,9 +22,21 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 def one_line(text: str) -> str:
     """Titles and names: arXiv wraps them as `...Multimodal\\n  Models`."""
-    # A regex, not " ".join(text.split()): a hostile 50 MB field must not
-    # become a list of ten million words.
-    return _SPACE_RUN.sub(" ", text).strip()
+    if len(text) > _HUGE:
+        return _squeeze(text)
+    return " ".join(text.split())
+
+
+def _squeeze(text: str) -> str:
+    """one_line for a hostile multi-megabyte field: split() or re.sub would make
+    an object per word (ten million of them for 50 MB); whole-string replaces
+    keep it to a few copies. The library refuses such a record anyway, but
+    reading it must not exhaust memory first."""
+    for space in "\n\r\t\f\v":
+        text = text.replace(space, " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip()
 
 
 def unwrap(text: str, indented_paragraphs: bool = True) -> str:
@@ -34,6 +46,8 @@ def unwrap(text: str, indented_paragraphs: bool = True) -> str:
     indenting its first line; a plain newline is only a wrap. BibTeX has no such
     convention, so there only a blank line separates paragraphs.
     """
+    if len(text) > _HUGE:
+        return _squeeze(text)
     splitter = _PARAGRAPH if indented_paragraphs else _BLANK_LINE
     paragraphs = (one_line(p) for p in splitter.split(text.strip()))
     return "\n\n".join(p for p in paragraphs if p)
