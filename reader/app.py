@@ -22,6 +22,7 @@ from reader.screens.help import HelpScreen
 from reader.screens.tags import TagEdit, TagScreen
 from reader.search import SearchResult
 from reader.store import StoreError
+from reader.text import one_line
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList, RowData
 
@@ -67,7 +68,7 @@ class ReaderApp(App[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            yield OptionList(id="views")
+            yield OptionList(id="views", markup=False)
             with Vertical(id="main"):
                 yield Input(placeholder="/ search: words, \"phrase\", -not, tag:, is:unread …", id="search")
                 yield PaperList(self._row_data, id="papers")
@@ -97,7 +98,7 @@ class ReaderApp(App[None]):
 
     def _load_failed(self, message: str) -> None:
         self.set_status(f"Could not open the library: {message}")
-        self.notify(message, title="Could not open the library", severity="error", timeout=30)
+        self.notify(message, title="Could not open the library", severity="error", timeout=30, markup=False)
 
     def _library_ready(self, library: Library) -> None:
         self.library = library
@@ -106,7 +107,7 @@ class ReaderApp(App[None]):
 
     def _need_library(self) -> Library | None:
         if self.library is None:
-            self.notify("Still loading the library…", timeout=2)
+            self.notify("Still loading the library…", timeout=2, markup=False)
         return self.library
 
     def _row_data(self, paper_id: str) -> RowData:
@@ -122,7 +123,7 @@ class ReaderApp(App[None]):
         counts = library.view_counts()
         views = self.query_one("#views", OptionList)
         options = [Option(f"{name.title()} {counts[name]}", id=name) for name in VIEWS]
-        options += [Option(f"#{tag} {n}", id=f"tag:{tag}") for tag, n in sorted(library.tag_counts().items())]
+        options += [Option(one_line(f"#{tag} {n}"), id=f"tag:{tag}") for tag, n in sorted(library.tag_counts().items())]
         highlighted = views.highlighted
         views.clear_options()
         views.add_options(options)
@@ -212,7 +213,7 @@ class ReaderApp(App[None]):
             return None
         paper_id = self.query_one(PaperList).current
         if paper_id is None:
-            self.notify("No paper selected", timeout=2)
+            self.notify("No paper selected", timeout=2, markup=False)
         return paper_id
 
     # -- state changes ---------------------------------------------------------------------
@@ -225,7 +226,7 @@ class ReaderApp(App[None]):
         try:
             await loop.run_in_executor(self._writer, change, library, paper_id)
         except StoreError as error:
-            self.notify(f"Not saved: {error}", title="Could not save", severity="error", timeout=15)
+            self.notify(f"Not saved: {error}", title="Could not save", severity="error", timeout=15, markup=False)
             self.update_status("NOT SAVED")
             return
         self.query_one(PaperList).repaint_rows()
@@ -285,7 +286,7 @@ class ReaderApp(App[None]):
             if not library.state_of(ids[position]).read:
                 papers.cursor = position
                 return
-        self.notify("No more unread papers " + ("below" if step > 0 else "above"), timeout=2)
+        self.notify("No more unread papers " + ("below" if step > 0 else "above"), timeout=2, markup=False)
 
     def action_export(self) -> None:
         if self._need_library() is not None:
@@ -309,7 +310,7 @@ class ReaderApp(App[None]):
         try:
             count, name = export_to_file(pairs, path)
         except StoreError as error:
-            self.call_from_thread(self.notify, str(error), title="Export failed", severity="error", timeout=15)
+            self.call_from_thread(lambda: self.notify(str(error), title="Export failed", severity="error", timeout=15, markup=False))
             return
         self.call_from_thread(self.update_status, f"exported {count} papers to {path} ({name})")
 
@@ -341,7 +342,7 @@ class ReaderApp(App[None]):
         try:
             changed = await loop.run_in_executor(self._writer, library.reload_state_if_changed)
         except StoreError as error:
-            self.notify(str(error), title="Could not reload", severity="error", timeout=15)
+            self.notify(str(error), title="Could not reload", severity="error", timeout=15, markup=False)
             return
         if changed:
             self.query_one(PaperList).repaint_rows()

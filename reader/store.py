@@ -309,14 +309,6 @@ def _digest(raw: bytes | None) -> str | None:
     return None if raw is None else hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def _stat_signature(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 class _StateFile:
     """One parsed version of state.json, kept while its bytes stay the same."""
 
@@ -332,6 +324,28 @@ class _StateFile:
             self.states[paper_id] = state
             self.keys[paper_id] = key
         self.next_key = max((int(k) for k in self.table if k.isdigit()), default=0) + 1
+        self._pieces: dict[str, str] | None = None
+
+    def pieces(self) -> dict[str, str]:
+        """`"key":{doc}` per state record, serialised once: a change re-serialises one record, not all."""
+        if self._pieces is None:
+            self._pieces = {key: _piece(key, doc) for key, doc in self.table.items()}
+        return self._pieces
+
+    def serialise(self, pieces: dict[str, str]) -> bytes:
+        """The whole file, as `_dumps(self.data)` would write it, from per-record pieces."""
+        parts = [f"{json.dumps(STATE_TABLE)}:{{{','.join(pieces.values())}}}"]
+        parts += [f"{json.dumps(k)}:{_dumps(v).decode('utf-8')}" for k, v in self.data.items() if k != STATE_TABLE]
+        return ("{" + ",".join(parts) + "}").encode("utf-8")
+
+
+def _piece(key: str, doc: Any) -> str:
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: escaped, it reads back the same
+        text = json.dumps(doc, ensure_ascii=True, separators=(",", ":"))
+    return f"{json.dumps(key)}:{text}"
 
 
 class Store:
@@ -346,7 +360,6 @@ class Store:
         self.library_path = self.home / LIBRARY_FILE
         self.state_path = self.home / STATE_FILE
         self._state: _StateFile | None = None
-        self._library_signature: tuple[int, int, int] | None = None
         # The state-file version this process's view reflects: set by
         # load_states, and moved on by a change only if nothing else had
         # changed the file since (otherwise the view is stale and must reload).
@@ -374,11 +387,9 @@ class Store:
 
     def load_papers(self) -> list[Paper]:
         """Every paper in the library file, parsed once (TinyDB re-reads per query)."""
-        signature = _stat_signature(self.library_path)
         try:
             raw = self.library_path.read_bytes()
         except FileNotFoundError:
-            self._library_signature = None
             return []
         except OSError as error:
             raise StoreError(f"{self.library_path}: cannot be read ({error.strerror or error})") from error
@@ -393,7 +404,6 @@ class Store:
                     raise _Damage(f"paper record {position} is malformed: {error}") from None
         except _Damage as damage:
             raise self._damaged(self.library_path, str(damage)) from None
-        self._library_signature = signature
         return papers
 
     def save_papers(self, papers: Iterable[Paper]) -> None:
@@ -408,7 +418,6 @@ class Store:
                 write_atomically(self.library_path, raw, backup=self.backup_path(self.library_path))
             except OSError as error:
                 raise _save_failed(self.library_path, error) from error
-            self._library_signature = _stat_signature(self.library_path)
 
     # -- state -----------------------------------------------------------------
 
@@ -482,14 +491,20 @@ class Store:
             if table is not None:
                 data = dict(state.data)
                 data[STATE_TABLE] = table
-                raw = _dumps(data)
+                pieces = dict(state.pieces())
+                for paper_id in results:
+                    key = keys[paper_id]
+                    if table.get(key) is not state.table.get(key):
+                        pieces[key] = _piece(key, table[key])
+                written = _StateFile.__new__(_StateFile)
+                written.data, written.table, written.states, written.keys = data, table, states, keys
+                written.next_key, written._pieces = next_key, pieces
+                raw = written.serialise(pieces)
                 try:
                     write_atomically(self.state_path, raw, backup=self.backup_path(self.state_path))
                 except OSError as error:
                     raise _save_failed(self.state_path, error) from error
-                written = _StateFile.__new__(_StateFile)
-                written.raw, written.signature, written.data = raw, _digest(raw), data
-                written.table, written.states, written.keys, written.next_key = table, states, keys, next_key
+                written.raw, written.signature = raw, _digest(raw)
                 self._state = written
             else:
                 written = state

@@ -341,3 +341,68 @@ def test_a_read_only_home_still_opens_and_refuses_changes_clearly(tmp_path, monk
         if how == "chmod":
             home.chmod(0o755)
     assert {p.name: p.read_bytes() for p in home.iterdir() if p.is_file()} == before
+
+
+# --- the app: a failed save or a damaged file is said, and the app keeps running -------------
+
+
+async def settle(pilot):
+    """Let loading, searching and saving finish (each may start the next)."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def status(app) -> str:
+    return str(app.query_one("#status").render())
+
+
+def notices(app) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
+
+
+async def test_the_app_shows_a_failed_save_as_not_saved_and_keeps_running(tmp_path, monkeypatch):
+    from reader.app import ReaderApp
+    from reader.widgets.paper_list import PaperList
+
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    before = (home / "state.json").read_bytes()
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.query_one(PaperList).move_to(P2)
+        await settle(pilot)
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "fsync", failing(errno.ENOSPC))
+            await pilot.press("b")
+            await settle(pilot)
+        assert "NOT SAVED" in status(app)
+        assert "Not saved" in notices(app) and "disk is full" in notices(app)
+        assert not app.library.state_of(P2).bookmarked  # not shown as saved
+        assert "bookmarked" not in str(app.query_one("#abstract-body").render())
+        assert (home / "state.json").read_bytes() == before
+
+        await pilot.press("b")  # room again: the app is still working
+        await settle(pilot)
+        assert app.library.state_of(P2).bookmarked and "saved: bookmarked" in status(app)
+        assert app.is_running
+    assert Library.open(home, seed=False).state_of(P2).bookmarked
+
+
+async def test_the_app_names_a_damaged_file_and_the_way_out_and_keeps_running(tmp_path):
+    from reader.app import ReaderApp
+
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    bad = damage(home, "state.json", b'{"state": {"1": ')
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "Could not open the library" in status(app)
+        assert "state.json is damaged" in status(app) and "recover" in status(app)
+        assert "state.json is damaged" in notices(app)
+        await pilot.press("b", "j", "slash", "x")  # nothing to act on, but no crash
+        await settle(pilot)
+        assert app.is_running and app.library is None
+    assert (home / "state.json").read_bytes() == bad

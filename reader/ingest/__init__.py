@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
@@ -62,7 +63,7 @@ def read_file(path: Path, format: str | None = None) -> Iterator[Paper | Problem
     try:
         try:
             head = stream.read(_SNIFF_CHARS)
-        except (UnicodeDecodeError, OSError, EOFError) as error:
+        except (UnicodeDecodeError, OSError, EOFError, zlib.error) as error:
             raise IngestError(f"{path}: not readable as UTF-8 text ({error})") from error
         if "\x00" in head:
             raise IngestError(f"{path}: binary data, not a paper listing")
@@ -78,7 +79,8 @@ def read_file(path: Path, format: str | None = None) -> Iterator[Paper | Problem
         stream.seek(0)
         try:
             yield from FORMATS[name].parse(stream, path.name)
-        except (UnicodeDecodeError, OSError, EOFError) as error:
+        except (ValueError, OSError, EOFError, zlib.error) as error:
+            # ValueError covers undecodable bytes and numbers too long to convert.
             raise IngestError(f"{path}: reading stopped part-way ({error})") from error
     finally:
         stream.close()

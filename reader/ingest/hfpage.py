@@ -38,6 +38,7 @@ _GLUED = re.compile(r"^(?:Subscribe|Daily Papers)(?=[A-Z0-9])")
 # title is the next title, so the first title lost its abstract. Noticing this
 # keeps one missing line from shifting every later pair out of step.
 _SHORTEST_UNPUNCTUATED_ABSTRACT = 200
+_LONGEST_LINE = 200_000
 
 # Characters that cannot appear unescaped in a URL end it, so LaTeX residue such
 # as `https://x.y/repo{https://x.y/repo}` yields the URL rather than the braces.
@@ -68,6 +69,13 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
     for raw in stream:
         line = raw.strip()
         if not line or line in BOILERPLATE:
+            continue
+        if len(line) > _LONGEST_LINE:
+            # Refused before any splitting or URL scanning, which would cost
+            # many times the line's size: a 50 MB line is no abstract.
+            position += title is None
+            yield Problem(file_name, f"a line of {len(line):,} characters is too long to be a title or abstract; skipped", position)
+            title = None
             continue
         if _DATE.fullmatch(line):
             date = line

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label
 
+from reader.text import one_line
+
 
 @dataclass(frozen=True)
 class TagEdit:
@@ -57,9 +59,9 @@ class TagScreen(ModalScreen[TagEdit | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="tag-dialog"):
-            yield Label(self.paper_title, id="tag-title", markup=False)
+            yield Label(one_line(self.paper_title), id="tag-title", markup=False)
             yield Label(
-                "Tags: " + (" ".join(f"#{t}" for t in self.current) or "(none)"), id="tag-current", markup=False
+                one_line("Tags: " + (" ".join(f"#{t}" for t in self.current) or "(none)")), id="tag-current", markup=False
             )
             yield Input(
                 placeholder="tag  -tag to remove  (→ completes)",
