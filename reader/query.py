@@ -106,9 +106,12 @@ def words(text: str) -> list[str]:
 
 
 def typo_budget(word: str) -> int:
-    """How many typos (insert, delete, substitute, swap) a query word forgives."""
-    if any(c.isdigit() for c in word):
-        return 0  # 2023 is not a typo of 2024
+    """How many typos (insert, delete, substitute, swap) a query word forgives.
+
+    None in numbers or up to 3 letters; digits inside a word must match exactly (the index lets 3 letters miss one letter:
+    "bis" finds "bias"), one in 4-7 letters, two from 8."""
+    if word.isdigit():
+        return 0  # 2023 is not a typo of 2024 (and in "llama3" the 3 must match)
     if len(word) <= 3:
         return 0
     return 1 if len(word) <= 7 else 2
@@ -275,9 +278,13 @@ def _read_atom(source: str, i: int) -> tuple[Atom | None, int]:
             if not value.strip():
                 raise QueryError(f"{name}: needs a value, e.g. {_EXAMPLES[name]}")
             return _field_atom(name, value, phrase), j
-        if match.group(1).isascii() and not value.startswith("//"):
+        if value and match.group(1).isascii() and not value.startswith("//"):
             fields = " ".join(f"{f}:" for f in FIELD_NAMES)
             raise QueryError(f"unknown field '{match.group(1)}:'; fields are {fields}")
+        # "Better: On" (a pasted title) or a URL: plain words
+    arxiv = parse_arxiv_id(raw) if any(c in raw for c in "./") else None
+    if arxiv:
+        return Atom("id", arxiv), j
     found = tuple(words(raw))
     if not found:
         return None, j

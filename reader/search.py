@@ -32,11 +32,11 @@ from array import array
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, islice, repeat
 from pathlib import Path
 from typing import Any
 
-from reader.models import BLANK_STATE, Paper, PaperState, parse_arxiv_id
+from reader.models import BLANK_STATE, Paper, PaperState
 from reader.query import Atom, Clause, Query, QueryError, fold, parse_query, typo_budget, words
 
 __all__ = [
@@ -52,12 +52,12 @@ TITLE, ABSTRACT, AUTHOR = 0, 1, 2
 _FIELDS_OF = {"any": (TITLE, ABSTRACT, AUTHOR), "title": (TITLE,), "abstract": (ABSTRACT,), "author": (AUTHOR,)}
 _FIELD_WEIGHT = (30, 10, 20)  # tenths of a point
 _EXACT, _PREFIX, _FUZZY1, _FUZZY2, _FPREFIX = 10, 7, 6, 5, 4  # tenths of the field weight
-_BACKED = 1  # a title/author match that the abstract also has
-_ID_WEIGHT = 1000  # a query naming a paper's arXiv id puts that paper first
+_MAX_BONUS = 0.25  # ranking's second stage: title order and coverage, abstract backing
+_SEQUENCE = 5  # a hyphenated query word (zero-shot) found as such in a title
 
 _MAX_FUZZY = 48  # near spellings kept per query word (the closest, then the commonest)
 _MAX_FPREFIX = 24
-_CACHE_ITEMS = 3_000_000  # doc numbers held by the clause cache, in total
+_CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~40 MB)
 _PARALLEL_MIN = 20_000
 _ABSTRACT_TEXTS = 30_000  # folded abstracts kept for phrase checks (about 40 MB at most)  # papers from which the abstract index is built in worker processes
 _FORMAT = 3  # bump when the on-disk cache layout or the tokenizer changes
@@ -91,7 +91,7 @@ class SearchResult:
     error: str | None = None
     total: int = 0
     # What a following, narrower query may start from. Internal.
-    _docs: frozenset[int] | None = field(default=None, repr=False, compare=False)
+    _docs: Collection[int] | None = field(default=None, repr=False, compare=False)  # never mutated
     _parsed: Query | None = field(default=None, repr=False, compare=False)
     _owner: Any = field(default=None, repr=False, compare=False)
 
@@ -239,12 +239,21 @@ def _invert_chunk(texts: list[str], start: int) -> tuple[list[str], bytes, bytes
 # A worker is a plain `python -c` child fed by marshal over pipes: unlike
 # multiprocessing's spawn it never re-imports the app's __main__, and unlike fork it
 # is safe from a process that already runs threads (the app builds in a worker thread).
+# Input: length-prefixed marshal frames, (sys.path, first docno), then lists of
+# texts, then an empty frame; output: one marshal'd part.
 _WORKER_CODE = (
     "import marshal, sys\n"
-    "payload = marshal.loads(sys.stdin.buffer.read())\n"
-    "sys.path[:0] = payload[0]\n"
+    "stream = sys.stdin.buffer\n"
+    "def frame():\n"
+    "    size = int.from_bytes(stream.read(8), 'little')\n"
+    "    return marshal.loads(stream.read(size)) if size else None\n"
+    "path, start = frame()\n"
+    "sys.path[:0] = path\n"
+    "texts = []\n"
+    "while (chunk := frame()) is not None:\n"
+    "    texts.extend(chunk)\n"
     "from reader.search import _invert_chunk\n"
-    "marshal.dump(_invert_chunk(payload[1], payload[2]), sys.stdout.buffer)\n"
+    "marshal.dump(_invert_chunk(texts, start), sys.stdout.buffer)\n"
 )
 
 
@@ -274,8 +283,9 @@ class _AbstractBuilder:
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
                 )
-                payload = marshal.dumps((list(sys.path), abstracts[start : start + step], start))
-                writer = threading.Thread(target=_feed, args=(proc, payload), daemon=True)
+                writer = threading.Thread(
+                    target=_feed, args=(proc, list(sys.path), abstracts, start, min(count, start + step)), daemon=True
+                )
                 writer.start()
                 self._jobs.append((proc, start, min(count, start + step), writer))
         except Exception:  # no processes here (sandbox, frozen app): build in-process
@@ -309,11 +319,17 @@ class _AbstractBuilder:
         return [_Part.from_postings(_invert(self._abstracts, range(count)))]
 
 
-def _feed(proc: Any, payload: bytes) -> None:
+def _feed(proc: Any, path: list[str], texts: list[str], start: int, end: int) -> None:
+    """Send a worker its texts in frames (never the whole 70 MB at once)."""
     try:
-        proc.stdin.write(payload)
+        frames = chain([(path, start)], (texts[i : min(end, i + 2000)] for i in range(start, end, 2000)))
+        for item in frames:
+            data = marshal.dumps(item)
+            proc.stdin.write(len(data).to_bytes(8, "little"))
+            proc.stdin.write(data)
+        proc.stdin.write((0).to_bytes(8, "little"))
         proc.stdin.close()
-    except OSError:
+    except (OSError, ValueError):
         pass
 
 
@@ -442,8 +458,14 @@ Levels = list[tuple[int, set[int]]]
 
 @dataclass(slots=True)
 class _Evaluated:
-    levels: Levels  # best first; a document scores the first level it is in
-    docs: set[int]  # every document the atom matches
+    """What one atom or clause matches, and how it scores.
+
+    In each pass (one per query word) a document adds the first level it is in;
+    levels are (score in tenths, documents), best first. With each pass, the
+    documents whose abstract has the word too (None: not a word's pass)."""
+
+    passes: list[tuple[Levels, Collection[int] | None]]
+    docs: Collection[int]  # every document it matches; never mutated
     size: int  # for the cache budget
 
 
@@ -488,7 +510,8 @@ class SearchIndex:
         self._import_pos = array("q", order)
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # None: document number is the default rank
-        self._all = frozenset(range(len(self._papers)))
+        self._ints = list(range(len(self._papers)))
+        self._all = frozenset(self._ints)
 
         parts: list[list[_Part]] | None = None
         cache_file: Path | None = None
@@ -612,7 +635,8 @@ class SearchIndex:
             author = _Part.from_postings(_invert((self._author_text[d] for d in docnos), docnos))
             for parts, part in zip(self._parts, (title, abstract, author)):
                 parts.append(part)
-            self._all = frozenset(range(len(self._papers)))
+            self._ints = list(range(len(self._papers)))
+            self._all = frozenset(self._ints)
             self._rerank()
             if max(len(parts) for parts in self._parts) > 6 or len(self._parts[1][-1].data) * 5 > sum(
                 len(p.data) for p in self._parts[1]
@@ -697,11 +721,9 @@ class SearchIndex:
             within = previous._docs
 
         # Positive clauses, cheapest first; state-only clauses wait for a candidate set.
-        scoring: list[_Evaluated] = []
-        filters: list[set[int] | frozenset[int]] = []
+        passes: list[tuple[Levels, Collection[int] | None]] = []
         negatives: list[Clause] = []
         deferred: list[Clause] = []
-        text_atoms: list[Atom] = []
         candidates: set[int] | frozenset[int] | None = within
         positive = sorted((c for c in query.clauses if not c.negated), key=self._clause_cost)
         for clause in positive:
@@ -710,12 +732,8 @@ class SearchIndex:
                 continue
             evaluated = self._clause(clause, candidates, state_of, stateful_ids)
             docs = evaluated.docs
-            candidates = docs if candidates is None else (candidates & docs)
-            if any(a.is_text or a.field == "id" for a in clause.atoms):
-                scoring.append(evaluated)
-            else:
-                filters.append(docs)
-            text_atoms.extend(a for a in clause.atoms if a.is_text)
+            candidates = docs if candidates is None else (candidates & docs)  # type: ignore[operator]
+            passes.extend(evaluated.passes)
             if not candidates:
                 break
         for clause in query.clauses:
@@ -726,23 +744,23 @@ class SearchIndex:
                     negatives.append(clause)
         if candidates is None:
             candidates = self._all
-        candidates = set(candidates)
         for clause in negatives:
             if not candidates:
                 break
-            candidates -= self._negative(clause, candidates, state_of, stateful_ids)
+            candidates = candidates - self._negative(clause, candidates, state_of, stateful_ids)
         for clause in deferred:
             if not candidates:
                 break
             candidates = self._deferred(clause, candidates, state_of)
 
-        groups = self._score(candidates, scoring)
-        ranked, scores = self._rank_groups(groups, text_atoms, limit)
+        text_atoms = [a for c in query.clauses if not c.negated for a in c.atoms if a.is_text]  # query order
+        groups = self._score(candidates, passes)
+        ranked, scores = self._rank_groups(groups, text_atoms, passes, limit)
         ids = tuple(map(self._ids.__getitem__, ranked))
         terms = self._terms(text_atoms)
         return SearchResult(
             query.text, ids, tuple(scores), frozenset(terms), total=len(candidates),
-            _docs=frozenset(candidates), _parsed=query, _owner=owner,
+            _docs=candidates, _parsed=query, _owner=owner,
         )
 
     # --- clauses -----------------------------------------------------------------
@@ -751,64 +769,88 @@ class SearchIndex:
         """Cheap, narrow clauses first; the rest are then only checked against their result."""
         cost = 0
         for atom in clause.atoms:
-            if atom.is_text and (len(atom.words) > 1 or atom.phrase):
+            if atom.is_text and atom.phrase:
                 return (2, 0)
             if atom.is_text:
-                cost += self._postings_cost(self._expand(atom.words[0]), _FIELDS_OF[atom.field])
+                cost += sum(self._word_cost(w, atom.field) for w in atom.words)
             elif atom.is_state:
                 cost += len(self._all)
         return (1, cost) if cost else (0, 0)
 
+    def _word_cost(self, word: str, field_name: str) -> int:
+        return self._postings_cost(self._expand(word), _FIELDS_OF[field_name])
+
     def _clause(
         self,
         clause: Clause,
-        within: set[int] | frozenset[int] | None,
+        within: Collection[int] | None,
         state_of: Callable[[str], PaperState],
         stateful_ids: Collection[str] | None,
     ) -> _Evaluated:
         if len(clause.atoms) == 1:
             return self._atom(clause.atoms[0], within, state_of, stateful_ids)
         # An OR group: each alternative scores on its own, so matching more of them ranks higher.
-        parts = [self._atom(atom, within, state_of, stateful_ids) for atom in clause.atoms]
+        found = [self._atom(atom, within, state_of, stateful_ids) for atom in clause.atoms]
         docs: set[int] = set()
-        for part in parts:
-            docs |= part.docs
-        return _Evaluated([], docs, 0) if not any(p.levels for p in parts) else _OrGroup(parts, docs)
+        for evaluated in found:
+            docs.update(evaluated.docs)
+        return _Evaluated([p for e in found for p in e.passes], docs, 0)
 
     def _atom(
         self,
         atom: Atom,
-        within: set[int] | frozenset[int] | None,
-        state_of: Callable[[str], PaperState],
-        stateful_ids: Collection[str] | None,
+        within: Collection[int] | None,
+        state_of: Callable[[str], PaperState] | None = None,
+        stateful_ids: Collection[str] | None = None,
     ) -> _Evaluated:
         if atom.is_state:
+            assert state_of is not None
             docs = self._state_docs(atom, state_of, stateful_ids)
             return _Evaluated([], docs, 0)
         key = ("atom", atom)
-        if not atom.is_text:
-            cached = self._cache.get(key)
-            if cached is None:
-                docs = self._filter_docs(atom)
-                cached = _Evaluated([], docs, len(docs))
-                self._remember(key, cached)
-            return cached
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        if len(atom.words) > 1 or atom.phrase:
+        if not atom.is_text:
+            docs = self._filter_docs(atom)
+            evaluated = _Evaluated([], docs, len(docs))
+        elif atom.phrase:
             evaluated = self._phrase(atom, within)
             if within is not None:
                 return evaluated  # checked only against `within`: not reusable
+        elif len(atom.words) > 1:
+            return self._compound(atom, within)
         else:
             expansion = self._expand(atom.words[0])
             fields = _FIELDS_OF[atom.field]
             if within is not None and len(within) * 60 < self._postings_cost(expansion, fields):
-                return self._word_within(atom, expansion, fields, within)
-            evaluated = self._word(atom, expansion, fields)
+                return self._word_within(expansion, fields, within)
+            evaluated = self._word(expansion, fields)
         self._remember(key, evaluated)
         return evaluated
+
+    def _compound(self, atom: Atom, within: Collection[int] | None) -> _Evaluated:
+        """Hyphenated or dotted words (gpt-4, text-to-image, zero-shot): every part must
+        match as a word does (typos forgiven), and titles with the parts in sequence
+        rank higher."""
+        parts = sorted(atom.words, key=lambda w: self._word_cost(w, atom.field))
+        docs = within
+        passes: list[tuple[Levels, Collection[int] | None]] = []
+        for word in parts:
+            evaluated = self._atom(Atom(atom.field, word, (word,)), docs)
+            docs = evaluated.docs if docs is None else docs & evaluated.docs  # type: ignore[operator]
+            passes.extend(evaluated.passes)
+            if not docs:
+                return _Evaluated(passes, set(), 0)
+        assert docs is not None
+        if TITLE in _FIELDS_OF[atom.field] and len(docs) <= 50_000:
+            needle = " " + " ".join(atom.words)
+            titles = self._title_text
+            in_sequence = {d for d in docs if needle in titles[d]}
+            if in_sequence:
+                passes.append(([(_SEQUENCE, in_sequence)], None))
+        return _Evaluated(passes, docs, 0)
 
     def _remember(self, key: Any, evaluated: _Evaluated) -> None:
         self._cache[key] = evaluated
@@ -826,12 +868,18 @@ class SearchIndex:
         budget = typo_budget(q)
         near: dict[str, int] = {}
         near_prefixes: tuple[str, ...] = ()
+        if len(q) == 3 and not any(c.isdigit() for c in q):
+            # three letters forgive only a missing letter: "bis" finds "bias", not "big"
+            near = {w: 1 for w in self._vocab.near(q, 1) if len(w) == 4 and not w.startswith(q)}
         if budget:
             found = self._vocab.near(q, budget)
             found = {w: d for w, d in found.items() if not w.startswith(q)}
             if len(found) > _MAX_FUZZY:
                 best = sorted(found, key=lambda w: (found[w], -self._df(w), w))[:_MAX_FUZZY]
                 found = {w: found[w] for w in best}
+            if any(c.isdigit() for c in q):  # "llama3": the letters may be typo'd, not the 3
+                digits = _digits(q)
+                found = {w: d for w, d in found.items() if _digits(w) == digits}
             near = found
             if len(q) >= 5:
                 starts = self._vocab.near_prefixes(q, budget)
@@ -859,21 +907,23 @@ class SearchIndex:
         return cost
 
     def _collect(self, f: int, slices: Callable[[_Part], Iterable[memoryview | None]]) -> set[int]:
+        """The union of some postings of field f, as a set of (shared) int objects."""
         docs: set[int] = set()
+        shared = self._ints.__getitem__  # one int object per document: sets stay small
         for part in self._parts[f]:
             if part.dead:
                 found: set[int] = set()
                 for view in slices(part):
                     if view is not None:
-                        found.update(view)
+                        found.update(map(shared, view))
                 docs |= found - part.dead
             else:
                 for view in slices(part):
                     if view is not None:
-                        docs.update(view)
+                        docs.update(map(shared, view))
         return docs
 
-    def _word(self, atom: Atom, expansion: _Expansion, fields: tuple[int, ...]) -> _Evaluated:
+    def _word(self, expansion: _Expansion, fields: tuple[int, ...]) -> _Evaluated:
         q = expansion.q
         near1 = [w for w, d in expansion.near.items() if d <= 1]
         near2 = [w for w, d in expansion.near.items() if d >= 2]
@@ -891,20 +941,16 @@ class SearchIndex:
                     (_FPREFIX, self._collect(f, lambda part: (part.prefixed(p, False) for p in expansion.near_prefixes)))
                 )
             per_field.append((f, kinds))
-        arxiv = parse_arxiv_id(atom.value) if atom.field == "any" else None
-        extra = {self._arxiv[arxiv.casefold()]} if arxiv and arxiv.casefold() in self._arxiv else None
-        return self._levels(per_field, extra)
+        return self._levels(per_field)
 
-    def _levels(self, per_field: list[tuple[int, list[tuple[int, set[int]]]]], extra: set[int] | None) -> _Evaluated:
+    def _levels(self, per_field: list[tuple[int, list[tuple[int, set[int]]]]]) -> _Evaluated:
         abstract_any: set[int] = set()
         for f, kinds in per_field:
             if f == ABSTRACT:
                 for _, docs in kinds:
                     abstract_any |= docs
         levels: Levels = []
-        if extra:
-            levels.append((_ID_WEIGHT, extra))
-        all_docs: set[int] = set(extra or ())
+        all_docs: set[int] = set()
         size = 0
         for f, kinds in per_field:
             for kind, docs in kinds:
@@ -913,15 +959,9 @@ class SearchIndex:
                 all_docs |= docs
                 size += len(docs)
                 weight = _FIELD_WEIGHT[f] * kind // 10
-                if f != ABSTRACT and abstract_any:
-                    backed = docs & abstract_any
-                    if backed:
-                        levels.append((weight + _BACKED, backed))
-                        docs = docs - backed
-                if docs:
-                    levels.append((weight, docs))
+                levels.append((weight, docs))
         levels.sort(key=lambda level: -level[0])
-        return _Evaluated(levels, all_docs, size + len(all_docs))
+        return _Evaluated([(levels, abstract_any)] if levels else [], all_docs, size + len(all_docs))
 
     def _field_text(self, f: int, docno: int) -> str:
         """A field as folded words between spaces, padded: " vision  transformers "."""
@@ -931,8 +971,9 @@ class SearchIndex:
             return self._author_text[docno]
         text = self._abstract_text.get(docno)
         if text is None:
-            if len(self._abstract_text) >= _ABSTRACT_TEXTS:
-                self._abstract_text.clear()
+            if len(self._abstract_text) >= _ABSTRACT_TEXTS:  # forget the older half
+                for old in list(islice(self._abstract_text, _ABSTRACT_TEXTS // 2)):
+                    del self._abstract_text[old]
             text = self._abstract_text[docno] = " " + fold(self._papers[docno].abstract) + " "
         return text
 
@@ -942,9 +983,7 @@ class SearchIndex:
             return " " + " | ".join(" ".join(fold(a).split()) for a in self._papers[docno].authors) + " "
         return self._field_text(f, docno)
 
-    def _word_within(
-        self, atom: Atom, expansion: _Expansion, fields: tuple[int, ...], within: Collection[int]
-    ) -> _Evaluated:
+    def _word_within(self, expansion: _Expansion, fields: tuple[int, ...], within: Collection[int]) -> _Evaluated:
         """The same levels as `_word`, found by reading the few candidate papers instead."""
         q = expansion.q
         exact_needle, prefix_needle = f" {q} ", f" {q}"
@@ -970,14 +1009,11 @@ class SearchIndex:
             per_field.append(
                 (f, [(_EXACT, exact), (_PREFIX, prefix), (_FUZZY1, fuzzy1), (_FUZZY2, fuzzy2), (_FPREFIX, fprefix)])
             )
-        arxiv = parse_arxiv_id(atom.value) if atom.field == "any" else None
-        extra = None
-        if arxiv and arxiv.casefold() in self._arxiv and self._arxiv[arxiv.casefold()] in within:
-            extra = {self._arxiv[arxiv.casefold()]}
-        return self._levels(per_field, extra)
+        return self._levels(per_field)
 
     def _phrase(self, atom: Atom, within: Collection[int] | None) -> _Evaluated:
-        """Quoted phrases (exact, in order) and hyphenated words like gpt-4 (last may be a prefix)."""
+        """Quoted phrases: exact words, in order. (Unquoted, as in -state-of-the-art, the
+        last word may be a prefix.)"""
         parts_words = atom.words
         last_prefix = not atom.phrase
         exact_pattern = re.compile(" " + " +".join(map(re.escape, parts_words)) + " ")
@@ -998,7 +1034,7 @@ class SearchIndex:
                 )
                 candidates = found if candidates is None else candidates & found
             if within is not None:
-                candidates &= set(within)
+                candidates &= within  # type: ignore[operator]
             exact, prefix = set(), set()
             for docno in candidates:
                 text = self._phrase_text(f, docno)
@@ -1006,15 +1042,8 @@ class SearchIndex:
                     exact.add(docno)
                 elif last_prefix and prefix_pattern.search(text):
                     prefix.add(docno)
-            kinds = [(_EXACT, exact), (_PREFIX, prefix)]
-            if last_prefix and len(parts_words) > 1:  # "gpt-4" also finds "GPT4"
-                joined = "".join(parts_words)
-                glued = self._collect(f, lambda part: (part.word(joined), part.prefixed(joined, True)))
-                if within is not None:
-                    glued &= set(within)
-                kinds.append((_EXACT, glued))
-            per_field.append((f, kinds))
-        return self._levels(per_field, None)
+            per_field.append((f, [(_EXACT, exact), (_PREFIX, prefix)]))
+        return self._levels(per_field)
 
     def _filter_docs(self, atom: Atom) -> set[int] | frozenset[int]:
         if atom.field == "year":
@@ -1048,7 +1077,7 @@ class SearchIndex:
             return set(self._all).difference(d for d in known if not test(state_of(self._ids[d])))
         return {d for d in known if test(state_of(self._ids[d]))}
 
-    def _deferred(self, clause: Clause, candidates: set[int], state_of: Callable[[str], PaperState]) -> set[int]:
+    def _deferred(self, clause: Clause, candidates: Collection[int], state_of: Callable[[str], PaperState]) -> set[int]:
         tests = [_state_test(atom) for atom in clause.atoms]
         ids = self._ids
         if clause.negated:
@@ -1079,16 +1108,12 @@ class SearchIndex:
 
     # --- ranking -----------------------------------------------------------------
 
-    def _score(self, candidates: set[int], scoring: list[_Evaluated]) -> dict[int, set[int]]:
-        """Candidates grouped by score (tenths), each atom adding its best level."""
-        groups: dict[int, set[int]] = {0: candidates}
-        passes: list[Levels] = []
-        for evaluated in scoring:
-            if isinstance(evaluated, _OrGroup):
-                passes.extend(part.levels for part in evaluated.parts if part.levels)
-            elif evaluated.levels:
-                passes.append(evaluated.levels)
-        for levels in passes:
+    def _score(
+        self, candidates: Collection[int], passes: list[tuple[Levels, Collection[int] | None]]
+    ) -> dict[int, Collection[int]]:
+        """Candidates grouped by score (tenths): each pass adds a document's best level."""
+        groups: dict[int, Collection[int]] = {0: candidates}
+        for levels, _ in passes:
             regrouped: dict[int, set[int]] = {}
             for score, docs in groups.items():
                 rest = set(docs)
@@ -1108,7 +1133,7 @@ class SearchIndex:
                         regrouped[score] |= rest
                     else:
                         regrouped[score] = rest
-            groups = regrouped
+            groups = regrouped  # type: ignore[assignment]
         return groups
 
     def _default_order(self, docs: Collection[int]) -> list[int]:
@@ -1117,42 +1142,74 @@ class SearchIndex:
         return sorted(docs, key=self._rank.__getitem__)
 
     def _rank_groups(
-        self, groups: dict[int, set[int]], text_atoms: list[Atom], limit: int | None
+        self,
+        groups: dict[int, Collection[int]],
+        text_atoms: list[Atom],
+        passes: list[tuple[Levels, Collection[int] | None]],
+        limit: int | None,
     ) -> tuple[list[int], list[float]]:
+        """Order the score groups; near the top, let the second stage reorder.
+
+        The second stage adds up to _MAX_BONUS: the query's words in order in the title
+        (0.12), how much of the title they cover (0.08), and how many of them the
+        abstract also has (0.05). Every group that could reach the top `refine` places
+        with it is refined together; the rest keep their score, then default order."""
         wanted = len(self._all) if limit is None else max(0, limit)
-        refine_up_to = min(wanted, 200)
-        refine_budget = 1500  # titles read to break ties near the top
+        refine = min(wanted, 100)
+        budget = 1500
         matchers = [
-            self._expand(a.words[0])
+            self._expand(word)
             for a in text_atoms
-            if len(a.words) == 1 and not a.phrase and TITLE in _FIELDS_OF[a.field]
+            if not a.phrase and TITLE in _FIELDS_OF[a.field]
+            for word in a.words
         ]
-        memo: dict[str, tuple[int, ...]] = {}
+        backings = [backing for _, backing in passes if backing is not None]
+        ordered = sorted(groups, reverse=True)
+        pool: list[int] = []
+        floor: float | None = None
+        taken = 0
+        if matchers or backings:
+            for score in ordered:
+                docs = groups[score]
+                if floor is not None and score / 10 < floor:
+                    break
+                if len(pool) + len(docs) > budget:
+                    break
+                pool.extend(docs)
+                taken += 1
+                if floor is None and len(pool) >= refine:
+                    floor = score / 10 - _MAX_BONUS
         ranked: list[int] = []
         scores: list[float] = []
-        for score in sorted(groups, reverse=True):
+        if pool:
+            memo: dict[str, tuple[int, ...]] = {}
+            base = {d: score / 10 for score in ordered[:taken] for d in groups[score]}
+            final = {d: base[d] + self._bonus(d, matchers, memo, backings) for d in pool}
+            rank = self._rank
+            pool.sort(key=lambda d: (-final[d], rank[d] if rank is not None else d))
+            ranked.extend(pool)
+            scores.extend(round(final[d], 4) for d in pool)
+        for score in ordered[taken:]:
             if len(ranked) >= wanted:
                 break
-            docs = groups[score]
-            base = score / 10
-            if matchers and len(ranked) < refine_up_to and len(docs) <= refine_budget:
-                refine_budget -= len(docs)
-                bonus = {d: self._title_bonus(d, matchers, memo) for d in docs}
-                rank = self._rank
-                order = sorted(docs, key=lambda d: (-bonus[d], rank[d] if rank is not None else d))
-                ranked.extend(order)
-                scores.extend(base + bonus[d] for d in order)
-            else:
-                order = self._default_order(docs)
-                ranked.extend(order)
-                scores.extend(repeat(base, len(order)))
+            order = self._default_order(groups[score])
+            ranked.extend(order)
+            scores.extend(repeat(score / 10, len(order)))
         return ranked[:wanted], scores[:wanted]
 
-    def _title_bonus(self, docno: int, matchers: list[_Expansion], memo: dict[str, tuple[int, ...]]) -> float:
-        """Less than one score step: how much of the title the query covers, and in its order."""
+    def _bonus(
+        self,
+        docno: int,
+        matchers: list[_Expansion],
+        memo: dict[str, tuple[int, ...]],
+        backings: list[Collection[int]],
+    ) -> float:
+        bonus = 0.0
+        if backings:
+            bonus += 0.05 * sum(1 for b in backings if docno in b) / len(backings)
         tokens = self._title_text[docno].split()
-        if not tokens:
-            return 0.0
+        if not tokens or not matchers:
+            return bonus
         hits = []
         for token in tokens:
             found = memo.get(token)
@@ -1161,7 +1218,7 @@ class SearchIndex:
             hits.append(found)
         covered = sum(1 for h in hits if h)
         if not covered:
-            return 0.0
+            return bonus
         run = best = 0
         previous: tuple[int, ...] = ()
         for h in hits:
@@ -1169,30 +1226,18 @@ class SearchIndex:
             if run > best:
                 best = run
             previous = h
-        in_order = (best - 1) / (len(matchers) - 1) if len(matchers) > 1 else 0.0
-        return round(0.03 * in_order + 0.02 * covered / len(tokens), 4)
+        in_order = (best - 1) / (len(matchers) - 1) if len(matchers) > 1 else 1.0
+        return bonus + 0.12 * in_order + 0.08 * covered / len(tokens)
 
     def _terms(self, atoms: list[Atom]) -> set[str]:
         terms: set[str] = set()
         for atom in atoms:
-            if len(atom.words) == 1 and not atom.phrase:
-                terms |= self._expand(atom.words[0]).terms()
+            if atom.phrase:
+                terms.add(" ".join(atom.words))
             else:
-                joined = " ".join(atom.words)
-                terms.add(joined if atom.phrase else joined + "*")
-                if not atom.phrase:
-                    terms.add("".join(atom.words))
+                for word in atom.words:
+                    terms |= self._expand(word).terms()
         return terms
-
-
-class _OrGroup(_Evaluated):
-    """An OR group: the alternatives score separately."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, parts: list[_Evaluated], docs: set[int]):
-        super().__init__([], docs, sum(p.size for p in parts))
-        self.parts = parts
 
 
 def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
@@ -1209,7 +1254,10 @@ def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
 
 
 def _narrows(old: Query, new: Query) -> bool:
-    """Is every paper matching `new` sure to match `old` (so old's result can be the start)?"""
+    """Is every paper matching `new` sure to match `old` (so old's result can be the start)?
+
+    True when `new` is `old` with more clauses and/or its last clause typed further:
+    "diffusion" -> "diffusion mo", "gan | diff" -> "gan | diffusion", "text-t" -> "text-to"."""
     if old.uses_state or new.uses_state or not old.clauses:
         return False
     if len(new.clauses) < len(old.clauses):
@@ -1218,16 +1266,29 @@ def _narrows(old: Query, new: Query) -> bool:
     for i, (a, b) in enumerate(zip(old.clauses, new.clauses)):
         if a == b:
             continue
-        if i != last or a.negated or b.negated or len(a.atoms) != 1 or len(b.atoms) != 1:
+        if i != last or a.negated or b.negated or len(a.atoms) != len(b.atoms):
             return False
-        x, y = a.atoms[0], b.atoms[0]
-        if x.field != y.field or not x.is_text or x.phrase or y.phrase or len(x.words) != 1 or len(y.words) != 1:
-            return False
-        if not y.words[0].startswith(x.words[0]) or _bracket(x.words[0]) != _bracket(y.words[0]):
-            return False
-        if parse_arxiv_id(x.value) or parse_arxiv_id(y.value):
+        if a.atoms[:-1] != b.atoms[:-1] or not _atom_narrows(a.atoms[-1], b.atoms[-1]):
             return False
     return True
+
+
+def _atom_narrows(x: Atom, y: Atom) -> bool:
+    if x.field != y.field or not x.is_text or x.phrase or y.phrase:
+        return False
+    k = len(x.words)
+    if len(y.words) < k or y.words[: k - 1] != x.words[: k - 1]:
+        return False
+    before, after = x.words[-1], y.words[k - 1]
+    if after == before:
+        return True
+    # typed further: a longer word matches fewer papers, unless it crossed to other rules
+    # (more typos forgiven from 4 and 8 letters, abstract prefixes from 3, typo'd prefixes from 5)
+    return after.startswith(before) and _bracket(before) == _bracket(after)
+
+
+def _digits(word: str) -> str:
+    return "".join(c for c in word if c.isdigit())
 
 
 def _year_of(paper: Paper) -> int:
