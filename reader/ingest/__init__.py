@@ -94,7 +94,8 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                files.extend(Path(root, n) for n in sorted(names) if not n.startswith("."))
+                # Only regular files: opening a named pipe would wait forever.
+                files.extend(p for n in sorted(names) if not n.startswith(".") and (p := Path(root, n)).is_file())
         elif path.exists():
             files.append(path)
         else:
