@@ -94,8 +94,15 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                # Only regular files: opening a named pipe would wait forever.
-                files.extend(p for n in sorted(names) if not n.startswith(".") and (p := Path(root, n)).is_file())
+                for name in sorted(names):
+                    file = Path(root, name)
+                    if name.startswith("."):
+                        continue
+                    if file.exists() and not file.is_file():
+                        # Opening a named pipe would wait forever.
+                        problems.append(Problem(str(file), "not a regular file (a pipe or device); skipped"))
+                    else:
+                        files.append(file)
         elif path.exists():
             files.append(path)
         else:
