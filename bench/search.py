@@ -8,7 +8,7 @@ disk), types each query below one keystroke at a time (each keystroke passing
 the previous result, as the app does) and times every search. The naive baseline,
 `rapidfuzz.process.extract(query, title+" "+abstract, scorer=WRatio, limit=10)`,
 runs in the same process over the same texts on a sample of the same keystrokes
-(it takes about a second a call at 100k). Prints one JSON object.
+(it takes seconds a call at 100k). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import library, seed_papers  # noqa: E402
-from reader.models import BLANK_STATE, PaperState  # noqa: E402
+from reader.models import BLANK_STATE  # noqa: E402
 from reader.search import SearchIndex  # noqa: E402
 
 QUERIES = [
@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="index build processes (default: CPU count)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--no-gc-freeze", action="store_true", help="leave the loaded library in the collector's generations"
+        "--gc-freeze", action="store_true", help="gc.freeze() after loading, as an app may (made no difference here)"
     )
     args = parser.parse_args()
 
@@ -103,11 +103,8 @@ def main() -> None:
         assert index.cache_hit
         cache_bytes = sum(f.stat().st_size for f in Path(cache_dir).iterdir())
 
-    # What the app should do once the library and index are loaded: move those
-    # millions of long-lived objects out of the collector's way, so a collection
-    # triggered by a search does not walk them all (that costs 100+ ms at 100k).
     gc.collect()
-    if not args.no_gc_freeze:
+    if args.gc_freeze:
         gc.freeze()
     load_before = os.getloadavg()[0]
     keystrokes: list[tuple[str, float, int, bool]] = []
@@ -144,7 +141,7 @@ def main() -> None:
         "abstract_chars": sum(len(p.abstract) for p in papers),
         "cpus": os.cpu_count(),
         "load_average_1min_at_start": round(load_before, 2),
-        "gc_freeze": not args.no_gc_freeze,
+        "gc_freeze": args.gc_freeze,
         "index_build_cold_s": round(cold, 3),
         "index_build_from_cache_s": round(warm, 3),
         "index_cache_mb": round(cache_bytes / 2**20, 1),
@@ -161,7 +158,8 @@ def main() -> None:
         "naive_baseline": {
             "call": "rapidfuzz.process.extract(q, title+' '+abstract, scorer=fuzz.WRatio, limit=10)",
             "sampled_keystrokes": len(sample),
-            "note": "sampled: one call takes about a second at 100k; 'ours' below is the same keystrokes",
+            "note": "a sample of the keystrokes above (one naive call takes seconds at 100k); "
+            "'ours_ms_same_keystrokes' is ours on exactly those keystrokes",
             "naive_ms": {
                 "p50": round(statistics.median(naive_ms), 1),
                 "p95": round(percentile(naive_ms, 0.95), 1),
@@ -173,13 +171,16 @@ def main() -> None:
                 "mean": round(statistics.fmean(ours_ms), 2),
             },
             "speedup_mean": round(statistics.fmean(naive_ms) / statistics.fmean(ours_ms), 1),
-            "speedup_p50_vs_our_p50_all_keystrokes": round(statistics.median(naive_ms) / statistics.median(latencies), 1),
+            "speedup_naive_p50_vs_our_p50_all_keystrokes": round(
+                statistics.median(naive_ms) / statistics.median(latencies), 1
+            ),
         },
         "peak_rss_mb": {"library_only": round(rss_library), "library_and_index": round(rss_peak)},
         "targets": {
             "p95_ms_le_50": percentile(latencies, 0.95) <= 50,
             "speedup_ge_10x": statistics.fmean(naive_ms) / statistics.fmean(ours_ms) >= 10,
-            "index_ready_le_3s": min(cold, warm) <= 3,
+            "index_ready_le_3s_from_cache": warm <= 3,
+            "index_ready_le_3s_cold_build": cold <= 3,
         },
     }
     print(json.dumps(report, indent=2))

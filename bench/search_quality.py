@@ -1,6 +1,6 @@
 """Search quality: queries with a known answer, hit@1 and hit@10, ours and naive.
 
-    python bench/search_quality.py [--n 100000] [--naive-sample 8]
+    python bench/search_quality.py [--n 100000] [--naive-sample 4]
 
 The targets are the 423 papers of the bundled seed dumps (data/). For each one:
 - a title fragment (3-5 consecutive words) with one or two typos (delete, insert,
@@ -147,7 +147,7 @@ def evaluate_naive(papers: list[Paper], queries: list[tuple[str, str]]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
-    parser.add_argument("--naive-sample", type=int, default=8, help="naive queries per kind in the large library")
+    parser.add_argument("--naive-sample", type=int, default=4, help="naive queries per kind in the large library")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
 

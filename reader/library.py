@@ -245,7 +245,9 @@ class Library:
     @property
     def index(self) -> SearchIndex:
         if self._index is None:
-            self._index = SearchIndex(list(self.papers.values()))
+            # Cached in the home, keyed by the library's content: a restart at 100k
+            # papers reads the index back instead of rebuilding it.
+            self._index = SearchIndex(list(self.papers.values()), cache_dir=self.store.home)
         return self._index
 
     def search(self, query: str, previous: SearchResult | None = None, limit: int | None = None) -> SearchResult:

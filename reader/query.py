@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from reader.models import parse_arxiv_id
@@ -108,13 +109,73 @@ def words(text: str) -> list[str]:
 def typo_budget(word: str) -> int:
     """How many typos (insert, delete, substitute, swap) a query word forgives.
 
-    None in numbers or up to 3 letters; digits inside a word must match exactly (the index lets 3 letters miss one letter:
-    "bis" finds "bias"), one in 4-7 letters, two from 8."""
+    None in numbers or up to 3 letters (though the index lets 3 letters miss one:
+    "bis" finds "bias"), one in 4-7 letters, two from 8. Digits inside a word
+    ("llama3") must match exactly."""
     if word.isdigit():
         return 0  # 2023 is not a typo of 2024 (and in "llama3" the 3 must match)
     if len(word) <= 3:
         return 0
     return 1 if len(word) <= 7 else 2
+
+
+# --- highlighting --------------------------------------------------------------------
+
+_SURFACE_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+
+
+def highlight_spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+    """Character spans of `text` to highlight for a result's `terms`, sorted, not overlapping.
+
+    A plain term highlights whole words whose folded form equals it; "net*" highlights
+    words beginning with "net"; "large language" highlights those words in sequence
+    (and "gpt 4*" a sequence whose last word begins with "4").
+    """
+    if not text or not terms:
+        return []
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    phrases: list[tuple[list[str], bool]] = []
+    for term in terms:
+        is_prefix = term.endswith("*")
+        body = term[:-1] if is_prefix else term
+        parts = body.split()
+        if not parts:
+            continue
+        if len(parts) > 1:
+            phrases.append((parts, is_prefix))
+        elif is_prefix:
+            prefixes.append(parts[0])
+        else:
+            exact.add(parts[0])
+    prefix_tuple = tuple(prefixes)
+    tokens: list[tuple[int, int, str]] = []
+    for match in _SURFACE_WORD.finditer(text):
+        folded = fold(match.group()).split()
+        for piece in folded or ():
+            tokens.append((match.start(), match.end(), piece))
+    spans: list[tuple[int, int]] = []
+    for start, end, token in tokens:
+        if token in exact or (prefix_tuple and token.startswith(prefix_tuple)):
+            spans.append((start, end))
+    for parts, is_prefix in phrases:
+        k = len(parts)
+        for i in range(len(tokens) - k + 1):
+            if all(tokens[i + j][2] == parts[j] for j in range(k - 1)):
+                last = tokens[i + k - 1][2]
+                if last == parts[-1] or (is_prefix and last.startswith(parts[-1])):
+                    spans.append((tokens[i][0], tokens[i + k - 1][1]))
+    if not spans:
+        return []
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = merged[-1]
+        if start <= last_end:
+            merged[-1] = (last_start, max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 # --- the parsed query ----------------------------------------------------------------

@@ -1,22 +1,27 @@
 """Search: an inverted index over titles, abstracts and authors, and its ranking.
 
-The index maps every word (as `reader.query.fold` splits it) to the papers that
-contain it, per field, as arrays of document numbers. Query words are matched
-against the vocabulary: whole word, words they begin (bisect on the sorted
-vocabulary) and near spellings (rapidfuzz OSA distance over a small pool of the
-vocabulary: same length give or take the typo budget, same first or second
-letter). Phrases are checked against the text of the candidate papers.
+The index maps every word (as `reader.query.fold` splits text) to the papers that
+contain it, per field, as arrays of document numbers. A query word is matched
+against the vocabulary: the word itself, the words it begins (bisect on the sorted
+vocabulary) and near spellings (rapidfuzz OSA distance, so a swap is one typo,
+over a small pool: similar length, same first or second letter). Phrases are
+checked against the text of the papers that have all their words.
 
-Ranking, strongest first: the field (title 3, author 2, abstract 1) times the
-kind of match (whole word 1, prefix 0.7, one typo 0.6, two typos 0.5, typo'd
-prefix 0.4), summed over the query's words (so more words matched outranks
-fewer), plus 0.1 for a title or author match that the abstract backs up. Ties
-are then broken by how much of the title the query covers and whether the
-query's words follow each other in it, then by the default order: newest first
-where a date is known, else import order.
+Ranking, first stage: the field (title 3, author 2, abstract 1) times the kind of
+match (whole word 1, prefix 0.7, one typo 0.6, two typos 0.5, typo'd prefix 0.4),
+summed over the query's words, so more words matched outranks fewer (with `|`).
+Second stage, for the groups that can reach the top 100 (at most +0.25, less than
+the steps the rules rely on): the query's words in order in the title, how much
+of the title they cover, how many the abstract also has. Then the default order:
+newest first where a date is known, else import order.
 
-Nothing here imports Textual. The app runs `search` in a worker thread; the
-index is safe to share between threads (one lock around searches and updates).
+Narrowing: a search given the previous result starts from its papers when the new
+query can only match fewer (more words, a word typed further); with few papers
+left, a new word is checked by reading their text instead of its postings.
+
+Large libraries build the abstract postings in worker processes and may keep the
+built index in a cache file (see `SearchIndex`). Nothing here imports Textual;
+the index is safe to share between threads (one lock around searches and updates).
 """
 
 from __future__ import annotations
@@ -37,13 +42,14 @@ from pathlib import Path
 from typing import Any
 
 from reader.models import BLANK_STATE, Paper, PaperState
-from reader.query import Atom, Clause, Query, QueryError, fold, parse_query, typo_budget, words
+from reader.query import Atom, Clause, Query, QueryError, fold, highlight_spans, parse_query, typo_budget, words
 
 __all__ = [
     "QueryError",
     "Query",
     "SearchIndex",
     "SearchResult",
+    "default_order",
     "highlight_spans",
     "parse_query",
 ]
@@ -58,9 +64,10 @@ _SEQUENCE = 5  # a hyphenated query word (zero-shot) found as such in a title
 _MAX_FUZZY = 48  # near spellings kept per query word (the closest, then the commonest)
 _MAX_FPREFIX = 24
 _CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~40 MB)
-_PARALLEL_MIN = 20_000
-_ABSTRACT_TEXTS = 30_000  # folded abstracts kept for phrase checks (about 40 MB at most)  # papers from which the abstract index is built in worker processes
-_FORMAT = 3  # bump when the on-disk cache layout or the tokenizer changes
+_READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
+_PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
+_ABSTRACT_TEXTS = 30_000  # folded abstracts kept for phrase checks and narrowing (~40 MB at most)
+_FORMAT = 4  # bump when the on-disk cache layout or the tokenizer changes
 
 _CODE_HOSTS = re.compile(
     r"^(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht"
@@ -94,65 +101,6 @@ class SearchResult:
     _docs: Collection[int] | None = field(default=None, repr=False, compare=False)  # never mutated
     _parsed: Query | None = field(default=None, repr=False, compare=False)
     _owner: Any = field(default=None, repr=False, compare=False)
-
-
-# --- highlighting --------------------------------------------------------------------
-
-_SURFACE_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
-
-
-def highlight_spans(text: str, terms: frozenset[str] | Collection[str]) -> list[tuple[int, int]]:
-    """Character spans of `text` to highlight for a result's `terms`, sorted, not overlapping.
-
-    A plain term highlights whole words whose folded form equals it; "net*" highlights
-    words beginning with "net"; "large language" highlights those words in sequence
-    (and "gpt 4*" a sequence whose last word begins with "4").
-    """
-    if not text or not terms:
-        return []
-    exact: set[str] = set()
-    prefixes: list[str] = []
-    phrases: list[tuple[list[str], bool]] = []
-    for term in terms:
-        is_prefix = term.endswith("*")
-        body = term[:-1] if is_prefix else term
-        parts = body.split()
-        if not parts:
-            continue
-        if len(parts) > 1:
-            phrases.append((parts, is_prefix))
-        elif is_prefix:
-            prefixes.append(parts[0])
-        else:
-            exact.add(parts[0])
-    prefix_tuple = tuple(prefixes)
-    tokens: list[tuple[int, int, str]] = []
-    for match in _SURFACE_WORD.finditer(text):
-        folded = fold(match.group()).split()
-        for piece in folded or ():
-            tokens.append((match.start(), match.end(), piece))
-    spans: list[tuple[int, int]] = []
-    for start, end, token in tokens:
-        if token in exact or (prefix_tuple and token.startswith(prefix_tuple)):
-            spans.append((start, end))
-    for parts, is_prefix in phrases:
-        k = len(parts)
-        for i in range(len(tokens) - k + 1):
-            if all(tokens[i + j][2] == parts[j] for j in range(k - 1)):
-                last = tokens[i + k - 1][2]
-                if last == parts[-1] or (is_prefix and last.startswith(parts[-1])):
-                    spans.append((tokens[i][0], tokens[i + k - 1][1]))
-    if not spans:
-        return []
-    spans.sort()
-    merged = [spans[0]]
-    for start, end in spans[1:]:
-        last_start, last_end = merged[-1]
-        if start <= last_end:
-            merged[-1] = (last_start, max(last_end, end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 # --- postings ------------------------------------------------------------------------
@@ -491,6 +439,7 @@ class SearchIndex:
         workers: int | None = None,
     ):
         self._lock = threading.RLock()
+        self._token = object()  # identifies results of this index (an id() could be reused)
         self._generation = 0
         self._cache: OrderedDict[Any, _Evaluated] = OrderedDict()
         self._cache_size = 0
@@ -514,29 +463,40 @@ class SearchIndex:
         self._all = frozenset(self._ints)
 
         parts: list[list[_Part]] | None = None
+        texts: tuple[list[str], list[str]] | None = None
         cache_file: Path | None = None
+        builder = None
+        if cache_dir is None or not any(Path(cache_dir).glob("search-*.idx")):
+            # nothing to load: set the workers going before anything else
+            builder = _AbstractBuilder([p.abstract for p in self._papers], workers)
         if cache_dir is not None:
             cache_file = Path(cache_dir) / f"search-{self._fingerprint()}.idx"
-            parts = _load_parts(cache_file)
-            self.cache_hit = parts is not None
-        builder = None
-        if parts is None:
+            if builder is None:
+                loaded = _load_cache(cache_file)
+                if loaded is not None:
+                    parts, texts = loaded
+                self.cache_hit = parts is not None
+        if parts is None and builder is None:
             builder = _AbstractBuilder([p.abstract for p in self._papers], workers)
-        self._bulk_facts()
+        self._bulk_facts(texts)
         if parts is None:
+            assert builder is not None
             parts = self._build_parts(builder)
             if cache_file is not None:
-                _save_parts(cache_file, parts)
+                _save_cache(cache_file, parts, (self._title_text, self._author_text))
         self._parts = parts
         self._vocab = _Vocabulary(chain.from_iterable(part.words for parts in self._parts for part in parts))
 
-    def _bulk_facts(self) -> None:
+    def _bulk_facts(self, texts: tuple[list[str], list[str]] | None) -> None:
         """Per-document facts that filters and ranking read, for every paper at once."""
         papers = self._papers
         self._ids = [p.id for p in papers]
         self._docno = dict(zip(self._ids, range(len(papers))))
-        self._title_text = [" " + " ".join(fold(p.title).split()) + " " for p in papers]
-        self._author_text = [" " + " ".join(fold(" ".join(p.authors)).split()) + " " for p in papers]
+        if texts is not None and len(texts[0]) == len(texts[1]) == len(papers):
+            self._title_text, self._author_text = texts
+        else:
+            self._title_text = [" " + " ".join(fold(p.title).split()) + " " for p in papers]
+            self._author_text = [" " + " ".join(fold(" ".join(p.authors)).split()) + " " for p in papers]
         self._year = array("H", (_year_of(p) for p in papers))
         self._has_code = {d for d, p in enumerate(papers) if p.links and any(map(_CODE_HOSTS.match, p.links))}
         self._src = defaultdict(set)
@@ -578,14 +538,14 @@ class SearchIndex:
             self._arxiv[paper.arxiv_id.casefold()] = docno
 
     def _fingerprint(self) -> str:
-        digest = hashlib.blake2b(f"reader-search-{_FORMAT}".encode(), digest_size=16)
+        digest = hashlib.sha256(f"reader-search-{_FORMAT}".encode())
         for paper in self._papers:
             digest.update(
                 "\x1f".join((paper.id, paper.title, paper.abstract, "\x1e".join(paper.authors), "\x1d")).encode(
                     "utf-8", "surrogatepass"
                 )
             )
-        return digest.hexdigest()
+        return digest.hexdigest()[:32]
 
     def _build_parts(self, builder: _AbstractBuilder) -> list[list[_Part]]:
         import gc
@@ -696,7 +656,7 @@ class SearchIndex:
         limit: int | None,
         stateful_ids: Collection[str] | None,
     ) -> SearchResult:
-        owner = (id(self), self._generation)
+        owner = (self._token, self._generation)
         if query.is_empty:
             if self._default is None:
                 self._default = self._default_order(self._all)
@@ -824,7 +784,7 @@ class SearchIndex:
         else:
             expansion = self._expand(atom.words[0])
             fields = _FIELDS_OF[atom.field]
-            if within is not None and len(within) * 60 < self._postings_cost(expansion, fields):
+            if within is not None and len(within) * _READ_FACTOR < self._postings_cost(expansion, fields):
                 return self._word_within(expansion, fields, within)
             evaluated = self._word(expansion, fields)
         self._remember(key, evaluated)
@@ -883,6 +843,8 @@ class SearchIndex:
             near = found
             if len(q) >= 5:
                 starts = self._vocab.near_prefixes(q, budget)
+                if any(c.isdigit() for c in q):
+                    starts = {p: d for p, d in starts.items() if _digits(p) == _digits(q)}
                 ordered = sorted(starts, key=lambda p: (starts[p], p))[:_MAX_FPREFIX]
                 near_prefixes = tuple(ordered)
         expansion = _Expansion(q, prefix_fields, near, near_prefixes)
@@ -937,9 +899,8 @@ class SearchIndex:
             if near2:
                 kinds.append((_FUZZY2, self._collect(f, lambda part: map(part.word, near2))))
             if expansion.near_prefixes:
-                kinds.append(
-                    (_FPREFIX, self._collect(f, lambda part: (part.prefixed(p, False) for p in expansion.near_prefixes)))
-                )
+                starts = expansion.near_prefixes
+                kinds.append((_FPREFIX, self._collect(f, lambda part: (part.prefixed(p, False) for p in starts))))
             per_field.append((f, kinds))
         return self._levels(per_field)
 
@@ -1291,6 +1252,15 @@ def _digits(word: str) -> str:
     return "".join(c for c in word if c.isdigit())
 
 
+def default_order(papers: Sequence[Paper]) -> list[str]:
+    """Ids in the order of the empty query (newest first where dated, then import
+    order), without building an index: for a list shown while the index builds."""
+    keys = [_date_key(p) for p in papers]
+    order = sorted((i for i, k in enumerate(keys) if k), key=keys.__getitem__, reverse=True)
+    order += [i for i, k in enumerate(keys) if not k]
+    return [papers[i].id for i in order]
+
+
 def _year_of(paper: Paper) -> int:
     published = paper.published or ""
     return int(published[:4]) if published[:4].isdigit() else 0
@@ -1310,29 +1280,27 @@ def _date_key(paper: Paper) -> str:
 # --- the on-disk cache ---------------------------------------------------------------
 
 
-def _load_parts(path: Path) -> list[list[_Part]] | None:
+def _load_cache(path: Path) -> tuple[list[list[_Part]], tuple[list[str], list[str]]] | None:
     try:
         with open(path, "rb") as stream:
             payload = marshal.load(stream)
-        version, fields = payload
+        version, fields, titles, authors = payload
         if version != _FORMAT or len(fields) != 3:
             return None
-        return [[_Part.from_marshal(item) for item in parts] for parts in fields]
+        return [[_Part.from_marshal(item) for item in parts] for parts in fields], (titles, authors)
     except (OSError, EOFError, ValueError, TypeError):
         return None
 
 
-def _save_parts(path: Path, parts: list[list[_Part]]) -> None:
+def _save_cache(path: Path, parts: list[list[_Part]], texts: tuple[list[str], list[str]]) -> None:
     """Write atomically, then drop index files of other versions of the library."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = (_FORMAT, [[part.to_marshal() for part in field_parts] for field_parts in parts])
+        payload = (_FORMAT, [[part.to_marshal() for part in field_parts] for field_parts in parts], *texts)
         fd, temp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as stream:
+            with os.fdopen(fd, "wb") as stream:  # no fsync: a torn cache only fails to load
                 marshal.dump(payload, stream)
-                stream.flush()
-                os.fsync(stream.fileno())
             os.replace(temp, path)
         except BaseException:
             try:
@@ -1340,8 +1308,8 @@ def _save_parts(path: Path, parts: list[list[_Part]]) -> None:
             except OSError:
                 pass
             raise
-        for other in path.parent.glob("search-*.idx"):
-            if other != path:
+        for other in chain(path.parent.glob("search-*.idx"), path.parent.glob(".search-*.tmp")):
+            if other != path and other.name != os.path.basename(temp):
                 try:
                     other.unlink()
                 except OSError:

@@ -1,0 +1,583 @@
+"""Search: what each query finds, in what order, and that it never fails on user text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reader.search as search_module
+from reader.models import BLANK_STATE, Paper, PaperState, Source
+from reader.search import QueryError, SearchIndex, SearchResult, highlight_spans, parse_query
+
+
+def paper(pid: str, title: str, abstract: str = "", **facts) -> Paper:
+    return Paper(id=pid, title=title, abstract=abstract, **facts)
+
+
+def blank(_id: str) -> PaperState:
+    return BLANK_STATE
+
+
+def ids(index: SearchIndex, text: str, state_of=blank, **kwargs) -> list[str]:
+    result = index.search(text, state_of, **kwargs)
+    assert result.error is None, result.error
+    return list(result.ids)
+
+
+LIBRARY = [
+    paper(
+        "attention",
+        "Attention Is All You Need",
+        "The dominant sequence transduction models are based on recurrent networks. We propose the Transformer.",
+        authors=("Ashish Vaswani", "Noam Shazeer"),
+        published="2017-06-12",
+        links=("https://github.com/tensorflow/tensor2tensor",),
+        sources=(Source("arxiv-2017.jsonl", "arxiv-listing", 0, "2017-06-12"),),
+        arxiv_id="1706.03762",
+    ),
+    paper(
+        "ddpm",
+        "Denoising Diffusion Probabilistic Models",
+        "We present high quality image synthesis results using diffusion probabilistic models.",
+        authors=("Jonathan Ho", "Ajay Jain"),
+        published="2020-06-19",
+        sources=(Source("hf_daily.json", "hf-daily-json", 3, "2020-06-20"),),
+    ),
+    paper(
+        "dpt",
+        "Vision Transformers for Dense Prediction",
+        "We introduce dense prediction transformers, an architecture that leverages vision transformers.",
+        authors=("René Ranftl", "Alexey Bochkovskiy"),
+        published="2021-03-24",
+        links=("https://huggingface.co/spaces/x/dpt",),
+    ),
+    paper(
+        "gpt4",
+        "GPT-4 Technical Report",
+        "We report the development of GPT-4, a large-scale multimodal model which can accept image inputs.",
+        authors=("OpenAI",),
+        published="2023-03-15",
+        sources=(Source("hf_daily.json", "hf-daily-json", 9, "2023-03-16"),),
+    ),
+    paper(
+        "survey",
+        "A Survey of Large Language Models",
+        "Language is essentially a complex system of human expressions. We survey large language models.",
+        authors=("Wayne Xin Zhao",),
+        published="2023-03-31",
+    ),
+    paper(
+        "undated",
+        "Graph Neural Networks: A Review of Methods",
+        "Lots of learning tasks require dealing with graph data. A model of language is not one of them.",
+        authors=("Jie Zhou",),
+    ),
+    paper(
+        "undated2",
+        "Neural Ordinary Differential Equations",
+        "We introduce a new family of deep neural network models.",
+        authors=("Ricky Chen",),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return SearchIndex(LIBRARY)
+
+
+# --- the empty query -----------------------------------------------------------------------
+
+
+def test_empty_query_lists_everything_newest_first_then_undated_in_import_order(index):
+    assert ids(index, "") == ["survey", "gpt4", "dpt", "ddpm", "attention", "undated", "undated2"]
+    assert ids(index, "   ") == ids(index, "")
+
+
+def test_empty_query_order_is_stable_for_same_dates():
+    papers = [paper(f"p{i}", f"Paper {i}", published="2024-01-01") for i in range(5)]
+    papers.append(paper("newer", "Newer", published="2024-02-01"))
+    assert ids(SearchIndex(papers), "") == ["newer", "p0", "p1", "p2", "p3", "p4"]
+
+
+def test_source_date_orders_a_paper_without_published_date():
+    papers = [
+        paper("old", "Old", published="2020-01-01"),
+        paper("paged", "Paged", sources=(Source("page.txt", "hf-page", 0, "2022-05-01"),)),
+        paper("none", "Nothing"),
+    ]
+    assert ids(SearchIndex(papers), "") == ["paged", "old", "none"]
+
+
+# --- words, AND, OR, phrases, negation ----------------------------------------------------
+
+
+def test_all_words_must_match(index):
+    assert ids(index, "diffusion") == ["ddpm"]
+    assert ids(index, "diffusion transformer") == []
+    assert set(ids(index, "vision transformers")) == {"dpt"}
+
+
+def test_prefix_matches_while_typing(index):
+    assert "dpt" in ids(index, "transf")
+    assert ids(index, "denois") == ["ddpm"]
+
+
+def test_or_matches_either_and_both_rank_first(index):
+    found = ids(index, "diffusion | vision")
+    assert set(found) == {"ddpm", "dpt"}
+    both = ids(index, "transformer | vision")
+    assert both[0] == "dpt"  # matches both alternatives
+
+
+def test_phrase_is_exact_and_in_order(index):
+    assert ids(index, '"language models"') == ["survey"]
+    assert "undated" not in ids(index, '"language model"')  # it has "model of language"
+    assert ids(index, '"models language"') == []
+
+
+def test_negated_word_and_phrase_exclude(index):
+    assert "survey" not in ids(index, "language -survey")
+    assert "ddpm" not in ids(index, "models -diffusion")
+    assert "ddpm" not in ids(index, 'models -"image synthesis"')
+    assert "ddpm" in ids(index, 'models -"synthesis image"')
+    assert "survey" not in ids(index, "large -surv")  # a -word excludes words beginning with it
+    assert "survey" in ids(index, "large -surveys")
+
+
+def test_negated_word_does_not_use_typos(index):
+    # "-tranformer" must not silently exclude every transformer paper
+    assert "dpt" in ids(index, "vision -tranformer")
+
+
+def test_hyphenated_word_matches_its_parts(index):
+    assert ids(index, "gpt-4")[0] == "gpt4"
+    assert ids(index, "GPT-4 report") == ["gpt4"]
+
+
+def test_arxiv_id_finds_the_paper(index):
+    assert ids(index, "1706.03762") == ["attention"]
+    assert ids(index, "arxiv:1706.03762v3") == ["attention"]
+    assert ids(index, "id:ddpm") == ["ddpm"]
+
+
+def test_case_and_accents_do_not_matter(index):
+    assert ids(index, "RENE ranftl") == ["dpt"]
+    assert ids(index, "René") == ["dpt"]
+
+
+# --- fields -------------------------------------------------------------------------------
+
+
+def test_title_and_abstract_fields(index):
+    assert ids(index, "title:transformers") == ["dpt"]
+    assert "attention" in ids(index, "abstract:transformer")
+    assert "attention" not in ids(index, "title:transformer")
+    assert ids(index, 'title:"dense prediction"') == ["dpt"]
+
+
+def test_author_field_and_author_words(index):
+    assert ids(index, "author:vaswani") == ["attention"]
+    assert ids(index, 'author:"ashish vaswani"') == ["attention"]
+    assert ids(index, 'author:"vaswani noam"') == []  # a phrase never spans two authors
+    assert ids(index, "shazeer") == ["attention"]  # plain words search authors too
+
+
+def test_year_filters_use_published_only(index):
+    assert set(ids(index, "year:2023")) == {"gpt4", "survey"}
+    assert set(ids(index, "year:>=2021")) == {"gpt4", "survey", "dpt"}
+    assert set(ids(index, "year:<2018")) == {"attention"}
+    assert "undated" not in ids(index, "year:1000..9999")
+
+
+def test_has_code(index):
+    assert set(ids(index, "has:code")) == {"attention", "dpt"}
+    assert set(ids(index, "-has:code year:>=2020")) == {"ddpm", "gpt4", "survey"}
+
+
+def test_src_matches_file_or_format(index):
+    assert set(ids(index, "src:hf_daily")) == {"ddpm", "gpt4"}
+    assert ids(index, "src:arxiv-listing") == ["attention"]
+
+
+STATES = {
+    "ddpm": PaperState(read=True, bookmarked=True, tags=("ToRead", "gen")),
+    "dpt": PaperState(tags=("vision",), note="check the DPT code"),
+    "survey": PaperState(read=True),
+}
+
+
+def state_of(paper_id: str) -> PaperState:
+    return STATES.get(paper_id, BLANK_STATE)
+
+
+@pytest.mark.parametrize("stateful", [None, list(STATES)])
+def test_state_filters(index, stateful):
+    def found(text):
+        return set(ids(index, text, state_of, stateful_ids=stateful))
+
+    assert found("is:bookmarked") == {"ddpm"}
+    assert found("is:read") == {"ddpm", "survey"}
+    assert found("is:unread") == {"attention", "dpt", "gpt4", "undated", "undated2"}
+    assert found("is:tagged") == {"ddpm", "dpt"}
+    assert found("is:noted") == {"dpt"}
+    assert found("has:note") == {"dpt"}
+    assert found("tag:toread") == {"ddpm"}
+    assert found("tag:to") == {"ddpm"}  # tags match by prefix too
+    assert found("tag:vision transformers") == {"dpt"}
+    assert found("-is:read models") == found("models") - {"ddpm", "survey"}
+    assert found("is:bookmarked | tag:vision") == {"ddpm", "dpt"}
+
+
+# --- malformed queries --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["title:", '"unclosed', "a |", "year:soon", "is:maybe", "-"])
+def test_malformed_query_gives_hint_not_exception(index, text):
+    result = index.search(text, blank)
+    assert result.error and result.ids == () and result.scores == ()
+    with pytest.raises(QueryError):
+        parse_query(text)
+
+
+# --- typos ----------------------------------------------------------------------------------
+
+
+def test_typo_tranformer_finds_transformer_papers(index):
+    found = ids(index, "tranformer")
+    assert {"attention", "dpt"} <= set(found)
+
+
+def test_two_typos_in_a_long_word(index):
+    assert ids(index, "probabilstc") == ["ddpm"]  # 2 deletions in 13 letters
+
+
+def test_swapped_letters_count_as_one_typo(index):
+    assert ids(index, "denosiing") == ["ddpm"]
+
+
+def test_short_words_forgive_no_substitution(index):
+    papers = [paper("car", "Car detection"), paper("cat", "Cat detection")]
+    small = SearchIndex(papers)
+    assert ids(small, "cat") == ["cat"]
+    assert ids(small, "cat detection") == ["cat"]
+
+
+def test_three_letters_may_miss_one_letter():
+    small = SearchIndex([paper("bias", "Inductive bias"), paper("big", "Big models")])
+    assert ids(small, "bis") == ["bias"]
+
+
+def test_digits_must_match_even_in_a_typo_tolerant_word():
+    small = SearchIndex([paper("l2", "Llama2 chat"), paper("l3", "Llama3 herd")])
+    assert ids(small, "llama3") == ["l3"]
+    assert ids(small, "lama3") == ["l3"]
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+
+def rank(papers, text):
+    return ids(SearchIndex(papers), text)
+
+
+def test_exact_beats_fuzzy_in_the_same_field():
+    papers = [paper("fuzzy", "Transformer models"), paper("exact", "Tranformer models")]
+    assert rank(papers, "tranformer") == ["exact", "fuzzy"]
+
+
+def test_whole_word_beats_prefix():
+    papers = [paper("prefix", "Graphs everywhere"), paper("whole", "Graph everywhere")]
+    assert rank(papers, "graph") == ["whole", "prefix"]
+
+
+def test_title_beats_abstract():
+    papers = [
+        paper("abstract", "Some study", "We study diffusion."),
+        paper("title", "Diffusion study", "We study something."),
+    ]
+    assert rank(papers, "diffusion") == ["title", "abstract"]
+    assert rank(list(reversed(papers)), "diffusion") == ["title", "abstract"]
+
+
+def test_title_beats_abstract_even_with_a_typo():
+    papers = [paper("abstract", "Study", "diffusion"), paper("title", "Diffusion study", "nothing")]
+    assert rank(papers, "difusion") == ["title", "abstract"]
+
+
+def test_more_query_words_matched_beats_fewer():
+    papers = [
+        paper("one", "Graph learning"),
+        paper("two", "Graph transformer learning"),
+    ]
+    assert rank(papers, "transformer | graph") == ["two", "one"]
+    assert rank(papers, "learning transformer | graph") == ["two", "one"]
+
+
+def test_query_words_in_title_order_rank_higher():
+    papers = [
+        paper("scattered", "Networks of neural training"),
+        paper("in_order", "Training neural networks at scale"),
+    ]
+    assert rank(papers, "training neural networks") == ["in_order", "scattered"]
+
+
+def test_ties_keep_the_default_order():
+    papers = [paper(f"p{i}", "Same title", "same abstract", published=f"2024-01-0{i}") for i in range(1, 6)]
+    assert rank(papers, "same") == ["p5", "p4", "p3", "p2", "p1"]
+    undated = [paper(f"u{i}", "Same title") for i in range(4)]
+    assert rank(undated, "same title") == ["u0", "u1", "u2", "u3"]
+
+
+def test_scores_are_parallel_and_descending(index):
+    result = index.search("transformer | diffusion", blank)
+    assert len(result.scores) == len(result.ids)
+    assert list(result.scores) == sorted(result.scores, reverse=True)
+
+
+def test_limit_keeps_the_top_and_total_counts_all(index):
+    full = index.search("models", blank)
+    top = index.search("models", blank, limit=2)
+    assert top.ids == full.ids[:2] and top.total == full.total == len(full.ids)
+
+
+# --- highlighting -------------------------------------------------------------------------------
+
+
+def test_terms_and_highlight_spans_for_a_typo(index):
+    result = index.search("tranformer", blank)
+    title = "Vision Transformers for Dense Prediction"
+    spans = highlight_spans(title, result.terms)
+    assert [title[a:b] for a, b in spans] == ["Transformers"]
+
+
+def test_highlight_whole_words_prefixes_and_phrases():
+    text = "Large language models, a LANGUAGE-model survey of Balázs"
+    assert [text[a:b] for a, b in highlight_spans(text, frozenset({"language"}))] == ["language", "LANGUAGE"]
+    assert [text[a:b] for a, b in highlight_spans(text, frozenset({"mod*"}))] == ["models", "model"]
+    assert [text[a:b] for a, b in highlight_spans(text, frozenset({"language models"}))] == ["language models"]
+    assert [text[a:b] for a, b in highlight_spans(text, frozenset({"balazs"}))] == ["Balázs"]
+    assert highlight_spans(text, frozenset()) == []
+
+
+def test_highlight_spans_are_sorted_and_disjoint():
+    text = "diffusion models diffusion"
+    spans = highlight_spans(text, frozenset({"diffusion", "diffusion models", "diff*"}))
+    assert spans == [(0, 16), (17, 26)]
+
+
+def test_result_terms_cover_phrases_and_prefixes(index):
+    result = index.search('"dense prediction" vis', blank)
+    text = "Vision Transformers for Dense Prediction"
+    assert [text[a:b] for a, b in highlight_spans(text, result.terms)] == ["Vision", "Dense Prediction"]
+
+
+# --- narrowing with the previous result ---------------------------------------------------------
+
+
+def type_out(index, text, state=blank):
+    previous = None
+    for end in range(1, len(text) + 1):
+        previous = index.search(text[:end], state, previous=previous)
+    return previous
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["transformer vision", "diffusion models", "gpt-4 report", "language | vision", "models -diffusion", "tranformer"],
+)
+def test_typing_with_previous_gives_the_same_result_as_a_fresh_search(index, text):
+    typed = type_out(index, text)
+    fresh = index.search(text, blank)
+    assert typed.ids == fresh.ids and typed.scores == fresh.scores
+
+
+def test_previous_from_another_index_is_ignored(index):
+    other = SearchIndex(LIBRARY[:2])
+    previous = other.search("d", blank)
+    assert index.search("diffusion", blank, previous=previous).ids == index.search("diffusion", blank).ids
+
+
+# --- updates, cache, worker processes ------------------------------------------------------------
+
+
+def test_add_new_and_replaced_papers():
+    index = SearchIndex(LIBRARY)
+    index.add([paper("new", "Mamba: Linear-Time Sequence Modeling", published="2023-12-01")])
+    assert ids(index, "mamba") == ["new"]
+    index.add([paper("ddpm", "Consistency Models", "One step generation.", published="2023-03-02")])
+    assert ids(index, "consistency") == ["ddpm"]
+    assert ids(index, "denoising") == []  # the old facts are gone
+    assert ids(index, "")[:3] == ["new", "survey", "gpt4"]
+    assert len(index) == len(LIBRARY) + 1
+
+
+def test_many_adds_stay_correct():
+    index = SearchIndex(LIBRARY)
+    for i in range(12):
+        index.add([paper(f"n{i}", f"Topic{i} paper", "shared words here")])
+    assert len(ids(index, "shared words")) == 12
+    assert ids(index, "topic7") == ["n7"]
+
+
+def test_disk_cache_is_reused_and_invalidated(tmp_path):
+    first = SearchIndex(LIBRARY, cache_dir=tmp_path)
+    assert not first.cache_hit
+    second = SearchIndex(LIBRARY, cache_dir=tmp_path)
+    assert second.cache_hit
+    assert ids(second, "tranformer") == ids(first, "tranformer")
+    changed = LIBRARY[:-1] + [paper("undated2", "Neural Controlled Differential Equations")]
+    third = SearchIndex(changed, cache_dir=tmp_path)
+    assert not third.cache_hit
+    assert ids(third, "controlled") == ["undated2"]
+    assert len(list(tmp_path.glob("search-*.idx"))) == 1  # old versions are removed
+
+
+def test_corrupt_cache_is_rebuilt(tmp_path):
+    SearchIndex(LIBRARY, cache_dir=tmp_path)
+    (cache_file,) = tmp_path.glob("search-*.idx")
+    cache_file.write_bytes(b"garbage")
+    index = SearchIndex(LIBRARY, cache_dir=tmp_path)
+    assert not index.cache_hit and ids(index, "diffusion") == ["ddpm"]
+
+
+def test_worker_processes_build_the_same_index(monkeypatch):
+    papers = [paper(f"p{i}", f"Title {i} about topic{i % 7}", f"abstract words {i} shared text") for i in range(60)]
+    monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
+    parallel = SearchIndex(papers, workers=2)
+    assert len(parallel._parts[1]) == 2  # two abstract parts: the workers ran
+    single = SearchIndex(papers, workers=1)
+    for text in ("topic3", "abstract shared", "words 17", ""):
+        assert ids(parallel, text) == ids(single, text)
+
+
+def test_domain_modules_do_not_import_textual():
+    code = "import sys, reader.search, reader.query; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- properties -------------------------------------------------------------------------------------
+
+WORDS = ["graph", "neural", "network", "diffusion", "model", "vision", "language", "transformer", "data", "learning"]
+
+small_papers = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+        st.lists(st.sampled_from(WORDS), max_size=8),
+        st.one_of(st.none(), st.sampled_from(["2022-01-01", "2023-05-05", "2024-02-02"])),
+    ),
+    min_size=1,
+    max_size=12,
+).map(
+    lambda rows: [
+        paper(f"p{i}", " ".join(t).title(), " ".join(a), published=d) for i, (t, a, d) in enumerate(rows)
+    ]
+)
+
+query_text = st.one_of(
+    st.text(max_size=30),
+    st.lists(
+        st.sampled_from(WORDS + ["grph", "tranformer", "-model", "|", '"', "title:", "vis", "-", "year:2023", "a"]),
+        max_size=5,
+    ).map(" ".join),
+)
+
+
+@given(small_papers, query_text)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_search_never_raises_and_returns_a_sane_result(papers, text):
+    index = SearchIndex(papers)
+    result = index.search(text, blank)
+    assert isinstance(result, SearchResult)
+    if result.error is not None:
+        assert result.ids == ()
+        return
+    assert len(set(result.ids)) == len(result.ids)
+    assert set(result.ids) <= {p.id for p in papers}
+    assert list(result.scores) == sorted(result.scores, reverse=True)
+
+
+TYPED = WORDS + ["grph", "tranformer", "visoin", "neural-network", "-data", "|", "title:graph", "lerning", "dat"]
+
+
+@given(small_papers, st.lists(st.sampled_from(TYPED), min_size=1, max_size=4))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_typing_keystroke_by_keystroke_equals_a_fresh_search(papers, typed_words):
+    index = SearchIndex(papers)
+    text = " ".join(typed_words)
+    typed = type_out(index, text)
+    fresh = SearchIndex(papers).search(text, blank)
+    assert (typed.ids, typed.scores, typed.error) == (fresh.ids, fresh.scores, fresh.error)
+
+
+@given(small_papers, st.sampled_from(WORDS))
+@settings(max_examples=60, deadline=None)
+def test_every_paper_with_the_word_is_found_and_no_other(papers, word):
+    found = set(SearchIndex(papers).search(word, blank).ids)
+    expected = {p.id for p in papers if any(w.startswith(word) for w in (p.title + " " + p.abstract).lower().split())}
+    assert expected <= found
+    assert not any(word in p.title.lower() + p.abstract for p in papers if p.id not in found)
+
+
+@given(small_papers, st.sampled_from(WORDS), st.sampled_from(WORDS))
+@settings(max_examples=60, deadline=None)
+def test_and_is_the_intersection_and_or_the_union(papers, a, b):
+    index = SearchIndex(papers)
+    found_a = set(index.search(a, blank).ids)
+    found_b = set(index.search(b, blank).ids)
+    assert set(index.search(f"{a} {b}", blank).ids) == found_a & found_b
+    assert set(index.search(f"{a} | {b}", blank).ids) == found_a | found_b
+    assert set(index.search(f"{a} -{b}", blank).ids) == found_a - found_b
+
+
+def test_narrowing_by_reading_candidates_matches_the_index(monkeypatch):
+    """With few candidates left, a new word is checked against their text instead of the
+    postings: the answer must be the same."""
+    import random
+
+    rng = random.Random(0)
+    vocab = WORDS + ["graphs", "modeling", "visual", "lang", "networks", "transformers", "dataset"]
+    papers = [
+        paper(f"p{i}", " ".join(rng.sample(vocab, 4)).title(), " ".join(rng.choices(vocab, k=12)))
+        for i in range(400)
+    ]
+    calls = []
+    original = SearchIndex._word_within
+
+    def spy(self, *args):
+        calls.append(args)
+        return original(self, *args)
+
+    monkeypatch.setattr(SearchIndex, "_word_within", spy)
+    monkeypatch.setattr(search_module, "_READ_FACTOR", 0)  # always read when narrowing
+    index = SearchIndex(papers)
+    for text in ("graph neural network vision", "transformers dataset lang", "visual | graph modeling dat"):
+        typed = type_out(index, text)
+        fresh = SearchIndex(papers).search(text, blank)
+        assert (typed.ids, typed.scores) == (fresh.ids, fresh.scores)
+    assert calls  # the reading path did run
+
+
+@given(small_papers, st.lists(st.sampled_from(TYPED), min_size=1, max_size=4))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_typing_with_candidate_reading_equals_a_fresh_search(papers, typed_words):
+    text = " ".join(typed_words)
+    fresh = SearchIndex(papers).search(text, blank)
+    saved = search_module._READ_FACTOR
+    search_module._READ_FACTOR = 0
+    try:
+        typed = type_out(SearchIndex(papers), text)
+    finally:
+        search_module._READ_FACTOR = saved
+    assert (typed.ids, typed.scores, typed.error) == (fresh.ids, fresh.scores, fresh.error)
+
+
+def test_default_order_without_an_index_matches_the_empty_query(index):
+    from reader.search import default_order
+
+    assert default_order(LIBRARY) == ids(index, "")
