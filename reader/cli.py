@@ -10,6 +10,7 @@ from pathlib import Path
 
 from reader import export, ingest
 from reader.library import ImportReport, Library, LibraryError, export_to_file
+from reader.search import SearchResult
 from reader.store import Store, StoreError, resolve_home
 from reader.text import inert_json, one_line
 
@@ -113,14 +114,22 @@ def _progress_bar(done: int, total: int, records: int) -> None:
     print(f"\r[{bar}] {done}/{total} files, {records} papers", end="", file=sys.stderr, flush=True)
 
 
-def cmd_search(library: Library, args: argparse.Namespace) -> int:
-    result = library.search(" ".join(args.query), limit=args.limit or None)
+def _matches(library: Library, words: list[str], limit: int | None, none_found: str) -> SearchResult | int:
+    """The query's result, or the exit status after saying why there is none."""
+    result = library.search(" ".join(words), limit=limit)
     if result.error:
         print(f"reader: {one_line(result.error)}", file=sys.stderr)
         return 2
     if not result.ids:
-        print("reader: no papers match", file=sys.stderr)
+        print(f"reader: {none_found}", file=sys.stderr)
         return 1
+    return result
+
+
+def cmd_search(library: Library, args: argparse.Namespace) -> int:
+    result = _matches(library, args.query, args.limit or None, "no papers match")
+    if isinstance(result, int):
+        return result
     for paper_id, score in zip(result.ids, result.scores):
         paper, state = library.get(paper_id), library.state_of(paper_id)
         if args.json:
@@ -141,13 +150,9 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_export(library: Library, args: argparse.Namespace) -> int:
-    result = library.search(" ".join(args.query))
-    if result.error:
-        print(f"reader: {one_line(result.error)}", file=sys.stderr)
-        return 2
-    if not result.ids:
-        print("reader: no papers match; nothing exported", file=sys.stderr)
-        return 1
+    result = _matches(library, args.query, None, "no papers match; nothing exported")
+    if isinstance(result, int):
+        return result
     pairs = [(library.get(pid), library.state_of(pid)) for pid in result.ids]
     if args.output is None:
         export.FORMATS[args.format or "markdown"](pairs, sys.stdout)
