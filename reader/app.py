@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 
 from reader.library import Library, LibraryError, export_to_file
 from reader.models import PaperState
+from reader.resources import resource_dir
 from reader.screens.export import ExportRequest, ExportScreen
 from reader.screens.help import HelpScreen
 from reader.screens.tags import TagEdit, TagScreen
@@ -27,18 +28,11 @@ from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList, RowData
 
 
-def styles_dir() -> Path:
-    """Inside the package when installed from a wheel, beside it in the repo."""
-    package = Path(__file__).resolve().parent
-    installed = package / "_styles"
-    return installed if installed.is_dir() else package.parent / "styles"
-
-
 VIEWS = {"all": "", "unread": "is:unread", "bookmarked": "is:bookmarked"}
 
 
 class ReaderApp(App[None]):
-    CSS_PATH = str(styles_dir() / "reader.tcss")
+    CSS_PATH = str(resource_dir("styles") / "reader.tcss")
     TITLE = "reader"
 
     BINDINGS = [

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from reader import export, ingest
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
+from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
 from reader.store import Store, StoreError, resolve_home, write_atomically
 
@@ -19,10 +20,8 @@ class LibraryError(Exception):
 
 
 def bundled_data() -> Path:
-    """The seed dumps: inside the package when installed from a wheel, beside it in the repo."""
-    package = Path(__file__).resolve().parent
-    installed = package / "_data"
-    return installed if installed.is_dir() else package.parent / "data"
+    """The seed dumps a new home starts with."""
+    return resource_dir("data")
 
 
 @dataclass
