@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -48,10 +50,8 @@ Progress = Callable[[int, int, int], None]
 class Library:
     def __init__(self, store: Store, papers: Iterable[Paper], states: dict[str, PaperState]):
         self.store = store
-        self.papers: dict[str, Paper] = {}
-        self._aliases: dict[str, str] = {}
-        for paper in papers:
-            self._put(paper)
+        self.papers: dict[str, Paper] = {paper.id: paper for paper in papers}
+        self._alias_map: dict[str, str] | None = None
         self.states = states
         # The state-file version `states` reflects (see Store.synced_signature).
         self._state_signature = store.synced_signature
@@ -62,7 +62,8 @@ class Library:
         """Open a home; a home with no library yet gets the bundled seed dumps."""
         store = Store(resolve_home(home))
         first_run = not store.has_library
-        library = cls(store, store.load_papers(), store.load_states())
+        with _no_collector_pauses():
+            library = cls(store, store.load_papers(), store.load_states())
         if first_run and seed:
             library.import_paths([bundled_data()])
         return library
@@ -151,7 +152,15 @@ class Library:
     # -- import ------------------------------------------------------------------
 
     def import_paths(
-        self, paths: Sequence[Path], format: str | None = None, progress: Progress | None = None
+        self, paths: Sequence[Path], format: str | None = None, progress: Progress | None = None, *, index: bool = False
+    ) -> ImportReport:
+        """Read files into the library and save it. With `index`, also build the search
+        index and leave it cached in the home, so the next start only reads it."""
+        with _no_collector_pauses():
+            return self._import_paths(paths, format, progress, index)
+
+    def _import_paths(
+        self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool
     ) -> ImportReport:
         report = ImportReport()
         papers_before, aliases_before = dict(self.papers), dict(self._aliases)
@@ -186,12 +195,21 @@ class Library:
             except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
                 report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
         if changed:
+            if progress:
+                progress(len(files), len(files), report.records)
+            # Indexing the abstracts in worker processes while library.json is written
+            # takes seconds off a large import.
+            pending = SearchIndex.begin(list(self.papers.values())) if index and self._index is None else None
             try:
                 self.store.save_papers(self.papers.values())
             except StoreError:
-                self.papers, self._aliases = papers_before, aliases_before  # memory matches the disk
+                self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
+                if pending is not None:
+                    pending.cancel()
                 raise
-            if self._index is not None:
+            if pending is not None:
+                self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
+            elif self._index is not None:
                 self._index.add(list(changed.values()))
         if arriving_states:
             # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
@@ -233,6 +251,19 @@ class Library:
         known = self.papers[existing_id].arxiv_id
         return not (known and incoming.arxiv_id and known != incoming.arxiv_id)
 
+    @property
+    def _aliases(self) -> dict[str, str]:
+        """Every key a paper is known by -> its id; built on first need (import, resolve),
+        because hashing 100k titles would otherwise slow every start."""
+        if self._alias_map is None:
+            aliases: dict[str, str] = {}
+            for paper in self.papers.values():
+                aliases[paper.id] = paper.id
+                for key in paper.keys:
+                    aliases.setdefault(key, paper.id)
+            self._alias_map = aliases
+        return self._alias_map
+
     def _put(self, paper: Paper) -> None:
         self.papers[paper.id] = paper
         self._aliases[paper.id] = paper.id
@@ -246,11 +277,34 @@ class Library:
         if self._index is None:
             # Cached in the home, keyed by the library's content: a restart at 100k
             # papers reads the index back instead of rebuilding it.
-            self._index = SearchIndex(list(self.papers.values()), cache_dir=self.store.home)
+            with _no_collector_pauses():
+                self._index = SearchIndex(
+                    list(self.papers.values()), cache_dir=self.store.home, fingerprint=self.store.content_id
+                )
         return self._index
 
     def search(self, query: str, previous: SearchResult | None = None, limit: int | None = None) -> SearchResult:
-        return self.index.search(query, self.state_of, previous=previous, limit=limit)
+        # Only papers with a saved state can differ from blank: is:/tag: filters look at
+        # those instead of asking about all 100k. (A copy: the writer thread may add one.)
+        return self.index.search(query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states))
+
+
+@contextmanager
+def _no_collector_pauses() -> Iterator[None]:
+    """Load or import millions of long-lived objects without the cyclic collector rescanning them.
+
+    Each collection walks every tracked object, so at 100k papers the passes
+    triggered while loading cost more than the loading; afterwards the loaded
+    objects are frozen out of later collections too (they live as long as the app).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 MAX_TEXT = 200_000

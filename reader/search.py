@@ -67,7 +67,7 @@ _CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~
 _READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _ABSTRACT_TEXTS = 30_000  # folded abstracts kept for phrase checks and narrowing (~40 MB at most)
-_FORMAT = 4  # bump when the on-disk cache layout or the tokenizer changes
+_FORMAT = 5  # bump when the on-disk cache layout or the tokenizer changes
 
 _CODE_HOSTS = re.compile(
     r"^(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht"
@@ -184,7 +184,7 @@ def _invert_chunk(texts: list[str], start: int) -> tuple[list[str], bytes, bytes
     return _Part.from_postings(_invert(texts, range(start, start + len(texts)))).to_marshal()
 
 
-# A worker is a plain `python -c` child fed by marshal over pipes: unlike
+# A worker is a plain `python -c` child reading marshal frames on stdin: unlike
 # multiprocessing's spawn it never re-imports the app's __main__, and unlike fork it
 # is safe from a process that already runs threads (the app builds in a worker thread).
 # Input: length-prefixed marshal frames, (sys.path, first docno), then lists of
@@ -213,7 +213,7 @@ class _AbstractBuilder:
 
     def __init__(self, abstracts: list[str], workers: int | None):
         self._abstracts = abstracts
-        self._jobs: list[tuple[Any, int, int, threading.Thread]] = []
+        self._jobs: list[tuple[Any, int, int]] = []
         count = len(abstracts)
         if workers is None:
             workers = min(4, os.cpu_count() or 1)
@@ -225,17 +225,20 @@ class _AbstractBuilder:
         step = -(-count // workers)
         try:
             for start in range(0, count, step):
-                proc = subprocess.Popen(
-                    [sys.executable, "-c", _WORKER_CODE],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
-                writer = threading.Thread(
-                    target=_feed, args=(proc, list(sys.path), abstracts, start, min(count, start + step)), daemon=True
-                )
-                writer.start()
-                self._jobs.append((proc, start, min(count, start + step), writer))
+                end = min(count, start + step)
+                # The texts go through an unlinked temp file, written here at C speed,
+                # not a pipe fed by a thread that would compete for the GIL with
+                # whatever this process does meanwhile (an import writes its JSON).
+                with tempfile.TemporaryFile() as texts:
+                    _write_frames(texts, list(sys.path), abstracts, start, end)
+                    texts.seek(0)
+                    proc = subprocess.Popen(
+                        [sys.executable, "-c", _WORKER_CODE],
+                        stdin=texts,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                    )
+                self._jobs.append((proc, start, end))
         except Exception:  # no processes here (sandbox, frozen app): build in-process
             self._stop()
 
@@ -252,10 +255,9 @@ class _AbstractBuilder:
         if self._jobs:
             try:
                 parts = []
-                for proc, start, end, writer in self._jobs:
+                for proc, _, _ in self._jobs:
                     data = proc.stdout.read()
                     proc.stdout.close()
-                    writer.join()
                     if proc.wait() != 0:
                         raise RuntimeError("index worker failed")
                     part = _Part.from_marshal(marshal.loads(data))
@@ -267,18 +269,14 @@ class _AbstractBuilder:
         return [_Part.from_postings(_invert(self._abstracts, range(count)))]
 
 
-def _feed(proc: Any, path: list[str], texts: list[str], start: int, end: int) -> None:
-    """Send a worker its texts in frames (never the whole 70 MB at once)."""
-    try:
-        frames = chain([(path, start)], (texts[i : min(end, i + 2000)] for i in range(start, end, 2000)))
-        for item in frames:
-            data = marshal.dumps(item)
-            proc.stdin.write(len(data).to_bytes(8, "little"))
-            proc.stdin.write(data)
-        proc.stdin.write((0).to_bytes(8, "little"))
-        proc.stdin.close()
-    except (OSError, ValueError):
-        pass
+def _write_frames(stream: Any, path: list[str], texts: list[str], start: int, end: int) -> None:
+    """A worker's input: (sys.path, first docno), its texts in frames, an empty frame."""
+    frames = chain([(path, start)], (texts[i : min(end, i + 2000)] for i in range(start, end, 2000)))
+    for item in frames:
+        data = marshal.dumps(item)
+        stream.write(len(data).to_bytes(8, "little"))
+        stream.write(data)
+    stream.write((0).to_bytes(8, "little"))
 
 
 # --- the vocabulary, for matching query words --------------------------------------
@@ -291,6 +289,13 @@ class _Vocabulary:
         self.words = sorted(set(all_words))
         self.known = set(self.words)
         self._build_pools()
+
+    @classmethod
+    def restored(cls, words: list[str], first: dict, second: dict) -> _Vocabulary:
+        vocab = cls.__new__(cls)
+        vocab.words, vocab.known, vocab.first, vocab.second = words, set(words), first, second
+        vocab._truncated = {}
+        return vocab
 
     def _build_pools(self) -> None:
         first: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
@@ -437,7 +442,22 @@ class SearchIndex:
         *,
         cache_dir: str | os.PathLike[str] | None = None,
         workers: int | None = None,
+        fingerprint: str | None = None,
     ):
+        nothing_to_load = cache_dir is None or not any(Path(cache_dir).glob("search-*.idx"))
+        self._begin(papers, workers, start_workers=nothing_to_load)  # if so, workers first
+        self.complete(cache_dir=cache_dir, fingerprint=fingerprint)
+
+    @classmethod
+    def begin(cls, papers: Sequence[Paper], *, workers: int | None = None) -> SearchIndex:
+        """Start a build with no cache to look for: the abstracts are inverted in
+        worker processes while the caller goes on (an import writes library.json
+        meanwhile). Call `complete` before searching."""
+        index = cls.__new__(cls)
+        index._begin(papers, workers, start_workers=True)
+        return index
+
+    def _begin(self, papers: Sequence[Paper], workers: int | None, *, start_workers: bool) -> None:
         self._lock = threading.RLock()
         self._token = object()  # identifies results of this index (an id() could be reused)
         self._generation = 0
@@ -447,69 +467,100 @@ class SearchIndex:
         self._default: list[int] | None = None
         self._abstract_text: dict[int, str] = {}
         self.cache_hit = False  # was the index read from cache_dir?
-        self._build(list(papers), cache_dir, workers)
 
-    # --- building ----------------------------------------------------------------
-
-    def _build(self, papers: list[Paper], cache_dir: Any, workers: int | None) -> None:
+        papers = list(papers)
         keys = [_date_key(p) for p in papers]
         order = sorted((i for i, k in enumerate(keys) if k), key=keys.__getitem__, reverse=True)
         order += [i for i, k in enumerate(keys) if not k]
+        self._in_import_order = papers
         self._papers: list[Paper] = [papers[i] for i in order]
         self._import_pos = array("q", order)
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # None: document number is the default rank
         self._ints = list(range(len(self._papers)))
         self._all = frozenset(self._ints)
+        self._workers = workers
+        self._builder = _AbstractBuilder([p.abstract for p in self._papers], workers) if start_workers else None
 
-        parts: list[list[_Part]] | None = None
-        texts: tuple[list[str], list[str]] | None = None
-        cache_file: Path | None = None
-        builder = None
-        if cache_dir is None or not any(Path(cache_dir).glob("search-*.idx")):
-            # nothing to load: set the workers going before anything else
-            builder = _AbstractBuilder([p.abstract for p in self._papers], workers)
+    def complete(
+        self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None
+    ) -> SearchIndex:
+        """Finish the build: read the cache in `cache_dir` named by `fingerprint` (by
+        default a hash of the indexed text) if this build did not start its workers,
+        else build and save it there."""
+        papers, self._in_import_order = self._in_import_order, []
+        builder, self._builder = self._builder, None
+        cache_file = None
         if cache_dir is not None:
-            cache_file = Path(cache_dir) / f"search-{self._fingerprint()}.idx"
+            cache_file = Path(cache_dir) / f"search-{fingerprint or _fingerprint(papers)}.idx"
             if builder is None:
-                loaded = _load_cache(cache_file)
-                if loaded is not None:
-                    parts, texts = loaded
-                self.cache_hit = parts is not None
-        if parts is None and builder is None:
-            builder = _AbstractBuilder([p.abstract for p in self._papers], workers)
-        self._bulk_facts(texts)
-        if parts is None:
-            assert builder is not None
-            parts = self._build_parts(builder)
-            if cache_file is not None:
-                _save_cache(cache_file, parts, (self._title_text, self._author_text))
-        self._parts = parts
+                cached = _load_cache(cache_file, len(papers))
+                if cached is not None:
+                    self._restore(*cached)
+                    self.cache_hit = True
+                    return self
+        if builder is None:
+            builder = _AbstractBuilder([p.abstract for p in self._papers], self._workers)
+        self._bulk_facts()
+        self._parts = self._build_parts(builder)
         self._vocab = _Vocabulary(chain.from_iterable(part.words for parts in self._parts for part in parts))
+        if cache_file is not None:
+            _save_cache(cache_file, self._cached_state())
+        return self
 
-    def _bulk_facts(self, texts: tuple[list[str], list[str]] | None) -> None:
+    def cancel(self) -> None:
+        """Stop a build begun with `begin` that will not be completed."""
+        if self._builder is not None:
+            self._builder._stop()
+            self._builder = None
+
+    def _bulk_facts(self) -> None:
         """Per-document facts that filters and ranking read, for every paper at once."""
         papers = self._papers
         self._ids = [p.id for p in papers]
         self._docno = dict(zip(self._ids, range(len(papers))))
-        if texts is not None and len(texts[0]) == len(texts[1]) == len(papers):
-            self._title_text, self._author_text = texts
-        else:
-            self._title_text = [" " + " ".join(fold(p.title).split()) + " " for p in papers]
-            self._author_text = [" " + " ".join(fold(" ".join(p.authors)).split()) + " " for p in papers]
+        self._title_text = [" " + " ".join(fold(p.title).split()) + " " for p in papers]
+        self._author_text = [" " + " ".join(fold(" ".join(p.authors)).split()) + " " for p in papers]
         self._year = array("H", (_year_of(p) for p in papers))
         self._has_code = {d for d, p in enumerate(papers) if p.links and any(map(_CODE_HOSTS.match, p.links))}
-        self._src = defaultdict(set)
-        self._src_of = []
         descriptors: dict[tuple, str] = {}
-        for docno, paper in enumerate(papers):
+        self._src_of = []
+        for paper in papers:
             key = tuple((s.file, s.format) for s in paper.sources)
             descriptor = descriptors.get(key)
             if descriptor is None:
                 descriptor = descriptors[key] = _descriptor(paper)
             self._src_of.append(descriptor)
-            self._src[descriptor].add(docno)
+        self._index_sources()
         self._arxiv = {p.arxiv_id.casefold(): d for d, p in enumerate(papers) if p.arxiv_id}
+
+    def _index_sources(self) -> None:
+        self._src: defaultdict[str, set[int]] = defaultdict(set)
+        for docno, descriptor in enumerate(self._src_of):
+            self._src[descriptor].add(docno)
+
+    def _cached_state(self) -> tuple:
+        """Everything a restart would otherwise recompute from the papers (see _restore)."""
+        vocab = self._vocab
+        return (
+            [[part.to_marshal() for part in parts] for parts in self._parts],
+            self._title_text, self._author_text, self._year.tobytes(), sorted(self._has_code),
+            self._src_of, self._arxiv, vocab.words, vocab.first, vocab.second,
+        )  # fmt: skip
+
+    def _restore(self, fields: list, titles: list[str], authors: list[str], year: bytes, has_code: list[int],
+                 src_of: list[str], arxiv: dict[str, int], words: list[str], first: dict, second: dict) -> None:  # fmt: skip
+        self._parts = [[_Part.from_marshal(item) for item in parts] for parts in fields]
+        self._ids = [p.id for p in self._papers]
+        self._docno = dict(zip(self._ids, range(len(self._papers))))
+        self._title_text, self._author_text = titles, authors
+        self._year = array("H")
+        self._year.frombytes(year)
+        self._has_code = set(has_code)
+        self._src_of = src_of
+        self._index_sources()
+        self._arxiv = arxiv
+        self._vocab = _Vocabulary.restored(words, first, second)
 
     def _set_facts(self, docno: int, paper: Paper) -> None:
         """Facts of one added or replaced paper."""
@@ -536,16 +587,6 @@ class SearchIndex:
         self._src[descriptor].add(docno)
         if paper.arxiv_id:
             self._arxiv[paper.arxiv_id.casefold()] = docno
-
-    def _fingerprint(self) -> str:
-        digest = hashlib.sha256(f"reader-search-{_FORMAT}".encode())
-        for paper in self._papers:
-            digest.update(
-                "\x1f".join((paper.id, paper.title, paper.abstract, "\x1e".join(paper.authors), "\x1d")).encode(
-                    "utf-8", "surrogatepass"
-                )
-            )
-        return digest.hexdigest()[:32]
 
     def _build_parts(self, builder: _AbstractBuilder) -> list[list[_Part]]:
         import gc
@@ -922,7 +963,9 @@ class SearchIndex:
                 weight = _FIELD_WEIGHT[f] * kind // 10
                 levels.append((weight, docs))
         levels.sort(key=lambda level: -level[0])
-        return _Evaluated([(levels, abstract_any)] if levels else [], all_docs, size + len(all_docs))
+        # A word that matched nothing still counts in the abstract backing's share
+        # (see _bonus), whether its candidates were read or looked up.
+        return _Evaluated([(levels, abstract_any)], all_docs, size + len(all_docs))
 
     def _field_text(self, f: int, docno: int) -> str:
         """A field as folded words between spaces, padded: " vision  transformers "."""
@@ -1075,6 +1118,8 @@ class SearchIndex:
         """Candidates grouped by score (tenths): each pass adds a document's best level."""
         groups: dict[int, Collection[int]] = {0: candidates}
         for levels, _ in passes:
+            if not levels:
+                continue
             regrouped: dict[int, set[int]] = {}
             for score, docs in groups.items():
                 rest = set(docs)
@@ -1280,23 +1325,36 @@ def _date_key(paper: Paper) -> str:
 # --- the on-disk cache ---------------------------------------------------------------
 
 
-def _load_cache(path: Path) -> tuple[list[list[_Part]], tuple[list[str], list[str]]] | None:
+def _fingerprint(papers: Sequence[Paper]) -> str:
+    """Names the indexed text and its order, for a library whose content id is not known."""
+    digest = hashlib.sha256(f"reader-search-{_FORMAT}".encode())
+    for paper in papers:
+        digest.update(
+            "\x1f".join((paper.id, paper.title, paper.abstract, "\x1e".join(paper.authors), "\x1d")).encode(
+                "utf-8", "surrogatepass"
+            )
+        )
+    return digest.hexdigest()[:32]
+
+
+def _load_cache(path: Path, count: int) -> tuple | None:
+    """SearchIndex._restore's arguments, if the file holds an index of `count` papers."""
     try:
         with open(path, "rb") as stream:
-            payload = marshal.load(stream)
-        version, fields, titles, authors = payload
-        if version != _FORMAT or len(fields) != 3:
+            payload = marshal.loads(stream.read())  # load(stream) reads it a few bytes at a time
+        version, papers, state = payload
+        if version != _FORMAT or papers != count or len(state[0]) != 3 or len(state[1]) != count:
             return None
-        return [[_Part.from_marshal(item) for item in parts] for parts in fields], (titles, authors)
-    except (OSError, EOFError, ValueError, TypeError):
+        return state
+    except (OSError, EOFError, ValueError, TypeError, IndexError):
         return None
 
 
-def _save_cache(path: Path, parts: list[list[_Part]], texts: tuple[list[str], list[str]]) -> None:
+def _save_cache(path: Path, state: tuple) -> None:
     """Write atomically, then drop index files of other versions of the library."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = (_FORMAT, [[part.to_marshal() for part in field_parts] for field_parts in parts], *texts)
+        payload = (_FORMAT, len(state[1]), state)
         fd, temp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as stream:  # no fsync: a torn cache only fails to load

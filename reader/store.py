@@ -47,6 +47,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from reader import snapshot
 from reader.models import Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
@@ -359,6 +360,8 @@ class Store:
             raise StoreError(f"{home}: cannot create the home folder ({error.strerror})") from error
         self.library_path = self.home / LIBRARY_FILE
         self.state_path = self.home / STATE_FILE
+        self.snapshot_path = self.home / snapshot.SNAPSHOT_FILE
+        self.content_id: str | None = None  # of the library as last loaded or saved
         self._state: _StateFile | None = None
         # The state-file version this process's view reflects: set by
         # load_states, and moved on by a change only if nothing else had
@@ -370,7 +373,7 @@ class Store:
         """Temp files a killed writer left. Only under the lock: no writer is mid-write."""
         try:
             with home_lock(self.home, wait=False):
-                for name in (LIBRARY_FILE, STATE_FILE):
+                for name in (LIBRARY_FILE, STATE_FILE, snapshot.SNAPSHOT_FILE):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
                         leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
@@ -386,13 +389,22 @@ class Store:
     # -- facts ---------------------------------------------------------------
 
     def load_papers(self) -> list[Paper]:
-        """Every paper in the library file, parsed once (TinyDB re-reads per query)."""
+        """Every paper in the library file, parsed once (TinyDB re-reads per query).
+
+        Sets `content_id`, which names this version of the library's content.
+        """
+        library = snapshot.identity(self.library_path)
+        fast = snapshot.read(self.snapshot_path, library)
+        if fast is not None:
+            self.content_id, papers = fast
+            return papers
         try:
             raw = self.library_path.read_bytes()
         except FileNotFoundError:
             return []
         except OSError as error:
             raise StoreError(f"{self.library_path}: cannot be read ({error.strerror or error})") from error
+        content_id = _digest(raw)
         try:
             table = parse_document(raw).get(PAPERS_TABLE, {})
             del raw
@@ -404,6 +416,9 @@ class Store:
                     raise _Damage(f"paper record {position} is malformed: {error}") from None
         except _Damage as damage:
             raise self._damaged(self.library_path, str(damage)) from None
+        self.content_id = content_id
+        if library is not None and library == snapshot.identity(self.library_path):
+            snapshot.write(self.snapshot_path, library, content_id, papers)
         return papers
 
     def save_papers(self, papers: Iterable[Paper]) -> None:
@@ -411,13 +426,19 @@ class Store:
         # (table -> doc_id -> document) so TinyDB can open it; nothing is keyed
         # by doc_id, which TinyDB reuses after deletes. The version it replaces
         # becomes library.json.bak.
+        papers = list(papers)
         table = {str(n): paper.to_dict() for n, paper in enumerate(papers, 1)}
         raw = _dumps({PAPERS_TABLE: table})
+        del table
         with home_lock(self.home):
             try:
                 write_atomically(self.library_path, raw, backup=self.backup_path(self.library_path))
             except OSError as error:
                 raise _save_failed(self.library_path, error) from error
+            self.content_id = _digest(raw)
+            written = snapshot.identity(self.library_path)
+            if written is not None:
+                snapshot.write(self.snapshot_path, written, self.content_id, papers)
 
     # -- state -----------------------------------------------------------------
 

@@ -97,3 +97,14 @@ def test_export_bibtex_to_stdout(home, capsys):
     run(capsys, "bookmark", paper_id)
     code, out, _ = run(capsys, "export", "is:bookmarked", "--format", "bibtex")
     assert code == 0 and out.count("@") == 1 and "title" in out
+
+
+def test_after_an_import_the_next_start_reads_the_search_index_instead_of_building_it(home, capsys):
+    from conftest import CORPORA
+    from reader.library import Library
+
+    code, out, _ = run(capsys, "import", str(CORPORA / "arxiv-api-atom"))
+    assert code == 0 and out.startswith("19 new")
+    library = Library.open(home)
+    assert library.index.cache_hit
+    assert library.search("tranformer").ids  # and it answers from what it read

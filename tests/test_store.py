@@ -56,3 +56,31 @@ def test_atomic_write_leaves_no_temp_files(tmp_path):
     write_atomically(target, json.dumps({"a": 2}))
     assert json.loads(target.read_text()) == {"a": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_a_second_start_reads_the_snapshot_and_gets_the_same_papers(tmp_path):
+    papers = [paper(n) for n in range(5)]
+    Store(tmp_path).save_papers(papers)
+    assert (tmp_path / "library.snapshot").exists()
+    (tmp_path / "library.json").chmod(0o000)  # the snapshot alone must be enough...
+    try:
+        assert Store(tmp_path).load_papers() == papers
+    finally:
+        (tmp_path / "library.json").chmod(0o600)
+
+
+def test_a_library_file_replaced_behind_the_snapshot_is_what_loads(tmp_path):
+    Store(tmp_path).save_papers([paper(1), paper(2)])
+    other = tmp_path / "other"
+    Store(other).save_papers([paper(3)])
+    # another tool (or `reader recover`) puts a different library.json in place
+    (other / "library.json").replace(tmp_path / "library.json")
+    assert Store(tmp_path).load_papers() == [paper(3)]
+    assert Store(tmp_path).load_papers() == [paper(3)]  # and the snapshot follows it
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"\xe3\x00\x00"])
+def test_a_damaged_snapshot_only_costs_a_slower_start(tmp_path, damage):
+    Store(tmp_path).save_papers([paper(1), paper(2)])
+    (tmp_path / "library.snapshot").write_bytes(damage)
+    assert Store(tmp_path).load_papers() == [paper(1), paper(2)]
