@@ -3,8 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# tests/test_serve.py drives Debian's headless Chromium through its chromedriver.
+CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +18,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/reader
 
-test: $(STAMP)
+browser:
+	@for f in $(CHROMIUM); do test -x $$f || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing chromium and chromium-driver (for tests/test_serve.py)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

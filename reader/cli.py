@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     recover = commands.add_parser("recover", help="after a 'damaged' error: put the last good backup back")
     recover.add_argument("--empty", action="store_true", help="with no good backup, start that file afresh")
+
+    serve = commands.add_parser("serve", help="serve the app to a web browser (textual-serve)")
+    serve.add_argument("--port", type=int, default=8000, help="default 8000")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     return parser
 
 
@@ -64,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             return open_app(args.home)
         if args.command == "recover":
             return cmd_recover(args)
+        if args.command == "serve":
+            from reader.serve import serve
+
+            return serve(args.home, host=args.host, port=args.port)
         library = Library.open(args.home)
         return COMMANDS[args.command](library, args)
     except (StoreError, LibraryError) as error:
