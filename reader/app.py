@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -15,14 +19,19 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from reader.browser import no_browser_reason
+from reader.commands import ReaderCommands
+from reader.export import paper_links, snippet
 from reader.library import Library, LibraryError, export_to_file
 from reader.models import PaperState
 from reader.resources import resource_dir
 from reader.screens.export import ExportRequest, ExportScreen
 from reader.screens.help import HelpScreen
+from reader.screens.pick import COPY_CHOICES, PickScreen, link_choices
 from reader.screens.tags import TagEdit, TagScreen
 from reader.search import SearchResult
-from reader.store import StoreError
+from reader.settings import SettingsError, load_settings, save_theme, settings_path
+from reader.store import StoreError, resolve_home
 from reader.text import one_line
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList, RowData
@@ -34,18 +43,24 @@ VIEWS = {"all": "", "unread": "is:unread", "bookmarked": "is:bookmarked"}
 class ReaderApp(App[None]):
     CSS_PATH = str(resource_dir("styles") / "reader.tcss")
     TITLE = "reader"
+    COMMANDS = App.COMMANDS | {ReaderCommands}
 
+    # Each binding has an id: settings.toml's [keys] table rebinds by id.
     BINDINGS = [
-        Binding("slash", "search", "Search"),
-        Binding("b", "bookmark", "Bookmark"),
-        Binding("t", "tags", "Tags"),
-        Binding("r", "toggle_read", "Read"),
-        Binding("n", "next_unread", "Next unread", show=False),
-        Binding("e", "export", "Export"),
-        Binding("N", "previous_unread", "Prev unread", show=False),
-        Binding("escape", "escape", "Back", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        # Not in the footer: the search box's own placeholder says "/ search", and
+        # the footer must fit 80 columns with copy and open.
+        Binding("slash", "search", "Search", show=False, id="search"),
+        Binding("b", "bookmark", "Bookmark", id="bookmark"),
+        Binding("t", "tags", "Tags", id="tags"),
+        Binding("r", "toggle_read", "Read", id="read"),
+        Binding("n", "next_unread", "Next unread", show=False, id="next-unread"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("y", "copy", "Copy", id="copy"),
+        Binding("o", "open_page", "Open", id="open"),
+        Binding("N", "previous_unread", "Prev unread", show=False, id="previous-unread"),
+        Binding("escape", "escape", "Back", show=False, id="back"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(self, home: str | Path | None = None) -> None:
@@ -57,6 +72,7 @@ class ReaderApp(App[None]):
         self._search_generation = 0
         # One writer thread: state changes reach the disk in the order they were made.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-state")
+        self._apply_settings()
 
     # -- layout ------------------------------------------------------------------
 
@@ -68,12 +84,13 @@ class ReaderApp(App[None]):
                 yield PaperList(self._row_data, id="papers")
                 yield AbstractView(id="abstract")
         yield Static("Loading library…", id="status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)  # compact: every key fits in 80 columns
 
     def on_mount(self) -> None:
         self.query_one(PaperList).focus()
         self.load_library()
         self.set_interval(1.0, self._check_other_instances)
+        self._report_settings_problems()
 
     def on_unmount(self) -> None:
         self._writer.shutdown(wait=True)
@@ -321,7 +338,121 @@ class ReaderApp(App[None]):
         papers.focus()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.settings.keys))
+
+    # -- copy and open: they reach the person's own machine, also over SSH -------------------
+
+    def action_copy(self) -> None:
+        if self._current_paper() is not None:
+            self.push_screen(PickScreen("Copy to the clipboard", COPY_CHOICES), self._copy_chosen)
+
+    def _copy_chosen(self, what: str | None) -> None:
+        if what is not None:
+            self.action_copy_item(what)
+
+    def action_copy_item(self, what: str) -> None:
+        paper_id = self._current_paper()
+        if paper_id is None:
+            return
+        label = next(choice.label for choice in COPY_CHOICES if choice.value == what)
+        text = snippet(self.library.get(paper_id), self.library.state_of(paper_id), what)
+        if not text:
+            self.notify(f"This paper has no {label}", timeout=3, markup=False)
+            return
+        # OSC 52: the terminal, wherever it is, puts it on its clipboard, or silently
+        # does not (tmux without set-clipboard, some terminals). So say what was sent.
+        self.copy_to_clipboard(text)
+        shown = one_line(text)
+        self.update_status(f"sent {label} to the clipboard: {shown[:60]}{'…' if len(shown) > 60 else ''}")
+
+    def action_open_page(self) -> None:
+        paper_id = self._current_paper()
+        if paper_id is None:
+            return
+        urls = paper_links(self.library.get(paper_id))
+        if not urls:
+            self.notify("This paper has no link to open", timeout=3, markup=False)
+        elif len(urls) == 1:
+            self.open_link(urls[0])
+        else:
+            self.push_screen(PickScreen("Open which link?", link_choices(urls)), self._link_chosen)
+
+    def _link_chosen(self, url: str | None) -> None:
+        if url is not None:
+            self.open_link(url)
+
+    def open_link(self, url: str) -> None:
+        """Open `url` in a browser the person sees; where there is none, show it and copy it."""
+        # In a browser tab (reader serve) open_url opens a tab on the person's machine.
+        reason = None if self.is_web else no_browser_reason(os.environ, sys.platform)
+        if reason is None:
+            if self.is_web:
+                self.open_url(url)
+            else:
+                self._open_in_browser(url)
+            self.update_status(f"asked the browser to open {url}")
+            return
+        self.copy_to_clipboard(url)
+        # An OSC 8 link: a click opens it on the person's machine in terminals that support it.
+        link = Text(url, style=Style(link=url, underline=True))
+        self.query_one("#status", Static).update(Text.assemble(f"{reason}: not opened here; sent to the clipboard: ", link))
+
+    @work(thread=True, group="browser")
+    def _open_in_browser(self, url: str) -> None:
+        # webbrowser may first run `xdg-settings` and wait for it: not on the UI thread.
+        self.open_url(url)
+
+    # -- palette, views and settings.toml -------------------------------------------------
+
+    def _apply_settings(self) -> None:
+        """Theme, first view and keys from the home's settings.toml.
+
+        Read here, before the first frame, because it is a few lines and the
+        first frame should already be in the person's theme.
+        """
+        ids = {b.id for owner in (ReaderApp, PaperList, AbstractView) for b in owner.BINDINGS if b.id}
+        path = settings_path(resolve_home(self.home))
+        self.settings, self._settings_problems = load_settings(path, self.available_themes, VIEWS, ids)
+        self._theme_on_disk = self.settings.theme
+        if self.settings.theme:
+            self.theme = self.settings.theme
+        self.view = self.settings.view
+        self.set_keymap(dict(self.settings.keys))
+
+    def _report_settings_problems(self) -> None:
+        for problem in self._settings_problems:
+            self.notify(problem, title="settings.toml: using the default", severity="warning", timeout=20, markup=False)
+
+    def watch_theme(self, theme: str) -> None:
+        if theme != self._theme_on_disk:
+            self._theme_on_disk = theme
+            self._save_theme(theme)
+
+    @work(group="settings")
+    async def _save_theme(self, theme: str) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            # The state writer's thread: two quick theme changes are saved in the order made.
+            await loop.run_in_executor(self._writer, save_theme, resolve_home(self.home), theme)
+        except SettingsError as error:
+            self.notify(str(error), title="Theme not remembered", severity="warning", timeout=15, markup=False)
+
+    def keys_for(self, binding_id: str) -> str:
+        """The key(s) of a binding as the person has them: settings.toml's, else the default."""
+        if binding_id in self.settings.keys:
+            return self.settings.keys[binding_id]
+        binding = next((b for b in self.BINDINGS if b.id == binding_id), None)
+        return self.get_key_display(binding) if binding else ""
+
+    def view_labels(self) -> list[tuple[str, str]]:
+        tags = sorted(self.library.tag_counts()) if self.library else []
+        return [(name, name.title()) for name in VIEWS] + [(f"tag:{tag}", f"#{tag}") for tag in tags]
+
+    def show_view(self, view: str) -> None:
+        self.view = view
+        self.refresh_views()
+        self.run_search()
+        self.query_one(PaperList).focus()
 
     # -- other instances -------------------------------------------------------------------
 

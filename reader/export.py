@@ -8,6 +8,7 @@ papers it wrote. `FORMATS` maps the names the CLI and the app offer to them.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import unicodedata
@@ -17,6 +18,7 @@ from typing import TextIO
 from reader.ingest import readerjson
 from reader.models import Paper, PaperState
 from reader.tex import tex_to_text
+from reader.text import inert
 
 Pairs = Iterable[tuple[Paper, PaperState]]
 
@@ -233,9 +235,7 @@ def to_markdown(pairs: Pairs, out: TextIO, title: str = "Reading list") -> int:
     for paper, state in pairs:
         box = "x" if state.read else " "
         star = " ★" if state.bookmarked else ""
-        name = _md(tex_to_text(paper.title))
-        url = _main_url(paper)
-        head = f"[{name}](<{url}>)" if url else name
+        head = markdown_link(paper) or _md(tex_to_text(paper.title))
         out.write(f"- [{box}] **{head}**{star}\n")
         details = [_md(_authors_short(paper.authors)), year_of(paper)]
         if paper.arxiv_id:
@@ -252,6 +252,12 @@ def to_markdown(pairs: Pairs, out: TextIO, title: str = "Reading list") -> int:
     return written
 
 
+def markdown_link(paper: Paper) -> str:
+    """`[Title](<url>)`, or '' for a paper with no link."""
+    url = _main_url(paper)
+    return f"[{_md(tex_to_text(paper.title))}](<{url}>)" if url else ""
+
+
 def _authors_short(authors: tuple[str, ...], shown: int = 5) -> str:
     names = [tex_to_text(a) for a in authors[:shown]]
     if len(authors) > shown:
@@ -261,6 +267,41 @@ def _authors_short(authors: tuple[str, ...], shown: int = 5) -> str:
 
 def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+# --- one paper, for the clipboard -------------------------------------------------
+
+
+def paper_links(paper: Paper) -> list[str]:
+    """Every address of the paper, its page first (the arXiv abstract page when it has one).
+
+    Made inert (see `snippet`): they are shown, copied and handed to a browser.
+    """
+    return [inert(url) for url in dict.fromkeys((_main_url(paper), *paper.links)) if url]
+
+
+def _bibtex_entry(paper: Paper, state: PaperState) -> str:
+    out = io.StringIO()
+    to_bibtex([(paper, state)], out)
+    return out.getvalue().strip() + "\n"
+
+
+SNIPPETS: dict[str, Callable[[Paper, PaperState], str]] = {
+    "title": lambda paper, state: " ".join(tex_to_text(paper.title).split()),
+    "url": lambda paper, state: _main_url(paper),
+    "bibtex": _bibtex_entry,
+    "markdown": lambda paper, state: markdown_link(paper),
+    "abstract": lambda paper, state: tex_to_text(paper.abstract).strip(),
+}
+
+
+def snippet(paper: Paper, state: PaperState, what: str) -> str:
+    """One of `SNIPPETS` for one paper ('' when the paper has none, e.g. no link).
+
+    Made inert: text from a downloaded listing ends up pasted into a terminal
+    or an editor, where a stray escape sequence would act.
+    """
+    return inert(SNIPPETS[what](paper, state))
 
 
 # --- reader JSON ---------------------------------------------------------------

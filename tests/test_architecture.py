@@ -6,7 +6,7 @@ import sys
 
 from conftest import ROOT
 
-UI = ("app.py", "screens", "widgets")
+UI = ("app.py", "commands.py", "screens", "widgets")
 
 
 def test_domain_modules_do_not_import_textual():

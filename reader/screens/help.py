@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,6 +24,9 @@ KEYS: list[tuple[str, str]] = [
     ("t", "edit tags (→ completes a known tag)"),
     ("r", "mark read / unread"),
     ("e", "export this paper, the visible list or the bookmarks (.bib .md .json .csv)"),
+    ("y", "copy: t title, u URL, b BibTeX, m Markdown link, a abstract"),
+    ("o", "open the paper's page (over SSH: show and copy its URL)"),
+    ("ctrl+p", "command palette: every action, view, tag and theme"),
     ("tab / shift+tab", "move between views, list and abstract"),
     ("?", "this help"),
     ("q", "quit"),
@@ -50,11 +55,25 @@ def _table(title: str, rows: list[tuple[str, str]]) -> Table:
     return table
 
 
+SETTINGS_NOTE = (
+    "settings.toml in the home folder sets the theme (one chosen in the palette is remembered), "
+    "the first view and, in its [keys] table, other keys by binding id (README: Settings)."
+)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def __init__(self, rebound: Mapping[str, str]) -> None:
+        super().__init__()
+        self.rebound = rebound  # binding id -> keys, from settings.toml: the tables above show the defaults
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
             yield Static(_table("Keys", KEYS))
+            if self.rebound:
+                rows = [(keys, f"replaces the keys of {binding_id}") for binding_id, keys in sorted(self.rebound.items())]
+                yield Static(_table("Your keys (settings.toml)", rows))
             yield Static(_table("Search", SYNTAX))
+            yield Static(Text(SETTINGS_NOTE))
             yield Static(Text("esc, q or ? closes this help", style="dim"))

@@ -16,10 +16,11 @@ from reader.text import inert, one_line
 
 class AbstractView(VerticalScroll, can_focus=True):
     BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False),
-        Binding("k", "scroll_up", "Up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
+        # The paper list's ids: one settings.toml line rebinds both.
+        Binding("j", "scroll_down", "Down", show=False, id="down"),
+        Binding("k", "scroll_up", "Up", show=False, id="up"),
+        Binding("g", "scroll_home", "Top", show=False, id="first"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="last"),
     ]
 
     def compose(self):
