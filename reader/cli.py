@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("id")
     read.add_argument("--unread", action="store_true", help="mark it unread instead")
 
+    stats = commands.add_parser("stats", help="counts: papers, unread, bookmarked, per tag, per source, decided per day")
+    stats.add_argument("--json", action="store_true", help="one JSON object")
+
     recover = commands.add_parser("recover", help="after a 'damaged' error: put the last good backup back")
     recover.add_argument("--empty", action="store_true", help="with no good backup, start that file afresh")
 
@@ -195,6 +198,25 @@ def cmd_read(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(library: Library, args: argparse.Namespace) -> int:
+    counts = library.view_counts()
+    tags = library.tag_counts().most_common()
+    sources = library.source_counts().most_common()
+    days = sorted(library.decided_per_day().items(), reverse=True)
+    if args.json:
+        print(inert_json({**counts, "tags": dict(tags), "sources": dict(sources), "decided_per_day": dict(days)}))
+        return 0
+    for name in ("all", "inbox", "unread", "bookmarked"):
+        print(f"{'papers' if name == 'all' else name:<12}{counts[name]:>8}")
+    for title, rows in (("tags", tags), ("sources", sources), ("decided per day", days)):
+        print(f"\n{title}" + ("" if rows else ": none"))
+        for name, n in rows[:30]:
+            print(f"  {one_line(name):<40}{n:>8}")
+        if len(rows) > 30:
+            print(f"  … {len(rows) - 30} more (--json lists all)")
+    return 0
+
+
 COMMANDS = {
     "import": cmd_import,
     "search": cmd_search,
@@ -203,6 +225,7 @@ COMMANDS = {
     "tag": cmd_tag,
     "untag": cmd_tag,
     "read": cmd_read,
+    "stats": cmd_stats,
 }
 
 if __name__ == "__main__":

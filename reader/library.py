@@ -5,16 +5,17 @@ from __future__ import annotations
 import gc
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
-from reader import export, ingest
+from reader import export, history, ingest
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
-from reader.store import Store, StoreError, resolve_home, write_atomically
+from reader.store import Store, StoreError, home_lock, resolve_home, write_atomically
 
 
 class LibraryError(Exception):
@@ -100,41 +101,118 @@ class Library:
         return Counter(tag for state in self.states.values() for tag in state.tags)
 
     def view_counts(self) -> dict[str, int]:
-        states = self.states.values()
+        states = [s for pid, s in self.states.items() if pid in self.papers]
         return {
             "all": len(self.papers),
+            "inbox": len(self.papers) - sum(1 for s in states if not s.in_inbox),
             "unread": len(self.papers) - sum(1 for s in states if s.read),
             "bookmarked": sum(1 for s in states if s.bookmarked),
         }
 
+    def decided_per_day(self) -> Counter[str]:
+        """Papers taken out of the inbox, by the day (UTC) of their last change."""
+        return Counter(
+            s.updated[:10] for pid, s in self.states.items() if s.updated and not s.in_inbox and pid in self.papers
+        )
+
+    def source_counts(self) -> Counter[str]:
+        """Papers per source file (a paper found in two files counts in both)."""
+        return Counter(Path(src.file).name for paper in self.papers.values() for src in {s.file: s for s in paper.sources}.values())
+
+    # -- saved searches ------------------------------------------------------------
+
+    def saved_searches(self) -> dict[str, str]:
+        """name -> query, in the order they were saved (1-9 in the app recall the first nine)."""
+        return self.store.load_searches()
+
+    def save_search(self, name: str, query: str) -> None:
+        name = " ".join(name.split())
+        if not name:
+            raise LibraryError("a saved search needs a name")
+        self.store.change_searches(lambda searches: {**searches, name: query.strip()})
+
+    def delete_search(self, name: str) -> bool:
+        gone: list[str] = []
+
+        def without(searches: dict[str, str]) -> dict[str, str]:
+            gone.extend(n for n in searches if n == name)
+            return {n: q for n, q in searches.items() if n != name}
+
+        self.store.change_searches(without)
+        return bool(gone)
+
     # -- state -------------------------------------------------------------------
 
-    def change(self, paper_id: str, change: Callable[[PaperState], PaperState]) -> PaperState:
+    def change(self, paper_id: str, change: Callable[[PaperState], PaperState], said: str = "") -> PaperState:
         """Persist one change; the in-memory state follows only once it is on disk."""
-        new = self.store.change_state(paper_id, change)
-        self.states[paper_id] = new
+        return self.change_many({paper_id: change}, said)[paper_id]
+
+    def change_many(self, changes: Mapping[str, Callable[[PaperState], PaperState]], said: str = "") -> dict[str, PaperState]:
+        """Persist several papers' changes in one write, as one step `undo` takes back."""
+        path = self.store.home / history.HISTORY_FILE
+
+        def journal(diff: dict[str, tuple[PaperState, PaperState]]) -> None:
+            if diff:
+                before = {pid: pair[0] for pid, pair in diff.items()}
+                after = {pid: pair[1] for pid, pair in diff.items()}
+                history.record(path, history.Entry(history.new_number(), said, before, after), _now())
+
+        return self._commit(self.store.change_states(changes, journal=journal))
+
+    def undo(self) -> history.Entry | None:
+        """Take back the home's latest step (any instance's); None if there is none."""
+        return self._travel("undo")
+
+    def redo(self) -> history.Entry | None:
+        return self._travel("redo")
+
+    def _travel(self, kind: str) -> history.Entry | None:
+        path = self.store.home / history.HISTORY_FILE
+        with home_lock(self.store.home):  # the step read is the step taken
+            stacks = history.read(path)
+            stack = stacks.undo if kind == "undo" else stacks.redo
+            if not stack:
+                return None
+            entry = stack[-1]
+            target = entry.before if kind == "undo" else entry.after
+            moved = lambda _diff: history.record_move(path, kind, entry.number, _now())  # noqa: E731
+            self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
+            (stacks.redo if kind == "undo" else stacks.undo).append(stack.pop())
+            history.compact_if_long(path, stacks, _now(), write_atomically)
+        return entry
+
+    def _commit(self, saved: dict[str, PaperState]) -> dict[str, PaperState]:
+        self.states.update(saved)
         self._state_signature = self.store.synced_signature
-        return new
+        return saved
 
     def toggle_bookmark(self, paper_id: str) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, bookmarked=not s.bookmarked))
+        return self.change(paper_id, lambda s: replace(s, bookmarked=not s.bookmarked), "bookmark toggled")
 
     def set_bookmarked(self, paper_id: str, value: bool = True) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, bookmarked=value))
+        return self.change(paper_id, lambda s: replace(s, bookmarked=value), "bookmarked" if value else "bookmark removed")
 
     def set_read(self, paper_id: str, value: bool = True) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, read=value))
+        return self.change(paper_id, lambda s: replace(s, read=value), "marked read" if value else "marked unread")
 
     def set_note(self, paper_id: str, text: str) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, note=text.strip()))
+        return self.change(paper_id, lambda s: replace(s, note=text.strip()), "note saved")
 
     def add_tags(self, paper_id: str, tags: Iterable[str]) -> PaperState:
-        clean = [t for t in (normalise_tag(t) for t in tags) if t]
-        return self.change(paper_id, lambda s: replace(s, tags=tuple(dict.fromkeys(s.tags + tuple(clean)))))
+        return self.change(paper_id, with_tags(tags, ()), "tagged")
 
     def remove_tags(self, paper_id: str, tags: Iterable[str]) -> PaperState:
-        gone = {normalise_tag(t) for t in tags}
-        return self.change(paper_id, lambda s: replace(s, tags=tuple(t for t in s.tags if t not in gone)))
+        return self.change(paper_id, with_tags((), tags), "untagged")
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename a tag on every paper (into an existing tag: a merge), as one step.
+        How many papers changed."""
+        old, new = normalise_tag(old), normalise_tag(new)
+        if not old or not new or old == new:
+            return 0
+        having = [pid for pid, state in self.states.items() if old in state.tags]
+        rename = lambda s: replace(s, tags=tuple(dict.fromkeys(new if t == old else t for t in s.tags)))  # noqa: E731
+        return len(self.change_many({pid: rename for pid in having}, f"tag {old} renamed {new}"))
 
     def reload_state_if_changed(self) -> bool:
         """Pick up changes another process saved; True if there were any."""
@@ -339,6 +417,17 @@ def export_to_file(pairs: Sequence[tuple[Paper, PaperState]], path: Path, format
     return count, name
 
 
+def with_tags(add: Iterable[str], remove: Iterable[str]) -> Callable[[PaperState], PaperState]:
+    """A change that adds and removes tags (normalised; the order of the rest kept)."""
+    added = [t for t in (normalise_tag(t) for t in add) if t]
+    gone = {normalise_tag(t) for t in remove}
+    return lambda s: replace(s, tags=tuple(t for t in dict.fromkeys(s.tags + tuple(added)) if t not in gone))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def normalise_tag(tag: str) -> str:
     """Tags are single lower-case words: `Reading List` -> `reading-list`."""
     return "-".join(tag.strip().casefold().split())
@@ -352,6 +441,7 @@ def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
         bookmarked=current.bookmarked or incoming.bookmarked,
         tags=tuple(dict.fromkeys(current.tags + incoming.tags)),
         note=current.note or incoming.note,
+        dismissed=current.dismissed or incoming.dismissed,
     )
 
 

@@ -146,10 +146,16 @@ class PaperState:
     tags: tuple[str, ...] = ()
     note: str = ""
     updated: str | None = None  # ISO timestamp of the last change
+    dismissed: bool = False  # read and not wanted: out of the inbox for good
 
     @property
     def is_blank(self) -> bool:
-        return not (self.read or self.bookmarked or self.tags or self.note)
+        return not (self.read or self.bookmarked or self.tags or self.note or self.dismissed)
+
+    @property
+    def in_inbox(self) -> bool:
+        """Not yet decided: unread, and neither kept (bookmark, tag) nor dismissed."""
+        return not (self.read or self.bookmarked or self.tags or self.dismissed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,6 +164,7 @@ class PaperState:
             "tags": list(self.tags),
             "note": self.note,
             "updated": self.updated,
+            "dismissed": self.dismissed,
         }
 
     @classmethod
@@ -168,6 +175,7 @@ class PaperState:
             tags=tuple(data.get("tags", ())),
             note=str(data.get("note", "")),
             updated=data.get("updated"),
+            dismissed=bool(data.get("dismissed", False)),
         )
 
 

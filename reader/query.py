@@ -5,8 +5,8 @@
     "a phrase"     these words, exactly, in this order
     -word -"a b"   must not match (also -title:x, -is:read, -tag:x ...)
     title: abstract: author:      only that part of the paper (a word or a "phrase")
-    tag:x  src:x  year:2024  year:>=2023  year:2020..2023  has:code
-    is:bookmarked is:unread is:read is:tagged is:noted       id:2306.13575
+    tag:x  note:x  src:x  year:2024  year:>=2023  year:2020..2023  has:code
+    is:bookmarked is:unread is:read is:inbox is:dismissed is:tagged is:noted   id:2306.13575
 
 `parse_query` turns text into a `Query` or raises `QueryError`, whose message is a
 short hint to show the person ("title: needs a word, e.g. title:diffusion").
@@ -31,7 +31,10 @@ Search syntax
   title:llama            only in titles (also abstract:, author:)
   author:"yann lecun"    a phrase in one field
   tag:toread             papers you tagged toread (or toread-later ...)
+  note:idea              papers whose note has the word (note:"read again")
   is:bookmarked  is:unread  is:read  is:tagged  is:noted
+  is:inbox               not yet decided (unread, not kept, not dismissed)
+  is:dismissed           dismissed with x
   has:code               papers with a code link (GitHub, GitLab, HF Spaces ...)
   year:2024  year:>=2023  year:2020..2023
   src:arxiv              by the file or format a paper came from
@@ -40,7 +43,7 @@ Words match whole words first, then words they begin, then near spellings.
 Titles rank above authors, authors above abstracts. An empty search lists
 everything, newest first."""
 
-FIELD_NAMES = ("title", "abstract", "author", "tag", "src", "year", "has", "is", "id")
+FIELD_NAMES = ("title", "abstract", "author", "tag", "note", "src", "year", "has", "is", "id")
 _ALIASES = {
     "ti": "title",
     "abs": "abstract",
@@ -56,10 +59,11 @@ _EXAMPLES = {
     "abstract": "abstract:benchmark",
     "author": 'author:hinton or author:"yann lecun"',
     "tag": "tag:toread",
+    "note": 'note:idea or note:"read again"',
     "src": "src:arxiv",
     "year": "year:2024, year:>=2023 or year:2020..2023",
     "has": "has:code",
-    "is": "is:bookmarked, is:unread, is:read, is:tagged or is:noted",
+    "is": "is:bookmarked, is:unread, is:read, is:inbox, is:dismissed, is:tagged or is:noted",
     "id": "id:2306.13575",
 }
 IS_VALUES = {
@@ -71,6 +75,9 @@ IS_VALUES = {
     "tagged": "tagged",
     "noted": "noted",
     "note": "noted",
+    "inbox": "inbox",
+    "new": "inbox",
+    "dismissed": "dismissed",
 }
 HAS_VALUES = {"code": "code", "note": "noted", "notes": "noted", "tag": "tagged", "tags": "tagged"}
 
@@ -206,7 +213,7 @@ class Atom:
     @property
     def is_state(self) -> bool:
         """Does it depend on the person's state (bookmarks, tags, notes, read)?"""
-        return self.field in ("is", "tag") or (self.field == "has" and self.value != "code")
+        return self.field in ("is", "tag", "note") or (self.field == "has" and self.value != "code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,5 +396,10 @@ def _field_atom(name: str, value: str, phrase: bool) -> Atom:
     if name == "id":
         bare = parse_arxiv_id(cleaned)
         return Atom("id", bare or cleaned)
+    if name == "note":
+        found = tuple(words(value))
+        if not found:
+            raise QueryError(f"note: needs a word, e.g. {_EXAMPLES['note']}")
+        return Atom("note", " ".join(found), found, phrase=phrase)
     # tag, src: compared casefolded; tag by prefix, src as a substring
     return Atom(name, cleaned.casefold())

@@ -1250,12 +1250,18 @@ def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
     if atom.field == "tag":
         value = atom.value
         return lambda s: any(t.casefold().startswith(value) for t in s.tags)
+    if atom.field == "note":
+        # words in order, the last by prefix: note:"read ag" finds "read again"
+        needle = " " + atom.value
+        return lambda s: needle in " " + " ".join(words(s.note)) if s.note else False
     return {
         "bookmarked": lambda s: s.bookmarked,
         "read": lambda s: s.read,
         "unread": lambda s: not s.read,
         "tagged": lambda s: bool(s.tags),
         "noted": lambda s: bool(s.note.strip()),
+        "inbox": lambda s: s.in_inbox,
+        "dismissed": lambda s: s.dismissed,
     }[atom.value]
 
 

@@ -40,6 +40,7 @@ import os
 import shlex
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -47,11 +48,12 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from reader import snapshot
+from reader import history, snapshot
 from reader.models import Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
+SEARCHES_FILE = "searches.json"
 LOCK_FILE = ".lock"
 PAPERS_TABLE = "papers"
 STATE_TABLE = "state"
@@ -176,14 +178,39 @@ def _save_failed(path: Path, error: OSError) -> StoreError:
 # --- locking -------------------------------------------------------------------------
 
 
+_held = threading.local()  # per thread: the homes whose lock it holds, and how deeply
+
+
 @contextlib.contextmanager
 def home_lock(home: Path, *, wait: bool = True) -> Iterator[None]:
     """Serialise writers across processes (both apps, the app and the CLI).
 
     With `wait=False`, raises BlockingIOError at once if another process holds it.
-    A lock is an open file description: two of these in one process exclude
-    each other too (threads are serialised), so never nest them.
+    A lock is an open file description, so two in one process exclude each other:
+    threads are serialised too. Nested in one thread (an undo reads the history
+    and writes the state under one lock), the inner one is a no-op.
     """
+    depth = getattr(_held, "homes", None)
+    if depth is None:
+        depth = _held.homes = {}
+    key = os.path.abspath(home)
+    if depth.get(key):
+        depth[key] += 1
+        try:
+            yield
+        finally:
+            depth[key] -= 1
+        return
+    with _flock(home, wait):
+        depth[key] = 1
+        try:
+            yield
+        finally:
+            depth[key] = 0
+
+
+@contextlib.contextmanager
+def _flock(home: Path, wait: bool) -> Iterator[None]:
     path = home / LOCK_FILE
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -292,7 +319,7 @@ def state_from_doc(doc: Any) -> tuple[str, PaperState]:
     """(paper id, state) from a state record, or ValueError saying what is wrong."""
     if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
         raise ValueError("no paper 'id'")
-    for key in ("read", "bookmarked"):
+    for key in ("read", "bookmarked", "dismissed"):
         if not isinstance(doc.get(key, False), bool):
             raise ValueError(f"{key!r} is not true or false")
     if not isinstance(doc.get("note", ""), str):
@@ -303,6 +330,7 @@ def state_from_doc(doc: Any) -> tuple[str, PaperState]:
         tags=_strings(doc, "tags"),
         note=doc.get("note", ""),
         updated=_optional(doc, "updated", str),
+        dismissed=doc.get("dismissed", False),
     )
 
 
@@ -361,6 +389,7 @@ class Store:
         self.library_path = self.home / LIBRARY_FILE
         self.state_path = self.home / STATE_FILE
         self.snapshot_path = self.home / snapshot.SNAPSHOT_FILE
+        self.searches_path = self.home / SEARCHES_FILE
         self.content_id: str | None = None  # of the library as last loaded or saved
         self._state: _StateFile | None = None
         # The state-file version this process's view reflects: set by
@@ -373,7 +402,7 @@ class Store:
         """Temp files a killed writer left. Only under the lock: no writer is mid-write."""
         try:
             with home_lock(self.home, wait=False):
-                for name in (LIBRARY_FILE, STATE_FILE, snapshot.SNAPSHOT_FILE):
+                for name in (LIBRARY_FILE, STATE_FILE, SEARCHES_FILE, snapshot.SNAPSHOT_FILE, history.HISTORY_FILE):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
                         leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
@@ -484,8 +513,17 @@ class Store:
         """
         return self.change_states({paper_id: change})[paper_id]
 
-    def change_states(self, changes: Mapping[str, Callable[[PaperState], PaperState]]) -> dict[str, PaperState]:
-        """Several papers' changes in one write: all are saved, or (StoreError) none."""
+    def change_states(
+        self,
+        changes: Mapping[str, Callable[[PaperState], PaperState]],
+        *,
+        journal: Callable[[dict[str, tuple[PaperState, PaperState]]], None] | None = None,
+    ) -> dict[str, PaperState]:
+        """Several papers' changes in one write: all are saved, or (StoreError) none.
+
+        `journal`, if given, is told {paper id: (before, after)} for the papers that
+        changed (maybe none) under the lock, before the state file is written; an
+        OSError it raises is ignored."""
         with home_lock(self.home):
             state = self._read_state()
             results: dict[str, PaperState] = {}
@@ -509,6 +547,12 @@ class Store:
                     _, new = state_from_doc(table[key])
                     states[paper_id] = new
                 results[paper_id] = new
+            if journal is not None:
+                diff = {pid: (state.states.get(pid, PaperState()), new) for pid, new in results.items()}
+                # The change matters more than its undo record: a journal that cannot
+                # be written (disk full) does not stop it; the state write then says so.
+                with contextlib.suppress(OSError):
+                    journal({pid: pair for pid, pair in diff.items() if pair[0] != pair[1]})
             if table is not None:
                 data = dict(state.data)
                 data[STATE_TABLE] = table
@@ -532,6 +576,27 @@ class Store:
             if self.synced_signature == state.signature:
                 self.synced_signature = written.signature
             return results
+
+    # -- saved searches ----------------------------------------------------------
+
+    def load_searches(self) -> dict[str, str]:
+        """Saved searches (name -> query); a missing or unreadable file is none saved."""
+        try:
+            data = json.loads(self.searches_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {n: q for n, q in data.items() if isinstance(n, str) and isinstance(q, str)}
+
+    def change_searches(self, change: Callable[[dict[str, str]], dict[str, str]]) -> dict[str, str]:
+        with home_lock(self.home):
+            searches = change(self.load_searches())
+            try:
+                write_atomically(self.searches_path, _dumps(searches))
+            except OSError as error:
+                raise _save_failed(self.searches_path, error) from error
+        return searches
 
     # -- damage and recovery ----------------------------------------------------
 

@@ -108,3 +108,19 @@ def test_after_an_import_the_next_start_reads_the_search_index_instead_of_buildi
     library = Library.open(home)
     assert library.index.cache_hit
     assert library.search("tranformer").ids  # and it answers from what it read
+
+
+def test_stats_counts_what_the_person_decided(home, capsys):
+    ids = [r["id"] for r in search_json(capsys, "--limit", "3")]
+    run(capsys, "bookmark", ids[0])
+    run(capsys, "tag", ids[1], "ml", "later")
+    run(capsys, "read", ids[2])
+    code, out, _ = run(capsys, "stats", "--json")
+    stats = json.loads(out)
+    assert code == 0
+    assert (stats["all"], stats["inbox"], stats["unread"], stats["bookmarked"]) == (423, 420, 422, 1)
+    assert stats["tags"] == {"ml": 1, "later": 1}
+    assert sum(stats["sources"].values()) >= 423 and len(stats["sources"]) == 5
+    assert list(stats["decided_per_day"].values()) == [3]
+    code, out, _ = run(capsys, "stats")
+    assert "inbox" in out and "ml" in out

@@ -104,8 +104,8 @@ def _shape_error(data: dict[str, Any]) -> str:
         return ""
     if not isinstance(state, dict):
         return "'state' is not an object"
-    if not all(isinstance(state.get(k, False), bool) for k in ("read", "bookmarked")):
-        return "'state' read/bookmarked are not true/false"
+    if not all(isinstance(state.get(k, False), bool) for k in ("read", "bookmarked", "dismissed")):
+        return "'state' read/bookmarked/dismissed are not true/false"
     if not _texts(state.get("tags", [])) or not isinstance(state.get("note", ""), str):
         return "'state' tags or note are not text"
     if not isinstance(state.get("updated"), (str, type(None))):
