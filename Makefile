@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/related.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.style import Style
@@ -22,13 +25,17 @@ from textual.worker import get_current_worker
 from reader.browser import no_browser_reason
 from reader.commands import ReaderCommands
 from reader.export import paper_links, snippet
-from reader.library import Library, LibraryError, export_to_file
+from reader.library import Library, LibraryError, export_to_file, with_tags
 from reader.models import PaperState
 from reader.resources import resource_dir
+from reader.screens.confirm import ConfirmScreen
 from reader.screens.export import ExportRequest, ExportScreen
 from reader.screens.help import HelpScreen
-from reader.screens.pick import COPY_CHOICES, PickScreen, link_choices
+from reader.screens.note import NoteScreen
+from reader.screens.prompt import PromptScreen
+from reader.screens.pick import COPY_CHOICES, Choice, PickScreen, link_choices
 from reader.screens.tags import TagEdit, TagScreen
+from reader.related import Related
 from reader.search import SearchResult
 from reader.settings import SettingsError, load_settings, save_theme, settings_path
 from reader.store import StoreError, resolve_home
@@ -37,7 +44,19 @@ from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList, RowData
 
 
-VIEWS = {"all": "", "unread": "is:unread", "bookmarked": "is:bookmarked"}
+VIEWS = {"all": "", "inbox": "is:inbox", "unread": "is:unread", "bookmarked": "is:bookmarked"}
+
+
+def _count(ids: list[str]) -> str:
+    return f" ({len(ids)} papers)" if len(ids) > 1 else ""
+
+
+def _mark_read(state: PaperState) -> PaperState:
+    return replace(state, read=True)
+
+
+def _dismiss(state: PaperState) -> PaperState:
+    return replace(state, read=True, dismissed=True)
 
 
 class ReaderApp(App[None]):
@@ -47,17 +66,24 @@ class ReaderApp(App[None]):
 
     # Each binding has an id: settings.toml's [keys] table rebinds by id.
     BINDINGS = [
-        # Not in the footer: the search box's own placeholder says "/ search", and
-        # the footer must fit 80 columns with copy and open.
+        # The footer must fit 80 columns: it shows the triage keys; the search box's
+        # placeholder says "/ search", and ? and ctrl+p list the rest.
         Binding("slash", "search", "Search", show=False, id="search"),
         Binding("b", "bookmark", "Bookmark", id="bookmark"),
         Binding("t", "tags", "Tags", id="tags"),
         Binding("r", "toggle_read", "Read", id="read"),
         Binding("n", "next_unread", "Next unread", show=False, id="next-unread"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("y", "copy", "Copy", id="copy"),
-        Binding("o", "open_page", "Open", id="open"),
+        Binding("e", "export", "Export", show=False, id="export"),
+        Binding("y", "copy", "Copy", show=False, id="copy"),
+        Binding("o", "open_page", "Open", show=False, id="open"),
         Binding("N", "previous_unread", "Prev unread", show=False, id="previous-unread"),
+        Binding("x", "dismiss", "Dismiss", id="dismiss"),
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
+        Binding("a", "note", "Note", show=False, id="note"),
+        Binding("m", "related", "Related", show=False, id="related"),
+        Binding("s", "save_search", "Save search", show=False, id="save-search"),
+        *(Binding(str(n), f"recall_search({n})", f"Saved search {n}", show=False, id=f"saved-{n}") for n in range(1, 10)),
         Binding("escape", "escape", "Back", show=False, id="back"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -70,6 +96,12 @@ class ReaderApp(App[None]):
         self.view = "all"
         self.result: SearchResult | None = None
         self._search_generation = 0
+        self.saved: dict[str, str] = {}  # saved searches, name -> query
+        self._related: dict[str, Related] = {}  # the related view's papers
+        self._view_before_related = "all"
+        self._after_search: str | None = None  # said once the next search result is shown
+        self._decided = 0  # papers decided in this session, for the pace in the status line
+        self._decided_at: list[float] = []
         # One writer thread: state changes reach the disk in the order they were made.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-state")
         self._apply_settings()
@@ -102,17 +134,19 @@ class ReaderApp(App[None]):
         try:
             library = Library.open(self.home)
             library.index  # build the search index here, not on the first keystroke
+            saved = library.saved_searches()
         except (StoreError, LibraryError) as error:
             self.call_from_thread(self._load_failed, str(error))
             return
-        self.call_from_thread(self._library_ready, library)
+        self.call_from_thread(self._library_ready, library, saved)
 
     def _load_failed(self, message: str) -> None:
         self.set_status(f"Could not open the library: {message}")
         self.notify(message, title="Could not open the library", severity="error", timeout=30, markup=False)
 
-    def _library_ready(self, library: Library) -> None:
+    def _library_ready(self, library: Library, saved: dict[str, str]) -> None:
         self.library = library
+        self.saved = saved
         self.refresh_views()
         self.run_search()
 
@@ -128,13 +162,17 @@ class ReaderApp(App[None]):
     # -- views and search ------------------------------------------------------------
 
     def refresh_views(self) -> None:
+        """The sidebar: the views, the saved searches (1-9 recall them), the tags."""
         library = self.library
         if library is None:
             return
         counts = library.view_counts()
         views = self.query_one("#views", OptionList)
         options = [Option(f"{name.title()} {counts[name]}", id=name) for name in VIEWS]
+        options += [Option(one_line(f"{n if n <= 9 else ' '} {name}"), id=f"saved:{name}") for n, name in enumerate(self.saved, 1)]
         options += [Option(one_line(f"#{tag} {n}"), id=f"tag:{tag}") for tag, n in sorted(library.tag_counts().items())]
+        if self.view.startswith("related:"):
+            options.append(Option("Related", id=self.view))
         highlighted = views.highlighted
         views.clear_options()
         views.add_options(options)
@@ -143,13 +181,134 @@ class ReaderApp(App[None]):
 
     @on(OptionList.OptionSelected, "#views")
     def choose_view(self, event: OptionList.OptionSelected) -> None:
-        self.view = event.option.id or "all"
-        self.run_search()
-        self.query_one(PaperList).focus()
+        self.show_view(event.option.id or "all")
 
     def effective_query(self) -> str:
-        base = VIEWS.get(self.view, self.view)
+        if self.view.startswith("saved:"):
+            base = self.saved.get(self.view.removeprefix("saved:"), "")
+        else:
+            base = VIEWS.get(self.view, self.view)
         return f"{base} {self.query_one('#search', Input).value}".strip()
+
+    def action_recall_search(self, number: int) -> None:
+        names = list(self.saved)
+        if number <= len(names):
+            self.show_view(f"saved:{names[number - 1]}")
+        elif self._need_library() is not None:
+            self.notify(f"No saved search {number} (s saves the current search)", timeout=3, markup=False)
+
+    def action_save_search(self) -> None:
+        if self._need_library() is None or self.view.startswith("related:"):
+            return
+        query = self.effective_query()
+        if not query:
+            self.notify("Type a search first (/), then s saves it", timeout=3, markup=False)
+            return
+
+        def save(name: str | None) -> None:
+            if name:
+                self._save_search(name, query)
+
+        hint = f"Saves: {query}   ·   1-9 recall the first nine"
+        self.push_screen(PromptScreen("Save this search as", placeholder="a name", hint=hint), save)
+
+    @work(group="searches")
+    async def _save_search(self, name: str, query: str) -> None:
+        library = self.library
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._writer, library.save_search, name, query)
+        except (StoreError, LibraryError) as error:
+            self.notify(str(error), title="Search not saved", severity="error", timeout=15, markup=False)
+            return
+        self.saved = {**self.saved, name: query}
+        position = list(self.saved).index(name) + 1
+        self._after_search = f"saved search {name!r}" + (f": press {position} to recall it" if position <= 9 else "")
+        search = self.query_one("#search", Input)
+        with search.prevent(Input.Changed):  # one search, for the view below
+            search.value = ""
+        self.show_view(f"saved:{name}")
+
+    def action_delete_search(self) -> None:
+        if self._need_library() is None:
+            return
+        if not self.saved:
+            self.notify("No saved searches (s saves the current search)", timeout=3, markup=False)
+            return
+
+        def delete(name: str | None) -> None:
+            if name:
+                self._delete_search(name)
+
+        self.push_screen(PickScreen("Delete which saved search?", [Choice(str(n) if n <= 9 else "", name, name) for n, name in enumerate(self.saved, 1)]), delete)
+
+    @work(group="searches")
+    async def _delete_search(self, name: str) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._writer, self.library.delete_search, name)
+        except StoreError as error:
+            self.notify(str(error), title="Not deleted", severity="error", timeout=15, markup=False)
+            return
+        self.saved = {n: q for n, q in self.saved.items() if n != name}
+        if self.view == f"saved:{name}":
+            self.show_view("all")
+        self.refresh_views()
+        self.update_status(f"deleted saved search {name!r}")
+
+    def action_rename_tag(self) -> None:
+        library = self._need_library()
+        if library is None:
+            return
+        if not library.tag_counts():
+            self.notify("No tags yet (t tags a paper)", timeout=3, markup=False)
+            return
+        current = self.view.removeprefix("tag:") + " " if self.view.startswith("tag:") else ""
+
+        def rename(text: str | None) -> None:
+            words = (text or "").split()
+            if len(words) != 2:
+                if text:
+                    self.notify("Give two tags: the old name, then the new one", timeout=4, markup=False)
+                return
+            old, new = words
+            self._save(lambda lib: lib.rename_tag(old, new), lambda n: f"#{old} is now #{new} on {n} papers (u undoes it)")
+
+        hint = "old new · into a tag that exists: the two merge · " + " ".join(f"#{t}" for t in sorted(library.tag_counts()))[:120]
+        self.push_screen(PromptScreen("Rename or merge a tag", placeholder="old new", value=current, hint=hint), rename)
+
+    def action_select_all(self) -> None:
+        self.query_one(PaperList).action_select_all()
+
+    # -- related papers --------------------------------------------------------------------
+
+    def action_related(self) -> None:
+        paper_id = self._current_paper()
+        if paper_id is not None:
+            self.set_status("finding related papers…")
+            self._find_related(paper_id)
+
+    @work(thread=True, exclusive=True, group="related")
+    def _find_related(self, paper_id: str) -> None:
+        found = self.library.related(paper_id)
+        self.call_from_thread(self._show_related, paper_id, found)
+
+    def _show_related(self, paper_id: str, found: list[Related]) -> None:
+        if not found:
+            self.update_status("no related papers: this one shares no telling words with any other")
+            return
+        self._related = {r.paper_id: r for r in found}
+        if not self.view.startswith("related:"):
+            self._view_before_related = self.view
+        self.view = f"related:{paper_id}"
+        self._search_generation += 1  # a search still under way must not replace this list
+        self.result = None
+        terms = frozenset(t for r in found for t in r.shared_terms)
+        self.query_one(PaperList).show([r.paper_id for r in found], terms)
+        self.refresh_views()
+        self._show_current()
+        title = one_line(self.library.get(paper_id).title)
+        self.update_status(f"related to “{title[:50]}”, most alike first · esc: back")
 
     @on(Input.Changed, "#search")
     def search_changed(self) -> None:
@@ -162,6 +321,10 @@ class ReaderApp(App[None]):
     def run_search(self) -> None:
         if self.library is None:
             return
+        if self.view.startswith("related:"):
+            # typing a search leaves the related list for the view it came from
+            self.view = self._view_before_related
+            self.refresh_views()
         self._search_generation += 1
         self._search(self.effective_query(), self._search_generation, self.result)
 
@@ -180,7 +343,8 @@ class ReaderApp(App[None]):
         self.result = result if not result.error else None
         papers.show(result.ids, result.terms, keep=keep)
         self._show_current()
-        self.update_status(result.error)
+        self.update_status(result.error or self._after_search)
+        self._after_search = None
 
     # -- status ----------------------------------------------------------------------
 
@@ -193,8 +357,16 @@ class ReaderApp(App[None]):
             return
         shown = len(self.query_one(PaperList).ids)
         counts = library.view_counts()
-        text = f"{shown} shown · {counts['all']} papers · {counts['unread']} unread · {counts['bookmarked']} bookmarked"
+        today = library.decided_per_day()[datetime.now(timezone.utc).date().isoformat()]
+        text = f"{shown} shown · {counts['all']} papers · inbox {counts['inbox']} left · {today} done today{self._pace()}"
         self.set_status(f"{message}  ·  {text}" if message else text)
+
+    def _pace(self) -> str:
+        """Papers decided per minute over this session's triage (from its first decision)."""
+        if len(self._decided_at) < 2:
+            return ""
+        minutes = max(time.monotonic() - self._decided_at[0], 30.0) / 60
+        return f" · {self._decided / minutes:.1f}/min"
 
     # -- the current paper ---------------------------------------------------------------
 
@@ -209,6 +381,11 @@ class ReaderApp(App[None]):
         if library is None or paper_id is None:
             view.show(None, None)
             return
+        related = self._related.get(paper_id) if self.view.startswith("related:") else None
+        if related is not None:
+            why = f"related: {round(related.score * 100)}% alike · shares " + ", ".join(related.shared_terms)
+            view.show(library.get(paper_id), library.state_of(paper_id), frozenset(related.shared_terms), why=why)
+            return
         terms = self.result.terms if self.result else frozenset()
         view.show(library.get(paper_id), library.state_of(paper_id), terms)
 
@@ -217,7 +394,7 @@ class ReaderApp(App[None]):
         self.query_one(AbstractView).focus()
         library = self.library
         if library is not None and not library.state_of(event.paper_id).read:
-            self.change_state(event.paper_id, lambda lib, pid: lib.set_read(pid, True), "marked read")
+            self._save(lambda lib: lib.set_read(event.paper_id, True), "marked read")
 
     def _current_paper(self) -> str | None:
         if self._need_library() is None:
@@ -227,58 +404,119 @@ class ReaderApp(App[None]):
             self.notify("No paper selected", timeout=2, markup=False)
         return paper_id
 
-    # -- state changes ---------------------------------------------------------------------
+    # -- decisions: one key, saved, undoable, and on to the next paper ------------------------
+
+    def _targets(self) -> list[str]:
+        """The selected papers, else the current one (empty, with a message, if neither)."""
+        papers = self.query_one(PaperList)
+        if papers.selected and self._need_library() is not None:
+            return [pid for pid in papers.ids if pid in papers.selected]
+        paper_id = self._current_paper()
+        return [paper_id] if paper_id is not None else []
+
+    def decide(self, ids: list[str], change: Callable[[PaperState], PaperState], said: str, *, advance: bool = True) -> None:
+        """Save `change` for `ids` as one undoable step; then, for a single paper,
+        move on to the next unread one (triage), and for a selection, clear it."""
+        papers = self.query_one(PaperList)
+        if papers.selected:
+            papers.clear_selection()
+        elif advance:
+            self._jump_unread(1, quiet=True)
+        self._decided += len(ids)
+        self._decided_at.append(time.monotonic())
+        self._save(lambda library: library.change_many({pid: change for pid in ids}, said), f"saved: {said}")
 
     @work(exclusive=False, group="state")
-    async def change_state(self, paper_id: str, change: Callable[[Library, str], PaperState], said: str) -> None:
+    async def _save(self, write: Callable[[Library], object], said: str | Callable[[object], str]) -> None:
+        """Run `write` on the writer thread; then repaint and say `said` (or what it
+        makes of the write's result)."""
         library = self.library
         assert library is not None
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._writer, change, library, paper_id)
+            # One writer thread: changes reach the disk in the order they were made.
+            done = await loop.run_in_executor(self._writer, write, library)
         except StoreError as error:
             self.notify(f"Not saved: {error}", title="Could not save", severity="error", timeout=15, markup=False)
             self.update_status("NOT SAVED")
             return
+        self._state_changed(said(done) if callable(said) else said)
+
+    def _state_changed(self, message: str) -> None:
         self.query_one(PaperList).repaint_rows()
-        if self.query_one(PaperList).current == paper_id:
-            self._show_current()
+        self._show_current()
         self.refresh_views()
-        self.update_status(f"saved: {said}")
+        self.update_status(message)
 
     def action_bookmark(self) -> None:
-        paper_id = self._current_paper()
-        if paper_id is not None:
-            now = not self.library.state_of(paper_id).bookmarked
-            self.change_state(paper_id, lambda lib, pid: lib.set_bookmarked(pid, now), "bookmarked" if now else "bookmark removed")
+        ids = self._targets()
+        if ids:
+            now = not all(self.library.state_of(pid).bookmarked for pid in ids)
+            said = ("bookmarked" if now else "bookmark removed") + _count(ids)
+            self.decide(ids, lambda s: replace(s, bookmarked=now), said, advance=now)
 
     def action_toggle_read(self) -> None:
-        paper_id = self._current_paper()
-        if paper_id is not None:
-            now = not self.library.state_of(paper_id).read
-            self.change_state(paper_id, lambda lib, pid: lib.set_read(pid, now), "marked read" if now else "marked unread")
+        ids = self._targets()
+        if not ids:
+            return
+        now = not all(self.library.state_of(pid).read for pid in ids)
+        said = ("marked read" if now else "marked unread") + _count(ids)
+        if now and len(ids) > 1:
+            question = f"Mark {len(ids)} papers read? (u undoes it)"
+            self.push_screen(ConfirmScreen(question), lambda yes: yes and self.decide(ids, _mark_read, said))
+        else:
+            self.decide(ids, (lambda s: replace(s, read=now)), said, advance=now)
+
+    def action_dismiss(self) -> None:
+        ids = self._targets()
+        if not ids:
+            return
+        said = "dismissed" + _count(ids)
+        if len(ids) > 1:
+            question = f"Dismiss {len(ids)} papers (mark them read, out of the inbox)? (u undoes it)"
+            self.push_screen(ConfirmScreen(question), lambda yes: yes and self.decide(ids, _dismiss, said))
+        else:
+            self.decide(ids, _dismiss, said)
 
     def action_tags(self) -> None:
+        ids = self._targets()
+        if not ids:
+            return
+        library = self.library
+        counts = library.tag_counts()
+        known = sorted(counts, key=lambda t: (-counts[t], t))  # most used first: the likeliest completion
+        if len(ids) == 1:
+            title, current = library.get(ids[0]).title, library.state_of(ids[0]).tags
+        else:
+            title, current = f"{len(ids)} selected papers", ()
+
+        def apply(edit: TagEdit | None) -> None:
+            if edit is not None and (edit.add or edit.remove):
+                words = [f"+{t}" for t in edit.add] + [f"-{t}" for t in edit.remove]
+                self.decide(ids, with_tags(edit.add, edit.remove), "tags " + " ".join(words) + _count(ids))
+
+        self.push_screen(TagScreen(title, current, known), apply)
+
+    def action_note(self) -> None:
         paper_id = self._current_paper()
         if paper_id is None:
             return
-        library = self.library
-        paper, state = library.get(paper_id), library.state_of(paper_id)
-        counts = library.tag_counts()
-        known = sorted(counts, key=lambda t: (-counts[t], t))  # most used first: the likeliest completion
+        paper, state = self.library.get(paper_id), self.library.state_of(paper_id)
 
-        def apply(edit: TagEdit | None) -> None:
-            if edit is None:
-                return
+        def apply(text: str | None) -> None:
+            if text is not None and text.strip() != state.note:
+                said = "note" if text.strip() else "note removed"
+                self.decide([paper_id], lambda s: replace(s, note=text.strip()), said, advance=False)
 
-            def change(lib: Library, pid: str) -> PaperState:
-                lib.add_tags(pid, edit.add)
-                return lib.remove_tags(pid, edit.remove)
+        self.push_screen(NoteScreen(paper.title, state.note), apply)
 
-            words = [f"+{t}" for t in edit.add] + [f"-{t}" for t in edit.remove]
-            self.change_state(paper_id, change, "tags " + " ".join(words))
+    def action_undo(self) -> None:
+        if self._need_library() is not None:
+            self._save(lambda library: library.undo(), lambda step: f"undone: {step.said}" if step else "nothing to undo")
 
-        self.push_screen(TagScreen(paper.title, state.tags, known), apply)
+    def action_redo(self) -> None:
+        if self._need_library() is not None:
+            self._save(lambda library: library.redo(), lambda step: f"redone: {step.said}" if step else "nothing to redo")
 
     def action_next_unread(self) -> None:
         self._jump_unread(1)
@@ -286,7 +524,7 @@ class ReaderApp(App[None]):
     def action_previous_unread(self) -> None:
         self._jump_unread(-1)
 
-    def _jump_unread(self, step: int) -> None:
+    def _jump_unread(self, step: int, *, quiet: bool = False) -> None:
         library = self._need_library()
         if library is None:
             return
@@ -297,18 +535,31 @@ class ReaderApp(App[None]):
             if not library.state_of(ids[position]).read:
                 papers.cursor = position
                 return
-        self.notify("No more unread papers " + ("below" if step > 0 else "above"), timeout=2, markup=False)
+        if not quiet:
+            self.notify("No more unread papers " + ("below" if step > 0 else "above"), timeout=2, markup=False)
+
+    @on(PaperList.SelectionChanged)
+    def _selection_changed(self, event: PaperList.SelectionChanged) -> None:
+        if event.count or event.ranging:
+            how = " (v: range on; move to extend, v again to stop)" if event.ranging else ""
+            self.update_status(f"{event.count} selected{how}: b t r x e apply to them · esc clears")
+        else:
+            self.update_status()
 
     def action_export(self) -> None:
         if self._need_library() is not None:
-            self.push_screen(ExportScreen(str(Path.home() / "reader-export.md")), self._export_chosen)
+            selected = len(self.query_one(PaperList).selected)
+            self.push_screen(ExportScreen(str(Path.home() / "reader-export.md"), selected), self._export_chosen)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         library = self.library
         if request is None or library is None:
             return
         papers = self.query_one(PaperList)
-        if request.scope == "paper":
+        if request.scope == "selection":
+            ids = [pid for pid in papers.ids if pid in papers.selected]
+            papers.clear_selection()
+        elif request.scope == "paper":
             ids = [papers.current] if papers.current else []
         elif request.scope == "bookmarks":
             ids = [pid for pid in library.papers if library.state_of(pid).bookmarked]
@@ -333,7 +584,11 @@ class ReaderApp(App[None]):
     def action_escape(self) -> None:
         search = self.query_one("#search", Input)
         papers = self.query_one(PaperList)
-        if self.focused is papers and search.value:
+        if self.focused is papers and papers.selected:
+            papers.clear_selection()
+        elif self.focused is papers and self.view.startswith("related:"):
+            self.show_view(self._view_before_related)
+        elif self.focused is papers and search.value:
             search.value = ""
         papers.focus()
 

@@ -35,6 +35,15 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Copy Markdown link", "copy_item('markdown')", ""),
     ("Copy abstract", "copy_item('abstract')", ""),
     ("Open the paper's page", "open_page", "open"),
+    ("Dismiss (read, out of the inbox)", "dismiss", "dismiss"),
+    ("Undo", "undo", "undo"),
+    ("Redo", "redo", "redo"),
+    ("Edit the note", "note", "note"),
+    ("Related papers", "related", "related"),
+    ("Save this search", "save_search", "save-search"),
+    ("Rename or merge a tag…", "rename_tag", ""),
+    ("Delete a saved search…", "delete_search", ""),
+    ("Select all listed papers", "select_all", ""),
     ("Help", "help", "help"),
 )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reader import export, history, ingest
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
+from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
 from reader.store import Store, StoreError, home_lock, resolve_home, write_atomically
@@ -57,6 +58,7 @@ class Library:
         # The state-file version `states` reflects (see Store.synced_signature).
         self._state_signature = store.synced_signature
         self._index: SearchIndex | None = None
+        self._related: RelatedIndex | None = None
 
     @classmethod
     def open(cls, home: str | Path | None = None, *, seed: bool = True) -> Library:
@@ -285,6 +287,7 @@ class Library:
                 if pending is not None:
                     pending.cancel()
                 raise
+            self._related = None  # rebuilt on its next use: idf weights change with the library
             if pending is not None:
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
             elif self._index is not None:
@@ -360,6 +363,13 @@ class Library:
                     list(self.papers.values()), cache_dir=self.store.home, fingerprint=self.store.content_id
                 )
         return self._index
+
+    def related(self, paper_id: str, limit: int = 20) -> list[Related]:
+        """Papers most like this one by their words (the index is built on first use)."""
+        if self._related is None:
+            with _no_collector_pauses():
+                self._related = RelatedIndex(self.papers.values())
+        return self._related.related(paper_id, limit)
 
     def search(self, query: str, previous: SearchResult | None = None, limit: int | None = None) -> SearchResult:
         # Only papers with a saved state can differ from blank: is:/tag: filters look at

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
 SCOPES = {"paper": "This paper", "visible": "The visible list", "bookmarks": "All bookmarks"}
+DEFAULT_SCOPE = "visible"
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,19 @@ class ExportRequest:
 class ExportScreen(ModalScreen[ExportRequest | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, default_path: str) -> None:
+    def __init__(self, default_path: str, selected: int = 0) -> None:
+        """`selected`: how many papers are selected in the list (then the default scope)."""
         super().__init__()
         self.default_path = default_path
+        self.scopes = ({"selection": f"The {selected} selected papers"} if selected else {}) | SCOPES
+        self.default_scope = "selection" if selected else DEFAULT_SCOPE
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog"):
             yield Label("Export")
             with RadioSet(id="export-scope"):
-                for n, label in enumerate(SCOPES.values()):
-                    yield RadioButton(label, value=n == 1)
+                for scope, label in self.scopes.items():
+                    yield RadioButton(label, value=scope == self.default_scope)
             yield Input(self.default_path, id="export-path")
             yield Label(".bib .md .json .csv pick the format · enter: export · esc: cancel", classes="hint")
 
@@ -41,5 +45,5 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         index = self.query_one(RadioSet).pressed_index
-        scope = list(SCOPES)[index if index >= 0 else 1]
+        scope = list(self.scopes)[index] if index >= 0 else self.default_scope
         self.dismiss(ExportRequest(scope, Path(event.value.strip()).expanduser()))

@@ -26,12 +26,16 @@ class AbstractView(VerticalScroll, can_focus=True):
     def compose(self):
         yield Static(id="abstract-body")
 
-    def show(self, paper: Paper | None, state: PaperState | None, terms: frozenset[str] = frozenset()) -> None:
+    def show(self, paper: Paper | None, state: PaperState | None, terms: frozenset[str] = frozenset(), why: str = "") -> None:
+        """`why`: a line above the paper saying why it is listed (related papers)."""
         body = self.query_one("#abstract-body", Static)
         if paper is None or state is None:
             body.update(Text("No paper selected.", style="dim"))
             return
-        body.update(render_paper(paper, state, terms))
+        text = render_paper(paper, state, terms)
+        if why:
+            text = Text.assemble((one_line(why) + "\n", "bold"), text)
+        body.update(text)
         self.scroll_home(animate=False)
 
 
@@ -41,7 +45,7 @@ def render_paper(paper: Paper, state: PaperState, terms: frozenset[str]) -> Text
     text.append_text(_highlighted(one_line(tex_to_text(paper.title)), terms, "bold"))
     text.append("\n")
     marks = []
-    marks.append("read" if state.read else "unread")
+    marks.append("dismissed" if state.dismissed else "read" if state.read else "unread")
     if state.bookmarked:
         marks.append("★ bookmarked")
     text.append(" · ".join(marks), style="dim")

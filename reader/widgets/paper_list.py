@@ -43,6 +43,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--bookmark",
         "paper-list--tags",
         "paper-list--match",
+        "paper-list--selected",
     }
 
     BINDINGS = [
@@ -51,9 +52,12 @@ class PaperList(ScrollView, can_focus=True):
         Binding("k,up", "cursor_up", "Up", show=False, id="up"),
         Binding("g,home", "first", "First", show=False, id="first"),
         Binding("G,end", "last", "Last", show=False, id="last"),
-        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False, id="page-down"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="page-down"),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="page-up"),
         Binding("enter", "open", "Open", show=False, id="read-abstract"),
+        Binding("space", "toggle_selected", "Select", show=False, id="select"),
+        Binding("v", "select_range", "Select range", show=False, id="select-range"),
+        Binding("asterisk", "select_all", "Select all", show=False, id="select-all"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -68,18 +72,34 @@ class PaperList(ScrollView, can_focus=True):
             super().__init__()
             self.paper_id = paper_id
 
+    class SelectionChanged(Message):
+        def __init__(self, count: int, ranging: bool) -> None:
+            super().__init__()
+            self.count = count
+            self.ranging = ranging
+
     def __init__(self, row_data: Callable[[str], RowData], **kwargs) -> None:
         super().__init__(**kwargs)
         self._row_data = row_data
         self.ids: Sequence[str] = ()
         self.terms: frozenset[str] = frozenset()
         self._render_row = lru_cache(maxsize=512)(self._render_row_uncached)
+        self.selected: set[str] = set()
+        # Range selection (`v`), as vim's visual mode: rows from the anchor to the
+        # cursor are selected on top of what was selected before it started.
+        self._anchor: int | None = None
+        self._before_range: set[str] = set()
 
     # -- data ---------------------------------------------------------------
 
     def show(self, ids: Sequence[str], terms: frozenset[str] = frozenset(), keep: str | None = None) -> None:
-        """Replace the rows; the cursor stays on `keep` when it is still listed."""
+        """Replace the rows; the cursor stays on `keep` when it is still listed.
+        A selection is kept only for the rows still listed."""
         self.ids = ids
+        self._anchor = None
+        if self.selected:
+            listed = set(ids)
+            self._set_selection({pid for pid in self.selected if pid in listed})
         self.terms = terms
         self._render_row.cache_clear()
         self.virtual_size = Size(self.size.width, len(ids))
@@ -109,6 +129,41 @@ class PaperList(ScrollView, can_focus=True):
             return False
         return True
 
+    # -- selection ------------------------------------------------------------
+
+    def _set_selection(self, selected: set[str]) -> None:
+        self.selected = selected
+        self.repaint_rows()
+        self.post_message(self.SelectionChanged(len(selected), self._anchor is not None))
+
+    def clear_selection(self) -> None:
+        self._anchor = None
+        self._set_selection(set())
+
+    def action_toggle_selected(self) -> None:
+        current = self.current
+        if current is not None:
+            self._anchor = None
+            self._set_selection(self.selected ^ {current})
+            self.cursor += 1  # as in mutt: select, select, select
+
+    def action_select_range(self) -> None:
+        if self._anchor is not None:
+            self._anchor = None  # the range stays selected
+            self._set_selection(self.selected)
+        elif self.ids:
+            self._anchor, self._before_range = self.cursor, set(self.selected)
+            self._extend_range()
+
+    def _extend_range(self) -> None:
+        assert self._anchor is not None
+        low, high = sorted((self._anchor, self.cursor))
+        self._set_selection(self._before_range | set(self.ids[low : high + 1]))
+
+    def action_select_all(self) -> None:
+        self._anchor = None
+        self._set_selection(set(self.ids))
+
     # -- cursor -------------------------------------------------------------
 
     def validate_cursor(self, value: int) -> int:
@@ -118,6 +173,8 @@ class PaperList(ScrollView, can_focus=True):
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True, force=True)
         self.refresh_lines(old)
         self.refresh_lines(new)
+        if self._anchor is not None:
+            self._extend_range()
         self.post_message(self.Highlighted(self.current))
 
     def action_cursor_down(self) -> None:
@@ -155,20 +212,23 @@ class PaperList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         row = y + int(self.scroll_offset.y)
-        width = self.size.width
+        width = self.scrollable_content_region.width  # without the scrollbar
         base = self.rich_style
         if row >= len(self.ids):
             return Strip.blank(width, base)
         # The cursor row stays marked while typing in the search box, so the
         # person still sees which paper the abstract pane shows.
-        return self._render_row(row, self.ids[row], width, row == self.cursor)
+        paper_id = self.ids[row]
+        return self._render_row(row, paper_id, width, row == self.cursor, paper_id in self.selected)
 
-    def _render_row_uncached(self, row: int, paper_id: str, width: int, is_cursor: bool) -> Strip:
+    def _render_row_uncached(self, row: int, paper_id: str, width: int, is_cursor: bool, is_selected: bool) -> Strip:
         data = self._row_data(paper_id)
         state = data.state
         style = self.get_component_rich_style
         marker = Text()
-        marker.append("●" if not state.read else " ", style("paper-list--unread"))
+        if self.selected:
+            marker.append("▶" if is_selected else " ", style("paper-list--selected"))
+        marker.append("×" if state.dismissed else "●" if not state.read else " ", style("paper-list--unread" if not state.read else "paper-list--read"))
         marker.append("★" if state.bookmarked else " ", style("paper-list--bookmark"))
         marker.append(" ")
         title = Text(one_line(tex_to_text(data.paper.title)), style=style("paper-list--unread" if not state.read else "paper-list--read"))
