@@ -650,7 +650,8 @@ class ReaderApp(App[None]):
         self.copy_to_clipboard(url)
         # An OSC 8 link: a click opens it on the person's machine in terminals that support it.
         link = Text(url, style=Style(link=url, underline=True))
-        self.query_one("#status", Static).update(Text.assemble(f"{reason}: not opened here; sent to the clipboard: ", link))
+        # The URL first: at 80 columns the rest of the line may be cut.
+        self.query_one("#status", Static).update(Text.assemble(link, f"  copied ({reason}: not opened here)"))
 
     @work(thread=True, group="browser")
     def _open_in_browser(self, url: str) -> None:
