@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from reader.browser import no_browser_reason
-from reader.commands import ReaderCommands
+from reader.screens.palette import ReaderCommands
 from reader.export import paper_links, snippet
 from reader.library import Library, LibraryError, export_to_file, with_tags
 from reader.models import PaperState
@@ -730,3 +730,15 @@ class ReaderApp(App[None]):
             self._show_current()
             self.refresh_views()
             self.update_status("updated from another reader")
+
+
+def serve_in_browser(command: str, host: str, port: int, url: str) -> None:
+    """Run textual-serve until Ctrl+C: each browser tab gets its own `command`.
+    Raises ImportError without textual-serve, OSError if the port cannot be bound."""
+    from textual_serve.server import Server
+
+    class ReaderServer(Server):
+        async def on_startup(self, app) -> None:  # instead of textual-serve's banner
+            print(f"reader: serving on {url}  (Ctrl+C to stop)", flush=True)
+
+    ReaderServer(command, host=host, port=port, title="reader", public_url=url).serve()

@@ -2,12 +2,14 @@
 
 Each browser tab gets its own `reader open` process (a terminal app behind a
 websocket), so several instances on one home are normal; the store handles that.
-textual-serve is imported only when the command runs: the CLI never loads it.
+Textual and textual-serve are imported only when the command runs (reader.app
+holds the server part): the CLI never loads them.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib.util
 import shlex
 import socket
 import sys
@@ -63,9 +65,7 @@ def _bind_message(host: str, port: int, error: OSError) -> str:
 
 def serve(home: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     """Serve the app until Ctrl+C; the exit status."""
-    try:
-        from textual_serve.server import Server
-    except ImportError:
+    if importlib.util.find_spec("textual_serve") is None:
         print("reader: `reader serve` needs textual-serve: pip install textual-serve", file=sys.stderr)
         return 1
     if not 0 < port < 65536:
@@ -75,16 +75,10 @@ def serve(home: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) 
     if problem:
         print(f"reader: {problem}", file=sys.stderr)
         return 1
+    from reader.app import serve_in_browser  # Textual only once the checks pass
 
-    url = public_url(host, port)
-
-    class ReaderServer(Server):
-        async def on_startup(self, app) -> None:  # instead of textual-serve's banner
-            print(f"reader: serving on {url}  (Ctrl+C to stop)", flush=True)
-
-    server = ReaderServer(app_command(home), host=host, port=port, title="reader", public_url=url)
     try:
-        server.serve()
+        serve_in_browser(app_command(home), host, port, public_url(host, port))
     except OSError as error:  # lost a race for the port since the check
         print(f"reader: {_bind_message(host, port, error)}", file=sys.stderr)
         return 1
