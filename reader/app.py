@@ -100,8 +100,10 @@ class ReaderApp(App[None]):
         self._related: dict[str, Related] = {}  # the related view's papers
         self._view_before_related = "all"
         self._after_search: str | None = None  # said once the next search result is shown
+        self._counts: dict[str, int] = {}  # the sidebar's counts, for the status line too
+        self._done_today = 0
         self._decided = 0  # papers decided in this session, for the pace in the status line
-        self._decided_at: list[float] = []
+        self._triage_start: float | None = None
         # One writer thread: state changes reach the disk in the order they were made.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-state")
         self._apply_settings()
@@ -166,7 +168,9 @@ class ReaderApp(App[None]):
         library = self.library
         if library is None:
             return
-        counts = library.view_counts()
+        # Counted here, when state or view changes, not on every keystroke's status line.
+        self._counts = counts = library.view_counts()
+        self._done_today = library.decided_per_day()[datetime.now(timezone.utc).date().isoformat()]
         views = self.query_one("#views", OptionList)
         options = [Option(f"{name.title()} {counts[name]}", id=name) for name in VIEWS]
         options += [Option(one_line(f"{n if n <= 9 else ' '} {name}"), id=f"saved:{name}") for n, name in enumerate(self.saved, 1)]
@@ -356,16 +360,15 @@ class ReaderApp(App[None]):
         if library is None:
             return
         shown = len(self.query_one(PaperList).ids)
-        counts = library.view_counts()
-        today = library.decided_per_day()[datetime.now(timezone.utc).date().isoformat()]
-        text = f"{shown} shown · {counts['all']} papers · inbox {counts['inbox']} left · {today} done today{self._pace()}"
+        counts = self._counts
+        text = f"{shown} shown · {counts['all']} papers · inbox {counts['inbox']} left · {self._done_today} done today{self._pace()}"
         self.set_status(f"{message}  ·  {text}" if message else text)
 
     def _pace(self) -> str:
         """Papers decided per minute over this session's triage (from its first decision)."""
-        if len(self._decided_at) < 2:
+        if self._triage_start is None or self._decided < 2:
             return ""
-        minutes = max(time.monotonic() - self._decided_at[0], 30.0) / 60
+        minutes = max(time.monotonic() - self._triage_start, 30.0) / 60
         return f" · {self._decided / minutes:.1f}/min"
 
     # -- the current paper ---------------------------------------------------------------
@@ -423,7 +426,8 @@ class ReaderApp(App[None]):
         elif advance:
             self._jump_unread(1, quiet=True)
         self._decided += len(ids)
-        self._decided_at.append(time.monotonic())
+        if self._triage_start is None:
+            self._triage_start = time.monotonic()
         self._save(lambda library: library.change_many({pid: change for pid in ids}, said), f"saved: {said}")
 
     @work(exclusive=False, group="state")

@@ -188,9 +188,6 @@ class Library:
         self._state_signature = self.store.synced_signature
         return saved
 
-    def toggle_bookmark(self, paper_id: str) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, bookmarked=not s.bookmarked), "bookmark toggled")
-
     def set_bookmarked(self, paper_id: str, value: bool = True) -> PaperState:
         return self.change(paper_id, lambda s: replace(s, bookmarked=value), "bookmarked" if value else "bookmark removed")
 
