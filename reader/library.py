@@ -301,9 +301,10 @@ class Library:
         return report
 
     def _merge(self, incoming: Paper, report: ImportReport, changed: dict[str, Paper]) -> str:
-        existing_id = next((self._aliases[k] for k in incoming.keys if self._same_paper(k, incoming)), None)
+        keys = incoming.keys  # hashes the title: once per record, not once per use
+        existing_id = next((self._aliases[k] for k in keys if self._same_paper(k, incoming)), None)
         if existing_id is None:
-            self._put(incoming)
+            self._put(incoming, keys)
             changed[incoming.id] = incoming
             report.new += 1
             return incoming.id
@@ -342,11 +343,12 @@ class Library:
             self._alias_map = aliases
         return self._alias_map
 
-    def _put(self, paper: Paper) -> None:
+    def _put(self, paper: Paper, keys: tuple[str, ...] | None = None) -> None:
         self.papers[paper.id] = paper
-        self._aliases[paper.id] = paper.id
-        for key in paper.keys:
-            self._aliases.setdefault(key, paper.id)
+        aliases = self._aliases
+        aliases[paper.id] = paper.id
+        for key in paper.keys if keys is None else keys:
+            aliases.setdefault(key, paper.id)
 
     # -- search ------------------------------------------------------------------
 

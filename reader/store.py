@@ -48,7 +48,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from reader import history, snapshot
+from reader import history, jsoncodec, snapshot
 from reader.models import Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
@@ -152,16 +152,6 @@ def _refresh_backup(path: Path, backup: Path) -> None:
             shutil.copyfile(path, backup)
 
 
-def _dumps(data: Any) -> bytes:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        # A lone surrogate (JSON input may carry "\udc80") cannot be UTF-8;
-        # escaped, it reads back as the same string.
-        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
 def _save_failed(path: Path, error: OSError) -> StoreError:
     reason = error.strerror or str(error)
     hint = {
@@ -238,6 +228,20 @@ class _Damage(Exception):
 
 def parse_document(raw: bytes | str) -> dict[str, Any]:
     """A TinyDB document (an object of tables), or _Damage saying what is wrong."""
+    try:
+        data = jsoncodec.loads_strict(raw)  # from the bytes: no decoded copy of a 180 MB library
+    except ValueError:
+        data = _parse_leniently(raw)
+    if not isinstance(data, dict):
+        raise _Damage(f"not a reader file (expected an object of tables, found {type(data).__name__})")
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise _Damage(f"not a reader file (table {name!r} is not an object)")
+    return data
+
+
+def _parse_leniently(raw: bytes | str) -> Any:
+    """What the standard library reads (NaN, lone surrogates), or _Damage saying why not."""
     if isinstance(raw, bytes):
         try:
             text = raw.decode("utf-8")
@@ -258,11 +262,6 @@ def parse_document(raw: bytes | str) -> dict[str, Any]:
         raise _Damage("not valid JSON: nested too deeply") from None
     except ValueError as error:  # e.g. an integer beyond Python's digit limit
         raise _Damage(f"not valid JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise _Damage(f"not a reader file (expected an object of tables, found {type(data).__name__})")
-    for name, table in data.items():
-        if not isinstance(table, dict):
-            raise _Damage(f"not a reader file (table {name!r} is not an object)")
     return data
 
 
@@ -362,19 +361,14 @@ class _StateFile:
         return self._pieces
 
     def serialise(self, pieces: dict[str, str]) -> bytes:
-        """The whole file, as `_dumps(self.data)` would write it, from per-record pieces."""
+        """The whole file, as `jsoncodec.dumps(self.data)` would write it, from per-record pieces."""
         parts = [f"{json.dumps(STATE_TABLE)}:{{{','.join(pieces.values())}}}"]
-        parts += [f"{json.dumps(k)}:{_dumps(v).decode('utf-8')}" for k, v in self.data.items() if k != STATE_TABLE]
+        parts += [f"{json.dumps(k)}:{jsoncodec.dumps(v).decode('utf-8')}" for k, v in self.data.items() if k != STATE_TABLE]
         return ("{" + ",".join(parts) + "}").encode("utf-8")
 
 
 def _piece(key: str, doc: Any) -> str:
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: escaped, it reads back the same
-        text = json.dumps(doc, ensure_ascii=True, separators=(",", ":"))
-    return f"{json.dumps(key)}:{text}"
+    return f"{json.dumps(key)}:{jsoncodec.dumps(doc).decode('utf-8')}"
 
 
 class Store:
@@ -457,7 +451,7 @@ class Store:
         # becomes library.json.bak.
         papers = list(papers)
         table = {str(n): paper.to_dict() for n, paper in enumerate(papers, 1)}
-        raw = _dumps({PAPERS_TABLE: table})
+        raw = jsoncodec.dumps({PAPERS_TABLE: table})
         del table
         with home_lock(self.home):
             try:
@@ -593,7 +587,7 @@ class Store:
         with home_lock(self.home):
             searches = change(self.load_searches())
             try:
-                write_atomically(self.searches_path, _dumps(searches))
+                write_atomically(self.searches_path, jsoncodec.dumps(searches))
             except OSError as error:
                 raise _save_failed(self.searches_path, error) from error
         return searches
@@ -734,7 +728,7 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         try:
-            write_atomically(self.path, _dumps(data))
+            write_atomically(self.path, jsoncodec.dumps(data))
         except OSError as error:
             raise _save_failed(self.path, error) from error
 

@@ -12,6 +12,7 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any, TextIO
 
+from reader import jsoncodec
 from reader.models import Problem, arxiv_key, parse_arxiv_id, title_key
 
 _HUGE = 1_000_000  # characters; far beyond any real title or abstract
@@ -115,7 +116,7 @@ def first_record(head: str) -> dict | None:
     """The first line of a JSON-lines text as an object, if it parses as one."""
     line = head.lstrip("\ufeff \t\r\n").split("\n", 1)[0]
     try:
-        record = json.loads(line)
+        record = jsoncodec.loads(line)
     except (json.JSONDecodeError, RecursionError):
         return None
     return record if isinstance(record, dict) else {}
@@ -287,7 +288,7 @@ def _json_lines(stream: TextIO, file_name: str, first: str, first_no: int) -> It
     while True:
         if line.strip():
             try:
-                yield line_no, json.loads(line)
+                yield line_no, jsoncodec.loads(line)
             except (json.JSONDecodeError, RecursionError) as error:
                 message = getattr(error, "msg", "nested too deeply")
                 yield Problem(file_name, f"line is not valid JSON ({message})", line_no)
