@@ -122,9 +122,14 @@ class ReaderApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one(PaperList).focus()
-        self.load_library()
         self.set_interval(1.0, self._check_other_instances)
         self._report_settings_problems()
+
+    def on_ready(self) -> None:
+        # Loaded only once the first frame is out: unmarshalling the caches is one
+        # long call that holds the GIL, and would keep "Loading library…" off the
+        # screen until it ends.
+        self.load_library()
 
     def on_unmount(self) -> None:
         self._writer.shutdown(wait=True)

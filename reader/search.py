@@ -41,6 +41,7 @@ from itertools import accumulate, chain, islice, repeat
 from pathlib import Path
 from typing import Any
 
+from reader import marshalfile
 from reader.models import BLANK_STATE, Paper, PaperState
 from reader.query import Atom, Clause, Query, QueryError, fold, highlight_spans, parse_query, typo_budget, words
 
@@ -67,7 +68,7 @@ _CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~
 _READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _ABSTRACT_TEXTS = 30_000  # folded abstracts kept for phrase checks and narrowing (~40 MB at most)
-_FORMAT = 5  # bump when the on-disk cache layout or the tokenizer changes
+_FORMAT = 7  # bump when the on-disk cache layout or the tokenizer changes
 
 _CODE_HOSTS = re.compile(
     r"^(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht"
@@ -444,9 +445,22 @@ class SearchIndex:
         workers: int | None = None,
         fingerprint: str | None = None,
     ):
-        nothing_to_load = cache_dir is None or not any(Path(cache_dir).glob("search-*.idx"))
-        self._begin(papers, workers, start_workers=nothing_to_load)  # if so, workers first
-        self.complete(cache_dir=cache_dir, fingerprint=fingerprint)
+        papers = list(papers)
+        cache_file = None
+        if cache_dir is not None:
+            cache_file = Path(cache_dir) / f"search-{fingerprint or _fingerprint(papers)}.idx"
+            cached = _load_cache(cache_file, len(papers))
+            if cached is not None:
+                *state, order_bytes = cached
+                order = array("q")
+                order.frombytes(order_bytes)
+                self._begin(papers, workers, start_workers=False, order=order)
+                self._in_import_order = []
+                self._restore(*state)
+                self.cache_hit = True
+                return
+        self._begin(papers, workers, start_workers=True)
+        self._finish(cache_file)
 
     @classmethod
     def begin(cls, papers: Sequence[Paper], *, workers: int | None = None) -> SearchIndex:
@@ -457,7 +471,7 @@ class SearchIndex:
         index._begin(papers, workers, start_workers=True)
         return index
 
-    def _begin(self, papers: Sequence[Paper], workers: int | None, *, start_workers: bool) -> None:
+    def _begin(self, papers: Sequence[Paper], workers: int | None, *, start_workers: bool, order: array | None = None) -> None:
         self._lock = threading.RLock()
         self._token = object()  # identifies results of this index (an id() could be reused)
         self._generation = 0
@@ -469,12 +483,13 @@ class SearchIndex:
         self.cache_hit = False  # was the index read from cache_dir?
 
         papers = list(papers)
-        keys = [_date_key(p) for p in papers]
-        order = sorted((i for i, k in enumerate(keys) if k), key=keys.__getitem__, reverse=True)
-        order += [i for i, k in enumerate(keys) if not k]
+        if order is None:
+            keys = [_date_key(p) for p in papers]
+            newest_first = sorted((i for i, k in enumerate(keys) if k), key=keys.__getitem__, reverse=True)
+            order = array("q", newest_first + [i for i, k in enumerate(keys) if not k])
         self._in_import_order = papers
-        self._papers: list[Paper] = [papers[i] for i in order]
-        self._import_pos = array("q", order)
+        self._papers: list[Paper] = list(map(papers.__getitem__, order))
+        self._import_pos = order
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # None: document number is the default rank
         self._ints = list(range(len(self._papers)))
@@ -485,28 +500,22 @@ class SearchIndex:
     def complete(
         self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None
     ) -> SearchIndex:
-        """Finish the build: read the cache in `cache_dir` named by `fingerprint` (by
-        default a hash of the indexed text) if this build did not start its workers,
-        else build and save it there."""
-        papers, self._in_import_order = self._in_import_order, []
-        builder, self._builder = self._builder, None
+        """Finish a build begun with `begin`, and save it in `cache_dir` under the name
+        `fingerprint` (by default a hash of the indexed text)."""
         cache_file = None
         if cache_dir is not None:
-            cache_file = Path(cache_dir) / f"search-{fingerprint or _fingerprint(papers)}.idx"
-            if builder is None:
-                cached = _load_cache(cache_file, len(papers))
-                if cached is not None:
-                    self._restore(*cached)
-                    self.cache_hit = True
-                    return self
-        if builder is None:
-            builder = _AbstractBuilder([p.abstract for p in self._papers], self._workers)
+            cache_file = Path(cache_dir) / f"search-{fingerprint or _fingerprint(self._in_import_order)}.idx"
+        self._finish(cache_file)
+        return self
+
+    def _finish(self, cache_file: Path | None) -> None:
+        self._in_import_order = []
+        builder, self._builder = self._builder, None
         self._bulk_facts()
         self._parts = self._build_parts(builder)
         self._vocab = _Vocabulary(chain.from_iterable(part.words for parts in self._parts for part in parts))
         if cache_file is not None:
             _save_cache(cache_file, self._cached_state())
-        return self
 
     def cancel(self) -> None:
         """Stop a build begun with `begin` that will not be completed."""
@@ -539,18 +548,26 @@ class SearchIndex:
         for docno, descriptor in enumerate(self._src_of):
             self._src[descriptor].add(docno)
 
-    def _cached_state(self) -> tuple:
-        """Everything a restart would otherwise recompute from the papers (see _restore)."""
+    def _cached_state(self) -> tuple[tuple, list[array]]:
+        """Everything a restart would otherwise recompute from the papers (see _restore),
+        and the postings arrays, which the cache file keeps raw."""
         vocab = self._vocab
+        arrays: list[array] = []
+        fields: list[list[tuple[list[str], int, int]]] = []
+        for parts in self._parts:
+            fields.append([])
+            for part in parts:
+                fields[-1].append((part.words, len(arrays), len(arrays) + 1))
+                arrays += [part.offsets, part.data]
         return (
-            [[part.to_marshal() for part in parts] for parts in self._parts],
+            fields,
             self._title_text, self._author_text, self._year.tobytes(), sorted(self._has_code),
-            self._src_of, self._arxiv, vocab.words, vocab.first, vocab.second,
-        )  # fmt: skip
+            self._src_of, self._arxiv, vocab.words, vocab.first, vocab.second, self._import_pos.tobytes(),
+        ), arrays  # fmt: skip
 
-    def _restore(self, fields: list, titles: list[str], authors: list[str], year: bytes, has_code: list[int],
+    def _restore(self, arrays: list[memoryview], fields: list, titles: list[str], authors: list[str], year: bytes, has_code: list[int],
                  src_of: list[str], arxiv: dict[str, int], words: list[str], first: dict, second: dict) -> None:  # fmt: skip
-        self._parts = [[_Part.from_marshal(item) for item in parts] for parts in fields]
+        self._parts = [[_Part(words, arrays[offsets], arrays[data]) for words, offsets, data in parts] for parts in fields]
         self._ids = [p.id for p in self._papers]
         self._docno = dict(zip(self._ids, range(len(self._papers))))
         self._title_text, self._author_text = titles, authors
@@ -1332,48 +1349,37 @@ def _date_key(paper: Paper) -> str:
 
 
 def _fingerprint(papers: Sequence[Paper]) -> str:
-    """Names the indexed text and its order, for a library whose content id is not known."""
+    """Names the papers and their order, for a library whose content id is not known:
+    the cache holds facts (dates, sources, links) as well as the indexed text."""
     digest = hashlib.sha256(f"reader-search-{_FORMAT}".encode())
     for paper in papers:
-        digest.update(
-            "\x1f".join((paper.id, paper.title, paper.abstract, "\x1e".join(paper.authors), "\x1d")).encode(
-                "utf-8", "surrogatepass"
-            )
-        )
+        digest.update(repr(paper).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 
 
 def _load_cache(path: Path, count: int) -> tuple | None:
-    """SearchIndex._restore's arguments, if the file holds an index of `count` papers."""
+    """SearchIndex._restore's arguments and the papers' order, if the file holds an
+    index of `count` papers."""
     try:
-        with open(path, "rb") as stream:
-            payload = marshal.loads(stream.read())  # load(stream) reads it a few bytes at a time
-        version, papers, state = payload
-        if version != _FORMAT or papers != count or len(state[0]) != 3 or len(state[1]) != count:
+        (version, papers, state), arrays = marshalfile.read(path)
+        if version != _FORMAT or papers != count or len(state[0]) != 3 or len(state[1]) != count or len(state[-1]) != 8 * count:
             return None
-        return state
+        for words, offsets, data in chain.from_iterable(state[0]):
+            if arrays[offsets].format != "q" or len(arrays[offsets]) != len(words) + 1 or arrays[data].format != "i":
+                return None
+        return arrays, *state
     except (OSError, EOFError, ValueError, TypeError, IndexError):
         return None
 
 
-def _save_cache(path: Path, state: tuple) -> None:
+def _save_cache(path: Path, cached: tuple[tuple, list[array]]) -> None:
     """Write atomically, then drop index files of other versions of the library."""
+    state, arrays = cached
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = (_FORMAT, len(state[1]), state)
-        fd, temp = tempfile.mkstemp(prefix=".search-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as stream:  # no fsync: a torn cache only fails to load
-                marshal.dump(payload, stream)
-            os.replace(temp, path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+        marshalfile.write(path, (_FORMAT, len(state[1]), state), arrays)
         for other in chain(path.parent.glob("search-*.idx"), path.parent.glob(".search-*.tmp")):
-            if other != path and other.name != os.path.basename(temp):
+            if other != path:
                 try:
                     other.unlink()
                 except OSError:

@@ -12,16 +12,18 @@ read or written only costs a slower start; it is never an error.
 from __future__ import annotations
 
 import contextlib
-import marshal
+import dataclasses
 import os
-import tempfile
 from collections.abc import Iterable
+from itertools import starmap
+from operator import attrgetter
 from pathlib import Path
 
+from reader import marshalfile
 from reader.models import Paper, Source
 
 SNAPSHOT_FILE = "library.snapshot"
-_VERSION = 1
+_VERSION = 2
 
 Identity = tuple[int, int, int, int]
 
@@ -35,25 +37,23 @@ def identity(path: Path) -> Identity | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _row(paper: Paper) -> tuple:
-    sources = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
-    return (paper.id, paper.title, paper.abstract, paper.authors, paper.links, sources,
-            paper.arxiv_id, paper.categories, paper.published, paper.upvotes)  # fmt: skip
+# Column by column, in Paper's field order: marshal then makes one list per field
+# instead of a tuple per paper, and map() builds the papers without a Python loop.
+# The names are stored too, so a snapshot of an older Paper is simply not used.
+_FIELDS = tuple(f.name for f in dataclasses.fields(Paper))
+_SOURCES = _FIELDS.index("sources")
+
+
+def _columns(papers: list[Paper]) -> list[list]:
+    columns = [list(map(attrgetter(name), papers)) for name in _FIELDS]
+    columns[_SOURCES] = [tuple((s.file, s.format, s.position, s.date) for s in sources) for sources in columns[_SOURCES]]
+    return columns
 
 
 def write(path: Path, made_from: Identity, content_id: str, papers: Iterable[Paper]) -> None:
     """Best effort, atomically: a torn snapshot must not be mistaken for a good one."""
-    payload = (_VERSION, made_from, content_id, [_row(p) for p in papers])
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                marshal.dump(payload, stream)
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        marshalfile.write(path, (_VERSION, made_from, content_id, _FIELDS, _columns(list(papers))))
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             path.unlink()  # a stale snapshot is ignored anyway; a missing one is plainer
@@ -64,14 +64,10 @@ def read(path: Path, library: Identity | None) -> tuple[str, list[Paper]] | None
     if library is None:
         return None
     try:
-        with open(path, "rb") as stream:
-            version, made_from, content_id, rows = marshal.loads(stream.read())  # load(stream) reads it a few bytes at a time
-        if version != _VERSION or tuple(made_from) != library:
+        (version, made_from, content_id, fields, columns), _ = marshalfile.read(path)
+        if version != _VERSION or tuple(made_from) != library or tuple(fields) != _FIELDS or len(set(map(len, columns))) != 1:
             return None
-        papers = [
-            Paper(pid, title, abstract, authors, links, tuple([Source(*s) for s in sources]), arxiv_id, categories, published, upvotes)
-            for pid, title, abstract, authors, links, sources, arxiv_id, categories, published, upvotes in rows
-        ]
-        return content_id, papers
+        columns[_SOURCES] = [tuple(starmap(Source, sources)) for sources in columns[_SOURCES]]
+        return content_id, list(map(Paper, *columns))
     except (OSError, EOFError, ValueError, TypeError):
         return None

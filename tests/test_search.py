@@ -445,14 +445,16 @@ def test_corrupt_cache_is_rebuilt(tmp_path):
     assert not index.cache_hit and ids(index, "diffusion") == ["ddpm"]
 
 
-def test_worker_processes_build_the_same_index(monkeypatch):
+def test_worker_processes_build_the_same_index(monkeypatch, tmp_path):
     papers = [paper(f"p{i}", f"Title {i} about topic{i % 7}", f"abstract words {i} shared text") for i in range(60)]
     monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
-    parallel = SearchIndex(papers, workers=2)
+    parallel = SearchIndex(papers, workers=2, cache_dir=tmp_path)
     assert len(parallel._parts[1]) == 2  # two abstract parts: the workers ran
     single = SearchIndex(papers, workers=1)
-    for text in ("topic3", "abstract shared", "words 17", ""):
-        assert ids(parallel, text) == ids(single, text)
+    restored = SearchIndex(papers, workers=2, cache_dir=tmp_path)
+    assert restored.cache_hit
+    for text in ("topic3", "abstract shared", "words 17", "word", ""):
+        assert ids(parallel, text) == ids(single, text) == ids(restored, text)
 
 
 def test_domain_modules_do_not_import_textual():
