@@ -102,7 +102,7 @@ class PaperList(ScrollView, can_focus=True):
             self._set_selection({pid for pid in self.selected if pid in listed})
         self.terms = terms
         self._render_row.cache_clear()
-        self.virtual_size = Size(self.size.width, len(ids))
+        self._set_rows(len(ids))
         position = 0
         if keep is not None:
             try:
@@ -112,6 +112,20 @@ class PaperList(ScrollView, can_focus=True):
         self.cursor = position
         self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
+
+    def _set_rows(self, count: int) -> None:
+        # Assigning virtual_size lays out the whole screen again (it is a layout
+        # reactive): a third of a replace's cost. The list's size on screen does not
+        # depend on its rows, so only its scroll range and scrollbar are updated;
+        # a scrollbar appearing or going still changes the width, and lays out.
+        size = Size(self.size.width, count)
+        if size == self.virtual_size:
+            return
+        had_scrollbar = self.show_vertical_scrollbar
+        self.set_reactive(PaperList.virtual_size, size)
+        self._scroll_update(size)
+        if self.show_vertical_scrollbar != had_scrollbar:
+            self.refresh(layout=True)
 
     def repaint_rows(self) -> None:
         """Repaint after state changed (markers and tags are drawn from it)."""
@@ -213,9 +227,8 @@ class PaperList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         row = y + int(self.scroll_offset.y)
         width = self.scrollable_content_region.width  # without the scrollbar
-        base = self.rich_style
         if row >= len(self.ids):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
         # The cursor row stays marked while typing in the search box, so the
         # person still sees which paper the abstract pane shows.
         paper_id = self.ids[row]
