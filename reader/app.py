@@ -139,7 +139,7 @@ class ReaderApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def load_library(self) -> None:
         try:
-            library = Library.open(self.home)
+            library = Library.open(self.home, announce=lambda step: self.call_from_thread(self.set_status, f"Loading library: {step}…"))
             library.index  # build the search index here, not on the first keystroke
             saved = library.saved_searches()
         except (StoreError, LibraryError) as error:

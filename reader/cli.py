@@ -124,8 +124,8 @@ def _progress_bar(done: int, total: int, records: int) -> None:
     width = 30
     filled = width * done // total if total else width
     bar = "#" * filled + "-" * (width - filled)
-    after = "; saving and indexing…" if total and done == total else ""
-    print(f"\r[{bar}] {done}/{total} files, {records} papers{after}", end="", file=sys.stderr, flush=True)
+    after = "; saving and indexing…" if done >= total else ""
+    print(f"\r[{bar}] {100 * done // total if total else 100:3d}%  {records} papers read{after}", end="", file=sys.stderr, flush=True)
 
 
 def _matches(library: Library, words: list[str], limit: int | None, none_found: str) -> SearchResult | int:

@@ -46,7 +46,8 @@ class ImportReport:
 
 
 Progress = Callable[[int, int, int], None]
-"""progress(files_done, files_total, records_read), called now and then during an import."""
+"""progress(bytes_read, bytes_total, records_read), called now and then during an import;
+bytes_read == bytes_total once every file is read (saving and indexing follow)."""
 
 
 class Library:
@@ -59,14 +60,20 @@ class Library:
         self._state_signature = store.synced_signature
         self._index: SearchIndex | None = None
         self._related: RelatedIndex | None = None
+        self._announce: Callable[[str], None] | None = None
 
     @classmethod
-    def open(cls, home: str | Path | None = None, *, seed: bool = True) -> Library:
-        """Open a home; a home with no library yet gets the bundled seed dumps."""
+    def open(cls, home: str | Path | None = None, *, seed: bool = True, announce: Callable[[str], None] | None = None) -> Library:
+        """Open a home; a home with no library yet gets the bundled seed dumps.
+
+        `announce(what)` is told of each slow step before it starts (reading
+        library.json without its snapshot, building the search index), so a
+        person waiting knows why."""
         store = Store(resolve_home(home))
         first_run = not store.has_library
         with _no_collector_pauses():
-            library = cls(store, store.load_papers(), store.load_states())
+            library = cls(store, store.load_papers(announce), store.load_states())
+        library._announce = announce
         if first_run and seed:
             library.import_paths([bundled_data()])
         return library
@@ -243,13 +250,19 @@ class Library:
         papers_before, aliases_before = dict(self.papers), dict(self._aliases)
         files, report.problems = ingest.expand_paths(paths)
         report.files = len(files)
+        sizes = [_size(path) for path in files]
+        total, before = sum(sizes), 0
         changed: dict[str, Paper] = {}
         arriving_states: dict[str, PaperState] = {}
-        for done, path in enumerate(files):
+
+        def at(position: int) -> None:
             if progress:
-                progress(done, len(files), report.records)
+                progress(min(before + position, total), total, report.records)
+
+        for path, size in zip(files, sizes):
+            at(0)
             try:
-                for record in ingest.read_file(path, format):
+                for record in ingest.read_file(path, format, at if progress else None):
                     if isinstance(record, Problem):
                         report.problems.append(record)
                         continue
@@ -265,15 +278,14 @@ class Library:
                     paper_id = self._merge(record, report, changed)
                     if state is not None and not state.is_blank:
                         arriving_states[paper_id] = state
-                    if progress and report.records % 2000 == 0:
-                        progress(done, len(files), report.records)
             except ingest.IngestError as error:
                 report.problems.append(Problem(str(path), str(error).removeprefix(f"{path}: ")))
             except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
                 report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
+            before += size
         if changed:
             if progress:
-                progress(len(files), len(files), report.records)
+                progress(total, total, report.records)
             # Indexing the abstracts in worker processes while library.json is written
             # takes seconds off a large import.
             pending = SearchIndex.begin(list(self.papers.values())) if index and self._index is None else None
@@ -297,7 +309,7 @@ class Library:
             self.states.update(saved)
             self._state_signature = self.store.synced_signature
         if progress:
-            progress(len(files), len(files), report.records)
+            progress(total, total, report.records)
         return report
 
     def _merge(self, incoming: Paper, report: ImportReport, changed: dict[str, Paper]) -> str:
@@ -359,7 +371,7 @@ class Library:
             # papers reads the index back instead of rebuilding it.
             with _no_collector_pauses():
                 self._index = SearchIndex(
-                    list(self.papers.values()), cache_dir=self.store.home, fingerprint=self.store.content_id
+                    list(self.papers.values()), cache_dir=self.store.home, fingerprint=self.store.content_id, announce=self._announce
                 )
         return self._index
 
@@ -396,6 +408,13 @@ def _no_collector_pauses() -> Iterator[None]:
 
 MAX_TEXT = 200_000
 """Characters in a title, an abstract or all authors together: real ones are a few thousand."""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it will say what is wrong
 
 
 def oversized(paper: Paper) -> str | None:

@@ -434,7 +434,8 @@ class SearchIndex:
     fingerprint of the indexed text and order, and reused while the papers are
     unchanged (other index files in that directory are removed). `workers`: worker
     processes for the abstracts of a large library (default: the CPU count, up to 4;
-    0 or 1 builds in this process).
+    0 or 1 builds in this process). `announce(what)` hears of a build that could not
+    be read from the cache, before it starts.
     """
 
     def __init__(
@@ -444,6 +445,7 @@ class SearchIndex:
         cache_dir: str | os.PathLike[str] | None = None,
         workers: int | None = None,
         fingerprint: str | None = None,
+        announce: Callable[[str], None] | None = None,
     ):
         papers = list(papers)
         cache_file = None
@@ -459,6 +461,8 @@ class SearchIndex:
                 self._restore(*state)
                 self.cache_hit = True
                 return
+        if announce and cache_file is not None:
+            announce(f"indexing {len(papers):,} papers for search (later starts read the index back)")
         self._begin(papers, workers, start_workers=True)
         self._finish(cache_file)
 

@@ -411,16 +411,19 @@ class Store:
 
     # -- facts ---------------------------------------------------------------
 
-    def load_papers(self) -> list[Paper]:
+    def load_papers(self, announce: Callable[[str], None] | None = None) -> list[Paper]:
         """Every paper in the library file, parsed once (TinyDB re-reads per query).
 
         Sets `content_id`, which names this version of the library's content.
+        `announce` hears of the slow path (no usable snapshot) before it starts.
         """
         library = snapshot.identity(self.library_path)
         fast = snapshot.read(self.snapshot_path, library)
         if fast is not None:
             self.content_id, papers = fast
             return papers
+        if announce and library is not None:
+            announce(f"reading {self.library_path.name} ({library[1] / 1e6:.0f} MB; later starts read a faster copy)")
         try:
             raw = self.library_path.read_bytes()
         except FileNotFoundError:

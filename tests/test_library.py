@@ -100,3 +100,37 @@ def test_hf_days_and_arxiv_listing_merge_to_the_distinct_papers(tmp_path):
     assert len(library) == 16_124
     both = [p for p in library.papers.values() if {s.format for s in p.sources} >= {"hf-json", "arxiv-listing"}]
     assert len(both) == 386
+
+
+def test_an_import_reports_progress_through_the_bytes_it_has_read(tmp_path):
+    from conftest import CORPORA
+
+    dump = CORPORA / "hf-daily-papers" / "hf_daily_papers_all.jsonl.gz"  # one file, ~10k records
+    days = sorted((CORPORA / "arxiv-daily-listing" / "daily").iterdir())[:3]  # and a few small ones
+    library = Library.open(tmp_path / "home", seed=False)
+    calls: list[tuple[int, int, int]] = []
+    report = library.import_paths([*days, dump], progress=lambda *call: calls.append(call))
+    total = sum(path.stat().st_size for path in [*days, dump])
+    assert calls[-1] == (total, total, report.records)
+    read = [done for done, _, _ in calls]
+    assert read == sorted(read) and all(t == total for _, t, _ in calls)
+    records = [n for _, _, n in calls]
+    assert records == sorted(records)
+    # Inside the big file the bar moves with its compressed bytes, not only at its end.
+    start_of_dump = total - dump.stat().st_size
+    assert len({done for done in read if start_of_dump < done < total}) >= 5
+
+
+def test_opening_says_which_slow_steps_it_takes_and_a_second_open_takes_none(tmp_path):
+    home = tmp_path / "home"
+    Library.open(home).index  # the seed library, its snapshot and its search index
+    for cache in [home / "library.snapshot", *home.glob("search-*.idx")]:
+        cache.unlink()  # as for a library.json copied from another machine
+    heard: list[str] = []
+    library = Library.open(home, announce=heard.append)
+    library.index
+    assert [step.split()[0] for step in heard] == ["reading", "indexing"]
+    assert "library.json" in heard[0] and f"{len(library):,} papers" in heard[1]
+    heard.clear()
+    Library.open(home, announce=heard.append).index
+    assert heard == []

@@ -13,7 +13,7 @@ import gzip
 import io
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -53,8 +53,9 @@ def detect(head: str) -> str | None:
     return None
 
 
-def read_file(path: Path, format: str | None = None) -> Iterator[Paper | Problem]:
-    """Yield the papers (and per-record problems) of one file.
+def read_file(path: Path, format: str | None = None, at: Callable[[int], None] | None = None) -> Iterator[Paper | Problem]:
+    """Yield the papers (and per-record problems) of one file; every 1000 records,
+    tell `at` how many bytes of the file (compressed, for .gz) were read so far.
 
     Raises IngestError before yielding anything if the file cannot be opened,
     is not UTF-8 text, or its format is unknown.
@@ -78,7 +79,14 @@ def read_file(path: Path, format: str | None = None) -> Iterator[Paper | Problem
             raise IngestError(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
         stream.seek(0)
         try:
-            yield from FORMATS[name].parse(stream, path.name)
+            if at is None:
+                yield from FORMATS[name].parse(stream, path.name)
+                return
+            raw = getattr(stream.buffer, "fileobj", stream.buffer)  # a GzipFile's compressed file
+            for count, record in enumerate(FORMATS[name].parse(stream, path.name), 1):
+                yield record
+                if count % 1000 == 0:
+                    at(raw.tell())
         except (ValueError, OSError, EOFError, zlib.error) as error:
             # ValueError covers undecodable bytes and numbers too long to convert.
             raise IngestError(f"{path}: reading stopped part-way ({error})") from error
