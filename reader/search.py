@@ -1356,8 +1356,10 @@ def _fingerprint(papers: Sequence[Paper]) -> str:
     """Names the papers and their order, for a library whose content id is not known:
     the cache holds facts (dates, sources, links) as well as the indexed text."""
     digest = hashlib.sha256(f"reader-search-{_FORMAT}".encode())
-    for paper in papers:
-        digest.update(repr(paper).encode("utf-8", "surrogatepass"))
+    for p in papers:
+        sources = "\x1e".join(f"{s.file}\x1d{s.format}\x1d{s.date}" for s in p.sources)
+        fields = (p.id, p.title, p.abstract, "\x1e".join(p.authors), "\x1e".join(p.links), p.arxiv_id or "", p.published or "", sources)
+        digest.update("\x1f".join((*fields, "\x1d")).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 
 

@@ -437,6 +437,19 @@ def test_disk_cache_is_reused_and_invalidated(tmp_path):
     assert len(list(tmp_path.glob("search-*.idx"))) == 1  # old versions are removed
 
 
+def test_a_cached_index_is_not_reused_once_a_date_or_link_changes(tmp_path):
+    from dataclasses import replace
+
+    first = SearchIndex(LIBRARY, cache_dir=tmp_path)
+    oldest = ids(first, "")[-1]
+    redated = [replace(p, published="2099-01-01") if p.id == oldest else p for p in LIBRARY]
+    again = SearchIndex(redated, cache_dir=tmp_path)
+    assert not again.cache_hit and ids(again, "")[0] == oldest  # newest first, as dated now
+    assert oldest not in ids(again, "has:code")
+    coded = [replace(p, links=("https://github.com/x/y",)) if p.id == oldest else p for p in redated]
+    assert oldest in ids(SearchIndex(coded, cache_dir=tmp_path), "has:code")
+
+
 def test_corrupt_cache_is_rebuilt(tmp_path):
     SearchIndex(LIBRARY, cache_dir=tmp_path)
     (cache_file,) = tmp_path.glob("search-*.idx")
