@@ -456,14 +456,13 @@ class SearchIndex:
                 *state, order_bytes = cached
                 order = array("q")
                 order.frombytes(order_bytes)
-                self._begin(papers, workers, start_workers=False, order=order)
-                self._in_import_order = []
+                self._begin(papers, workers, cached_order=order)
                 self._restore(*state)
                 self.cache_hit = True
                 return
         if announce and cache_file is not None:
             announce(f"indexing {len(papers):,} papers for search (later starts read the index back)")
-        self._begin(papers, workers, start_workers=True)
+        self._begin(papers, workers)
         self._finish(cache_file)
 
     @classmethod
@@ -472,10 +471,12 @@ class SearchIndex:
         worker processes while the caller goes on (an import writes library.json
         meanwhile). Call `complete` before searching."""
         index = cls.__new__(cls)
-        index._begin(papers, workers, start_workers=True)
+        index._begin(papers, workers)
         return index
 
-    def _begin(self, papers: Sequence[Paper], workers: int | None, *, start_workers: bool, order: array | None = None) -> None:
+    def _begin(self, papers: Sequence[Paper], workers: int | None, *, cached_order: array | None = None) -> None:
+        """Order the papers newest first and start the abstracts' workers; with the
+        order a cache holds, there is nothing to sort and nothing to build."""
         self._lock = threading.RLock()
         self._token = object()  # identifies results of this index (an id() could be reused)
         self._generation = 0
@@ -487,19 +488,19 @@ class SearchIndex:
         self.cache_hit = False  # was the index read from cache_dir?
 
         papers = list(papers)
+        order = cached_order
         if order is None:
             keys = [_date_key(p) for p in papers]
             newest_first = sorted((i for i, k in enumerate(keys) if k), key=keys.__getitem__, reverse=True)
             order = array("q", newest_first + [i for i, k in enumerate(keys) if not k])
-        self._in_import_order = papers
+        self._in_import_order = papers if cached_order is None else []  # for complete()'s fingerprint
         self._papers: list[Paper] = list(map(papers.__getitem__, order))
         self._import_pos = order
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # None: document number is the default rank
         self._ints = list(range(len(self._papers)))
         self._all = frozenset(self._ints)
-        self._workers = workers
-        self._builder = _AbstractBuilder([p.abstract for p in self._papers], workers) if start_workers else None
+        self._builder = None if cached_order is not None else _AbstractBuilder([p.abstract for p in self._papers], workers)
 
     def complete(
         self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None
