@@ -95,8 +95,16 @@ def _states(table: dict[str, PaperState]) -> dict[str, dict]:
     return {pid: state.to_dict() for pid, state in table.items()}
 
 
+def _done(entry: Entry, at: str) -> dict:
+    return {"do": entry.number, "said": entry.said, "at": at, "before": _states(entry.before), "after": _states(entry.after)}
+
+
+def _line(event: dict) -> str:
+    return json.dumps(event, ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
 def record(path: Path, entry: Entry, at: str) -> None:
-    _append(path, {"do": entry.number, "said": entry.said, "at": at, "before": _states(entry.before), "after": _states(entry.after)})
+    _append(path, _done(entry, at))
 
 
 def record_move(path: Path, kind: str, number: int, at: str) -> None:
@@ -105,10 +113,9 @@ def record_move(path: Path, kind: str, number: int, at: str) -> None:
 
 
 def _append(path: Path, event: dict) -> None:
-    line = json.dumps(event, ensure_ascii=True, separators=(",", ":")) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, line.encode("ascii"))
+        os.write(fd, _line(event).encode("ascii"))
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -122,11 +129,8 @@ def compact_if_long(path: Path, stacks: Stacks, at: str, write: Callable[[Path, 
         return
     undo = stacks.undo[-KEEP:]
     redo = stacks.redo[-KEEP:]
-    events = [
-        {"do": e.number, "said": e.said, "at": at, "before": _states(e.before), "after": _states(e.after)}
-        for e in undo + redo[::-1]
-    ]
+    events = [_done(e, at) for e in undo + redo[::-1]]
     events += [{"undo": e.number, "at": at} for e in redo]
-    text = "".join(json.dumps(e, ensure_ascii=True, separators=(",", ":")) + "\n" for e in events)
+    text = "".join(map(_line, events))
     with contextlib.suppress(OSError):
         write(path, text)

@@ -296,7 +296,8 @@ class Library:
                 if pending is not None:
                     pending.cancel()
                 raise
-            self._related = None  # rebuilt on its next use: idf weights change with the library
+            if self._related is not None:
+                self._related.add(changed.values())
             if pending is not None:
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
             elif self._index is not None:

@@ -19,13 +19,12 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "dismiss(False)", "No", show=False),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
-        self.yes = yes
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
             # The question usually quotes a paper title: it may be long, so it wraps.
             yield Label(one_line(self.question), id="confirm-question", markup=False)
-            yield Label(f"y {one_line(self.yes).lower()} · n/esc no", classes="hint", markup=False)
+            yield Label("y yes · n/esc no", classes="hint", markup=False)

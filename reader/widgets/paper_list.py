@@ -232,9 +232,9 @@ class PaperList(ScrollView, can_focus=True):
         # The cursor row stays marked while typing in the search box, so the
         # person still sees which paper the abstract pane shows.
         paper_id = self.ids[row]
-        return self._render_row(row, paper_id, width, row == self.cursor, paper_id in self.selected)
+        return self._render_row(paper_id, width, row == self.cursor, paper_id in self.selected)
 
-    def _render_row_uncached(self, row: int, paper_id: str, width: int, is_cursor: bool, is_selected: bool) -> Strip:
+    def _render_row_uncached(self, paper_id: str, width: int, is_cursor: bool, is_selected: bool) -> Strip:
         data = self._row_data(paper_id)
         state = data.state
         style = self.get_component_rich_style
