@@ -12,7 +12,7 @@ from reader import export, ingest
 from reader.library import ImportReport, Library, LibraryError, export_to_file
 from reader.search import SearchResult
 from reader.store import Store, StoreError, resolve_home
-from reader.text import inert_json, one_line
+from reader.text import CleanedStream, encodable, inert, inert_json, one_line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,7 +169,10 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
         return result
     pairs = [(library.get(pid), library.state_of(pid)) for pid in result.ids]
     if args.output is None:
-        export.FORMATS[args.format or "markdown"](pairs, sys.stdout)
+        # A terminal acts on escapes in a title (OSC 52 writes the clipboard);
+        # a pipe gets the text as it is, for the program reading it.
+        clean = inert if sys.stdout.isatty() else encodable
+        export.FORMATS[args.format or "markdown"](pairs, CleanedStream(sys.stdout, clean))
         return 0
     count, name = export_to_file(pairs, args.output, args.format)
     print(f"{count} papers written to {args.output} ({name})", file=sys.stderr)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -18,7 +17,7 @@ from typing import TextIO
 from reader.ingest import readerjson
 from reader.models import Paper, PaperState
 from reader.tex import tex_to_text
-from reader.text import inert
+from reader.text import inert, inert_json
 
 Pairs = Iterable[tuple[Paper, PaperState]]
 
@@ -312,6 +311,8 @@ def to_json(pairs: Pairs, out: TextIO) -> int:
 
     One paper per line inside the array, so a big export streams out and
     diffs well; a blank state is left out (absent means blank on import).
+    Controls and bidi marks are written as \\u escapes (`inert_json`): the data
+    is the same, and `cat` of the file shows it rather than acting on it.
     """
     out.write(f'{{"format": "{readerjson.FORMAT}", "version": {readerjson.VERSION}, "papers": [')
     written = 0
@@ -320,7 +321,7 @@ def to_json(pairs: Pairs, out: TextIO) -> int:
         if state != PaperState():
             record["state"] = state.to_dict()
         out.write(",\n" if written else "\n")
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(inert_json(record))
         written += 1
     out.write("\n]}\n")
     return written

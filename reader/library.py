@@ -17,6 +17,7 @@ from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
 from reader.store import Store, StoreError, home_lock, resolve_home, write_atomically
+from reader.text import encodable
 
 
 class LibraryError(Exception):
@@ -440,7 +441,7 @@ def export_to_file(pairs: Sequence[tuple[Paper, PaperState]], path: Path, format
     buffer = io.StringIO()
     count = export.FORMATS[name](pairs, buffer)
     try:
-        write_atomically(path, buffer.getvalue())
+        write_atomically(path, encodable(buffer.getvalue()))
     except OSError as error:
         raise StoreError(f"{path}: cannot write ({error.strerror or error})") from error
     return count, name

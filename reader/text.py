@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TextIO
 
 # C0/C1 controls (ESC starts every terminal escape sequence; U+009B is a
 # one-character CSI) and the bidi controls that can reorder what is shown:
@@ -18,8 +20,27 @@ _SEPARATOR = re.compile(r"[\u2028\u2029]")
 def inert(text: str) -> str:
     """`text` with nothing a terminal would act on: escapes and controls removed."""
     text = _UNSAFE.sub("", text.replace("\t", " "))
-    text = _SEPARATOR.sub("\n", text)
+    return encodable(_SEPARATOR.sub("\n", text))
+
+
+def encodable(text: str) -> str:
+    """`text` as UTF-8 can carry it: a lone surrogate is no character, so it becomes U+FFFD."""
     return _SURROGATE.sub("\ufffd", text)
+
+
+class CleanedStream:
+    """A text stream that passes everything written through `clean` first.
+
+    For writers that write as they go (an export). `inert` and `encodable`
+    work character by character, so cleaning each piece cleans the whole.
+    """
+
+    def __init__(self, stream: TextIO, clean: Callable[[str], str]) -> None:
+        self._stream = stream
+        self._clean = clean
+
+    def write(self, text: str) -> int:
+        return self._stream.write(self._clean(text))
 
 
 def one_line(text: str) -> str:

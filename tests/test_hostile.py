@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA
-from reader import ingest
+from reader import export, ingest
 from reader.cli import main
 from reader.library import Library
 from reader.models import Paper, PaperState, Problem, Source, StatedPaper
 from reader.store import DamagedFileError, Store
-from reader.text import inert, one_line
+from reader.text import CleanedStream, inert, one_line
 
 # --- hostile import ---------------------------------------------------------------------
 
@@ -289,6 +289,46 @@ def test_the_cli_prints_hostile_text_inert_and_markup_literally(hostile_home, ca
     assert "[/]more" in out
 
 
+class Terminal(io.StringIO):
+    """Standard output as a person's terminal: what is written to it, it acts on."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+HOSTILE_TITLE = f"Hostile {ESCAPES} {MARKUP} {BIDI}"
+
+
+@pytest.mark.parametrize("format", ["markdown", "bibtex", "csv", "json"])
+def test_export_to_a_terminal_is_inert_and_keeps_the_text(hostile_home, monkeypatch, format):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["--home", str(hostile_home), "export", "--format", format]) == 0
+    out = terminal.getvalue()
+    assert_inert(out.replace("\n", ""))
+    assert "BLINK" in out and "evil" in out and LONG in out
+    if format == "json":  # still JSON, with the data intact: only escaped
+        titles = [paper["title"] for paper in json.loads(out)["papers"]]
+        assert HOSTILE_TITLE in titles and "Lone \ud800 surrogate \udc80" in titles
+
+
+@pytest.mark.parametrize("format", ["markdown", "bibtex", "csv"])
+def test_export_to_a_pipe_keeps_the_text_as_it_is(hostile_home, capsys, format):
+    assert main(["--home", str(hostile_home), "export", "--format", format]) == 0
+    out, _ = capsys.readouterr()
+    assert all(raw in out for raw in ("\x1b", "\x07", "\x9b", "\u202e"))  # what the listing holds, for whoever reads it
+    assert "Lone \ufffd surrogate \ufffd" in out  # a lone surrogate is not text: UTF-8 cannot carry it
+
+
+def test_a_json_export_file_escapes_what_a_terminal_would_act_on_and_reads_back_intact(hostile_home, tmp_path, capsys):
+    out = tmp_path / "hostile-again.json"
+    assert main(["--home", str(hostile_home), "export", "-o", str(out)]) == 0
+    assert_inert(out.read_text().replace("\n", ""))  # `cat` of the file is safe too
+    fresh = Library.open(tmp_path / "fresh", seed=False)
+    fresh.import_paths([out])
+    assert Library.open(hostile_home).papers == fresh.papers
+
+
 def test_inert_text_keeps_every_visible_character():
     assert inert(MARKUP) == MARKUP
     assert one_line(f"a\tb\nc {LONG}") == f"a b c {LONG}"
@@ -431,6 +471,18 @@ def test_inert_text_never_holds_a_control_character(text):
     assert_inert(inert(text).replace("\n", ""))
     assert "\n" not in one_line(text)
     assert inert(inert(text)) == inert(text)
+
+
+@FAST
+@given(title=st.text(st.characters(exclude_categories=())), note=st.text())
+def test_any_export_to_a_terminal_holds_no_control_character(title, note):
+    pair = (Paper(id="title:x", title=title, abstract=title, authors=(title,), links=(title,)), PaperState(tags=(title,), note=note))
+    for format, write in export.FORMATS.items():
+        terminal = io.StringIO()
+        write([pair], CleanedStream(terminal, inert))
+        assert_inert(terminal.getvalue().replace("\n", ""))
+        if format == "json":
+            assert json.loads(terminal.getvalue())["papers"][0]["title"] == title
 
 
 def test_round_trip_of_hostile_strings_through_the_store(tmp_path):
