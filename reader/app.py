@@ -574,12 +574,12 @@ class ReaderApp(App[None]):
             ids = [pid for pid in library.papers if library.state_of(pid).bookmarked]
         else:
             ids = list(papers.ids)
-        self._write_export([(library.get(p), library.state_of(p)) for p in ids], request.path)
+        self._write_export([(library.get(p), library.state_of(p)) for p in ids], request.path, library.store.home)
 
     @work(thread=True, group="export")
-    def _write_export(self, pairs: list, path: Path) -> None:
+    def _write_export(self, pairs: list, path: Path, home: Path) -> None:
         try:
-            count, name = export_to_file(pairs, path)
+            count, name = export_to_file(pairs, path, home=home)
         except StoreError as error:
             self.call_from_thread(lambda: self.notify(str(error), title="Export failed", severity="error", timeout=15, markup=False))
             return

@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("export", help="write the papers a query finds (all when empty)")
     exp.add_argument("query", nargs="*", help="query (e.g. is:bookmarked)")
     exp.add_argument("--format", choices=list(export.FORMATS), help="default: from -o's suffix, else markdown")
-    exp.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write this regular file instead of stdout (-: stdout)")
 
     bookmark = commands.add_parser("bookmark", help="bookmark a paper")
     bookmark.add_argument("id")
@@ -168,13 +168,13 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     pairs = [(library.get(pid), library.state_of(pid)) for pid in result.ids]
-    if args.output is None:
+    if args.output in (None, "-"):
         # A terminal acts on escapes in a title (OSC 52 writes the clipboard);
         # a pipe gets the text as it is, for the program reading it.
         clean = inert if sys.stdout.isatty() else encodable
         export.FORMATS[args.format or "markdown"](pairs, CleanedStream(sys.stdout, clean))
         return 0
-    count, name = export_to_file(pairs, args.output, args.format)
+    count, name = export_to_file(pairs, Path(args.output), args.format, home=library.store.home)
     print(f"{count} papers written to {args.output} ({name})", file=sys.stderr)
     return 0
 

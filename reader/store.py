@@ -37,9 +37,9 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shlex
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -101,15 +101,17 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
 # --- writing ---------------------------------------------------------------------
 
 
-def write_atomically(path: Path, text: str | bytes, *, backup: Path | None = None) -> None:
+def write_atomically(path: Path, text: str | bytes, *, backup: Path | None = None, mode: int = 0o600) -> None:
     """Replace `path` with `text` so that a crash at any instant leaves old or new.
 
     With `backup`, the file being replaced is first hard-linked there (the
-    previous version, at no copying cost). Raises OSError; the old file is then
-    untouched and no temp file is left behind.
+    previous version, at no copying cost). The new file gets `mode` less the
+    umask: the home's files are private, a file made for the person (an
+    export) is not. Raises OSError; the old file is then untouched and no temp
+    file is left behind.
     """
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path, mode)
     try:
         try:
             view = memoryview(data)
@@ -126,6 +128,17 @@ def write_atomically(path: Path, text: str | bytes, *, backup: Path | None = Non
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def _create_temp(path: Path, mode: int) -> tuple[int, Path]:
+    """A new, empty temp file beside `path`, open for writing (mkstemp's, but mkstemp can only make 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, mode), tmp
+        except FileExistsError:
+            continue
 
 
 def _fsync_dir(folder: Path) -> None:

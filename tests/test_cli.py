@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 
 import pytest
 
@@ -124,3 +126,96 @@ def test_stats_counts_what_the_person_decided(home, capsys):
     assert list(stats["decided_per_day"].values()) == [3]
     code, out, _ = run(capsys, "stats")
     assert "inbox" in out and "ml" in out
+
+
+# --- where an export may write ------------------------------------------------------
+
+
+@pytest.fixture
+def decided_home(home, capsys):
+    """A home with a state.json (one tagged paper) worth protecting."""
+    run(capsys, "tag", search_json(capsys, "diffusion", "--limit", "1")[0]["id"], "picked")
+    return home
+
+
+def test_export_to_a_new_file_gets_the_usual_permissions(home, tmp_path, capsys):
+    out = tmp_path / "picks.md"
+    old = os.umask(0o022)
+    try:
+        code, _, err = run(capsys, "export", "-o", str(out))
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # readable by others, as files a person makes are
+
+
+def test_export_over_a_private_file_keeps_it_private(home, tmp_path, capsys):
+    out = tmp_path / "picks.md"
+    out.write_text("old")
+    out.chmod(0o600)
+    assert run(capsys, "export", "-o", str(out))[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.read_text().startswith("# Reading list")
+
+
+def test_export_dash_means_standard_output(home, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "export", "-o", "-", "--format", "bibtex")
+    assert code == 0 and out.count("@misc{") == 423
+    assert not (tmp_path / "-").exists()
+
+
+def test_export_through_a_symlink_writes_the_file_it_names_and_keeps_the_link(home, tmp_path, capsys):
+    real = tmp_path / "notes" / "picks.md"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "picks.md"
+    link.symlink_to(real)
+    code, _, err = run(capsys, "export", "-o", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and link.readlink() == real
+    assert real.read_text().startswith("# Reading list")
+
+
+def test_export_refuses_a_fifo_without_opening_it(home, tmp_path, capsys):
+    fifo = tmp_path / "picks.md"
+    os.mkfifo(fifo)
+    code, _, err = run(capsys, "export", "-o", str(fifo))
+    assert code == 1
+    assert err == f"reader: {fifo}: is a FIFO (named pipe), not a file; export writes regular files only\n"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_export_refuses_a_device_even_through_a_symlink(home, tmp_path, capsys):
+    # As `-o /dev/stdout` does; a link in tmp_path, so a failing run can only replace the link.
+    link = tmp_path / "picks.md"
+    link.symlink_to(os.devnull)
+    code, _, err = run(capsys, "export", "-o", str(link))
+    assert code == 1
+    assert err == f"reader: {link}: is a device, not a file; export writes regular files only\n"
+    assert link.is_symlink()
+
+
+def test_export_refuses_a_folder(home, tmp_path, capsys):
+    code, _, err = run(capsys, "export", "-o", str(tmp_path))
+    assert code == 1 and err == f"reader: {tmp_path}: is a folder, not a file; export writes regular files only\n"
+
+
+@pytest.mark.parametrize("how", ["directly", "via a symlink", "via a hard link", "as a new file"])
+def test_export_refuses_the_homes_own_files(decided_home, tmp_path, capsys, how):
+    state = decided_home / "state.json"
+    before = state.read_bytes()
+    target = {
+        "directly": state,
+        "via a symlink": tmp_path / "picks.md",
+        "via a hard link": tmp_path / "picks.md",
+        "as a new file": decided_home / "picks.md",
+    }[how]
+    if how == "via a symlink":
+        target.symlink_to(state)
+    elif how == "via a hard link":
+        os.link(state, target)
+    code, _, err = run(capsys, "export", "-o", str(target))
+    assert code == 1
+    assert err == f"reader: {target}: would write into reader's home folder {decided_home}; export somewhere else\n"
+    assert state.read_bytes() == before
+    assert sorted(p.name for p in decided_home.iterdir() if p.name.endswith(".md")) == []
