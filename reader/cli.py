@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the app to a web browser (textual-serve)")
     serve.add_argument("--port", type=int, default=8000, help="default 8000")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--sessions", type=int, default=8, help="most browser tabs at once, each an app process (default 8)")
     return parser
 
 
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from reader.serve import serve
 
-            return serve(args.home, host=args.host, port=args.port)
+            return serve(args.home, host=args.host, port=args.port, sessions=args.sessions)
         library = Library.open(args.home)
         return COMMANDS[args.command](library, args)
     except (StoreError, LibraryError) as error:
