@@ -444,11 +444,13 @@ class ReaderApp(App[None]):
         loop = asyncio.get_running_loop()
         try:
             # One writer thread: changes reach the disk in the order they were made.
-            done = await loop.run_in_executor(self._writer, write, library)
+            done, warnings = await loop.run_in_executor(self._writer, lambda: (write(library), library.take_warnings()))
         except StoreError as error:
             self.notify(f"Not saved: {error}", title="Could not save", severity="error", timeout=15, markup=False)
             self.update_status("NOT SAVED")
             return
+        for warning in warnings:
+            self.notify(warning, title="Undo history", severity="warning", timeout=15, markup=False)
         self._state_changed(said(done) if callable(said) else said)
 
     def _state_changed(self, message: str) -> None:

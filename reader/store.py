@@ -519,8 +519,9 @@ class Store:
         """Several papers' changes in one write: all are saved, or (StoreError) none.
 
         `journal`, if given, is told {paper id: (before, after)} for the papers that
-        changed (maybe none) under the lock, before the state file is written; an
-        OSError it raises is ignored."""
+        changed (maybe none), under the lock, once the change is saved and only if
+        it was: a step the disk refused is never recorded. It must not raise (the
+        change is saved by then)."""
         with home_lock(self.home):
             state = self._read_state()
             results: dict[str, PaperState] = {}
@@ -544,12 +545,6 @@ class Store:
                     _, new = state_from_doc(table[key])
                     states[paper_id] = new
                 results[paper_id] = new
-            if journal is not None:
-                diff = {pid: (state.states.get(pid, PaperState()), new) for pid, new in results.items()}
-                # The change matters more than its undo record: a journal that cannot
-                # be written (disk full) does not stop it; the state write then says so.
-                with contextlib.suppress(OSError):
-                    journal({pid: pair for pid, pair in diff.items() if pair[0] != pair[1]})
             if table is not None:
                 data = dict(state.data)
                 data[STATE_TABLE] = table
@@ -572,6 +567,9 @@ class Store:
                 written = state
             if self.synced_signature == state.signature:
                 self.synced_signature = written.signature
+            if journal is not None:
+                diff = {pid: (state.states.get(pid, PaperState()), new) for pid, new in results.items()}
+                journal({pid: pair for pid, pair in diff.items() if pair[0] != pair[1]})
             return results
 
     # -- saved searches ----------------------------------------------------------

@@ -406,3 +406,37 @@ async def test_the_app_names_a_damaged_file_and_the_way_out_and_keeps_running(tm
         await settle(pilot)
         assert app.is_running and app.library is None
     assert (home / "state.json").read_bytes() == bad
+
+
+# --- a history that cannot be written: the change is saved, and said not undoable --------
+
+
+def test_the_cli_saves_a_change_its_history_cannot_record_and_warns(tmp_path, capsys):
+    home = tmp_path / "home"
+    make_home(home, backups=False)
+    (home / "history.jsonl").unlink()
+    (home / "history.jsonl").mkdir()  # appending to it fails, as to a read-only file
+    assert main(["--home", str(home), "read", P2]) == 0
+    out, err = capsys.readouterr()
+    assert "read" in out
+    assert err.startswith("reader: warning: ") and str(home / "history.jsonl") in err and "cannot be undone" in err
+    assert Library.open(home, seed=False).state_of(P2).read
+
+
+async def test_the_app_saves_a_change_its_history_cannot_record_and_warns(tmp_path):
+    from reader.app import ReaderApp
+    from reader.widgets.paper_list import PaperList
+
+    home = tmp_path / "home"
+    make_home(home, backups=False)
+    (home / "history.jsonl").unlink()
+    (home / "history.jsonl").mkdir()  # appending to it fails, as to a read-only file
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.query_one(PaperList).move_to(P2)
+        await pilot.press("b")
+        await settle(pilot)
+        assert "saved: bookmarked" in status(app)
+        assert "history.jsonl" in notices(app) and "cannot be undone" in notices(app)
+    assert Library.open(home, seed=False).state_of(P2).bookmarked
