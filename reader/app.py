@@ -141,10 +141,14 @@ class ReaderApp(App[None]):
         try:
             library = Library.open(self.home, announce=lambda step: self.call_from_thread(self.set_status, f"Loading library: {step}…"))
             library.index  # build the search index here, not on the first keystroke
-            saved = library.saved_searches()
         except (StoreError, LibraryError) as error:
             self.call_from_thread(self._load_failed, str(error))
             return
+        try:
+            saved = library.saved_searches()
+        except StoreError as error:  # the papers are still worth opening; saving a search stays refused
+            self.call_from_thread(self.notify, str(error), title="Saved searches not loaded", severity="error", timeout=30, markup=False)
+            saved = {}
         self.call_from_thread(self._library_ready, library, saved)
 
     def _load_failed(self, message: str) -> None:
