@@ -145,10 +145,14 @@ class ReaderApp(App[None]):
         try:
             library = Library.open(self.home, announce=lambda step: self.call_from_thread(self.set_status, f"Loading library: {step}…"))
             library.index  # build the search index here, not on the first keystroke
-            saved = library.saved_searches()
         except (StoreError, LibraryError) as error:
             self.call_from_thread(self._load_failed, str(error))
             return
+        try:
+            saved = library.saved_searches()
+        except StoreError as error:  # the papers are still worth opening; saving a search stays refused
+            self.call_from_thread(self.notify, str(error), title="Saved searches not loaded", severity="error", timeout=30, markup=False)
+            saved = {}
         self.call_from_thread(self._library_ready, library, saved)
 
     def _load_failed(self, message: str) -> None:
@@ -448,11 +452,13 @@ class ReaderApp(App[None]):
         loop = asyncio.get_running_loop()
         try:
             # One writer thread: changes reach the disk in the order they were made.
-            done = await loop.run_in_executor(self._writer, write, library)
+            done, warnings = await loop.run_in_executor(self._writer, lambda: (write(library), library.take_warnings()))
         except StoreError as error:
             self.notify(f"Not saved: {error}", title="Could not save", severity="error", timeout=15, markup=False)
             self.update_status("NOT SAVED")
             return
+        for warning in warnings:
+            self.notify(warning, title="Undo history", severity="warning", timeout=15, markup=False)
         self._state_changed(said(done) if callable(said) else said)
 
     def _state_changed(self, message: str) -> None:

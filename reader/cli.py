@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return serve(args.home, host=args.host, port=args.port, sessions=args.sessions)
         library = Library.open(args.home)
-        return COMMANDS[args.command](library, args)
+        try:
+            return COMMANDS[args.command](library, args)
+        finally:
+            for warning in library.take_warnings():
+                print(f"reader: warning: {one_line(warning)}", file=sys.stderr)
     except (StoreError, LibraryError) as error:
         print(f"reader: {one_line(str(error))}", file=sys.stderr)
         return 1

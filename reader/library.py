@@ -64,6 +64,7 @@ class Library:
         self._index: SearchIndex | None = None
         self._related: RelatedIndex | None = None
         self._announce: Callable[[str], None] | None = None
+        self._warnings: list[str] = []
 
     @classmethod
     def open(cls, home: str | Path | None = None, *, seed: bool = True, announce: Callable[[str], None] | None = None) -> Library:
@@ -161,13 +162,14 @@ class Library:
 
     def change_many(self, changes: Mapping[str, Callable[[PaperState], PaperState]], said: str = "") -> dict[str, PaperState]:
         """Persist several papers' changes in one write, as one step `undo` takes back."""
-        path = self.store.home / history.HISTORY_FILE
 
         def journal(diff: dict[str, tuple[PaperState, PaperState]]) -> None:
             if diff:
                 before = {pid: pair[0] for pid, pair in diff.items()}
                 after = {pid: pair[1] for pid, pair in diff.items()}
-                history.record(path, history.Entry(history.new_number(), said, before, after), _now())
+                entry = history.Entry(history.new_number(), said, before, after)
+                if self._write_history(lambda: history.record(self._history, entry, _now()), "this change is saved but cannot be undone"):
+                    history.compact(self._history, _now(), write_atomically)
 
         return self._commit(self.store.change_states(changes, journal=journal))
 
@@ -178,20 +180,50 @@ class Library:
     def redo(self) -> history.Entry | None:
         return self._travel("redo")
 
+    def take_warnings(self) -> list[str]:
+        """What went wrong without stopping a change (a step the history could not
+        record, damaged history lines), each said once."""
+        warnings, self._warnings = self._warnings, []
+        return warnings
+
+    @property
+    def _history(self) -> Path:
+        return self.store.home / history.HISTORY_FILE
+
     def _travel(self, kind: str) -> history.Entry | None:
-        path = self.store.home / history.HISTORY_FILE
+        path = self._history
         with home_lock(self.store.home):  # the step read is the step taken
-            stacks = history.read(path)
+            try:
+                stacks = history.read(path)
+            except OSError as error:
+                raise StoreError(
+                    f"{path}: cannot be read ({error.strerror or error}); nothing was {kind}ne. "
+                    f"Changes are still saved; to start a new undo history, move that file away."
+                ) from error
+            if stacks.damaged:
+                lines = f"{stacks.damaged} damaged line" + ("s" if stacks.damaged > 1 else "")
+                self._warnings.append(f"{path}: {lines} skipped (cut short by a crash or a full disk); those steps cannot be undone")
             stack = stacks.undo if kind == "undo" else stacks.redo
-            if not stack:
-                return None
-            entry = stack[-1]
-            target = entry.before if kind == "undo" else entry.after
-            moved = lambda _diff: history.record_move(path, kind, entry.number, _now())  # noqa: E731
-            self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
-            (stacks.redo if kind == "undo" else stacks.undo).append(stack.pop())
-            history.compact_if_long(path, stacks, _now(), write_atomically)
+            entry = stack[-1] if stack else None
+            if entry is not None:
+                target = entry.before if kind == "undo" else entry.after
+                unsaid = f"the {kind} is saved, but the next {'u' if kind == 'undo' else 'ctrl+r'} may repeat it"
+                moved = lambda _diff: self._write_history(lambda: history.record_move(path, kind, entry.number, _now()), unsaid)  # noqa: E731
+                self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
+                (stacks.redo if kind == "undo" else stacks.undo).append(stack.pop())
+            if stacks.long:  # damaged lines go too: said once
+                history.compact(path, _now(), write_atomically, stacks)
         return entry
+
+    def _write_history(self, append: Callable[[], bool], unsaid: str) -> bool:
+        """Record a saved change with `append` (True: the file is due a compaction).
+        A history that cannot be written costs the undo, not the change, and the
+        person is told (`unsaid`: what it costs)."""
+        try:
+            return append()
+        except OSError as error:
+            self._warnings.append(f"{self._history}: not written ({error.strerror or error}); {unsaid}")
+            return False
 
     def _commit(self, saved: dict[str, PaperState]) -> dict[str, PaperState]:
         self.states.update(saved)

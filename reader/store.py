@@ -23,7 +23,9 @@ what to do: `reader recover` (`Store.recover`) puts the last good copy back.
 The last good copy is `<name>.bak`: before each state change replaces
 `state.json`, the version being replaced (which was just read and checked) is
 hard-linked as `state.json.bak`, so the backup is the state as it was one
-change ago and costs no copying; an import does the same for `library.json`.
+change ago and costs no copying; an import does the same for `library.json`,
+and saving or deleting a search for `searches.json` (kept the same way: a
+damaged one is never taken for "no saved searches" and written over).
 
 No room. A full disk, a read-only home or a lost lock raises `StoreError` from
 the change that failed; nothing in memory claims the change was saved.
@@ -275,6 +277,17 @@ def _parse_leniently(raw: bytes | str) -> Any:
         raise _Damage("not valid JSON: nested too deeply") from None
     except ValueError as error:  # e.g. an integer beyond Python's digit limit
         raise _Damage(f"not valid JSON: {error}") from None
+    return data
+
+
+def parse_searches(raw: bytes) -> dict[str, str]:
+    """Saved searches (an object of name -> query), or _Damage saying what is wrong."""
+    data = _parse_leniently(raw)
+    if not isinstance(data, dict):
+        raise _Damage(f"not a reader file (expected an object of saved searches, found {type(data).__name__})")
+    for name, query in data.items():
+        if not isinstance(query, str):
+            raise _Damage(f"not a reader file (the saved search {name!r} is not text)")
     return data
 
 
@@ -532,8 +545,9 @@ class Store:
         """Several papers' changes in one write: all are saved, or (StoreError) none.
 
         `journal`, if given, is told {paper id: (before, after)} for the papers that
-        changed (maybe none) under the lock, before the state file is written; an
-        OSError it raises is ignored."""
+        changed (maybe none), under the lock, once the change is saved and only if
+        it was: a step the disk refused is never recorded. It must not raise (the
+        change is saved by then)."""
         with home_lock(self.home):
             state = self._read_state()
             results: dict[str, PaperState] = {}
@@ -557,12 +571,6 @@ class Store:
                     _, new = state_from_doc(table[key])
                     states[paper_id] = new
                 results[paper_id] = new
-            if journal is not None:
-                diff = {pid: (state.states.get(pid, PaperState()), new) for pid, new in results.items()}
-                # The change matters more than its undo record: a journal that cannot
-                # be written (disk full) does not stop it; the state write then says so.
-                with contextlib.suppress(OSError):
-                    journal({pid: pair for pid, pair in diff.items() if pair[0] != pair[1]})
             if table is not None:
                 data = dict(state.data)
                 data[STATE_TABLE] = table
@@ -585,25 +593,33 @@ class Store:
                 written = state
             if self.synced_signature == state.signature:
                 self.synced_signature = written.signature
+            if journal is not None:
+                diff = {pid: (state.states.get(pid, PaperState()), new) for pid, new in results.items()}
+                journal({pid: pair for pid, pair in diff.items() if pair[0] != pair[1]})
             return results
 
     # -- saved searches ----------------------------------------------------------
 
     def load_searches(self) -> dict[str, str]:
-        """Saved searches (name -> query); a missing or unreadable file is none saved."""
+        """Saved searches (name -> query); none if there is no file. A damaged file
+        is DamagedFileError, as for the state: never taken for none and written over."""
         try:
-            data = json.loads(self.searches_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = self.searches_path.read_bytes()
+        except FileNotFoundError:
             return {}
-        if not isinstance(data, dict):
-            return {}
-        return {n: q for n, q in data.items() if isinstance(n, str) and isinstance(q, str)}
+        except OSError as error:
+            raise StoreError(f"{self.searches_path}: cannot be read ({error.strerror or error})") from error
+        try:
+            return parse_searches(raw)
+        except _Damage as damage:
+            raise self._damaged(self.searches_path, str(damage)) from None
 
     def change_searches(self, change: Callable[[dict[str, str]], dict[str, str]]) -> dict[str, str]:
+        """The version replaced becomes searches.json.bak, as for the state."""
         with home_lock(self.home):
             searches = change(self.load_searches())
             try:
-                write_atomically(self.searches_path, jsoncodec.dumps(searches))
+                write_atomically(self.searches_path, jsoncodec.dumps(searches), backup=self.backup_path(self.searches_path))
             except OSError as error:
                 raise _save_failed(self.searches_path, error) from error
         return searches
@@ -631,6 +647,8 @@ class Store:
             lines.append(
                 f"There is no backup. To start with no bookmarks, tags, read marks or notes, run: {command} --empty"
             )
+        elif path.name == SEARCHES_FILE:
+            lines.append(f"There is no backup. To start with no saved searches, run: {command} --empty")
         else:
             lines.append(
                 f"There is no backup. To start the library afresh (your bookmarks, tags and notes are kept; "
@@ -665,10 +683,14 @@ class Store:
             raw = path.read_bytes()
         except FileNotFoundError:
             return None
+        name = path.name.removesuffix(BACKUP_SUFFIX)  # a backup is checked as the file it backs up
         try:
+            if name == SEARCHES_FILE:
+                parse_searches(raw)
+                return None
             data = parse_document(raw)
             del raw
-            if path.name == STATE_FILE:
+            if name == STATE_FILE:
                 _StateFile(b"", data)
             else:
                 for doc in data.get(PAPERS_TABLE, {}).values():
@@ -688,7 +710,7 @@ class Store:
         done: list[str] = []
         failed: list[str] = []
         with home_lock(self.home):
-            for path in (self.library_path, self.state_path):
+            for path in (self.library_path, self.state_path, self.searches_path):
                 problem = self.check(path)
                 if problem is None:
                     continue
@@ -709,7 +731,7 @@ class Store:
                     elif empty:
                         path.unlink()
                         _fsync_dir(self.home)
-                        afresh = "starts empty" if path.name == STATE_FILE else "starts afresh (import your files again)"
+                        afresh = "starts afresh (import your files again)" if path == self.library_path else "starts empty"
                         done.append(f"{path.name}: {afresh}; the damaged one is kept as {kept.name}")
                     else:
                         failed.append(
@@ -721,7 +743,7 @@ class Store:
         self._state = None
         if failed:
             raise StoreError(" ".join([f"{line}." for line in done] + failed))
-        return done or ["nothing to recover: library.json and state.json read fine"]
+        return done or ["nothing to recover: library.json, state.json and searches.json read fine"]
 
 
 class AtomicJSONStorage(Storage):

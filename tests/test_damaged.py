@@ -406,3 +406,127 @@ async def test_the_app_names_a_damaged_file_and_the_way_out_and_keeps_running(tm
         await settle(pilot)
         assert app.is_running and app.library is None
     assert (home / "state.json").read_bytes() == bad
+
+
+# --- saved searches: damaged is kept aside and recoverable, never taken for none -----------
+
+SEARCHES_DAMAGE = {
+    "empty": b"",
+    "truncated": b'{"to read": "is:unr',
+    "not JSON": b"this is not JSON\n",
+    "not UTF-8": b'{"caf\xe9": "x"}',
+    "a list": b'["is:unread"]',
+    "a query that is not text": b'{"to read": 3}',
+}
+
+
+def save_two_searches(home: Path) -> Library:
+    """Two saves: searches.json holds both, searches.json.bak the first."""
+    make_home(home, backups=False)
+    library = Library.open(home, seed=False)
+    library.save_search("first", "is:unread")
+    library.save_search("second", "tag:ml")
+    return library
+
+
+@pytest.mark.parametrize("content", SEARCHES_DAMAGE.values(), ids=SEARCHES_DAMAGE.keys())
+def test_damaged_saved_searches_are_named_kept_aside_and_never_written_over(tmp_path, content):
+    home = tmp_path / "home"
+    library = save_two_searches(home)
+    (home / "searches.json").write_bytes(content)
+
+    with pytest.raises(DamagedFileError) as raised:
+        library.saved_searches()
+    message = str(raised.value)
+    assert f"{home / 'searches.json'} is damaged" in message and "searches.json.bak" in message and "recover" in message
+    [kept] = kept_copies(home, "searches.json")
+    assert kept.read_bytes() == content and kept.name in message
+    with pytest.raises(DamagedFileError):
+        library.save_search("third", "is:bookmarked")
+    with pytest.raises(DamagedFileError):
+        library.delete_search("first")
+    assert (home / "searches.json").read_bytes() == content
+
+
+def test_recover_puts_back_the_last_good_saved_searches(tmp_path, capsys):
+    home = tmp_path / "home"
+    save_two_searches(home)
+    (home / "searches.json").write_bytes(b"{trunc")
+
+    assert main(["--home", str(home), "recover"]) == 0
+    assert "searches.json: put back the last good copy (searches.json.bak)" in capsys.readouterr().out
+    assert Library.open(home, seed=False).saved_searches() == {"first": "is:unread"}
+    [kept] = kept_copies(home, "searches.json")
+    assert kept.read_bytes() == b"{trunc"
+
+
+def test_damaged_saved_searches_with_no_backup_start_empty_only_when_asked(tmp_path, capsys):
+    home = tmp_path / "home"
+    make_home(home, backups=False)
+    (home / "searches.json").write_bytes(b"[]")
+    with pytest.raises(DamagedFileError, match="no saved searches, run: .*recover --empty"):
+        Library.open(home, seed=False).saved_searches()
+
+    assert main(["--home", str(home), "recover"]) == 1
+    assert "searches.json is damaged" in capsys.readouterr().err
+    assert (home / "searches.json").read_bytes() == b"[]"
+    assert main(["--home", str(home), "recover", "--empty"]) == 0
+    assert "searches.json: starts empty" in capsys.readouterr().out
+    assert Library.open(home, seed=False).saved_searches() == {}
+
+
+def test_unreadable_saved_searches_are_said_not_called_damaged(tmp_path):
+    home = tmp_path / "home"
+    make_home(home, backups=False)
+    (home / "searches.json").mkdir()
+    with pytest.raises(StoreError, match="searches.json: cannot be read") as raised:
+        Library.open(home, seed=False).saved_searches()
+    assert not isinstance(raised.value, DamagedFileError)
+
+
+async def test_the_app_opens_with_damaged_saved_searches_and_names_them(tmp_path):
+    from reader.app import ReaderApp
+
+    home = tmp_path / "home"
+    save_two_searches(home)
+    (home / "searches.json").write_bytes(b"not JSON")
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.library is not None and len(app.library) == 3  # the papers are open
+        assert "searches.json is damaged" in notices(app) and "recover" in notices(app)
+    assert (home / "searches.json").read_bytes() == b"not JSON"
+
+
+# --- a history that cannot be written: the change is saved, and said not undoable --------
+
+
+def test_the_cli_saves_a_change_its_history_cannot_record_and_warns(tmp_path, capsys):
+    home = tmp_path / "home"
+    make_home(home, backups=False)
+    (home / "history.jsonl").unlink()
+    (home / "history.jsonl").mkdir()  # appending to it fails, as to a read-only file
+    assert main(["--home", str(home), "read", P2]) == 0
+    out, err = capsys.readouterr()
+    assert "read" in out
+    assert err.startswith("reader: warning: ") and str(home / "history.jsonl") in err and "cannot be undone" in err
+    assert Library.open(home, seed=False).state_of(P2).read
+
+
+async def test_the_app_saves_a_change_its_history_cannot_record_and_warns(tmp_path):
+    from reader.app import ReaderApp
+    from reader.widgets.paper_list import PaperList
+
+    home = tmp_path / "home"
+    make_home(home, backups=False)
+    (home / "history.jsonl").unlink()
+    (home / "history.jsonl").mkdir()  # appending to it fails, as to a read-only file
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.query_one(PaperList).move_to(P2)
+        await pilot.press("b")
+        await settle(pilot)
+        assert "saved: bookmarked" in status(app)
+        assert "history.jsonl" in notices(app) and "cannot be undone" in notices(app)
+    assert Library.open(home, seed=False).state_of(P2).bookmarked
