@@ -72,12 +72,15 @@ class Library:
 
         `announce(what)` is told of each slow step before it starts (reading
         library.json without its snapshot, building the search index), so a
-        person waiting knows why."""
+        person waiting knows why. A damaged cache, ignored and rebuilt, is a
+        warning (see take_warnings)."""
         store = Store(resolve_home(home))
         first_run = not store.has_library
+        noted: list[str] = []
         with _no_collector_pauses():
-            library = cls(store, store.load_papers(announce), store.load_states())
+            library = cls(store, store.load_papers(announce, noted.append), store.load_states())
         library._announce = announce
+        library._warnings += noted
         if first_run and seed:
             library.import_paths([bundled_data()])
         return library
@@ -182,7 +185,7 @@ class Library:
 
     def take_warnings(self) -> list[str]:
         """What went wrong without stopping a change (a step the history could not
-        record, damaged history lines), each said once."""
+        record, damaged history lines, a damaged cache rebuilt), each said once."""
         warnings, self._warnings = self._warnings, []
         return warnings
 
@@ -407,7 +410,11 @@ class Library:
             # papers reads the index back instead of rebuilding it.
             with _no_collector_pauses():
                 self._index = SearchIndex(
-                    list(self.papers.values()), cache_dir=self.store.home, fingerprint=self.store.content_id, announce=self._announce
+                    list(self.papers.values()),
+                    cache_dir=self.store.home,
+                    fingerprint=self.store.content_id,
+                    announce=self._announce,
+                    note=lambda line: self._warnings.append(line),  # not a bound append: take_warnings swaps the list
                 )
         return self._index
 

@@ -68,7 +68,7 @@ _CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~
 _READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _ABSTRACT_TEXTS = 30_000  # folded abstracts kept for phrase checks and narrowing (~40 MB at most)
-_FORMAT = 7  # bump when the on-disk cache layout or the tokenizer changes
+_FORMAT = 8  # bump when the on-disk cache layout or the tokenizer changes
 
 _CODE_HOSTS = re.compile(
     r"^(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|git\.sr\.ht"
@@ -435,7 +435,8 @@ class SearchIndex:
     unchanged (other index files in that directory are removed). `workers`: worker
     processes for the abstracts of a large library (default: the CPU count, up to 4;
     0 or 1 builds in this process). `announce(what)` hears of a build that could not
-    be read from the cache, before it starts.
+    be read from the cache, before it starts; `note(line)`, of a cache file that was
+    damaged or another library's, once the index is rebuilt.
     """
 
     def __init__(
@@ -446,12 +447,16 @@ class SearchIndex:
         workers: int | None = None,
         fingerprint: str | None = None,
         announce: Callable[[str], None] | None = None,
+        note: Callable[[str], None] | None = None,
     ):
         papers = list(papers)
-        cache_file = None
+        cache_file = damaged = None
         if cache_dir is not None:
             cache_file = Path(cache_dir) / f"search-{fingerprint or _fingerprint(papers)}.idx"
-            cached = _load_cache(cache_file, len(papers))
+            try:
+                cached = _load_cache(cache_file, len(papers))
+            except marshalfile.Damaged as error:
+                cached, damaged = None, error
             if cached is not None:
                 *state, order_bytes = cached
                 order = array("q")
@@ -464,6 +469,8 @@ class SearchIndex:
             announce(f"indexing {len(papers):,} papers for search (later starts read the index back)")
         self._begin(papers, workers)
         self._finish(cache_file)
+        if damaged is not None and note:
+            note(f"{cache_file.name} {damaged}; rebuilt")
 
     @classmethod
     def begin(cls, papers: Sequence[Paper], *, workers: int | None = None) -> SearchIndex:
@@ -1366,17 +1373,31 @@ def _fingerprint(papers: Sequence[Paper]) -> str:
 
 def _load_cache(path: Path, count: int) -> tuple | None:
     """SearchIndex._restore's arguments and the papers' order, if the file holds an
-    index of `count` papers."""
+    index of `count` papers written under this name; None if there is none (or an
+    older reader's). Raises marshalfile.Damaged for any other file.
+
+    The name is the library's (its content id or fingerprint); the name kept inside
+    tells an index written for it from another library's copied over it."""
+    found = marshalfile.read(path)
+    if found is None:
+        return None
     try:
-        (version, papers, state), arrays = marshalfile.read(path)
-        if version != _FORMAT or papers != count or len(state[0]) != 3 or len(state[1]) != count or len(state[-1]) != 8 * count:
+        value, arrays = found
+        if value[0] != _FORMAT:
             return None
+        _, name, papers, state = value
+        if name != path.name:
+            raise marshalfile.Damaged("was made from another library")
+        if papers != count or len(state[0]) != 3 or len(state[1]) != count or len(state[-1]) != 8 * count:
+            raise ValueError("not the shape of an index of these papers")
         for words, offsets, data in chain.from_iterable(state[0]):
             if arrays[offsets].format != "q" or len(arrays[offsets]) != len(words) + 1 or arrays[data].format != "i":
-                return None
+                raise ValueError("postings of the wrong shape")
         return arrays, *state
-    except (OSError, EOFError, ValueError, TypeError, IndexError):
-        return None
+    except marshalfile.Damaged:
+        raise
+    except Exception as error:  # its checksum held, yet it is not what _save_cache makes
+        raise marshalfile.Damaged.because(error) from None
 
 
 def _save_cache(path: Path, cached: tuple[tuple, list[array]]) -> None:
@@ -1384,7 +1405,7 @@ def _save_cache(path: Path, cached: tuple[tuple, list[array]]) -> None:
     state, arrays = cached
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        marshalfile.write(path, (_FORMAT, len(state[1]), state), arrays)
+        marshalfile.write(path, (_FORMAT, path.name, len(state[1]), state), arrays)
         for other in chain(path.parent.glob("search-*.idx"), path.parent.glob(".search-*.tmp")):
             if other != path:
                 try:

@@ -6,7 +6,9 @@ library.json stays the record: a snapshot names the exact file it was made from
 (inode, size, modification and change times) and is ignored as soon as
 library.json is any other file, so a restored backup, a hand edit or another
 writer's import all fall back to parsing the JSON. A snapshot that cannot be
-read or written only costs a slower start; it is never an error.
+read or written only costs a slower start; it is never an error. One that is
+damaged (its checksum, see marshalfile) is not trusted either: the caller reads
+library.json instead, and says so.
 """
 
 from __future__ import annotations
@@ -60,14 +62,24 @@ def write(path: Path, made_from: Identity, content_id: str, papers: Iterable[Pap
 
 
 def read(path: Path, library: Identity | None) -> tuple[str, list[Paper]] | None:
-    """(content id, papers) if the snapshot was made from exactly this library file."""
+    """(content id, papers) if the snapshot was made from exactly this library file;
+    None if there is none, or it was made from another (an older version of it).
+    Raises marshalfile.Damaged for a snapshot that is not as it was written."""
     if library is None:
         return None
+    found = marshalfile.read(path)
+    if found is None:
+        return None
     try:
-        (version, made_from, content_id, fields, columns), _ = marshalfile.read(path)
-        if version != _VERSION or tuple(made_from) != library or tuple(fields) != _FIELDS or len(set(map(len, columns))) != 1:
+        value, _ = found
+        if value[0] != _VERSION:
             return None
+        _, made_from, content_id, fields, columns = value
+        if tuple(made_from) != library or tuple(fields) != _FIELDS:
+            return None
+        if len(set(map(len, columns))) != 1:
+            raise ValueError("columns of unequal length")
         columns[_SOURCES] = [tuple(starmap(Source, sources)) for sources in columns[_SOURCES]]
         return content_id, list(map(Paper, *columns))
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    except Exception as error:  # its checksum held, yet it is not what write() makes
+        raise marshalfile.Damaged.because(error) from None

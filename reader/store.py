@@ -50,7 +50,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from reader import history, jsoncodec, snapshot
+from reader import history, jsoncodec, marshalfile, snapshot
 from reader.models import Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
@@ -437,14 +437,21 @@ class Store:
 
     # -- facts ---------------------------------------------------------------
 
-    def load_papers(self, announce: Callable[[str], None] | None = None) -> list[Paper]:
+    def load_papers(
+        self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None
+    ) -> list[Paper]:
         """Every paper in the library file, parsed once (TinyDB re-reads per query).
 
         Sets `content_id`, which names this version of the library's content.
-        `announce` hears of the slow path (no usable snapshot) before it starts.
+        `announce` hears of the slow path (no usable snapshot) before it starts;
+        `note` hears, in one line, of a damaged snapshot, once it has been replaced.
         """
         library = snapshot.identity(self.library_path)
-        fast = snapshot.read(self.snapshot_path, library)
+        damaged = None
+        try:
+            fast = snapshot.read(self.snapshot_path, library)
+        except marshalfile.Damaged as error:
+            fast, damaged = None, error
         if fast is not None:
             self.content_id, papers = fast
             return papers
@@ -471,6 +478,8 @@ class Store:
         self.content_id = content_id
         if library is not None and library == snapshot.identity(self.library_path):
             snapshot.write(self.snapshot_path, library, content_id, papers)
+        if damaged is not None and note:
+            note(f"{self.snapshot_path.name} {damaged}; rebuilt from {self.library_path.name}")
         return papers
 
     def save_papers(self, papers: Iterable[Paper]) -> None:

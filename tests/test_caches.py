@@ -1,0 +1,163 @@
+"""Damaged caches are never trusted: ignored, rebuilt and noted in one line.
+
+`library.snapshot` and `search-<hash>.idx` only make a start fast. Each carries a
+checksum of its own bytes and the identity of the library it was made from
+(reader/marshalfile.py, reader/snapshot.py, reader/search.py); one that does not
+match must give exactly the answers of a start with no caches, never an error.
+"""
+
+from __future__ import annotations
+
+import marshal
+import random
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reader.library import Library
+from reader.models import Paper
+from reader.store import Store
+
+# Words, prefixes, a typo, a phrase, fields, filters, the empty query: every part of
+# the index a damaged byte could land in has a query that reads it.
+QUERIES = (
+    "",
+    "diffusion",
+    "video generation",
+    "tranformer",
+    "reinforc",
+    '"language model"',
+    "title:agent -reasoning",
+    "abstract:benchmark",
+    "author:wang",
+    "vision | speech",
+    "year:2025",
+    "has:code",
+    "src:txt",
+)
+RANDOM_TRIALS = 40
+HEAD = range(0, 32, 3)  # the start of a file, where its layout is described: tried on purpose
+
+
+def answers(library: Library) -> tuple[list[Paper], list[tuple]]:
+    """What a person sees: every paper (ids, titles, all fields, in order) and the search results."""
+    results = [library.search(q) for q in QUERIES]
+    return list(library.papers.values()), [(r.query, r.ids, r.scores, r.total) for r in results]
+
+
+def cache_files(home: Path) -> dict[str, Path]:
+    (index,) = home.glob("search-*.idx")
+    return {"library.snapshot": home / "library.snapshot", "index": index}
+
+
+def drop_caches(home: Path) -> None:
+    for path in cache_files(home).values():
+        path.unlink()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A home holding the bundled library (423 papers), the answers of a start with
+    no caches, and the good bytes of the caches that start wrote."""
+    home = tmp_path_factory.mktemp("caches") / "home"
+    Library.open(home).index
+    drop_caches(home)
+    library = Library.open(home, seed=False)
+    expected = answers(library)
+    assert not library.index.cache_hit
+    good = {name: path.read_bytes() for name, path in cache_files(home).items()}
+    return home, expected, good
+
+
+def start(home: Path) -> tuple[Library, list[str], tuple]:
+    """The library, what it had to say (a damaged cache), and its answers."""
+    library = Library.open(home, seed=False)
+    seen = answers(library)  # the index is built (or read) on the first search
+    return library, library.take_warnings(), seen
+
+
+def assert_both_caches_read(home: Path, expected: tuple) -> None:
+    """A start that reads library.json or builds the index says so (announce)."""
+    announced: list[str] = []
+    library = Library.open(home, seed=False, announce=announced.append)
+    assert answers(library) == expected and library.index.cache_hit and announced == []
+
+
+def put_back(home: Path, good: dict[str, bytes]) -> None:
+    for name, path in cache_files(home).items():
+        path.write_bytes(good[name])
+
+
+def test_good_caches_are_used_silently(seeded):
+    home, expected, good = seeded
+    put_back(home, good)
+    _, notes, _ = start(home)
+    assert notes == []
+    assert_both_caches_read(home, expected)
+
+
+@pytest.mark.parametrize("name", ["library.snapshot", "index"])
+def test_random_damage_changes_no_answer_and_is_noted_once(seeded, name):
+    home, expected, good = seeded
+    rng = random.Random(name)  # the same trials on every run
+    size = len(good[name])
+    trials = [[at] for at in HEAD]
+    trials += [rng.sample(range(size), rng.choice((1, 1, 2, 5))) for _ in range(RANDOM_TRIALS)]
+    for offsets in trials:
+        put_back(home, good)
+        path = cache_files(home)[name]
+        damaged = bytearray(good[name])
+        for at in offsets:
+            damaged[at] ^= rng.randrange(1, 256)
+        path.write_bytes(damaged)
+        _, notes, seen = start(home)
+        assert seen == expected, f"{path.name} with bytes {offsets} changed"
+        assert len(notes) == 1 and path.name in notes[0] and "rebuilt" in notes[0], (offsets, notes)
+    # ... and rebuilt: the next start reads it again, with nothing to say
+    assert_both_caches_read(home, expected)
+
+
+@pytest.mark.parametrize("name", ["library.snapshot", "index"])
+@pytest.mark.parametrize("keep", [0, 7, 8, 24, 0.5, -1])
+def test_a_cache_cut_short_is_ignored_and_noted(seeded, name, keep):
+    home, expected, good = seeded
+    put_back(home, good)
+    path = cache_files(home)[name]
+    size = len(good[name])
+    path.write_bytes(good[name][: int(size * keep) if isinstance(keep, float) else keep % size])
+    _, notes, seen = start(home)
+    assert seen == expected
+    assert len(notes) == 1 and path.name in notes[0], notes
+
+
+@pytest.mark.parametrize("name", ["library.snapshot", "index"])
+def test_an_older_readers_cache_is_replaced_without_a_word(seeded, name):
+    home, expected, good = seeded
+    put_back(home, good)
+    path = cache_files(home)[name]
+    # Before checksums, a cache began with the length of its marshal part.
+    head = marshal.dumps(((2 if name == "library.snapshot" else 7, "what an older reader kept"), []))
+    path.write_bytes(len(head).to_bytes(8, "little") + head)
+    _, notes, seen = start(home)
+    assert seen == expected and notes == []
+    assert_both_caches_read(home, expected)
+
+
+def test_another_librarys_caches_under_these_names_are_not_used(seeded, tmp_path):
+    home, expected, good = seeded
+    put_back(home, good)
+    papers = Store(home).load_papers()
+    # Another library of as many papers, one title different.
+    other = tmp_path / "other"
+    Store(other).save_papers([replace(papers[0], title="Quokka Zebrafish Survey"), *papers[1:]])
+    Library.open(other, seed=False).index
+    mine, theirs = cache_files(home), cache_files(other)
+    for name in mine:
+        shutil.copyfile(theirs[name], mine[name])
+    library, notes, seen = start(home)
+    assert seen == expected and library.search("quokka").ids == ()
+    # The snapshot names the very library.json it was made from: another one is
+    # simply out of date (as after `reader recover`). The index says it is foreign.
+    assert len(notes) == 1 and mine["index"].name in notes[0] and "another library" in notes[0], notes
