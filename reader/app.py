@@ -153,15 +153,17 @@ class ReaderApp(App[None]):
         except StoreError as error:  # the papers are still worth opening; saving a search stays refused
             self.call_from_thread(self.notify, str(error), title="Saved searches not loaded", severity="error", timeout=30, markup=False)
             saved = {}
-        self.call_from_thread(self._library_ready, library, saved)
+        # A damaged cache, rebuilt while loading: said once the library is shown.
+        self.call_from_thread(self._library_ready, library, saved, library.take_warnings())
 
     def _load_failed(self, message: str) -> None:
         self.set_status(f"Could not open the library: {message}")
         self.notify(message, title="Could not open the library", severity="error", timeout=30, markup=False)
 
-    def _library_ready(self, library: Library, saved: dict[str, str]) -> None:
+    def _library_ready(self, library: Library, saved: dict[str, str], warnings: list[str]) -> None:
         self.library = library
         self.saved = saved
+        self._after_search = " · ".join(warnings) or None
         self.refresh_views()
         self.run_search()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from reader.cli import main
 from reader.library import Library
 from reader.models import Paper
 from reader.store import Store
@@ -161,3 +162,56 @@ def test_another_librarys_caches_under_these_names_are_not_used(seeded, tmp_path
     # The snapshot names the very library.json it was made from: another one is
     # simply out of date (as after `reader recover`). The index says it is foreign.
     assert len(notes) == 1 and mine["index"].name in notes[0] and "another library" in notes[0], notes
+
+
+def flip_a_title(path: Path, title: str) -> None:
+    """Change one letter of `title` where the snapshot holds it."""
+    data = bytearray(path.read_bytes())
+    at = data.find(title.encode())
+    assert at > 0
+    data[at] ^= 0x20  # the first letter's case
+    path.write_bytes(data)
+
+
+def test_the_cli_answers_as_without_caches_and_says_so_on_stderr(home, capsys):
+    def search() -> tuple[int, str, str]:
+        code = main(["search", "diffusion", "--limit", "5"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    search()  # seeds the home, writes both caches
+    drop_caches(home)
+    code, expected, err = search()
+    assert code == 0 and err == ""
+    caches = cache_files(home)
+    first = Store(home).load_papers()
+    title = next(p.title for p in first if p.id in expected.splitlines()[0])
+    flip_a_title(caches["library.snapshot"], title)
+    caches["index"].write_bytes(caches["index"].read_bytes()[:-100])
+    code, out, err = search()
+    assert code == 0 and out == expected
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("reader: warning: ") and "rebuilt" in line for line in lines), err
+    assert "library.snapshot" in lines[0] and caches["index"].name in lines[1]
+    assert search() == (0, expected, "")  # rebuilt: nothing more to say
+
+
+async def test_the_app_shows_the_right_titles_and_notes_the_damage_in_the_status_line(tmp_path):
+    from reader.app import ReaderApp
+    from reader.widgets.paper_list import PaperList
+
+    home = tmp_path / "home"
+    library = Library.open(home)
+    library.index
+    newest = library.get(library.search("").ids[0])
+    flip_a_title(home / "library.snapshot", newest.title)
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(160, 30)) as pilot:
+        for _ in range(4):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        status = str(app.query_one("#status").render())
+        assert "library.snapshot was damaged" in status and "rebuilt" in status, status
+        assert app.library.get(newest.id).title == newest.title
+        assert app.query_one(PaperList).current == newest.id
+        assert app.is_running
