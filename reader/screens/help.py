@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from reader.actions import current_keys, help_rows
+from reader.query import SYNTAX
 
 # How a key name reads here: the character it types, or its short name.
 _KEY_LABELS = {
@@ -68,22 +69,6 @@ def _digit_ranges(labels: list[str]) -> list[str]:
 
 def _digit(label: str) -> bool:
     return len(label) == 1 and label.isdigit()
-
-
-SYNTAX: list[tuple[str, str]] = [
-    ("diffusion video", "both words (prefix and typo tolerant)"),
-    ("diffusion | gan", "either word"),
-    ('"state space"', "exact phrase"),
-    ("-survey", "without the word"),
-    ("title: abstract: author:", "in one field only"),
-    ("tag:toread  src:002", "tagged, or from a source file/format"),
-    ("year:2024  year:>=2023", "by publication year"),
-    ("has:code", "with a code link"),
-    ("is:unread is:read", "by read state"),
-    ("is:inbox is:dismissed", "not yet decided / dismissed with x"),
-    ("is:bookmarked is:tagged is:noted", "by your marks"),
-    ("note:idea", "in your notes"),
-]
 
 
 def _table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
