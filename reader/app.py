@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from reader.actions import APP, BINDING_IDS, current_keys
 from reader.browser import no_browser_reason
 from reader.screens.palette import ReaderCommands
 from reader.export import paper_links, snippet
@@ -42,6 +43,7 @@ from reader.settings import SettingsError, load_settings, save_theme, settings_p
 from reader.store import StoreError, resolve_home
 from reader.text import one_line
 from reader.widgets.abstract_view import AbstractView
+from reader.widgets.bindings import bindings
 from reader.widgets.paper_list import PaperList, RowData
 
 if TYPE_CHECKING:  # reader serve only: `reader open` need not load it
@@ -68,30 +70,9 @@ class ReaderApp(App[None]):
     TITLE = "reader"
     COMMANDS = App.COMMANDS | {ReaderCommands}
 
-    # Each binding has an id: settings.toml's [keys] table rebinds by id.
-    BINDINGS = [
-        # The footer must fit 80 columns: it shows the triage keys; the search box's
-        # placeholder says "/ search", and ? and ctrl+p list the rest.
-        Binding("slash", "search", "Search", show=False, id="search"),
-        Binding("b", "bookmark", "Bookmark", id="bookmark"),
-        Binding("t", "tags", "Tags", id="tags"),
-        Binding("r", "toggle_read", "Read", id="read"),
-        Binding("n", "next_unread", "Next unread", show=False, id="next-unread"),
-        Binding("e", "export", "Export", show=False, id="export"),
-        Binding("y", "copy", "Copy", show=False, id="copy"),
-        Binding("o", "open_page", "Open", show=False, id="open"),
-        Binding("N", "previous_unread", "Prev unread", show=False, id="previous-unread"),
-        Binding("x", "dismiss", "Dismiss", id="dismiss"),
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
-        Binding("a", "note", "Note", show=False, id="note"),
-        Binding("m", "related", "Related", show=False, id="related"),
-        Binding("s", "save_search", "Save search", show=False, id="save-search"),
-        *(Binding(str(n), f"recall_search({n})", f"Saved search {n}", show=False, id=f"saved-{n}") for n in range(1, 10)),
-        Binding("escape", "escape", "Back", show=False, id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    # The footer must fit 80 columns: it shows the triage keys; the search box's
+    # placeholder says "/ search", and ? and ctrl+p list the rest (reader.actions).
+    BINDINGS = bindings(APP)
 
     def __init__(self, home: str | Path | None = None) -> None:
         super().__init__()
@@ -687,9 +668,8 @@ class ReaderApp(App[None]):
         Read here, before the first frame, because it is a few lines and the
         first frame should already be in the person's theme.
         """
-        ids = {b.id for owner in (ReaderApp, PaperList, AbstractView) for b in owner.BINDINGS if b.id}
         path = settings_path(resolve_home(self.home))
-        self.settings, self._settings_problems = load_settings(path, self.available_themes, VIEWS, ids)
+        self.settings, self._settings_problems = load_settings(path, self.available_themes, VIEWS, BINDING_IDS)
         self._theme_on_disk = self.settings.theme
         if self.settings.theme:
             self.theme = self.settings.theme
@@ -716,10 +696,7 @@ class ReaderApp(App[None]):
 
     def keys_for(self, binding_id: str) -> str:
         """The key(s) of a binding as the person has them: settings.toml's, else the default."""
-        if binding_id in self.settings.keys:
-            return self.settings.keys[binding_id]
-        binding = next((b for b in self.BINDINGS if b.id == binding_id), None)
-        return self.get_key_display(binding) if binding else ""
+        return ",".join(self.get_key_display(Binding(key, "")) for key in current_keys(binding_id, self.settings.keys))
 
     def view_labels(self) -> list[tuple[str, str]]:
         tags = sorted(self.library.tag_counts()) if self.library else []

@@ -22,26 +22,22 @@ from dataclasses import dataclass
 
 from reader.models import parse_arxiv_id
 
-QUERY_HELP = """\
-Search syntax
-  diffusion video        papers matching both words (typos forgiven: "difusion")
-  gan | diffusion        either word
-  "neural radiance"      the exact phrase
-  -survey  -"a phrase"   leave out papers that have it
-  title:llama            only in titles (also abstract:, author:)
-  author:"yann lecun"    a phrase in one field
-  tag:toread             papers you tagged toread (or toread-later ...)
-  note:idea              papers whose note has the word (note:"read again")
-  is:bookmarked  is:unread  is:read  is:tagged  is:noted
-  is:inbox               not yet decided (unread, not kept, not dismissed)
-  is:dismissed           dismissed with x
-  has:code               papers with a code link (GitHub, GitLab, HF Spaces ...)
-  year:2024  year:>=2023  year:2020..2023
-  src:arxiv              by the file or format a paper came from
-  id:2306.13575          one paper by its arXiv id
-Words match whole words first, then words they begin, then near spellings.
-Titles rank above authors, authors above abstracts. An empty search lists
-everything, newest first."""
+# The syntax as the help screen shows it: (an example, what it finds).
+SYNTAX: tuple[tuple[str, str], ...] = (
+    ("diffusion video", "both words (prefix and typo tolerant)"),
+    ("diffusion | gan", "either word"),
+    ('"state space"', "exact phrase"),
+    ("-survey", "without the word"),
+    ("title: abstract: author:", "in one field only"),
+    ("tag:toread  src:002", "tagged, or from a source file/format"),
+    ("year:2024  year:>=2023", "by publication year"),
+    ("has:code", "with a code link"),
+    ("is:unread is:read", "by read state"),
+    ("is:inbox is:dismissed", "not yet decided / dismissed with x"),
+    ("is:bookmarked is:tagged is:noted", "by your marks"),
+    ("note:idea", "in your notes"),
+    ("id:2306.13575", "one paper by its arXiv id"),
+)
 
 FIELD_NAMES = ("title", "abstract", "author", "tag", "note", "src", "year", "has", "is", "id")
 _ALIASES = {

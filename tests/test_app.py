@@ -4,7 +4,6 @@ import pytest
 
 from reader.app import ReaderApp
 from reader.library import Library
-from reader.screens.help import KEYS, HelpScreen
 from reader.screens.tags import TagScreen
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList
@@ -121,21 +120,6 @@ async def test_tag_modal_completes_existing_tags_and_removes_with_minus(home):
         assert app.library.state_of(first).tags == ()
         await pilot.press("t", "escape")
         assert not isinstance(app.screen, TagScreen)
-
-
-async def test_help_lists_every_key_binding(home):
-    app = ReaderApp(home=home)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        described = " ".join(keys for keys, _ in KEYS)
-        for binding in app.BINDINGS:
-            key = {"slash": "/", "question_mark": "?", "escape": "esc"}.get(binding.key, binding.key)
-            key = "1-9" if key.isdigit() else key
-            assert key in described, key
-        await pilot.press("escape")
-        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_q_quits(home):

@@ -1,8 +1,10 @@
-"""The help screen: every key, and the search syntax."""
+"""The help screen: every key, as the person has them, and the search syntax."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import zip_longest
 
 from rich.table import Table
 from rich.text import Text
@@ -12,50 +14,64 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: list[tuple[str, str]] = [
-    ("j / k, ↓ / ↑", "next / previous paper"),
-    ("g / G", "first / last paper"),
-    ("PgDn / PgUp, ctrl+f / ctrl+b", "page down / up"),
-    ("enter", "open the paper (marks it read)"),
-    ("n / N", "next / previous unread paper"),
-    ("/", "search (live, typo-tolerant)"),
-    ("esc", "clear the selection, leave related papers, clear the search"),
-    ("b", "bookmark / unbookmark, then on to the next unread paper"),
-    ("t", "edit tags (→ completes a known tag), then on"),
-    ("r", "mark read / unread, then on"),
-    ("x", "dismiss: read and out of the inbox, then on"),
-    ("u / ctrl+r", "undo / redo the last change (also after a restart)"),
-    ("space / v / *", "select this paper / a range (v, move, v) / all listed"),
-    ("", "b t r x e then apply to the selection"),
-    ("a", "write a note on the paper (search it with note:)"),
-    ("m", "related papers, most alike first, with the words they share"),
-    ("s / 1-9", "save this search / show a saved search"),
-    ("e", "export this paper, the visible list, the selection or the bookmarks (.bib .md .json .csv)"),
-    ("y", "copy: t title, u URL, b BibTeX, m Markdown link, a abstract"),
-    ("o", "open the paper's page (over SSH: show and copy its URL)"),
-    ("ctrl+p", "command palette: every action, view, tag and theme"),
-    ("tab / shift+tab", "move between views, list and abstract"),
-    ("?", "this help"),
-    ("q", "quit"),
-]
+from reader.actions import current_keys, help_rows
+from reader.query import SYNTAX
 
-SYNTAX: list[tuple[str, str]] = [
-    ("diffusion video", "both words (prefix and typo tolerant)"),
-    ("diffusion | gan", "either word"),
-    ('"state space"', "exact phrase"),
-    ("-survey", "without the word"),
-    ("title: abstract: author:", "in one field only"),
-    ("tag:toread  src:002", "tagged, or from a source file/format"),
-    ("year:2024  year:>=2023", "by publication year"),
-    ("has:code", "with a code link"),
-    ("is:unread is:read", "by read state"),
-    ("is:inbox is:dismissed", "not yet decided / dismissed with x"),
-    ("is:bookmarked is:tagged is:noted", "by your marks"),
-    ("note:idea", "in your notes"),
-]
+# How a key name reads here: the character it types, or its short name.
+_KEY_LABELS = {
+    "slash": "/",
+    "question_mark": "?",
+    "asterisk": "*",
+    "escape": "esc",
+    "down": "↓",
+    "up": "↑",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+}
 
 
-def _table(title: str, rows: list[tuple[str, str]]) -> Table:
+@dataclass(frozen=True)
+class KeyRow:
+    ids: tuple[str, ...]  # the binding ids of the actions it describes
+    keys: str
+    what: str
+
+
+def key_rows(rebound: Mapping[str, str]) -> list[KeyRow]:
+    """The keys table, from the action registry, with the keys settings.toml gives in place of the defaults."""
+    return [
+        KeyRow(
+            tuple(a.id for a in actions),
+            _keys_cell([current_keys(a.id, rebound) for a in actions]),
+            actions[0].help or "",
+        )
+        for actions in help_rows()
+    ]
+
+
+def _keys_cell(keys: Sequence[Sequence[str]]) -> str:
+    # Side by side, one group per position: j,down and k,up read "j / k, ↓ / ↑".
+    groups = zip_longest(*keys, fillvalue="")
+    return ", ".join(" / ".join(_digit_ranges([_KEY_LABELS.get(k, k) for k in group if k])) for group in groups)
+
+
+def _digit_ranges(labels: list[str]) -> list[str]:
+    # The saved searches' 1 2 … 9 read "1-9".
+    runs: list[list[str]] = []
+    for label in labels:
+        last = runs[-1][-1] if runs else ""
+        if _digit(label) and _digit(last) and int(label) == int(last) + 1:
+            runs[-1].append(label)
+        else:
+            runs.append([label])
+    return [f"{run[0]}-{run[-1]}" if len(run) > 2 else " / ".join(run) for run in runs]
+
+
+def _digit(label: str) -> bool:
+    return len(label) == 1 and label.isdigit()
+
+
+def _table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
     table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
@@ -75,14 +91,11 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, rebound: Mapping[str, str]) -> None:
         super().__init__()
-        self.rebound = rebound  # binding id -> keys, from settings.toml: the tables above show the defaults
+        self.rows = key_rows(rebound)  # rebound: binding id -> keys, from settings.toml
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
-            yield Static(_table("Keys", KEYS))
-            if self.rebound:
-                rows = [(keys, f"replaces the keys of {binding_id}") for binding_id, keys in sorted(self.rebound.items())]
-                yield Static(_table("Your keys (settings.toml)", rows))
+            yield Static(_table("Keys", [(row.keys, row.what) for row in self.rows]))
             yield Static(_table("Search", SYNTAX))
             yield Static(Text(SETTINGS_NOTE))
             yield Static(Text("esc, q or ? closes this help", style="dim"))

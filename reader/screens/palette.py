@@ -6,56 +6,44 @@ beside these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from reader.actions import ACTIONS
 from reader.text import one_line
-
-if TYPE_CHECKING:
-    from reader.app import ReaderApp
-
-# (what the palette shows, the app action it runs, the id of its key binding or "")
-ACTIONS: tuple[tuple[str, str, str], ...] = (
-    ("Search", "search", "search"),
-    ("Bookmark / unbookmark", "bookmark", "bookmark"),
-    ("Edit tags", "tags", "tags"),
-    ("Mark read / unread", "toggle_read", "read"),
-    ("Next unread paper", "next_unread", "next-unread"),
-    ("Previous unread paper", "previous_unread", "previous-unread"),
-    ("Export…", "export", "export"),
-    ("Copy…", "copy", "copy"),
-    ("Copy title", "copy_item('title')", ""),
-    ("Copy arXiv / paper URL", "copy_item('url')", ""),
-    ("Copy BibTeX entry", "copy_item('bibtex')", ""),
-    ("Copy Markdown link", "copy_item('markdown')", ""),
-    ("Copy abstract", "copy_item('abstract')", ""),
-    ("Open the paper's page", "open_page", "open"),
-    ("Dismiss (read, out of the inbox)", "dismiss", "dismiss"),
-    ("Undo", "undo", "undo"),
-    ("Redo", "redo", "redo"),
-    ("Edit the note", "note", "note"),
-    ("Related papers", "related", "related"),
-    ("Save this search", "save_search", "save-search"),
-    ("Rename or merge a tag…", "rename_tag", ""),
-    ("Delete a saved search…", "delete_search", ""),
-    ("Select all listed papers", "select_all", ""),
-    ("Help", "help", "help"),
-)
 
 Entry = tuple[str, Callable[[], object], str]  # (shown name, what it runs, help line)
 
 
+class Host(Protocol):
+    """What the palette asks of the app: reader.app.ReaderApp, which imports this module."""
+
+    theme: str
+
+    @property
+    def available_themes(self) -> Mapping[str, object]: ...
+
+    def run_action(self, action: str) -> object: ...
+
+    def keys_for(self, binding_id: str) -> str: ...
+
+    def view_labels(self) -> list[tuple[str, str]]: ...
+
+    def show_view(self, view: str) -> None: ...
+
+
 class ReaderCommands(Provider):
     def _commands(self) -> Iterator[Entry]:
-        app: ReaderApp = self.app  # type: ignore[assignment]
-        for name, action, binding_id in ACTIONS:
-            keys = app.keys_for(binding_id)
-            yield name, partial(app.run_action, action), f"key: {escape(keys)}" if keys else ""
+        app = cast(Host, self.app)
+        for action in ACTIONS:
+            if action.palette is not None:
+                keys = app.keys_for(action.id)
+                yield action.palette, partial(app.run_action, action.run), f"key: {escape(keys)}" if keys else ""
         for view, label in app.view_labels():
             # A tag is the person's text (and may hold "[…]"): never markup, one line.
             yield f"View: {one_line(label)}", partial(app.show_view, view), ""

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from reader.actions import ABSTRACT
 from reader.models import Paper, PaperState
 from reader.search import highlight_spans
 from reader.tex import tex_to_text
 from reader.text import inert, one_line
+from reader.widgets.bindings import bindings
 
 
 class AbstractView(VerticalScroll, can_focus=True):
-    BINDINGS = [
-        # The paper list's ids: one settings.toml line rebinds both.
-        Binding("j", "scroll_down", "Down", show=False, id="down"),
-        Binding("k", "scroll_up", "Up", show=False, id="up"),
-        Binding("g", "scroll_home", "Top", show=False, id="first"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="last"),
-    ]
+    BINDINGS = bindings(ABSTRACT)  # the paper list's ids: one settings.toml line rebinds both
 
     def compose(self):
         yield Static(id="abstract-body")

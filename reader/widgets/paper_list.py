@@ -14,17 +14,18 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader.actions import LIST
 from reader.models import Paper, PaperState
 from reader.search import highlight_spans
 from reader.tex import tex_to_text
 from reader.text import one_line
+from reader.widgets.bindings import bindings
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--selected",
     }
 
-    BINDINGS = [
-        # The ids let settings.toml rebind them; the abstract pane's scroll keys share them.
-        Binding("j,down", "cursor_down", "Down", show=False, id="down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="up"),
-        Binding("g,home", "first", "First", show=False, id="first"),
-        Binding("G,end", "last", "Last", show=False, id="last"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="page-down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="page-up"),
-        Binding("enter", "open", "Open", show=False, id="read-abstract"),
-        Binding("space", "toggle_selected", "Select", show=False, id="select"),
-        Binding("v", "select_range", "Select range", show=False, id="select-range"),
-        Binding("asterisk", "select_all", "Select all", show=False, id="select-all"),
-    ]
+    BINDINGS = bindings(LIST)  # ids and keys: reader.actions
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 

@@ -1,0 +1,164 @@
+"""Every action a person can take, once: its keys, its footer label, its palette name, its help row.
+
+The app's, the paper list's and the abstract pane's key bindings, the command
+palette, the help screen and the binding ids settings.toml may rebind are all
+read from `ACTIONS`, so adding or renaming an action is one entry here. Nothing
+here imports Textual: keys are Textual's key names as plain text ("slash",
+"ctrl+r", "j,down"), and the UI turns entries into bindings.
+
+`ACTIONS` is in the help screen's order; the palette lists its entries in the
+same order, and the footer shows the `footer=True` ones in it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Where an action's keys are bound: the reader app, the focused paper list, the
+# focused abstract pane, or Textual itself (those are listed for the help only:
+# Textual binds them and settings.toml cannot rebind them).
+APP = "app"
+LIST = "list"
+ABSTRACT = "abstract"
+TEXTUAL = "textual"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action.
+
+    `id` is the binding id settings.toml's [keys] table rebinds by; one id may be
+    bound in two places (the abstract pane scrolls by the paper list's ids, so one
+    line rebinds both). `run` is the Textual action string run where the keys are
+    bound, and by the palette on the app. `keys` are the default keys, several as
+    "a,b"; none for actions only the palette offers. `label` is the binding's
+    description (the footer and Textual's keys panel show it), `footer` whether
+    the footer shows it. `help` starts a help row; `help_with` names the id of
+    the action whose row this one shares ("j / k" — next / previous paper).
+    """
+
+    id: str
+    run: str
+    keys: str = ""
+    on: str = APP
+    label: str = ""
+    footer: bool = False
+    palette: str | None = None
+    help: str | None = None
+    help_with: str | None = None
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("down", "cursor_down", "j,down", LIST, "Down", help="next / previous paper"),
+    Action("up", "cursor_up", "k,up", LIST, "Up", help_with="down"),
+    Action("first", "first", "g,home", LIST, "First", help="first / last paper"),
+    Action("last", "last", "G,end", LIST, "Last", help_with="first"),
+    Action("page-down", "page_down", "pagedown,ctrl+f", LIST, "Page down", help="page down / up"),
+    Action("page-up", "page_up", "pageup,ctrl+b", LIST, "Page up", help_with="page-down"),
+    Action("read-abstract", "open", "enter", LIST, "Open", help="open the paper (marks it read)"),
+    # The abstract pane's scroll keys, under the list's ids.
+    Action("down", "scroll_down", "j", ABSTRACT, "Down"),
+    Action("up", "scroll_up", "k", ABSTRACT, "Up"),
+    Action("first", "scroll_home", "g", ABSTRACT, "Top"),
+    Action("last", "scroll_end", "G", ABSTRACT, "Bottom"),
+    Action(
+        "next-unread", "next_unread", "n", label="Next unread", palette="Next unread paper",
+        help="next / previous unread paper",
+    ),
+    Action(
+        "previous-unread", "previous_unread", "N", label="Prev unread", palette="Previous unread paper",
+        help_with="next-unread",
+    ),
+    Action("search", "search", "slash", label="Search", palette="Search", help="search (live, typo-tolerant)"),
+    Action("back", "escape", "escape", label="Back", help="clear the selection, leave related papers, clear the search"),
+    Action(
+        "bookmark", "bookmark", "b", label="Bookmark", footer=True, palette="Bookmark / unbookmark",
+        help="bookmark / unbookmark, then on to the next unread paper",
+    ),
+    Action(
+        "tags", "tags", "t", label="Tags", footer=True, palette="Edit tags",
+        help="edit tags (→ completes a known tag), then on",
+    ),
+    Action("rename-tag", "rename_tag", palette="Rename or merge a tag…"),
+    Action(
+        "read", "toggle_read", "r", label="Read", footer=True, palette="Mark read / unread",
+        help="mark read / unread, then on",
+    ),
+    Action(
+        "dismiss", "dismiss", "x", label="Dismiss", footer=True, palette="Dismiss (read, out of the inbox)",
+        help="dismiss: read and out of the inbox, then on",
+    ),
+    Action(
+        "undo", "undo", "u", label="Undo", footer=True, palette="Undo",
+        help="undo / redo the last change (also after a restart)",
+    ),
+    Action("redo", "redo", "ctrl+r", label="Redo", palette="Redo", help_with="undo"),
+    Action(
+        "select", "toggle_selected", "space", LIST, "Select",
+        help="select this paper / a range (v, move, v) / all listed\nb t r x e then apply to the selection",
+    ),
+    Action("select-range", "select_range", "v", LIST, "Select range", help_with="select"),
+    # The palette runs it on the app, which hands it to the list.
+    Action("select-all", "select_all", "asterisk", LIST, "Select all", palette="Select all listed papers", help_with="select"),
+    Action("note", "note", "a", label="Note", palette="Edit the note", help="write a note on the paper (search it with note:)"),
+    Action(
+        "related", "related", "m", label="Related", palette="Related papers",
+        help="related papers, most alike first, with the words they share",
+    ),
+    Action(
+        "save-search", "save_search", "s", label="Save search", palette="Save this search",
+        help="save this search / show a saved search",
+    ),
+    *(Action(f"saved-{n}", f"recall_search({n})", str(n), label=f"Saved search {n}", help_with="save-search") for n in range(1, 10)),
+    Action("delete-search", "delete_search", palette="Delete a saved search…"),
+    Action(
+        "export", "export", "e", label="Export", palette="Export…",
+        help="export this paper, the visible list, the selection or the bookmarks (.bib .md .json .csv)",
+    ),
+    Action("copy", "copy", "y", label="Copy", palette="Copy…", help="copy: t title, u URL, b BibTeX, m Markdown link, a abstract"),
+    Action("copy-title", "copy_item('title')", palette="Copy title"),
+    Action("copy-url", "copy_item('url')", palette="Copy arXiv / paper URL"),
+    Action("copy-bibtex", "copy_item('bibtex')", palette="Copy BibTeX entry"),
+    Action("copy-markdown", "copy_item('markdown')", palette="Copy Markdown link"),
+    Action("copy-abstract", "copy_item('abstract')", palette="Copy abstract"),
+    Action(
+        "open", "open_page", "o", label="Open", palette="Open the paper's page",
+        help="open the paper's page (over SSH: show and copy its URL)",
+    ),
+    Action("command-palette", "command_palette", "ctrl+p", TEXTUAL, help="command palette: every action, view, tag and theme"),
+    Action("focus-next", "app.focus_next", "tab", TEXTUAL, help="move between views, list and abstract"),
+    Action("focus-previous", "app.focus_previous", "shift+tab", TEXTUAL, help_with="focus-next"),
+    Action("help", "help", "question_mark", label="Help", footer=True, palette="Help", help="this help"),
+    Action("quit", "quit", "q", label="Quit", footer=True, help="quit"),
+)
+
+# The ids settings.toml's [keys] table may rebind.
+BINDING_IDS: frozenset[str] = frozenset(a.id for a in ACTIONS if a.keys and a.on != TEXTUAL)
+
+
+def bound_on(place: str) -> list[Action]:
+    """The actions whose keys `place` binds, in order."""
+    return [a for a in ACTIONS if a.on == place and a.keys]
+
+
+def default_keys(action_id: str) -> str:
+    """The default keys of a binding id ("" for one the palette alone offers)."""
+    return next((a.keys for a in ACTIONS if a.id == action_id and a.keys), "")
+
+
+def current_keys(action_id: str, rebound: Mapping[str, str]) -> list[str]:
+    """The keys of a binding id as the person has them: settings.toml's (`rebound`), else the default."""
+    keys = rebound.get(action_id) or default_keys(action_id)
+    return keys.split(",") if keys else []
+
+
+def help_rows() -> list[list[Action]]:
+    """The help screen's rows, in order: each a leading action (its `help` is the row's text) and those sharing it."""
+    rows: dict[str, list[Action]] = {}
+    for action in ACTIONS:
+        if action.help is not None:
+            rows[action.id] = [action]
+        elif action.help_with is not None:
+            rows[action.help_with].append(action)
+    return list(rows.values())
