@@ -317,7 +317,9 @@ class Library:
                     if state is not None and not state.is_blank:
                         arriving_states[paper_id] = state
             except ingest.IngestError as error:
-                report.problems.append(Problem(str(path), str(error).removeprefix(f"{path}: ")))
+                # Named once: parsers name the file too, by its name alone.
+                said = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+                report.problems.append(Problem(str(path), said))
             except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
                 report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
             before += size

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA
+from conftest import CORPORA, DATA
 from reader import export, ingest
 from reader.cli import main
 from reader.library import Library
@@ -205,6 +205,80 @@ def test_a_50_mb_line_is_refused_without_blowing_memory(tmp_path):
     # Three 50 MB lines, one after another: a copy or two of one is fine; a list of
     # ten million words (a str.split of the line) is not.
     assert grown_mb < 400, f"importing a 50 MB line grew memory by {grown_mb} MB"
+
+
+def gzip_of(path: Path, head: bytes, repeated: bytes, times: int) -> Path:
+    """`head` then `repeated` `times` over, as one gzip member each (gunzip reads them
+    as one text), so the whole is never made here."""
+    path.write_bytes(gzip.compress(head) + gzip.compress(repeated) * times)
+    return path
+
+
+def doubling_bib(path: Path, doublings: int) -> Path:
+    """A few hundred bytes whose @string macros each double the one before."""
+    lines = ['@string{m0 = "xxxxxxxx"}']
+    lines += [f"@string{{m{n} = m{n - 1} # m{n - 1}}}" for n in range(1, doublings + 1)]
+    lines.append(f"@article{{bomb, title = {{A bomb}}, abstract = m{doublings}}}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_bombs_fail_fast_each_on_its_own_in_bounded_memory(tmp_path):
+    folder = tmp_path / "bombs"
+    folder.mkdir()
+    bombs = {
+        # a 1 MB file holding one 512 MB line
+        gzip_of(folder / "one-line.txt.gz", HF_HEADER.encode(), b"x" * MB, 512): "unpacks to over 100 times its size",
+        # blank lines: nothing to refuse, only to read through
+        gzip_of(folder / "blank-page.txt.gz", (HF_HEADER + "A title\n").encode(), b"\n" * MB, 64): "unpacks to over",
+        gzip_of(folder / "blank.bib.gz", b"@article{k, title={T}}\n", b"\n" * MB, 64): "unpacks to over",
+        gzip_of(folder / "blank-in-entry.bib.gz", b"@article{k, title={T},\n", b"\n" * MB, 64): "unpacks to over",
+        doubling_bib(folder / "doubling.bib", 25): "@string macros expand to over",
+    }
+    good = DATA / "001_1e2235affac03b04.txt"
+    home = tmp_path / "home"
+    Library.open(home, seed=False)
+    done = subprocess.run(
+        [sys.executable, "-c", BIG_LINE_SCRIPT, str(home), *map(str, bombs), str(good)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    first, *problems = done.stdout.splitlines()
+    grown_mb, records, _, papers = map(int, first.split())
+    for path, reason in bombs.items():
+        said = [p for p in problems if p.startswith(f"{path}: ")]  # the whole file, named once
+        assert len(said) == 1 and reason in said[0], (path.name, problems)
+    assert records == papers > 0  # the good file of the same run imported
+    assert grown_mb < 300, f"the bombs grew memory by {grown_mb} MB"
+
+
+def test_a_long_macro_used_in_every_entry_stops_the_file():
+    """No macro doubles here, but each use copies 100,000 characters."""
+    text = '@string{long = "' + "word " * 20_000 + '"}\n'
+    text += "".join(f"@article{{k{n}, title = {{Paper {n}}}, abstract = long}}\n" for n in range(1000))
+    with pytest.raises(ingest.IngestError, match="@string macros expand to over"):
+        list(ingest.bibtex.parse(io.StringIO(text), "long.bib"))
+
+
+def test_a_compressed_file_past_the_absolute_limit_stops_with_its_good_records_kept(tmp_path, monkeypatch):
+    items = [json.dumps(hf_item(f"2401.{n:05d}", f"Paper number {n}", f"Abstract {n} " * 20)) for n in range(3000)]
+    path = tmp_path / "many.jsonl.gz"
+    path.write_bytes(gzip.compress("\n".join(items).encode()))
+    monkeypatch.setattr(ingest, "MAX_UNPACKED", 500_000)  # the real limit is 16 GiB
+    records = []
+    with pytest.raises(ingest.IngestError, match=r"many.jsonl.gz: unpacks to more than 500,000 bytes"):
+        for record in ingest.read_file(path):
+            records.append(record)
+    assert 500 < len(records) < 3000 and all(isinstance(r, Paper) for r in records)
+
+
+def test_a_real_compressed_dump_past_the_point_growth_is_judged_reads_whole():
+    path = CORPORA / "hf-daily-papers" / "hf_daily_papers_all.jsonl.gz"
+    with gzip.open(path) as whole:
+        assert whole.seek(0, io.SEEK_END) > ingest.GROWTH_JUDGED_FROM
+    with gzip.open(path, "rt") as whole:
+        lines = sum(1 for line in whole if line.strip())
+    assert sum(1 for _ in ingest.read_file(path)) == lines
 
 
 def test_good_records_before_the_damage_in_a_file_are_kept(tmp_path):

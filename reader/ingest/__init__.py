@@ -15,7 +15,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from reader.ingest import arxivlisting, arxivsnapshot, atom, bibtex, hfjson, hfpage, readerjson
 from reader.models import Paper, Problem
@@ -30,6 +30,14 @@ FORMATS = {m.NAME: m for m in (readerjson, hfjson, arxivlisting, arxivsnapshot, 
 
 _SNIFF_CHARS = 64 * 1024
 
+MAX_UNPACKED = 16 * 1024**3
+"""Bytes a compressed file may unpack to: four times arXiv's whole metadata snapshot."""
+MAX_GROWTH = 100
+"""Times its packed size a compressed file may unpack to: paper listings grow
+about five times, a decompression bomb about a thousand."""
+GROWTH_JUDGED_FROM = 8 * 1024**2
+"""Unpacked bytes before growth is judged: a small file cannot hurt, whatever its ratio."""
+
 
 def format_names() -> list[str]:
     return list(FORMATS)
@@ -42,8 +50,55 @@ def open_text(path: Path) -> TextIO:
     except OSError as error:
         raise IngestError(f"{path}: cannot open ({error.strerror or error})") from error
     if raw.peek(2)[:2] == b"\x1f\x8b":
-        raw = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
+        # Large reads: the extra layer then costs nothing noticeable.
+        raw = io.BufferedReader(_Unpacked(raw, path), 256 * 1024)
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline=None)
+
+
+class _Unpacked(io.RawIOBase):
+    """A gzip file's bytes, refused once they outgrow what a paper listing does.
+
+    A 2 MB file of one repeated byte unpacks to 2 GB: as one line it would be
+    held whole before any parser could refuse it, and as blank lines it would
+    take minutes to read through. Judging the growth as the bytes arrive stops
+    both within a few megabytes, in every format.
+    """
+
+    def __init__(self, packed: BinaryIO, path: Path) -> None:
+        self.packed = packed  # the file itself, whose position progress reports
+        self._gzip = gzip.GzipFile(fileobj=packed)
+        self._path = path
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True  # read_file rewinds after sniffing
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._gzip.seek(offset, whence)
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        count = self._gzip.readinto(buffer)
+        self._judge(self._gzip.tell(), self.packed.tell())
+        return count
+
+    def _judge(self, unpacked: int, packed: int) -> None:
+        if unpacked > MAX_UNPACKED:
+            raise IngestError(
+                f"{self._path}: unpacks to more than {MAX_UNPACKED:,} bytes, more than any paper listing; reading stopped"
+            )
+        if unpacked > GROWTH_JUDGED_FROM and unpacked > MAX_GROWTH * packed:
+            raise IngestError(
+                f"{self._path}: unpacks to over {MAX_GROWTH} times its size (its first {packed:,} bytes gave "
+                f"{unpacked:,}), which no paper listing does (a damaged or hostile file?); reading stopped"
+            )
+
+    def close(self) -> None:
+        if not self.closed:
+            self._gzip.close()
+            self.packed.close()  # GzipFile leaves a file it was handed open
+        super().close()
 
 
 def detect(head: str) -> str | None:
@@ -82,11 +137,12 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
             if at is None:
                 yield from FORMATS[name].parse(stream, path.name)
                 return
-            raw = getattr(stream.buffer, "fileobj", stream.buffer)  # a GzipFile's compressed file
+            unpacked = getattr(stream.buffer, "raw", None)
+            file = unpacked.packed if isinstance(unpacked, _Unpacked) else stream.buffer
             for count, record in enumerate(FORMATS[name].parse(stream, path.name), 1):
                 yield record
                 if count % 1000 == 0:
-                    at(raw.tell())
+                    at(file.tell())
         except (ValueError, OSError, EOFError, zlib.error) as error:
             # ValueError covers undecodable bytes and numbers too long to convert.
             raise IngestError(f"{path}: reading stopped part-way ({error})") from error

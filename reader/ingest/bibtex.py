@@ -24,6 +24,9 @@ _ENTRY_START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
 _FRESH_ENTRY = re.compile(r"^\s*@\s*[A-Za-z][\w-]*\s*[{(]\s*[^\s,={}()\"#%']+\s*,")
 _SNIFF = re.compile(r"(?m)^[\ufeff \t]*@[ \t]*[A-Za-z]+[ \t]*[{(][ \t]*[^\s,={}()\"#%']+[ \t]*,")
 _DELIMITER = re.compile(r'[{}()"]')
+_BRACE_OR_QUOTE = re.compile(r'[{}"]')
+_SPACES = re.compile(r"\s*")
+_SPACES_AND_COMMAS = re.compile(r"[\s,]*")
 _STRAY = re.compile(r"}|^\s*[A-Za-z][\w-]*\s*=\s*[{\"]")
 _NAME_TOKEN = re.compile(r"[^\s=,{}\"#()]+")
 _AND = re.compile(r"\s+and\s+", re.I)
@@ -34,6 +37,12 @@ NOT_PAPERS = {"proceedings", "mvproceedings", "collection", "mvcollection", "per
 _SKIPPED = {"comment", "preamble"}
 _MONTHS = {m: f"{i:02d}" for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+MACRO_GROWTH = 10
+"""Times the text read so far that the uses of @string macros may add: a real
+.bib's macros name journals and months, adding far less than the entries hold."""
+MACRO_ALLOWANCE = 1_000_000
+"""Characters macros may add whatever the text read (a long macro used a few times)."""
 
 
 def sniff(head: str) -> bool:
@@ -48,24 +57,63 @@ class _Entry:
     broken: str = ""  # why the entry cannot be trusted, when it cannot
 
 
+class _Macros:
+    """@string macros, and what their uses have added so far.
+
+    Each use copies a macro's value, so a few macros that each double the one
+    before, or one long macro used in every entry, would build gigabytes from a
+    small file. What uses add is held to a multiple of the text read, as a
+    compressed file's growth is.
+    """
+
+    def __init__(self) -> None:
+        self.values = dict(_MONTHS)
+        self.read = 0
+        self._added = 0
+
+    def expand(self, word: str) -> str:
+        value = self.values.get(word.casefold())
+        if value is None:
+            return word
+        self._added += len(value)
+        if self._added > MACRO_ALLOWANCE + MACRO_GROWTH * self.read:
+            raise _RunawayMacros(f"@string macros expand to over {self._added:,} characters from {self.read:,} read")
+        return value
+
+
+class _RunawayMacros(Exception):
+    """The file's macros grow past any real .bib's: nothing more of it is read."""
+
+
 def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
-    macros = dict(_MONTHS)
+    from reader.ingest import IngestError  # the package imports this module first
+
+    try:
+        yield from _parse(stream, file_name)
+    except _RunawayMacros as error:
+        raise IngestError(f"{file_name}: {error}, which no real .bib does (a hostile file?); reading stopped") from None
+
+
+def _parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
+    macros = _Macros()
     volumes: dict[str, dict[str, str]] = {}
     volume: dict[str, str] = {}
     ordinal = 0
     for entry in _entries(stream):
         if entry.kind in _SKIPPED:
             continue
+        body = "".join(entry.body)
+        macros.read += len(body)
         if entry.kind == "string":
             if not entry.broken:
-                _, fields, _ = _fields("".join(entry.body), macros, keyed=False)
-                macros.update(fields)
+                _, fields, _ = _fields(body, macros, keyed=False)
+                macros.values.update(fields)
             continue
         ordinal += 1
         if entry.broken:
             yield Problem(file_name, entry.broken, ordinal)
             continue
-        key, fields, error = _fields("".join(entry.body), macros)
+        key, fields, error = _fields(body, macros)
         if error:
             yield Problem(file_name, f"entry {key or '?'} (line {entry.line}): {error}; entry skipped", ordinal)
             continue
@@ -92,6 +140,10 @@ def _entries(stream: TextIO) -> Iterator[_Entry]:
     closer = "}"
     in_quote = False
     for line_no, line in enumerate(iter(stream.readline, ""), 1):
+        if line.isspace():  # most lines between entries; all of a flood of blank lines
+            if entry is not None:
+                entry.body.append(line)  # it may part an abstract's paragraphs
+            continue
         at = 0
         if entry is not None and depth > 0 and _FRESH_ENTRY.match(line):
             entry.broken = f"the entry at line {entry.line} never closes (a missing '}}'?); entry skipped"
@@ -150,7 +202,7 @@ def _entries(stream: TextIO) -> Iterator[_Entry]:
         yield entry
 
 
-def _fields(body: str, macros: dict[str, str], keyed: bool = True) -> tuple[str, dict[str, str], str]:
+def _fields(body: str, macros: _Macros, keyed: bool = True) -> tuple[str, dict[str, str], str]:
     """(citation key, fields with lower-case names, error) of one entry's body."""
     at = 0
     key = ""
@@ -160,16 +212,15 @@ def _fields(body: str, macros: dict[str, str], keyed: bool = True) -> tuple[str,
         at = len(body) if comma < 0 else comma + 1
     fields: dict[str, str] = {}
     while True:
-        while at < len(body) and (body[at].isspace() or body[at] == ","):
-            at += 1
+        # Regexes, not a loop per character, skip the text between marks: a value
+        # can be megabytes long.
+        at = _SPACES_AND_COMMAS.match(body, at).end()
         if at >= len(body):
             return key, fields, ""
         name = _NAME_TOKEN.match(body, at)
         if not name:
             return key, fields, f"cannot read a field name at {body[at:at + 20]!r}"
-        at = name.end()
-        while at < len(body) and body[at].isspace():
-            at += 1
+        at = _SPACES.match(body, name.end()).end()
         if at >= len(body) or body[at] != "=":
             return key, fields, f"field {name.group()!r} has no '='"
         value, at, error = _value(body, at + 1, macros)
@@ -178,32 +229,20 @@ def _fields(body: str, macros: dict[str, str], keyed: bool = True) -> tuple[str,
         fields.setdefault(name.group().casefold(), value)  # BibTeX keeps the first of a repeated field
 
 
-def _value(body: str, at: int, macros: dict[str, str]) -> tuple[str, int, str]:
+def _value(body: str, at: int, macros: _Macros) -> tuple[str, int, str]:
     """One value: `{...}`, `"..."`, a number or a macro, joined by `#`."""
     parts: list[str] = []
     while True:
-        while at < len(body) and body[at].isspace():
-            at += 1
+        at = _SPACES.match(body, at).end()
         if at >= len(body):
             return "", at, "the value is missing"
         char = body[at]
         if char in '{"':
-            depth, end = 0, at + 1
-            while end < len(body):
-                c = body[end]
-                if c == "{":
-                    depth += 1
-                elif c == "}":
-                    if depth == 0:
-                        if char == "{":
-                            break
-                        return "", end, "a '}' with no '{'"
-                    depth -= 1
-                elif c == '"' and char == '"' and depth == 0:
-                    break
-                end += 1
-            else:
-                return "", end, "the value never ends (unbalanced braces or quotes)"
+            end = _closing(body, at)
+            if end < 0:
+                return "", len(body), "the value never ends (unbalanced braces or quotes)"
+            if body[end] != ("}" if char == "{" else '"'):
+                return "", end, "a '}' with no '{'"
             parts.append(body[at + 1 : end])
             at = end + 1
         else:
@@ -211,14 +250,32 @@ def _value(body: str, at: int, macros: dict[str, str]) -> tuple[str, int, str]:
             if not token:
                 return "", at, f"unexpected {char!r}"
             word = token.group()
-            parts.append(word if word.isdigit() else macros.get(word.casefold(), word))
+            parts.append(word if word.isdigit() else macros.expand(word))
             at = token.end()
-        while at < len(body) and body[at].isspace():
-            at += 1
+        at = _SPACES.match(body, at).end()
         if at < len(body) and body[at] == "#":
             at += 1
             continue
         return "".join(parts), at, ""
+
+
+def _closing(body: str, at: int) -> int:
+    """Where the `{...}` or `"..."` value opened at `at` ends (-1: it never does).
+
+    The end is the mark that closes it, or a `}` that closes nothing, which
+    makes a quoted value broken."""
+    opener, depth = body[at], 0
+    for mark in _BRACE_OR_QUOTE.finditer(body, at + 1):
+        c = mark.group()
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                return mark.start()
+            depth -= 1
+        elif opener == '"' and depth == 0:
+            return mark.start()
+    return -1
 
 
 def _paper(line: int, key: str, fields: dict[str, str], volume: dict[str, str],
