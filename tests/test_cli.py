@@ -1,6 +1,8 @@
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -66,6 +68,21 @@ def test_import_of_missing_and_unknown_files_fails_clearly(home, tmp_path, capsy
     assert out.strip() == "0 new, 0 merged, 0 unchanged"
     assert "missing.txt: no such file" in err
     assert "notes.csv: unknown format" in err
+
+
+def test_import_of_a_named_pipe_refuses_it_and_goes_on(tmp_path):
+    """Opening a pipe waits for a writer that never comes: the import must not."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    good = tmp_path / "good.txt"
+    good.write_text("Get trending papers in your email inbox!\nA paper read past a pipe\nIts abstract ends here.\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "reader", "--home", str(tmp_path / "home"), "import", str(pipe), str(good)],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1  # a whole file could not be read
+    assert done.stderr.strip() == f"problem: {pipe}: not a regular file (a pipe or device); skipped"
+    assert done.stdout.strip().startswith("1 new, ")  # the home's seed papers are unchanged
 
 
 def test_search_with_no_match_exits_non_zero(home, capsys):

@@ -159,16 +159,18 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
-                    file = Path(root, name)
-                    if name.startswith("."):
-                        continue
-                    if file.exists() and not file.is_file():
-                        # Opening a named pipe would wait forever.
-                        problems.append(Problem(str(file), "not a regular file (a pipe or device); skipped"))
-                    else:
-                        files.append(file)
+                    if not name.startswith("."):
+                        _take(Path(root, name), files, problems)
         elif path.exists():
-            files.append(path)
+            _take(path, files, problems)
         else:
             problems.append(Problem(str(path), "no such file or folder"))
     return files, problems
+
+
+def _take(file: Path, files: list[Path], problems: list[Problem]) -> None:
+    if file.exists() and not file.is_file():
+        # Opening a named pipe would wait forever for a writer.
+        problems.append(Problem(str(file), "not a regular file (a pipe or device); skipped"))
+    else:
+        files.append(file)  # a dangling link too: opening it says what is wrong
