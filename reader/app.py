@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -40,7 +41,7 @@ from reader.screens.tags import TagEdit, TagScreen
 from reader.related import Related
 from reader.search import SearchResult
 from reader.settings import SettingsError, load_settings, save_theme, settings_path
-from reader.store import StoreError, resolve_home
+from reader.store import StoreError, resolve_home, tell_lock_waits
 from reader.text import one_line
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.bindings import bindings
@@ -107,6 +108,8 @@ class ReaderApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one(PaperList).focus()
+        # Told on the writer thread; a message, unlike call_from_thread, never blocks it.
+        tell_lock_waits(lambda text: self.post_message(self.LockWait(text)))
         self.set_interval(1.0, self._check_other_instances)
         self._report_settings_problems()
 
@@ -117,6 +120,7 @@ class ReaderApp(App[None]):
         self.load_library()
 
     def on_unmount(self) -> None:
+        tell_lock_waits(None)
         self._writer.shutdown(wait=True)
 
     # -- loading -----------------------------------------------------------------
@@ -347,6 +351,16 @@ class ReaderApp(App[None]):
         self._after_search = None
 
     # -- status ----------------------------------------------------------------------
+
+    class LockWait(Message):
+        """A write waits for the lock another process holds."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_reader_app_lock_wait(self, message: LockWait) -> None:
+        self.set_status(message.text)
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

@@ -11,7 +11,7 @@ from pathlib import Path
 from reader import export, ingest
 from reader.library import ImportReport, Library, LibraryError, export_to_file
 from reader.search import SearchResult
-from reader.store import Store, StoreError, resolve_home
+from reader.store import Store, StoreError, resolve_home, tell_lock_waits
 from reader.text import CleanedStream, encodable, inert, inert_json, one_line
 
 
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    tell_lock_waits(lambda message: print(f"reader: {one_line(message)}", file=sys.stderr, flush=True))
     try:
         if args.command in (None, "open"):
             return open_app(args.home)

@@ -11,7 +11,10 @@ instant leaves either the old file or the new one. A change is acknowledged
 
 Several instances. Writers in several processes (two apps, the app and the
 CLI) are serialised by a lock file, and each change re-reads the state file
-under the lock, so no instance undoes another's work. The state file is small,
+under the lock, so no instance undoes another's work. A holder signs the lock
+file with its pid, and a writer waits for the lock a bounded time, naming that
+holder, before giving up: a stopped process (Ctrl+Z) would otherwise keep every
+writer waiting forever. The state file is small,
 so it is read whole rather than trusted by its `stat()`: inode numbers are
 reused and mtimes are coarse, so two versions can share (inode, size, mtime).
 
@@ -42,6 +45,7 @@ import os
 import secrets
 import shlex
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -185,12 +189,31 @@ def _save_failed(path: Path, error: OSError) -> StoreError:
 
 _held = threading.local()  # per thread: the homes whose lock it holds, and how deeply
 
+LOCK_WAIT = 30.0
+"""Seconds a writer waits for another process's lock before giving up. A write
+holds it for a few seconds at most (an import saving a large library); a lock
+held longer is most likely held by a stopped process (Ctrl+Z), which would
+otherwise keep every writer waiting forever."""
+_QUIET_WAIT = 0.5  # a wait this short is ordinary contention, not worth a word
+
+_tell_lock_wait: Callable[[str], None] | None = None
+
+
+def tell_lock_waits(hook: Callable[[str], None] | None) -> None:
+    """Have `hook(message)` told when a write has to wait for another process's lock
+    (the CLI prints it, the app shows it in its status line); called from the
+    waiting thread, once per wait."""
+    global _tell_lock_wait
+    _tell_lock_wait = hook
+
 
 @contextlib.contextmanager
 def home_lock(home: Path, *, wait: bool = True) -> Iterator[None]:
     """Serialise writers across processes (both apps, the app and the CLI).
 
-    With `wait=False`, raises BlockingIOError at once if another process holds it.
+    With `wait=False`, raises BlockingIOError at once if another process holds it;
+    else waits for it at most LOCK_WAIT seconds, then raises StoreError naming the
+    holder (see `tell_lock_waits` to be told while waiting).
     A lock is an open file description, so two in one process exclude each other:
     threads are serialised too. Nested in one thread (an undo reads the history
     and writes the state under one lock), the inner one is a no-op.
@@ -225,13 +248,65 @@ def _flock(home: Path, wait: bool) -> Iterator[None]:
         except OSError:
             raise _save_failed(path, error) from error
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        _acquire(fd, path, wait)
         try:
+            if wait:  # a writer; the start-up sweep (no wait) is over too soon to matter
+                _sign(fd)
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _acquire(fd: int, path: Path, wait: bool) -> None:
+    """Take the lock, waiting at most LOCK_WAIT seconds and saying who holds it."""
+    started = time.monotonic()
+    pause, told = 0.005, False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if not wait:
+                raise
+        waited = time.monotonic() - started
+        if waited >= LOCK_WAIT:
+            raise StoreError(
+                f"{_holder(path)} has held {path} for {LOCK_WAIT:g} s; nothing was changed. "
+                "If that process is stopped (Ctrl+Z), resume it (fg) or end it, then try again"
+            )
+        if not told and waited >= min(_QUIET_WAIT, LOCK_WAIT / 2) and _tell_lock_wait is not None:
+            _tell_lock_wait(f"waiting for {_holder(path)}, which holds {path}…")
+            told = True
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _sign(fd: int) -> None:
+    """Write who holds the lock into the lock file, for a writer left waiting to name.
+
+    Left there after release (a waiter reads it only once the next holder has
+    signed), and written only when it differs, so the file is not touched on
+    every change. A courtesy: a home it cannot be written in still locks."""
+    signature = f"{os.getpid()} {shlex.join(['reader', *sys.argv[1:]])}".encode()[:200]
+    with contextlib.suppress(OSError):
+        if os.pread(fd, 256, 0) != signature:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, signature, 0)
+
+
+def _holder(path: Path) -> str:
+    """Who holds the lock, as its holder signed it: `another reader (pid N: command)`."""
+    try:
+        signature = path.read_bytes()[:256].decode("utf-8", "replace")
+    except OSError:
+        signature = ""
+    pid, _, command = signature.partition(" ")
+    if not pid.isdigit():
+        return "another reader"
+    command = "".join(c for c in command if c.isprintable())
+    return f"another reader (pid {pid}: {command})" if command else f"another reader (pid {pid})"
 
 
 # --- reading and checking ------------------------------------------------------------

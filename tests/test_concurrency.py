@@ -12,9 +12,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from reader import store
+from reader.app import ReaderApp
+from reader.cli import main
 from reader.library import Library
 from reader.models import Paper, Source
-from reader.store import Store
+from reader.store import Store, StoreError
 
 HELPER = Path(__file__).parent / "helpers" / "concurrent_child.py"
 EACH = 500
@@ -160,3 +165,87 @@ def test_a_rewrite_with_the_same_inode_size_and_mtime_is_still_noticed(tmp_path)
     assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
     assert library.reload_state_if_changed()
     assert library.state_of(second).read and not library.state_of(first).read
+
+
+# --- a lock held by a stopped process ---------------------------------------------------
+
+HOLD_AND_STOP = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from reader.store import home_lock
+    with home_lock(Path(sys.argv[1])):
+        print("held", flush=True)
+        os.kill(os.getpid(), signal.SIGSTOP)  # as Ctrl+Z does
+    """
+)
+
+
+@pytest.fixture
+def stopped_holder(tmp_path, monkeypatch):
+    """A home whose lock a stopped process holds; writers wait one second, not thirty."""
+    home = tmp_path / "home"
+    ids = small_library(home, 2)
+    monkeypatch.setattr(store, "LOCK_WAIT", 1.0)
+    child = subprocess.Popen([sys.executable, "-c", HOLD_AND_STOP, str(home)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "held\n"
+        yield home, ids, child.pid
+    finally:
+        child.kill()  # a stopped process dies of SIGKILL too
+        child.wait()
+
+
+def assert_gave_up_naming(error: str, home: Path, pid: int) -> None:
+    assert error.startswith(f"another reader (pid {pid}: reader ") and f"has held {home / '.lock'} for 1 s" in error
+    assert "nothing was changed" in error and "stopped (Ctrl+Z), resume it (fg) or end it" in error
+
+
+def test_a_writer_says_who_holds_the_lock_then_gives_up_with_nothing_changed(stopped_holder):
+    home, (paper_id, _), pid = stopped_holder
+    library = Library.open(home, seed=False)
+    before = Store(home).load_states()
+    told: list[str] = []
+    store.tell_lock_waits(told.append)
+    try:
+        with pytest.raises(StoreError) as caught:
+            library.set_bookmarked(paper_id)
+    finally:
+        store.tell_lock_waits(None)
+    assert len(told) == 1 and told[0].startswith(f"waiting for another reader (pid {pid}: reader ")
+    assert told[0].endswith(f"which holds {home / '.lock'}…")
+    assert_gave_up_naming(str(caught.value), home, pid)
+    assert Store(home).load_states() == before and library.states == before
+
+
+def test_the_cli_says_it_waits_then_fails_clearly(stopped_holder, capsys):
+    home, (paper_id, _), pid = stopped_holder
+    before = Store(home).load_states()
+    code = main(["--home", str(home), "bookmark", paper_id])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1 and len(err) == 2
+    assert err[0].startswith(f"reader: waiting for another reader (pid {pid}: reader ")
+    assert err[1].startswith("reader: ") and "Traceback" not in "".join(err)
+    assert_gave_up_naming(err[1].removeprefix("reader: "), home, pid)
+    assert Store(home).load_states() == before
+
+
+async def test_the_app_shows_the_wait_in_its_status_line_then_says_not_saved(stopped_holder):
+    home, _, pid = stopped_holder
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(4):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        before = dict(app.library.states)
+        status = app.query_one("#status")
+        await pilot.press("b")
+        for _ in range(400):  # until the write has waited long enough to say so
+            if "waiting for another reader" in str(status.render()):
+                break
+            await pilot.pause(0.01)
+        assert str(status.render()).startswith(f"waiting for another reader (pid {pid}: reader ")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "NOT SAVED" in str(status.render())
+        assert app.library.states == before
