@@ -19,12 +19,13 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_character
 from textual.message import Message
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from reader.actions import APP, BINDING_IDS, current_keys
+from reader.actions import ABSTRACT, APP, LIST, TEXTUAL, bound_on, current_keys
 from reader.browser import no_browser_reason
 from reader.screens.palette import ReaderCommands
 from reader.export import paper_links, snippet
@@ -40,7 +41,7 @@ from reader.screens.pick import COPY_CHOICES, Choice, PickScreen, link_choices
 from reader.screens.tags import TagEdit, TagScreen
 from reader.related import Related
 from reader.search import SearchResult
-from reader.settings import SettingsError, load_settings, save_theme, settings_path
+from reader.settings import Bindings, SettingsError, load_settings, save_theme, settings_path
 from reader.store import StoreError, resolve_home, tell_lock_waits
 from reader.text import one_line
 from reader.widgets.abstract_view import AbstractView
@@ -683,7 +684,7 @@ class ReaderApp(App[None]):
         first frame should already be in the person's theme.
         """
         path = settings_path(resolve_home(self.home))
-        self.settings, self._settings_problems = load_settings(path, self.available_themes, VIEWS, BINDING_IDS)
+        self.settings, self._settings_problems = load_settings(path, self.available_themes, VIEWS, _bindings())
         self._theme_on_disk = self.settings.theme
         if self.settings.theme:
             self.theme = self.settings.theme
@@ -742,6 +743,34 @@ class ReaderApp(App[None]):
             self._show_current()
             self.refresh_views()
             self.update_status("updated from another reader")
+
+
+def _bindings() -> Bindings:
+    """Ours (reader.actions), as settings.toml may rebind them: the app's keys work in
+    the list and in the abstract pane too, so each of those is checked with the app's;
+    the keys Textual binds itself stay its own."""
+    app = {a.id: a.keys for a in bound_on(APP)}
+    together = [{**app, **{a.id: a.keys for a in bound_on(place)}} for place in (LIST, ABSTRACT)]
+    textual = {a.keys: a.id for a in bound_on(TEXTUAL)} | {b.key: f"Textual's {b.action}" for b in App.BINDINGS if isinstance(b, Binding)}
+    return Bindings(together, _key_name, textual)
+
+
+_KEY_NAMES = {key.value for key in Keys} - {"<any>", "<scroll-up>", "<scroll-down>", "<ignore>"}
+_MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+
+
+def _key_name(key: str) -> str | None:
+    """The name Textual gives `key` ("?" -> "question_mark"), or None for no key it
+    knows: a character, a named key (`f2`, `pageup`), either after modifiers."""
+    *modifiers, base = key.split("+")
+    if not set(modifiers) <= _MODIFIERS:
+        return None
+    if len(base) == 1 and base.isprintable():
+        return "+".join([*modifiers, _character_to_key(base)])
+    # A character's name: `question_mark`, or `slash` (Textual's word for "solidus").
+    if base in _KEY_NAMES or key_to_character(REPLACED_KEYS.get(base, base)) is not None:
+        return key
+    return None
 
 
 def serve_in_browser(command: str, host: str, gate: Gate) -> None:

@@ -1,8 +1,11 @@
 """The person's settings: `settings.toml` in the home (theme, first view, keys).
 
 Nothing here knows Textual. The app passes in what it accepts (its theme
-names, views and binding ids), so a bad value is reported in words naming the
-key and what is allowed, and the app still starts, with that key's default.
+names, views, its bindings and which key names exist), so a bad value is
+reported in words naming the key and what is allowed, and the app still starts,
+with that key's default. A rebinding is judged after all of them apply, so two
+bindings may swap keys, but one that would take a key another binding keeps
+(`q` from quit, or a list key over an app key) is refused.
 
 Writing back (the app remembers a theme chosen in it) changes only the value on
 the `theme = ...` line, or adds that line at the top: the person's comments,
@@ -15,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +40,32 @@ class Settings:
     keys: Mapping[str, str] = field(default_factory=dict)  # binding id -> Textual key list
 
 
+@dataclass(frozen=True)
+class Bindings:
+    """The app's key bindings, as settings.toml may change them.
+
+    `together`: the bindings active at once (the app's with the list's, the
+    app's with the abstract pane's), each binding id -> its default keys
+    ("j,down"); `fixed`: keys the toolkit keeps -> what they do ("the command
+    palette"). No key may do two things at once. `key_name`: the name a key as
+    written goes by ("?" -> "question_mark"), or None when there is no such key.
+    """
+
+    together: Sequence[Mapping[str, str]]
+    key_name: Callable[[str], str | None]
+    fixed: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> set[str]:
+        return {binding_id for group in self.together for binding_id in group}
+
+
 def settings_path(home: Path) -> Path:
     return home / SETTINGS_FILE
 
 
 def load_settings(
-    path: Path, themes: Collection[str], views: Collection[str], binding_ids: Collection[str]
+    path: Path, themes: Collection[str], views: Collection[str], bindings: Bindings
 ) -> tuple[Settings, list[str]]:
     """The settings in `path` and, for each value that cannot be used, a message.
 
@@ -59,12 +82,12 @@ def load_settings(
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         return Settings(), [f"{path}: not valid TOML ({error}); using the default settings"]
-    settings, problems = parse_settings(data, themes, views, binding_ids)
+    settings, problems = parse_settings(data, themes, views, bindings)
     return settings, [f"{path.name}: {problem}" for problem in problems]
 
 
 def parse_settings(
-    data: Mapping[str, Any], themes: Collection[str], views: Collection[str], binding_ids: Collection[str]
+    data: Mapping[str, Any], themes: Collection[str], views: Collection[str], bindings: Bindings
 ) -> tuple[Settings, list[str]]:
     problems: list[str] = []
     known = ("theme", "view", KEYS_TABLE)
@@ -82,21 +105,57 @@ def parse_settings(
         problems.append(f"view = {_shown(view)} is not a view; one of: {', '.join(views)}, or tag:NAME")
         view = "all"
 
-    keys: dict[str, str] = {}
     table = data.get(KEYS_TABLE, {})
     if not isinstance(table, dict):
         problems.append(f'{KEYS_TABLE} must be a table ([{KEYS_TABLE}] then lines like bookmark = "B")')
         table = {}
-    for binding_id, value in table.items():
-        if binding_id not in binding_ids:
-            problems.append(f"{KEYS_TABLE}.{_bare(binding_id)} is not a binding; one of: {', '.join(sorted(binding_ids))}")
-        elif not _valid_keys(value):
-            problems.append(
-                f'{KEYS_TABLE}.{binding_id} = {_shown(value)} is not a key list; write a key such as "B", "ctrl+b" or "f2", several as "B,ctrl+b"'
-            )
-        else:
-            keys[binding_id] = ",".join(part.strip() for part in value.split(","))
+    keys = _rebindings(table, bindings, problems)
     return Settings(theme=theme, view=view, keys=keys), problems
+
+
+_KEY_EXAMPLE = 'write a key such as "B", "ctrl+k" or "f2", several as "B,ctrl+k"'
+
+
+def _rebindings(table: Mapping[str, Any], bindings: Bindings, problems: list[str]) -> dict[str, str]:
+    """binding id -> its keys as written, for the rebindings that can be used;
+    a message in `problems` for each of the others."""
+    keys: dict[str, str] = {}
+    for binding_id, value in table.items():
+        if binding_id not in bindings.ids:
+            problems.append(f"{KEYS_TABLE}.{_bare(binding_id)} is not a binding; one of: {', '.join(sorted(bindings.ids))}")
+        elif not _valid_keys(value):
+            problems.append(f"{KEYS_TABLE}.{binding_id} = {_shown(value)} is not a key list; {_KEY_EXAMPLE}")
+        elif unknown := [part for part in _parts(value) if bindings.key_name(part) is None]:
+            problems.append(f"{KEYS_TABLE}.{binding_id} = {_shown(value)}: {_shown(unknown[0])} is not a key; {_KEY_EXAMPLE}")
+        else:
+            keys[binding_id] = ",".join(_parts(value))
+    while clash := _clash(keys, bindings):
+        taker, key, holder = clash
+        default = next(group[taker] for group in bindings.together if taker in group)
+        problems.append(
+            f"{KEYS_TABLE}.{taker} = {_shown(keys[taker])}: {key} is already the key of {holder}; {taker} keeps {_shown(default)}"
+        )
+        del keys[taker]  # its default is back: the next round checks that too
+    return keys
+
+
+def _clash(keys: Mapping[str, str], bindings: Bindings) -> tuple[str, str, str] | None:
+    """(a rebound id, its key as written, what has that key already) for the first
+    key that would do two things at once, or None. The keys nobody rebound are
+    placed first, then the rebindings in the file's order: the later one gives way."""
+    for group in bindings.together:
+        taken = {bindings.key_name(key) or key: what for key, what in bindings.fixed.items()}
+        rebound = [binding_id for binding_id in keys if binding_id in group]
+        for binding_id in [*(b for b in group if b not in keys), *rebound]:
+            for key in _parts(keys.get(binding_id, group[binding_id])):
+                holder = taken.setdefault(bindings.key_name(key) or key, binding_id)
+                if holder != binding_id and binding_id in keys:
+                    return binding_id, key, holder
+    return None
+
+
+def _parts(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",")]
 
 
 def _valid_view(view: object, views: Collection[str]) -> bool:
@@ -108,7 +167,7 @@ def _valid_view(view: object, views: Collection[str]) -> bool:
 def _valid_keys(value: object) -> bool:
     if not isinstance(value, str):
         return False
-    parts = [part.strip() for part in value.split(",")]
+    parts = _parts(value)
     # "," on its own is a key too ("comma"), but then the list is ambiguous: ask for the name.
     return all(part and not any(c.isspace() for c in part) for part in parts)
 

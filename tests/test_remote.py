@@ -1,16 +1,19 @@
 """At home over SSH and in a browser: copy (OSC 52), open, the palette, themes and settings.toml."""
 
 import base64
+from dataclasses import replace
 
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 
-from reader.app import ReaderApp
+from reader.actions import BINDING_IDS
+from reader.app import ReaderApp, _bindings, _key_name
 from reader.export import to_json
 from reader.library import Library
 from reader.models import Paper, PaperState, Source
 from reader.screens.help import HelpScreen
 from reader.screens.pick import PickScreen
+from reader.settings import parse_settings
 from reader.widgets.paper_list import PaperList
 from test_app import abstract_text, papers, settle
 
@@ -303,6 +306,40 @@ async def test_bad_settings_are_named_and_the_app_opens_with_the_defaults(home):
         await pilot.press("b")  # the default key still works
         await settle(pilot)
         assert app.library.state_of(first).bookmarked
+
+
+async def test_an_unknown_key_and_a_key_taken_from_quit_are_named_and_the_defaults_work(home):
+    write_settings(home, '[keys]\nread = "not-a-key"\nbookmark = "q"\n')
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        said = toasts(app)
+        assert 'keys.read = "not-a-key": "not-a-key" is not a key' in said
+        assert 'keys.bookmark = "q": q is already the key of quit; bookmark keeps "b"' in said
+        first = papers(app).current
+        await pilot.press("r")  # r still marks read
+        await settle(pilot)
+        assert app.library.state_of(first).read
+        await pilot.press("k", "b")  # and b still bookmarks
+        await settle(pilot)
+        assert app.library.state_of(first).bookmarked
+
+
+@pytest.mark.parametrize("key", ["b", "B", "?", "question_mark", "slash", "/", "ctrl+b", "f2", "f24", "pageup", "enter", "shift+tab", "ctrl+shift+up", "euro_sign"])
+def test_textual_key_names_are_keys(key):
+    assert _key_name(key) is not None
+
+
+@pytest.mark.parametrize("key", ["not-a-key", "f25", "upp", "ctrl+", "foo+x", "controll+b"])
+def test_other_words_are_not_keys(key):
+    assert _key_name(key) is None
+
+
+def test_the_default_keys_are_keys_and_none_does_two_things():
+    bindings = _bindings()
+    assert bindings.ids == BINDING_IDS
+    for group in bindings.together:  # each binding "rebound" to its defaults is checked as a rebinding
+        assert parse_settings({"keys": dict(group)}, [], ["all"], replace(bindings, together=[group]))[1] == []
 
 
 async def test_a_settings_file_that_is_not_toml_is_reported(home):
