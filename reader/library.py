@@ -329,19 +329,35 @@ class Library:
             # Indexing the abstracts in worker processes while library.json is written
             # takes seconds off a large import.
             pending = SearchIndex.begin(list(self.papers.values())) if index and self._index is None else None
+            moved: dict[str, str] | None = None  # set if another import wrote first: old id -> new id
+
+            def rebase(theirs: list[Paper]) -> list[Paper]:
+                nonlocal moved
+                moved = self._rebase(theirs, changed, report)
+                return list(self.papers.values())
+
             try:
-                self.store.save_papers(self.papers.values())
+                self.store.save_papers(self.papers.values(), rebase)
             except StoreError:
                 self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
                 if pending is not None:
                     pending.cancel()
                 raise
-            if self._related is not None:
-                self._related.add(changed.values())
+            if moved is not None:
+                # The indexes know neither the other import's papers nor where this one's
+                # went: they are built again when needed (now, if asked to).
+                if pending is not None:
+                    pending.cancel()
+                    pending = SearchIndex.begin(list(self.papers.values()))
+                self._index = self._related = None
+                arriving_states = {moved.get(pid, pid): state for pid, state in arriving_states.items()}
+            else:
+                if self._related is not None:
+                    self._related.add(changed.values())
+                if self._index is not None:
+                    self._index.add(list(changed.values()))
             if pending is not None:
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
-            elif self._index is not None:
-                self._index.add(list(changed.values()))
         if arriving_states:
             # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
             saved = self.store.change_states(
@@ -352,6 +368,25 @@ class Library:
         if progress:
             progress(total, total, report.records)
         return report
+
+    def _rebase(self, theirs: list[Paper], changed: dict[str, Paper], report: ImportReport) -> dict[str, str]:
+        """Make this import's changes again onto `theirs`, the library another import
+        wrote meanwhile, and count them against it. Returns the ids that moved (a
+        paper this import added under one id that the other had added under another).
+
+        The counts are exact when each paper came once; a paper that came again
+        counts the second time as merged."""
+        self.papers, self._alias_map = {paper.id: paper for paper in theirs}, None
+        again, moved = ImportReport(), {}
+        for paper_id, paper in changed.items():
+            now = self._merge(paper, again, {})
+            if now != paper_id:
+                moved[paper_id] = now
+        changed_records = report.new + report.merged
+        report.new = again.new
+        report.unchanged += again.unchanged
+        report.merged = changed_records - again.new - again.unchanged
+        return moved
 
     def _merge(self, incoming: Paper, report: ImportReport, changed: dict[str, Paper]) -> str:
         keys = incoming.keys  # hashes the title: once per record, not once per use

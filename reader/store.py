@@ -17,6 +17,10 @@ holder, before giving up: a stopped process (Ctrl+Z) would otherwise keep every
 writer waiting forever. The state file is small,
 so it is read whole rather than trusted by its `stat()`: inode numbers are
 reused and mtimes are coarse, so two versions can share (inode, size, mtime).
+library.json is too large to read for a check; it is only ever replaced by a
+rename, so its stat with the change time (which no one can set back) tells its
+versions apart, as the snapshot trusts it to. An import that finds it replaced
+since it was read merges into the file as it is, under the lock.
 
 Damage. A file that is empty, truncated, not UTF-8, not JSON or not shaped like
 ours is never reset and never written over. It is kept aside under a
@@ -49,6 +53,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -434,6 +439,12 @@ def state_from_doc(doc: Any) -> tuple[str, PaperState]:
     )
 
 
+def _serialise(papers: list[Paper]) -> bytes:
+    # TinyDB's layout (table -> doc_id -> document), so TinyDB can open it; nothing
+    # is keyed by doc_id, which TinyDB reuses after deletes.
+    return jsoncodec.dumps({PAPERS_TABLE: {str(n): paper.to_dict() for n, paper in enumerate(papers, 1)}})
+
+
 def _digest(raw: bytes | None) -> str | None:
     return None if raw is None else hashlib.blake2b(raw, digest_size=16).hexdigest()
 
@@ -472,6 +483,16 @@ def _piece(key: str, doc: Any) -> str:
     return f"{json.dumps(key)}:{jsoncodec.dumps(doc).decode('utf-8')}"
 
 
+@dataclass(frozen=True)
+class LibraryVersion:
+    """One version of library.json as read: its papers, the id of its content, and
+    which file it was (a stat tells cheaply whether another process replaced it)."""
+
+    papers: list[Paper]
+    content_id: str | None
+    identity: snapshot.Identity | None
+
+
 class Store:
     """One home directory: loads and saves papers and state."""
 
@@ -486,6 +507,7 @@ class Store:
         self.snapshot_path = self.home / snapshot.SNAPSHOT_FILE
         self.searches_path = self.home / SEARCHES_FILE
         self.content_id: str | None = None  # of the library as last loaded or saved
+        self.library_identity: snapshot.Identity | None = None  # and which library.json that was
         self._state: _StateFile | None = None
         # The state-file version this process's view reflects: set by
         # load_states, and moved on by a change only if nothing else had
@@ -518,9 +540,21 @@ class Store:
         """Every paper in the library file, parsed once (TinyDB re-reads per query).
 
         Sets `content_id`, which names this version of the library's content.
+        """
+        version = self.read_library(announce, note)
+        self.sync_library(version)
+        return version.papers
+
+    def read_library(
+        self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None
+    ) -> LibraryVersion:
+        """library.json as it is now, leaving what this store holds as it was.
+
         `announce` hears of the slow path (no usable snapshot) before it starts;
         `note` hears, in one line, of a damaged snapshot, once it has been replaced.
         """
+        # Stat first: a file replaced between the stat and the read then only looks
+        # newer than what was read, and is read again, never the other way round.
         library = snapshot.identity(self.library_path)
         damaged = None
         try:
@@ -528,14 +562,13 @@ class Store:
         except marshalfile.Damaged as error:
             fast, damaged = None, error
         if fast is not None:
-            self.content_id, papers = fast
-            return papers
+            return LibraryVersion(fast[1], fast[0], library)
         if announce and library is not None:
             announce(f"reading {self.library_path.name} ({library[1] / 1e6:.0f} MB; later starts read a faster copy)")
         try:
             raw = self.library_path.read_bytes()
         except FileNotFoundError:
-            return []
+            return LibraryVersion([], None, None)
         except OSError as error:
             raise StoreError(f"{self.library_path}: cannot be read ({error.strerror or error})") from error
         content_id = _digest(raw)
@@ -550,29 +583,42 @@ class Store:
                     raise _Damage(f"paper record {position} is malformed: {error}") from None
         except _Damage as damage:
             raise self._damaged(self.library_path, str(damage)) from None
-        self.content_id = content_id
         if library is not None and library == snapshot.identity(self.library_path):
             snapshot.write(self.snapshot_path, library, content_id, papers)
         if damaged is not None and note:
             note(f"{self.snapshot_path.name} {damaged}; rebuilt from {self.library_path.name}")
-        return papers
+        return LibraryVersion(papers, content_id, library)
 
-    def save_papers(self, papers: Iterable[Paper]) -> None:
-        # The library is rewritten whole, once per import, in TinyDB's layout
-        # (table -> doc_id -> document) so TinyDB can open it; nothing is keyed
-        # by doc_id, which TinyDB reuses after deletes. The version it replaces
-        # becomes library.json.bak.
+    def sync_library(self, version: LibraryVersion) -> None:
+        """The papers this process holds are now `version`'s."""
+        self.content_id, self.library_identity = version.content_id, version.identity
+
+    def library_replaced(self) -> bool:
+        """Is library.json another file than the one this store last loaded or saved?
+        A stat, so cheap enough to ask every second."""
+        return snapshot.identity(self.library_path) != self.library_identity
+
+    def save_papers(self, papers: Iterable[Paper], rebase: Callable[[list[Paper]], list[Paper]] | None = None) -> None:
+        """Rewrite library.json whole, once per import; the version it replaces
+        becomes library.json.bak.
+
+        With `rebase`, an import's save: if another process replaced library.json
+        since this store loaded or saved it, its papers are read, under the lock,
+        and `rebase(theirs)` gives the papers to write instead, so neither import
+        loses the other's papers.
+        """
         papers = list(papers)
-        table = {str(n): paper.to_dict() for n, paper in enumerate(papers, 1)}
-        raw = jsoncodec.dumps({PAPERS_TABLE: table})
-        del table
+        raw = _serialise(papers)  # outside the lock: a second at 100k papers
         with home_lock(self.home):
+            if rebase is not None and self.library_replaced():
+                papers = rebase(self.read_library().papers)
+                raw = _serialise(papers)
             try:
                 write_atomically(self.library_path, raw, backup=self.backup_path(self.library_path))
             except OSError as error:
                 raise _save_failed(self.library_path, error) from error
-            self.content_id = _digest(raw)
             written = snapshot.identity(self.library_path)
+            self.sync_library(LibraryVersion(papers, _digest(raw), written))
             if written is not None:
                 snapshot.write(self.snapshot_path, written, self.content_id, papers)
 

@@ -1,11 +1,12 @@
 """Two instances on one home: every change of each is kept, and each sees the other's soon.
 
 The app polls `Library.reload_state_if_changed` every second; one poll after
-the other instance's change must show it.
+the other instance's change must show it. Two imports at once keep both.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -249,3 +250,102 @@ async def test_the_app_shows_the_wait_in_its_status_line_then_says_not_saved(sto
         await pilot.pause()
         assert "NOT SAVED" in str(status.render())
         assert app.library.states == before
+
+
+# -- imports ------------------------------------------------------------------------------
+
+
+def listing(path: Path, name: str, count: int, first: int = 0, day: str = "2026-01-15") -> Path:
+    """`count` distinct papers (arXiv ids 2601.<first>...) as Hugging Face daily-papers JSON lines."""
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(first, first + count):
+            paper = {
+                "id": f"2601.{n:05d}",
+                "title": f"The {name} paper number {n}",
+                "summary": f"What the {name} study {n} found about concurrent imports.",
+                "authors": [{"name": "Ada Lovelace"}],
+                "publishedAt": f"{day}T00:00:00.000Z",
+            }
+            out.write(json.dumps({"paper": paper}) + "\n")
+    return path
+
+
+def ids_of(path: Path) -> set[str]:
+    return {f"arxiv:{json.loads(line)['paper']['id']}" for line in path.read_text().splitlines()}
+
+
+def test_two_imports_into_libraries_opened_before_either_keep_both(tmp_path):
+    home = tmp_path / "home"
+    small_library(home, 3)
+    left, right = listing(tmp_path / "left.jsonl", "left", 300), listing(tmp_path / "right.jsonl", "right", 300, 300)
+    one, other = Library.open(home, seed=False), Library.open(home, seed=False)
+    other.search("")  # its search index is built: it must learn the first import too
+
+    first = one.import_paths([left], index=True)
+    second = other.import_paths([right], index=True)
+
+    assert (first.new, second.new) == (300, 300)
+    on_disk = {paper.id for paper in Store(home).load_papers()}
+    assert len(on_disk) == 603 and ids_of(left) | ids_of(right) <= on_disk
+    assert set(other.papers) == on_disk
+    assert set(other.search("left", limit=None).ids) == ids_of(left)
+    reopened = Library.open(home, seed=False)  # reads the index the import left in the home
+    assert reopened.index.cache_hit
+    assert set(reopened.search("left", limit=None).ids) == ids_of(left)
+    assert set(reopened.search("right", limit=None).ids) == ids_of(right)
+
+
+def test_an_import_beaten_to_the_same_papers_says_they_were_not_new(tmp_path):
+    home = tmp_path / "home"
+    small_library(home, 3)
+    both = listing(tmp_path / "both.jsonl", "shared", 50)
+    one, other = Library.open(home, seed=False), Library.open(home, seed=False)
+    assert one.import_paths([both]).new == 50
+    again = other.import_paths([both])
+    assert (again.new, again.merged, again.unchanged) == (0, 0, 50)
+    assert len(Store(home).load_papers()) == 53
+
+
+IMPORTER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from reader.library import Library
+    library = Library.open(sys.argv[1], seed=False)
+    print("ready", flush=True)
+    assert sys.stdin.readline().strip() == "go"
+    report = library.import_paths([Path(sys.argv[2])], index=True)  # as `reader import` does
+    print("done", report.summary(), flush=True)
+    """
+)
+
+
+def test_two_processes_importing_at_once_keep_every_paper_of_both(tmp_path):
+    home = tmp_path / "home"
+    small_library(home, 3)
+    files = [listing(tmp_path / "left.jsonl", "left", 2000), listing(tmp_path / "right.jsonl", "right", 2000, 2000)]
+    importers = [
+        subprocess.Popen([sys.executable, "-c", IMPORTER, str(home), str(file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for file in files
+    ]
+    try:
+        for importer in importers:
+            expect(importer, "ready")
+        for importer in importers:  # both have read the library: now race
+            send(importer, "go")
+        summaries = [expect(importer, "done").split(maxsplit=1)[1].strip() for importer in importers]
+        for importer in importers:
+            assert importer.wait(timeout=60) == 0, importer.stderr.read()
+    finally:
+        for importer in importers:
+            if importer.poll() is None:
+                importer.kill()
+
+    assert summaries == ["2000 new, 0 merged, 0 unchanged"] * 2
+    on_disk = {paper.id for paper in Store(home).load_papers()}
+    assert len(on_disk) == 4003 and ids_of(files[0]) | ids_of(files[1]) <= on_disk
+    reopened = Library.open(home, seed=False)  # the index the last import left is of all of them
+    assert reopened.index.cache_hit
+    assert set(reopened.search("left", limit=None).ids) == ids_of(files[0])
+    assert set(reopened.search("right", limit=None).ids) == ids_of(files[1])
+
