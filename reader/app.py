@@ -23,13 +23,13 @@ from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_characte
 from textual.message import Message
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from reader.actions import ABSTRACT, APP, LIST, TEXTUAL, bound_on, current_keys
 from reader.browser import no_browser_reason
 from reader.screens.palette import ReaderCommands
 from reader.export import paper_links, snippet
-from reader.library import Library, LibraryError, export_to_file, with_tags
+from reader.library import Library, LibraryError, LibraryReload, export_to_file, with_tags
 from reader.models import PaperState
 from reader.resources import resource_dir
 from reader.screens.confirm import ConfirmScreen
@@ -93,6 +93,7 @@ class ReaderApp(App[None]):
         self._triage_start: float | None = None
         # One writer thread: state changes reach the disk in the order they were made.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-state")
+        self._papers_reload: Worker | None = None
         self._apply_settings()
 
     # -- layout ------------------------------------------------------------------
@@ -728,6 +729,44 @@ class ReaderApp(App[None]):
     def _check_other_instances(self) -> None:
         if self.library is not None:
             self._reload_state()
+            # One reload at a time: a thread worker cannot be stopped, and reading a
+            # large library can take longer than a poll's second.
+            if self._papers_reload is None or self._papers_reload.is_finished:
+                self._papers_reload = self._reload_papers(self.library)
+
+    @work(thread=True, group="reload-papers")
+    def _reload_papers(self, library: Library) -> None:
+        try:
+            reload = library.reload_papers_if_changed()
+        except StoreError as error:
+            self.call_from_thread(self._reload_failed, str(error))
+            return
+        if reload is not None:
+            self.call_from_thread(self._papers_reloaded, library, reload)
+
+    def _reload_failed(self, message: str) -> None:
+        self.notify(message, title="Could not reload", severity="error", timeout=15, markup=False)
+
+    def _papers_reloaded(self, library: Library, reload: LibraryReload) -> None:
+        """Another reader imported: swap its papers in and search again, the cursor
+        staying on its paper."""
+        library.adopt(reload)
+        papers = self.query_one(PaperList)
+        if reload.gone:  # the rows shown until the search below answers must all exist
+            papers.show([pid for pid in papers.ids if pid in library.papers], papers.terms, keep=papers.current)
+        if reload.new:
+            said = f"{reload.new} new paper{'s' if reload.new > 1 else ''} from another reader"
+        else:
+            said = "papers updated by another reader"
+        said = " · ".join([said, *reload.warnings])
+        self.refresh_views()
+        if self.view.startswith("related:"):  # the related list stays until esc
+            papers.repaint_rows()
+            self._show_current()
+            self.update_status(said)
+        else:
+            self._after_search = said
+            self.run_search()
 
     @work(exclusive=True, group="reload")
     async def _reload_state(self) -> None:
@@ -736,7 +775,7 @@ class ReaderApp(App[None]):
         try:
             changed = await loop.run_in_executor(self._writer, library.reload_state_if_changed)
         except StoreError as error:
-            self.notify(str(error), title="Could not reload", severity="error", timeout=15, markup=False)
+            self._reload_failed(str(error))
             return
         if changed:
             self.query_one(PaperList).repaint_rows()

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from reader import export, history, ingest
+from reader import export, history, ingest, snapshot
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
-from reader.store import Store, StoreError, home_lock, resolve_home, write_atomically
+from reader.store import LibraryVersion, Store, StoreError, home_lock, resolve_home, write_atomically
 from reader.text import encodable
 
 
@@ -48,6 +48,18 @@ class ImportReport:
         return f"{self.new} new, {self.merged} merged, {self.unchanged} unchanged"
 
 
+@dataclass(frozen=True)
+class LibraryReload:
+    """The papers another process's import left in library.json, with their index."""
+
+    version: LibraryVersion
+    papers: dict[str, Paper]
+    index: SearchIndex
+    new: int  # papers this library did not have
+    gone: int  # papers it had that are no longer there (a backup put back)
+    warnings: list[str]  # a damaged cache rebuilt on the way, in one line each
+
+
 Progress = Callable[[int, int, int], None]
 """progress(bytes_read, bytes_total, records_read), called now and then during an import;
 bytes_read == bytes_total once every file is read (saving and indexing follow)."""
@@ -65,6 +77,7 @@ class Library:
         self._related: RelatedIndex | None = None
         self._announce: Callable[[str], None] | None = None
         self._warnings: list[str] = []
+        self._unreadable_library: snapshot.Identity | None = None  # a library.json already reported
 
     @classmethod
     def open(cls, home: str | Path | None = None, *, seed: bool = True, announce: Callable[[str], None] | None = None) -> Library:
@@ -270,6 +283,41 @@ class Library:
             raise
         self._state_signature = self.store.synced_signature
         return True
+
+    def reload_papers_if_changed(self) -> LibraryReload | None:
+        """library.json as another process (an import) left it, read and indexed; None
+        while it is the file these papers came from (a stat: poll it freely).
+
+        Slow when there is news (a read, perhaps an index build), so call it in a
+        worker: it changes nothing the library shows. `adopt` swaps the result in.
+        """
+        if not self.store.library_replaced():
+            return None
+        identity = snapshot.identity(self.store.library_path)
+        if identity == self._unreadable_library:
+            return None
+        noted: list[str] = []  # a damaged cache met on the way, rebuilt
+        try:
+            with _no_collector_pauses():
+                version = self.store.read_library(note=noted.append)
+                if version.content_id == self.store.content_id:
+                    self.store.sync_library(version)  # another file, the same papers
+                    return None
+                papers = {paper.id: paper for paper in version.papers}
+                index = SearchIndex(version.papers, cache_dir=self.store.home, fingerprint=version.content_id, note=noted.append)
+        except StoreError:
+            self._unreadable_library = identity  # say it once, not on every poll
+            raise
+        new = sum(1 for pid in papers if pid not in self.papers)
+        gone = sum(1 for pid in self.papers if pid not in papers)
+        return LibraryReload(version, papers, index, new, gone, noted)
+
+    def adopt(self, reload: LibraryReload) -> None:
+        """Swap in what `reload_papers_if_changed` read, on the thread that shows the
+        library, so that nothing shown mixes the old papers with the new."""
+        self.papers, self._alias_map = reload.papers, None
+        self._index, self._related = reload.index, None  # the related index is rebuilt on its next use
+        self.store.sync_library(reload.version)
 
     # -- import ------------------------------------------------------------------
 
@@ -613,4 +661,4 @@ def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
     )
 
 
-__all__ = ["ImportReport", "Library", "LibraryError", "StoreError", "bundled_data", "normalise_tag"]
+__all__ = ["ImportReport", "Library", "LibraryError", "LibraryReload", "StoreError", "bundled_data", "normalise_tag"]

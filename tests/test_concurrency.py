@@ -1,16 +1,19 @@
 """Two instances on one home: every change of each is kept, and each sees the other's soon.
 
-The app polls `Library.reload_state_if_changed` every second; one poll after
-the other instance's change must show it. Two imports at once keep both.
+The app polls `Library.reload_state_if_changed` and `reload_papers_if_changed`
+every second; one poll after the other instance's change or import must show it.
+Two imports at once keep both.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from reader.cli import main
 from reader.library import Library
 from reader.models import Paper, Source
 from reader.store import Store, StoreError
+from reader.widgets.paper_list import PaperList
 
 HELPER = Path(__file__).parent / "helpers" / "concurrent_child.py"
 EACH = 500
@@ -47,6 +51,13 @@ def expect(process: subprocess.Popen, word: str) -> str:
 def send(process: subprocess.Popen, line: str) -> None:
     process.stdin.write(line + "\n")
     process.stdin.flush()
+
+
+async def settle(pilot) -> None:
+    """Let the app's workers finish: loading, reloading, and the searches they start."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
 
 
 def test_two_processes_make_500_changes_each_at_once_and_all_1000_are_kept(tmp_path):
@@ -349,3 +360,92 @@ def test_two_processes_importing_at_once_keep_every_paper_of_both(tmp_path):
     assert set(reopened.search("left", limit=None).ids) == ids_of(files[0])
     assert set(reopened.search("right", limit=None).ids) == ids_of(files[1])
 
+
+def test_one_poll_brings_the_other_instances_import(tmp_path):
+    home = tmp_path / "home"
+    small_library(home, 3)
+    one, other = Library.open(home, seed=False), Library.open(home, seed=False)
+    assert other.reload_papers_if_changed() is None
+    news = listing(tmp_path / "news.jsonl", "news", 20)
+    one.import_paths([news])
+    assert one.reload_papers_if_changed() is None  # its own import is not news to it
+
+    reload = other.reload_papers_if_changed()
+    assert reload is not None and (reload.new, reload.gone) == (20, 0)
+    assert len(other) == 3, "nothing changes before adopt"
+    other.adopt(reload)
+    assert set(other.papers) == set(one.papers)
+    assert set(other.search("news", limit=None).ids) == ids_of(news)
+    assert other.reload_papers_if_changed() is None
+
+
+async def test_the_open_app_shows_another_readers_import_with_the_cursor_on_its_paper(tmp_path):
+    home = tmp_path / "home"
+    small_library(home, 5)
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        await pilot.press("j", "j")
+        on = papers.current
+        assert on is not None and papers.cursor == 2
+
+        # Newer than the five: listed above them, so the cursor's row must move.
+        Library.open(home, seed=False).import_paths([listing(tmp_path / "news.jsonl", "news", 7, day="2026-02-01")])
+        app._check_other_instances()  # what the app does every second
+        await settle(pilot)
+
+        assert len(papers.ids) == 12
+        assert papers.current == on and papers.cursor == 9
+        assert "7 new papers from another reader" in str(app.query_one("#status").render())
+
+
+async def test_keys_work_while_another_readers_import_is_read(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    small_library(home, 5)
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        Library.open(home, seed=False).import_paths([listing(tmp_path / "news.jsonl", "news", 7, day="2026-02-01")])
+        reading, release = threading.Event(), threading.Event()
+        read = app.library.reload_papers_if_changed
+
+        def slow_read():  # a large library: the read outlasts a few keys
+            reading.set()
+            release.wait(30)
+            return read()
+
+        monkeypatch.setattr(app.library, "reload_papers_if_changed", slow_read)
+        app._check_other_instances()
+        assert await asyncio.to_thread(reading.wait, 30)
+        await pilot.press("j", "j")
+        on = papers.current
+        assert papers.cursor == 2 and len(papers.ids) == 5, "keys move the cursor while the read goes on"
+
+        release.set()
+        await settle(pilot)
+        assert len(papers.ids) == 12 and papers.current == on
+
+
+async def test_the_open_app_follows_a_library_that_lost_papers(tmp_path):
+    """Another process put back a smaller library (an older backup): no row may show a paper that is gone."""
+    home = tmp_path / "home"
+    kept = small_library(home, 3)
+    Library.open(home, seed=False).import_paths([listing(tmp_path / "news.jsonl", "news", 4)])
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        assert len(papers.ids) == 7
+        await pilot.press("G")
+        on = papers.current
+
+        small_library(home, 3)
+        # The poll's two steps, by hand: the rows listed between the swap and the
+        # new search's answer are drawn too, so they must all still exist.
+        reload = app.library.reload_papers_if_changed()
+        app._papers_reloaded(app.library, reload)
+        assert set(papers.ids) == set(kept) and papers.current == on
+        await settle(pilot)
+        assert set(papers.ids) == set(kept) and papers.current == on
