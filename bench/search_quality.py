@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import library, seed_papers  # noqa: E402
 from reader.models import BLANK_STATE, Paper  # noqa: E402
-from reader.query import words  # noqa: E402
 from reader.search import SearchIndex  # noqa: E402
+from reader.words import padded, words  # noqa: E402
 
 _LETTERS = re.compile(r"[A-Za-z]+")
 
@@ -155,7 +155,7 @@ def main() -> None:
     targets = seed_papers()
     papers = library(max(args.n, len(targets)), targets)
     # Fragments must name one paper: unique among all titles of the large library.
-    titles = [" " + " ".join(words(p.title)) + " " for p in papers]
+    titles = [padded(p.title) for p in papers]
     df = Counter(w for p in targets for w in set(words(p.abstract)))
     kinds = {
         "title_fragment_1_typo": [(title_query(p, 1, rng, titles), p.id) for p in targets],

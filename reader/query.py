@@ -1,4 +1,4 @@
-"""The search query language, and the one word-splitting rule the index shares.
+"""The search query language: text to a `Query` (the words are `reader.words`' rule).
 
     words          all must match, each as a whole word, a prefix or within a typo or two
     a | b          either word (binds tighter than the space between words)
@@ -16,11 +16,10 @@ No other exception escapes it, whatever the text. Nothing here imports Textual.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from reader.models import parse_arxiv_id
+from reader.words import words
 
 # The syntax as the help screen shows it: (an example, what it finds).
 SYNTAX: tuple[tuple[str, str], ...] = (
@@ -84,103 +83,6 @@ class QueryError(ValueError):
     """A query that cannot be searched; str() is a short hint for the person."""
 
 
-# --- words ---------------------------------------------------------------------------
-
-# ASCII bytes: letters and digits stay (casefold already lowered them), the rest become spaces.
-_ASCII_TABLE = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + bytes(range(128, 256))
-_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def fold(text: str) -> str:
-    """`text` as the index sees it: casefolded, NFKC, accents dropped, non-alphanumerics as spaces.
-
-    `fold(t).split()` is the list of words of `t`; "GPT-4o" is "gpt 4o", "Balázs" is "balazs".
-    """
-    folded = text.casefold()
-    if folded.isascii():
-        return folded.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
-    folded = _MARKS.sub("", unicodedata.normalize("NFKD", folded))
-    folded = unicodedata.normalize("NFKC", folded).casefold()
-    return _NON_WORD.sub(" ", folded)
-
-
-def words(text: str) -> list[str]:
-    return fold(text).split()
-
-
-def typo_budget(word: str) -> int:
-    """How many typos (insert, delete, substitute, swap) a query word forgives.
-
-    None in numbers or up to 3 letters (though the index lets 3 letters miss one:
-    "bis" finds "bias"), one in 4-7 letters, two from 8. Digits inside a word
-    ("llama3") must match exactly."""
-    if word.isdigit():
-        return 0  # 2023 is not a typo of 2024 (and in "llama3" the 3 must match)
-    if len(word) <= 3:
-        return 0
-    return 1 if len(word) <= 7 else 2
-
-
-# --- highlighting --------------------------------------------------------------------
-
-_SURFACE_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
-
-
-def highlight_spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
-    """Character spans of `text` to highlight for a result's `terms`, sorted, not overlapping.
-
-    A plain term highlights whole words whose folded form equals it; "net*" highlights
-    words beginning with "net"; "large language" highlights those words in sequence
-    (and "gpt 4*" a sequence whose last word begins with "4").
-    """
-    if not text or not terms:
-        return []
-    exact: set[str] = set()
-    prefixes: list[str] = []
-    phrases: list[tuple[list[str], bool]] = []
-    for term in terms:
-        is_prefix = term.endswith("*")
-        body = term[:-1] if is_prefix else term
-        parts = body.split()
-        if not parts:
-            continue
-        if len(parts) > 1:
-            phrases.append((parts, is_prefix))
-        elif is_prefix:
-            prefixes.append(parts[0])
-        else:
-            exact.add(parts[0])
-    prefix_tuple = tuple(prefixes)
-    tokens: list[tuple[int, int, str]] = []
-    for match in _SURFACE_WORD.finditer(text):
-        folded = fold(match.group()).split()
-        for piece in folded or ():
-            tokens.append((match.start(), match.end(), piece))
-    spans: list[tuple[int, int]] = []
-    for start, end, token in tokens:
-        if token in exact or (prefix_tuple and token.startswith(prefix_tuple)):
-            spans.append((start, end))
-    for parts, is_prefix in phrases:
-        k = len(parts)
-        for i in range(len(tokens) - k + 1):
-            if all(tokens[i + j][2] == parts[j] for j in range(k - 1)):
-                last = tokens[i + k - 1][2]
-                if last == parts[-1] or (is_prefix and last.startswith(parts[-1])):
-                    spans.append((tokens[i][0], tokens[i + k - 1][1]))
-    if not spans:
-        return []
-    spans.sort()
-    merged = [spans[0]]
-    for start, end in spans[1:]:
-        last_start, last_end = merged[-1]
-        if start <= last_end:
-            merged[-1] = (last_start, max(last_end, end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 # --- the parsed query ----------------------------------------------------------------
 
 
@@ -236,11 +138,11 @@ class Query:
 
 # --- parsing -------------------------------------------------------------------------
 
-_BAR = object()
 _FIELD = re.compile(r"([A-Za-z]+):(.*)\Z", re.S)
 _YEAR = re.compile(r"(>=|<=|>|<|=)?(\d{4})\Z")
 _YEAR_RANGE = re.compile(r"(\d{4})(?:\.\.|-)(\d{4})\Z")
 _STOPS = frozenset(' \t\n\r\f\v|"')
+_Token = tuple[bool, Atom] | None  # (negated, atom), or None for a `|`
 
 
 def parse_query(text: str) -> Query:
@@ -255,7 +157,7 @@ def parse_query(text: str) -> Query:
 
 def _parse(text: str) -> Query:
     source = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
-    tokens: list[object] = []
+    tokens: list[_Token] = []
     i, n = 0, len(source)
     while i < n:
         char = source[i]
@@ -263,7 +165,7 @@ def _parse(text: str) -> Query:
             i += 1
             continue
         if char == "|":
-            tokens.append(_BAR)
+            tokens.append(None)
             i += 1
             continue
         negated = False
@@ -283,18 +185,18 @@ def _parse(text: str) -> Query:
     return Query(text, _group(tokens))
 
 
-def _group(tokens: list[object]) -> tuple[Clause, ...]:
+def _group(tokens: list[_Token]) -> tuple[Clause, ...]:
     clauses: list[Clause] = []
     atoms: list[Atom] = []
     negated = False
     after_bar = False
     for token in tokens:
-        if token is _BAR:
+        if token is None:
             if not atoms or after_bar:
                 raise QueryError("'|' needs a word on each side, e.g. gan | diffusion")
             after_bar = True
             continue
-        token_negated, atom = token  # type: ignore[misc]
+        token_negated, atom = token
         if after_bar:
             if token_negated or negated:
                 raise QueryError("'-' and '|' don't mix: write -a -b, or a | b")

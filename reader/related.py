@@ -1,7 +1,7 @@
 """Related papers: the papers most like one paper by the words of their titles and abstracts.
 
 A paper is a tf-idf vector over its words (split as search splits them, by
-`reader.query.fold`): weight = (1 + ln tf) * ln((N + 1) / df), a title word
+`reader.words.fold`): weight = (1 + ln tf) * ln((N + 1) / df), a title word
 counting as `_TITLE_WEIGHT` occurrences. Stop words, numbers, single letters and
 words only one paper has carry no weight. Two papers' score is the cosine of their
 vectors (0..1); the shared words that add most to it say why they are related.
@@ -34,7 +34,7 @@ from itertools import filterfalse, repeat
 from operator import add, mul, setitem
 
 from reader.models import Paper
-from reader.query import fold
+from reader.words import fold
 
 __all__ = ["Related", "RelatedIndex", "STOP_WORDS"]
 

@@ -1,6 +1,6 @@
 """Search: an inverted index over titles, abstracts and authors, and its ranking.
 
-The index maps every word (as `reader.query.fold` splits text) to the papers that
+The index maps every word (as `reader.words` splits text) to the papers that
 contain it, per field, as arrays of document numbers. A query word is matched
 against the vocabulary: the word itself, the words it begins (bisect on the sorted
 vocabulary) and near spellings (rapidfuzz OSA distance, so a swap is one typo,
@@ -43,7 +43,8 @@ from typing import Any
 
 from reader import marshalfile
 from reader.models import BLANK_STATE, Paper, PaperState
-from reader.query import Atom, Clause, Query, QueryError, fold, highlight_spans, parse_query, typo_budget, words
+from reader.query import Atom, Clause, Query, QueryError, parse_query
+from reader.words import fold, padded, typo_budget, words
 
 __all__ = [
     "QueryError",
@@ -51,7 +52,6 @@ __all__ = [
     "SearchIndex",
     "SearchResult",
     "default_order",
-    "highlight_spans",
     "parse_query",
 ]
 
@@ -540,8 +540,8 @@ class SearchIndex:
         papers = self._papers
         self._ids = [p.id for p in papers]
         self._docno = dict(zip(self._ids, range(len(papers))))
-        self._title_text = [" " + " ".join(fold(p.title).split()) + " " for p in papers]
-        self._author_text = [" " + " ".join(fold(" ".join(p.authors)).split()) + " " for p in papers]
+        self._title_text = [padded(p.title) for p in papers]
+        self._author_text = [padded(" ".join(p.authors)) for p in papers]
         self._year = array("H", (_year_of(p) for p in papers))
         self._has_code = {d for d, p in enumerate(papers) if p.links and any(map(_CODE_HOSTS.match, p.links))}
         descriptors: dict[tuple, str] = {}
@@ -601,8 +601,8 @@ class SearchIndex:
             self._src_of.append("")
         self._ids[docno] = paper.id
         self._docno[paper.id] = docno
-        self._title_text[docno] = " " + " ".join(fold(paper.title).split()) + " "
-        self._author_text[docno] = " " + " ".join(fold(" ".join(paper.authors)).split()) + " "
+        self._title_text[docno] = padded(paper.title)
+        self._author_text[docno] = padded(" ".join(paper.authors))
         self._year[docno] = _year_of(paper)
         if any(map(_CODE_HOSTS.match, paper.links)):
             self._has_code.add(docno)

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.query import FIELD_NAMES, SYNTAX, Atom, Clause, Query, QueryError, fold, parse_query, words
+from reader.query import FIELD_NAMES, SYNTAX, Atom, Clause, Query, QueryError, parse_query
+from reader.words import fold, words
 
 
 def atoms(text: str) -> list[list[tuple[str, str, bool]]]:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from reader import ingest
 from reader.models import Paper
-from reader.query import words
 from reader.related import Related, RelatedIndex
+from reader.words import words
 
 
 def paper(pid: str, title: str, abstract: str) -> Paper:

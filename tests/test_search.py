@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 import reader.search as search_module
 from reader.models import BLANK_STATE, Paper, PaperState, Source
-from reader.search import QueryError, SearchIndex, SearchResult, highlight_spans, parse_query
+from reader.query import QueryError, parse_query
+from reader.search import SearchIndex, SearchResult
+from reader.words import highlight_spans
 
 
 def paper(pid: str, title: str, abstract: str = "", **facts) -> Paper:

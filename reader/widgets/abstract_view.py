@@ -9,10 +9,10 @@ from textual.widgets import Static
 
 from reader.actions import ABSTRACT
 from reader.models import Paper, PaperState
-from reader.search import highlight_spans
 from reader.tex import tex_to_text
 from reader.text import inert, one_line
 from reader.widgets.bindings import bindings
+from reader.words import highlight_spans
 
 
 class AbstractView(VerticalScroll, can_focus=True):

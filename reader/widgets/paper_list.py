@@ -22,10 +22,10 @@ from textual.strip import Strip
 
 from reader.actions import LIST
 from reader.models import Paper, PaperState
-from reader.search import highlight_spans
 from reader.tex import tex_to_text
 from reader.text import one_line
 from reader.widgets.bindings import bindings
+from reader.words import highlight_spans
 
 
 @dataclass(frozen=True)
