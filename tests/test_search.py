@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reader.search as search_module
+import reader.search.index as search_module
 from reader.models import BLANK_STATE, Paper, PaperState, Source
 from reader.query import QueryError, parse_query
 from reader.search import SearchIndex, SearchResult

@@ -1,0 +1,20 @@
+"""Search: an inverted index over titles, abstracts and authors, and its ranking.
+
+The index maps every word (as `reader.words` splits text) to the papers that
+contain it, per field. `SearchIndex(papers).search(text, state_of)` gives a
+`SearchResult`; nothing else here is for callers. Nothing here imports Textual.
+
+    index.py       SearchIndex: build, update, plan a search (narrowing, the clause cache)
+    evaluation.py  what a word, phrase or filter matches: postings, or the candidates' text
+    vocabulary.py  which indexed words a query word matches (prefixes, typos)
+    ranking.py     scores, the second stage, and the default order (newest first)
+    postings.py    word -> documents, per field, as flat arrays
+    facts.py       per-paper facts that filters and ranking read (titles, years, sources ...)
+    builder.py     the abstracts' postings of a large library, in worker processes (worker.py)
+    cache.py       the built index kept in a file beside the library
+"""
+
+from reader.search.index import SearchIndex, SearchResult
+from reader.search.ranking import default_order
+
+__all__ = ["SearchIndex", "SearchResult", "default_order"]

@@ -1,0 +1,100 @@
+"""Postings: for each field of the papers, every word and the documents that have it.
+
+A document is a paper's number in the index (see `SearchIndex`). A field's
+postings are one or more `Part`s: the full build, then one per batch of papers
+added since; a paper replaced by a later batch is `dead` in the older parts. Each
+part is two flat arrays, not a dict of lists, so 100k papers' postings stay small
+in memory and the cache file keeps them raw.
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+from itertools import accumulate, chain, repeat
+
+from reader.words import fold
+
+TITLE, ABSTRACT, AUTHOR = 0, 1, 2
+FIELDS_OF = {"any": (TITLE, ABSTRACT, AUTHOR), "title": (TITLE,), "abstract": (ABSTRACT,), "author": (AUTHOR,)}
+
+Ints = array | memoryview  # an array("q") or array("i"), or a view of one in the cache file
+Marshalled = tuple[list[str], bytes, bytes]  # a part as a worker process sends it back
+Docs = AbstractSet[int]  # document numbers: a set or frozenset, never changed once shared
+
+
+class Part:
+    """Postings of one field for some documents: a sorted vocabulary and, for word i,
+    the document numbers data[offsets[i]:offsets[i+1]] (ascending)."""
+
+    __slots__ = ("words", "index", "offsets", "data", "view", "dead")
+
+    def __init__(self, words: list[str], offsets: Ints, data: Ints):
+        self.words = words
+        self.index = dict(zip(words, range(len(words)), strict=True))
+        self.offsets = offsets
+        self.data = data
+        self.view = memoryview(data)
+        self.dead: set[int] = set()  # documents replaced since this part was built
+
+    @classmethod
+    def from_postings(cls, postings: dict[str, list[int]]) -> Part:
+        ordered = sorted(postings)
+        lists = list(map(postings.__getitem__, ordered))
+        offsets = array("q", accumulate(map(len, lists), initial=0))
+        data = array("i", chain.from_iterable(lists))
+        return cls(ordered, offsets, data)
+
+    def to_marshal(self) -> Marshalled:
+        return self.words, self.offsets.tobytes(), self.data.tobytes()
+
+    @classmethod
+    def from_marshal(cls, item: Marshalled) -> Part:
+        found, offsets_bytes, data_bytes = item
+        offsets, data = array("q"), array("i")
+        offsets.frombytes(offsets_bytes)
+        data.frombytes(data_bytes)
+        return cls(list(found), offsets, data)
+
+    def word(self, word: str) -> memoryview | None:
+        i = self.index.get(word)
+        if i is None:
+            return None
+        return self.view[self.offsets[i] : self.offsets[i + 1]]
+
+    def df(self, word: str) -> int:
+        i = self.index.get(word)
+        return 0 if i is None else self.offsets[i + 1] - self.offsets[i]
+
+    def prefixed(self, prefix: str, skip_exact: bool) -> memoryview | None:
+        """All postings of words starting with `prefix` (one slice: they are adjacent)."""
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
+        if skip_exact and lo < hi and self.words[lo] == prefix:
+            lo += 1
+        if lo >= hi:
+            return None
+        return self.view[self.offsets[lo] : self.offsets[hi]]
+
+    def prefixed_size(self, prefix: str) -> int:
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
+        return self.offsets[hi] - self.offsets[lo]
+
+
+def invert(texts: Iterable[str], docnos: Iterable[int]) -> dict[str, list[int]]:
+    """word -> ascending document numbers, for texts already folded or raw."""
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    get = postings.__getitem__
+    append = list.append
+    for docno, text in zip(docnos, texts, strict=True):
+        if text:
+            deque(map(append, map(get, set(fold(text).split())), repeat(docno)), maxlen=0)
+    return postings
+
+
+def part_of(texts: Iterable[str], docnos: Iterable[int]) -> Part:
+    return Part.from_postings(invert(texts, docnos))
