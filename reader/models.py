@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -193,12 +193,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.position}" if self.position is not None else self.file
         return f"{where}: {self.message}"
-
-
-@dataclass(slots=True)
-class ParseResult:
-    papers: list[Paper] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

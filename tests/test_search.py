@@ -594,12 +594,6 @@ def test_typing_with_candidate_reading_equals_a_fresh_search(papers, typed_words
     assert (typed.ids, typed.scores, typed.error) == (fresh.ids, fresh.scores, fresh.error)
 
 
-def test_default_order_without_an_index_matches_the_empty_query(index):
-    from reader.search import default_order
-
-    assert default_order(LIBRARY) == ids(index, "")
-
-
 def test_a_repeated_word_beside_an_or_group_scores_the_same_when_typed():
     # Found by the property test above: a word that matched none of the candidates
     # it read used to drop out of the abstract-backing share.

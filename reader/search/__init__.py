@@ -15,6 +15,5 @@ contain it, per field. `SearchIndex(papers).search(text, state_of)` gives a
 """
 
 from reader.search.index import SearchIndex, SearchResult
-from reader.search.ranking import default_order
 
-__all__ = ["SearchIndex", "SearchResult", "default_order"]
+__all__ = ["SearchIndex", "SearchResult"]

@@ -214,9 +214,3 @@ def _date_key(paper: Paper) -> str:
         return paper.published
     dates = [s.date for s in paper.sources if s.date and _ISO_DATE.match(s.date)]
     return max(dates) if dates else ""
-
-
-def default_order(papers: Sequence[Paper]) -> list[str]:
-    """Ids in the order of the empty query (newest first where dated, then import
-    order), without building an index: for a list shown while the index builds."""
-    return [papers[i].id for i in newest_first(papers)]
