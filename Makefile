@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# tests/test_serve.py drives Debian's headless Chromium through its chromedriver.
+# tests/system/test_serve.py drives Debian's headless Chromium through its chromedriver.
 CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -27,7 +27,7 @@ run: compile
 browser:
 	@for f in $(CHROMIUM); do test -x $$f || missing=1; done; \
 	if [ -n "$$missing" ]; then \
-		echo "installing chromium and chromium-driver (for tests/test_serve.py)"; \
+		echo "installing chromium and chromium-driver (for tests/system/test_serve.py)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 

@@ -1,11 +1,4 @@
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-SHARED = ROOT.parent / "shared"
-CORPORA = SHARED / "corpora"
 
 
 @pytest.fixture

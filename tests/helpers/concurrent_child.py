@@ -1,4 +1,4 @@
-"""One of two writers for tests/test_concurrency.py.
+"""One of two writers for tests/system/test_concurrency.py.
 
 Usage: concurrent_child.py HOME NAME COUNT. Opens HOME with reader.library,
 prints `ready`, waits for `go` on stdin (so both writers start together), then

@@ -1,4 +1,4 @@
-"""A fork server for tests/test_crash.py: each `go N` forks a writer to be SIGKILLed.
+"""A fork server for tests/system/test_crash.py: each `go N` forks a writer to be SIGKILLed.
 
 Usage: crash_child.py HOME. Reads commands on stdin, one a line:
   go N   fork a child that opens HOME with reader.library.Library and applies

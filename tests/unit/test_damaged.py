@@ -276,7 +276,7 @@ def test_a_full_disk_fails_the_change_clearly_and_nothing_claims_it_was_saved(tm
 
 
 def test_a_full_disk_during_import_keeps_the_library_and_memory_as_they_were(tmp_path, monkeypatch):
-    from conftest import DATA
+    from helpers.paths import DATA
 
     home = tmp_path / "home"
     make_home(home, backups=True)

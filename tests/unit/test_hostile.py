@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPORA, DATA
+from helpers.paths import CORPORA, DATA
 from reader import export, ingest
 from reader.cli import main
 from reader.library import Library

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from reader.store import Store
 
-HELPER = Path(__file__).parent / "helpers" / "crash_child.py"
+HELPER = Path(__file__).parents[1] / "helpers" / "crash_child.py"
 KILLS = 220
 SEED = 20260607
 TIMEOUT = 30.0  # seconds without a line from the helper: it hangs, fail

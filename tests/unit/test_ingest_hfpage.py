@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA
+from helpers.paths import DATA
 from reader.ingest import hfpage, read_file
 from reader.models import Paper, Problem, Source, title_key
 

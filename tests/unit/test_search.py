@@ -610,7 +610,7 @@ def test_a_repeated_word_beside_an_or_group_scores_the_same_when_typed():
 
 
 def test_an_index_read_from_the_cache_answers_every_kind_of_query_as_a_fresh_build(tmp_path):
-    from conftest import CORPORA
+    from helpers.paths import CORPORA
     from reader.library import Library
 
     library = Library.open(tmp_path / "home")  # the seed library, and arXiv papers with ids and dates

@@ -26,7 +26,7 @@ from reader.models import Paper, Source
 from reader.store import Store, StoreError
 from reader.widgets.paper_list import PaperList
 
-HELPER = Path(__file__).parent / "helpers" / "concurrent_child.py"
+HELPER = Path(__file__).parents[1] / "helpers" / "concurrent_child.py"
 EACH = 500
 
 

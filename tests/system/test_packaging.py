@@ -4,7 +4,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import DATA, ROOT
+from helpers.paths import DATA, ROOT
 
 
 def test_wheel_contains_styles_and_bundled_data(tmp_path):

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import CORPORA
+from helpers.paths import CORPORA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

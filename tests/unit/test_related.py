@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import Input, Label, TextArea
 
-from conftest import ROOT
+from helpers.paths import ROOT
 from reader.screens.confirm import ConfirmScreen
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen

@@ -8,7 +8,7 @@ import re
 
 import bibtexparser
 import pytest
-from conftest import CORPORA
+from helpers.paths import CORPORA
 
 from reader import export
 from reader.ingest import bibtex, detect, read_file, readerjson

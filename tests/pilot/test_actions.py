@@ -13,7 +13,7 @@ from reader.app import ReaderApp
 from reader.screens.help import HelpScreen
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList
-from conftest import ROOT
+from helpers.paths import ROOT
 from test_app import settle
 
 KEYED = [a for a in ACTIONS if a.keys]

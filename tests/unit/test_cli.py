@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import DATA
+from helpers.paths import DATA
 from reader.cli import main
 
 
@@ -119,7 +119,7 @@ def test_export_bibtex_to_stdout(home, capsys):
 
 
 def test_after_an_import_the_next_start_reads_the_search_index_instead_of_building_it(home, capsys):
-    from conftest import CORPORA
+    from helpers.paths import CORPORA
     from reader.library import Library
 
     code, out, _ = run(capsys, "import", str(CORPORA / "arxiv-api-atom"))

@@ -4,7 +4,7 @@ import ast
 import subprocess
 import sys
 
-from conftest import ROOT
+from helpers.paths import ROOT
 
 UI = ("app.py", "screens", "widgets")
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from helpers.paths import DATA
 from reader.library import Library, LibraryError, bundled_data
 
 
@@ -93,7 +93,7 @@ def test_search_finds_seed_papers_despite_a_typo(library):
 
 
 def test_hf_days_and_arxiv_listing_merge_to_the_distinct_papers(tmp_path):
-    from conftest import CORPORA
+    from helpers.paths import CORPORA
 
     library = Library.open(tmp_path, seed=False)
     library.import_paths([CORPORA / "hf-daily-papers" / "daily", CORPORA / "arxiv-daily-listing"])
@@ -103,7 +103,7 @@ def test_hf_days_and_arxiv_listing_merge_to_the_distinct_papers(tmp_path):
 
 
 def test_an_import_reports_progress_through_the_bytes_it_has_read(tmp_path):
-    from conftest import CORPORA
+    from helpers.paths import CORPORA
 
     dump = CORPORA / "hf-daily-papers" / "hf_daily_papers_all.jsonl.gz"  # one file, ~10k records
     days = sorted((CORPORA / "arxiv-daily-listing" / "daily").iterdir())[:3]  # and a few small ones
