@@ -14,7 +14,7 @@ from reader.screens.help import HelpScreen
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList
 from helpers.paths import ROOT
-from test_app import settle
+from helpers.pilot import settle
 
 KEYED = [a for a in ACTIONS if a.keys]
 FOCUS = {LIST: PaperList, ABSTRACT: AbstractView, APP: PaperList, TEXTUAL: PaperList}

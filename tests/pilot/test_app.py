@@ -2,26 +2,11 @@
 
 import pytest
 
+from helpers.pilot import abstract_text, papers, settle
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.tags import TagScreen
 from reader.widgets.abstract_view import AbstractView
-from reader.widgets.paper_list import PaperList
-
-
-async def settle(pilot):
-    """Let loading, searching and saving finish (each may start the next)."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def papers(app) -> PaperList:
-    return app.query_one(PaperList)
-
-
-def abstract_text(app) -> str:
-    return str(app.query_one("#abstract-body").render())
 
 
 async def test_opens_on_the_bundled_library(home):

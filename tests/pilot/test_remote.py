@@ -15,7 +15,7 @@ from reader.screens.help import HelpScreen
 from reader.screens.pick import PickScreen
 from reader.settings import parse_settings
 from reader.widgets.paper_list import PaperList
-from test_app import abstract_text, papers, settle
+from helpers.pilot import abstract_text, papers, settle, status, toasts
 
 ARXIV = Paper(
     id="arxiv:2306.13575",
@@ -63,14 +63,6 @@ def terminal_output(monkeypatch):
 def osc52_payloads(written: list[str]) -> list[str]:
     start = "\x1b]52;c;"
     return [base64.b64decode(w[len(start) : -1]).decode() for w in written if w.startswith(start) and w.endswith("\a")]
-
-
-def status(app) -> str:
-    return str(app.query_one("#status").render())
-
-
-def toasts(app) -> str:
-    return " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
 
 
 def write_settings(home, text: str) -> None:

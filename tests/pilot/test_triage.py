@@ -1,17 +1,12 @@
 """Triage at full speed, as a person does it: one key per decision, undo, bulk, saved searches, related."""
 
+from helpers.pilot import abstract_text, papers, settle, status
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.confirm import ConfirmScreen
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen
 from reader.widgets.paper_list import PaperList
-
-from test_app import abstract_text, papers, settle
-
-
-def status(app) -> str:
-    return str(app.query_one("#status").render())
 
 
 async def test_each_decision_moves_on_to_the_next_unread_paper(home):

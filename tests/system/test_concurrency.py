@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.pilot import settle
 from reader import store
 from reader.app import ReaderApp
 from reader.cli import main
@@ -51,13 +52,6 @@ def expect(process: subprocess.Popen, word: str) -> str:
 def send(process: subprocess.Popen, line: str) -> None:
     process.stdin.write(line + "\n")
     process.stdin.flush()
-
-
-async def settle(pilot) -> None:
-    """Let the app's workers finish: loading, reloading, and the searches they start."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def test_two_processes_make_500_changes_each_at_once_and_all_1000_are_kept(tmp_path):
@@ -246,9 +240,7 @@ async def test_the_app_shows_the_wait_in_its_status_line_then_says_not_saved(sto
     home, _, pid = stopped_holder
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(4):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+        await settle(pilot)
         before = dict(app.library.states)
         status = app.query_one("#status")
         await pilot.press("b")

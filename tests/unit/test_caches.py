@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.pilot import settle
 from reader.cli import main
 from reader.library import Library
 from reader.models import Paper
@@ -207,9 +208,7 @@ async def test_the_app_shows_the_right_titles_and_notes_the_damage_in_the_status
     flip_a_title(home / "library.snapshot", newest.title)
     app = ReaderApp(home=home)
     async with app.run_test(size=(160, 30)) as pilot:
-        for _ in range(4):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+        await settle(pilot)
         status = str(app.query_one("#status").render())
         assert "library.snapshot was damaged" in status and "rebuilt" in status, status
         assert app.library.get(newest.id).title == newest.title

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.pilot import notices, settle, status
 from reader.cli import main
 from reader.library import Library
 from reader.models import Paper, Source
@@ -344,21 +345,6 @@ def test_a_read_only_home_still_opens_and_refuses_changes_clearly(tmp_path, monk
 
 
 # --- the app: a failed save or a damaged file is said, and the app keeps running -------------
-
-
-async def settle(pilot):
-    """Let loading, searching and saving finish (each may start the next)."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def status(app) -> str:
-    return str(app.query_one("#status").render())
-
-
-def notices(app) -> str:
-    return " ".join(str(n.message) for n in app._notifications)
 
 
 async def test_the_app_shows_a_failed_save_as_not_saved_and_keeps_running(tmp_path, monkeypatch):

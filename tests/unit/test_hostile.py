@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers.paths import CORPORA, DATA
+from helpers.pilot import settle
 from reader import export, ingest
 from reader.cli import main
 from reader.library import Library
@@ -408,13 +409,6 @@ def test_inert_text_keeps_every_visible_character():
     assert one_line(f"a\tb\nc {LONG}") == f"a b c {LONG}"
     assert inert("\x1b[31mred") == "[31mred"
     assert inert("x\u2028y") == "x\ny"
-
-
-async def settle(pilot):
-    """Let loading, searching and saving finish (each may start the next)."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_output(app) -> tuple[str, str]:
