@@ -116,20 +116,6 @@ async def test_q_quits(home):
         assert not app.is_running
 
 
-def test_main_screen_at_80x24(home, snap_compare):
-    async def loaded(pilot):
-        await settle(pilot)
-
-    assert snap_compare(ReaderApp(home=home), terminal_size=(80, 24), run_before=loaded)
-
-
-def test_main_screen_at_200x60(home, snap_compare):
-    async def loaded(pilot):
-        await settle(pilot)
-
-    assert snap_compare(ReaderApp(home=home), terminal_size=(200, 60), run_before=loaded)
-
-
 async def test_export_the_visible_list_from_the_app(home, tmp_path):
     target = tmp_path / "picks.bib"
     app = ReaderApp(home=home)
