@@ -236,6 +236,7 @@ def test_the_cli_says_it_waits_then_fails_clearly(stopped_holder, capsys):
     assert Store(home).load_states() == before
 
 
+@pytest.mark.pilot
 async def test_the_app_shows_the_wait_in_its_status_line_then_says_not_saved(stopped_holder):
     home, _, pid = stopped_holder
     app = ReaderApp(home=home)
@@ -371,6 +372,7 @@ def test_one_poll_brings_the_other_instances_import(tmp_path):
     assert other.reload_papers_if_changed() is None
 
 
+@pytest.mark.pilot
 async def test_the_open_app_shows_another_readers_import_with_the_cursor_on_its_paper(tmp_path):
     home = tmp_path / "home"
     small_library(home, 5)
@@ -392,6 +394,7 @@ async def test_the_open_app_shows_another_readers_import_with_the_cursor_on_its_
         assert "7 new papers from another reader" in str(app.query_one("#status").render())
 
 
+@pytest.mark.pilot
 async def test_keys_work_while_another_readers_import_is_read(tmp_path, monkeypatch):
     home = tmp_path / "home"
     small_library(home, 5)
@@ -420,6 +423,7 @@ async def test_keys_work_while_another_readers_import_is_read(tmp_path, monkeypa
         assert len(papers.ids) == 12 and papers.current == on
 
 
+@pytest.mark.pilot
 async def test_the_open_app_follows_a_library_that_lost_papers(tmp_path):
     """Another process put back a smaller library (an older backup): no row may show a paper that is gone."""
     home = tmp_path / "home"

@@ -197,6 +197,7 @@ def test_the_cli_answers_as_without_caches_and_says_so_on_stderr(home, capsys):
     assert search() == (0, expected, "")  # rebuilt: nothing more to say
 
 
+@pytest.mark.pilot
 async def test_the_app_shows_the_right_titles_and_notes_the_damage_in_the_status_line(tmp_path):
     from reader.app import ReaderApp
     from reader.widgets.paper_list import PaperList

@@ -129,7 +129,7 @@ def test_after_an_import_the_next_start_reads_the_search_index_instead_of_buildi
     assert library.search("tranformer").ids  # and it answers from what it read
 
 
-def test_stats_counts_what_the_person_decided(home, capsys):
+def test_stats_counts_what_the_person_decided(home, capsys, tz):
     ids = [r["id"] for r in search_json(capsys, "--limit", "3")]
     run(capsys, "bookmark", ids[0])
     run(capsys, "tag", ids[1], "ml", "later")

@@ -347,6 +347,7 @@ def test_a_read_only_home_still_opens_and_refuses_changes_clearly(tmp_path, monk
 # --- the app: a failed save or a damaged file is said, and the app keeps running -------------
 
 
+@pytest.mark.pilot
 async def test_the_app_shows_a_failed_save_as_not_saved_and_keeps_running(tmp_path, monkeypatch):
     from reader.app import ReaderApp
     from reader.widgets.paper_list import PaperList
@@ -376,6 +377,7 @@ async def test_the_app_shows_a_failed_save_as_not_saved_and_keeps_running(tmp_pa
     assert Library.open(home, seed=False).state_of(P2).bookmarked
 
 
+@pytest.mark.pilot
 async def test_the_app_names_a_damaged_file_and_the_way_out_and_keeps_running(tmp_path):
     from reader.app import ReaderApp
 
@@ -470,6 +472,7 @@ def test_unreadable_saved_searches_are_said_not_called_damaged(tmp_path):
     assert not isinstance(raised.value, DamagedFileError)
 
 
+@pytest.mark.pilot
 async def test_the_app_opens_with_damaged_saved_searches_and_names_them(tmp_path):
     from reader.app import ReaderApp
 
@@ -499,6 +502,7 @@ def test_the_cli_saves_a_change_its_history_cannot_record_and_warns(tmp_path, ca
     assert Library.open(home, seed=False).state_of(P2).read
 
 
+@pytest.mark.pilot
 async def test_the_app_saves_a_change_its_history_cannot_record_and_warns(tmp_path):
     from reader.app import ReaderApp
     from reader.widgets.paper_list import PaperList

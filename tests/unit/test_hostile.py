@@ -431,6 +431,7 @@ def assert_screen_is_inert(app) -> str:
     return visible
 
 
+@pytest.mark.pilot
 async def test_the_app_shows_hostile_text_inert_and_markup_literally(hostile_home):
     from reader.app import ReaderApp
     from reader.widgets.paper_list import PaperList
