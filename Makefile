@@ -31,8 +31,9 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 
+# -n auto: a pytest-xdist worker per core; each test has its own home and asks the OS for its ports.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: compile
 	$(BIN)/python bench/search.py
