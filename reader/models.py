@@ -12,13 +12,19 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
+from reader.tex import tex_to_text
+
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
 def normalise_title(title: str) -> str:
-    """The form two spellings of one title share: NFKC, casefolded, punctuation gone."""
-    folded = unicodedata.normalize("NFKC", title).casefold()
+    """The form two spellings of one title share: TeX rendered, NFKC, casefolded,
+    punctuation gone. TeX first, because BibTeX braces capitals differently in
+    every export (`{GPT}-4 {T}echnical {R}eport`, `{GPT-4} Technical Report`)."""
+    folded = unicodedata.normalize("NFKC", tex_to_text(title)).casefold()
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
@@ -30,6 +36,17 @@ def title_key(title: str) -> str:
 
 def arxiv_key(arxiv_id: str) -> str:
     return f"arxiv:{arxiv_id}"
+
+
+def doi_key(doi: str) -> str:
+    return f"doi:{doi}"
+
+
+def normalise_doi(text: str) -> str | None:
+    """`https://doi.org/10.1145/3292500.3330701`, `doi:10.1145/...`, DBLP's `10.1145/a\\_b`
+    -> the bare DOI in lower case (DOIs are case-insensitive), else None."""
+    doi = _DOI_PREFIX.sub("", text.strip().replace("\\_", "_")).strip().lower()
+    return doi if _DOI.match(doi) else None
 
 
 def parse_arxiv_id(text: str) -> str | None:
@@ -69,11 +86,24 @@ class Paper:
     categories: tuple[str, ...] = ()
     published: str | None = None  # ISO date (YYYY-MM-DD) where a source gives one
     upvotes: int | None = None
+    # Citation facts (BibTeX, RIS, CSL-JSON...), as the source wrote them: see CITATION_TEXTS.
+    entry_type: str | None = None  # the source's own type: article, inproceedings, JOUR...
+    venue: str | None = None  # journal, proceedings (booktitle) or eprint archive
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    month: str | None = None  # 01-12 when the source's month is one, else as written
+    doi: str | None = None  # normalised (normalise_doi): lower case, no resolver prefix
+    editors: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # local files (PDFs) a reference manager keeps for it
 
     @property
     def keys(self) -> tuple[str, ...]:
         """Every id under which another source may name this same paper."""
         keys = [title_key(self.title)]
+        if self.doi:
+            keys.insert(0, doi_key(self.doi))
         if self.arxiv_id:
             keys.insert(0, arxiv_key(self.arxiv_id))
         return tuple(keys)
@@ -84,7 +114,8 @@ class Paper:
         The id never changes, so state keyed by it survives any later import.
         Lists are unioned in order; scalars keep the first known value, except
         the longer abstract (a listing may truncate) and the higher upvote count
-        (upvotes are a snapshot, they only grow).
+        (upvotes are a snapshot, they only grow). Which source gave a value is
+        in `sources`: the earliest one that had it.
         """
         upvotes = max((v for v in (self.upvotes, other.upvotes) if v is not None), default=None)
         return replace(
@@ -98,6 +129,9 @@ class Paper:
             categories=_union(self.categories, other.categories),
             published=self.published or other.published,
             upvotes=upvotes,
+            editors=self.editors or other.editors,
+            files=_union(self.files, other.files),
+            **{name: getattr(self, name) or getattr(other, name) for name in CITATION_TEXTS},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +147,12 @@ class Paper:
                 data[name] = value
         if self.categories:
             data["categories"] = list(self.categories)
+        for name in CITATION_TEXTS:
+            if (value := getattr(self, name)) is not None:
+                data[name] = value
+        for name in CITATION_LISTS:
+            if value := getattr(self, name):
+                data[name] = list(value)
         return data
 
     @classmethod
@@ -128,7 +168,15 @@ class Paper:
             categories=tuple(data.get("categories", ())),
             published=data.get("published"),
             upvotes=data.get("upvotes"),
+            **{name: data.get(name) for name in CITATION_TEXTS},
+            **{name: tuple(data.get(name, ())) for name in CITATION_LISTS},
         )
+
+
+CITATION_TEXTS = ("entry_type", "venue", "volume", "number", "pages", "publisher", "month", "doi")
+"""Paper's optional text fields a citation gives; absent from a record written
+before they existed, so every decoder reads them as optional."""
+CITATION_LISTS = ("editors", "files")
 
 
 def _union(first: tuple, second: tuple) -> tuple:

@@ -25,7 +25,7 @@ from reader import marshalfile
 from reader.models import Paper, Source
 
 SNAPSHOT_FILE = "library.snapshot"
-_VERSION = 2
+_VERSION = 3  # 3: Paper's citation fields (entry type, venue, DOI...)
 
 Identity = tuple[int, int, int, int]
 

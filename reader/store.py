@@ -60,7 +60,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from reader import history, jsoncodec, marshalfile, snapshot
-from reader.models import Paper, PaperState, Source
+from reader.models import CITATION_LISTS, CITATION_TEXTS, Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
@@ -417,6 +417,8 @@ def paper_from_doc(doc: Any) -> Paper:
         categories=_strings(doc, "categories"),
         published=_optional(doc, "published", str),
         upvotes=_optional(doc, "upvotes", int),
+        **{name: _optional(doc, name, str) for name in CITATION_TEXTS},
+        **{name: _strings(doc, name) for name in CITATION_LISTS},
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from reader.ingest.common import arxiv_id_in, arxiv_links, day_in_name, iso_day, one_line, paper_id, unwrap
-from reader.models import Paper, Problem, Source, parse_arxiv_id
+from reader.models import Paper, Problem, Source, normalise_doi, parse_arxiv_id
 
 NAME = "bibtex"
 
@@ -305,6 +305,7 @@ def _paper(line: int, key: str, fields: dict[str, str], volume: dict[str, str],
         arxiv_id=arxiv_id,
         categories=(categories,) if categories else (),
         published=_published(fields, volume),
+        doi=normalise_doi(one_line(fields.get("doi", ""))),
     )
 
 

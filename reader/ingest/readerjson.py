@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import BrokenJson, JsonReader
-from reader.models import Paper, PaperState, Problem, StatedPaper
+from reader.models import CITATION_LISTS, CITATION_TEXTS, Paper, PaperState, Problem, StatedPaper
 
 NAME = "reader-json"
 FORMAT = "reader"
@@ -80,10 +80,10 @@ def _shape_error(data: dict[str, Any]) -> str:
             return f"'{name}' must be non-empty text"
     if not isinstance(data.get("abstract", ""), str):
         return "'abstract' is not text"
-    for name in ("authors", "links", "categories"):
+    for name in ("authors", "links", "categories", *CITATION_LISTS):
         if not _texts(data.get(name, [])):
             return f"'{name}' is not a list of text"
-    for name in ("arxiv_id", "published"):
+    for name in ("arxiv_id", "published", *CITATION_TEXTS):
         if not isinstance(data.get(name), (str, type(None))):
             return f"'{name}' is not text"
     upvotes = data.get("upvotes")

@@ -1,0 +1,101 @@
+"""Citation facts on a paper: kept through every way a library is stored, merged
+across sources, and used for identity (DOI beside the arXiv id, TeX-blind titles)."""
+
+import io
+import json
+
+from reader import snapshot
+from reader.export import to_json
+from reader.ingest import readerjson
+from reader.library import Library
+from reader.models import BLANK_STATE, Paper, Source, normalise_doi, title_key
+
+FULL = Paper(
+    id="doi:10.1145/3292500.3330701",
+    title="Optuna: A Next-generation Hyperparameter Optimization Framework",
+    abstract="",
+    authors=("Takuya Akiba",),
+    sources=(Source("refs.bib", "bibtex", 1),),
+    published="2019-07",
+    upvotes=3,
+    entry_type="inproceedings",
+    venue="Proceedings of KDD",
+    volume="25",
+    number="4",
+    pages="2623--2631",
+    publisher="ACM",
+    month="07",
+    doi="10.1145/3292500.3330701",
+    editors=("Ankur Teredesai",),
+    files=("/home/me/papers/optuna.pdf",),
+)
+
+
+def test_every_citation_fact_survives_the_reader_json_export():
+    out = io.StringIO()
+    to_json([(FULL, BLANK_STATE)], out)
+    (back,) = readerjson.parse(io.StringIO(out.getvalue()), "export.json")
+    assert back == FULL
+
+
+def test_every_citation_fact_survives_library_json_and_its_snapshot(home, tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@inproceedings{optuna,\n title = {Optuna},\n booktitle = {Proceedings of KDD},\n"
+        " doi = {10.1145/3292500.3330701},\n pages = {2623--2631},\n publisher = {ACM},\n year = 2019}\n"
+    )
+    library = Library.open(home, seed=False)
+    library.import_paths([bib])
+    paper = next(p for p in library.papers.values() if p.title == "Optuna")
+    assert paper.doi == "10.1145/3292500.3330701"
+    for _ in range(2):  # the first reopening parses library.json, the second reads the snapshot
+        again = Library.open(home, seed=False)
+        assert again.papers[paper.id] == paper
+    assert (home / snapshot.SNAPSHOT_FILE).exists()
+
+
+def test_an_old_record_without_citation_facts_still_loads():
+    record = {"id": "arxiv:2401.00001", "title": "T", "abstract": "", "sources": []}
+    paper = Paper.from_dict(record)
+    assert (paper.doi, paper.venue, paper.editors, paper.files) == (None, None, (), ())
+    assert json.loads(json.dumps(paper.to_dict())) == record
+
+
+def test_merging_keeps_the_first_known_citation_fact_and_unions_files():
+    bare = Paper(id="arxiv:1907.10902", title="Optuna", abstract="", arxiv_id="1907.10902", files=("a.pdf",))
+    merged = bare.merged(FULL)
+    assert (merged.id, merged.venue, merged.doi, merged.editors) == (bare.id, FULL.venue, FULL.doi, FULL.editors)
+    assert merged.files == ("a.pdf", FULL.files[0])
+    assert FULL.merged(bare.__class__(id="x", title="", abstract="", venue="Elsewhere")).venue == FULL.venue
+
+
+def test_dois_are_compared_without_resolver_prefix_case_or_tex_escapes():
+    spellings = ["10.1145/3292500.3330701", "https://doi.org/10.1145/3292500.3330701",
+                 "doi:10.1145/3292500.3330701", "HTTPS://DX.DOI.ORG/10.1145/3292500.3330701"]
+    assert {normalise_doi(s) for s in spellings} == {"10.1145/3292500.3330701"}
+    assert normalise_doi(r"10.1007/978-3-030-53288-8\_14") == "10.1007/978-3-030-53288-8_14"
+    assert normalise_doi("not a doi") is None
+
+
+def test_the_same_doi_under_two_titles_is_one_paper(home, tmp_path):
+    (tmp_path / "a.bib").write_text("@article{a, title = {Deep Residual Learning}, doi = {10.1109/CVPR.2016.90}}\n")
+    (tmp_path / "b.bib").write_text(
+        "@article{b, title = {Deep residual learning for image recognition},"
+        " doi = {https://doi.org/10.1109/cvpr.2016.90}}\n"
+    )
+    library = Library.open(home, seed=False)
+    report = library.import_paths([tmp_path / "a.bib", tmp_path / "b.bib"])
+    assert (report.new, report.merged) == (1, 1)
+
+
+def test_titles_that_differ_only_in_tex_braces_are_one_paper(home, tmp_path):
+    (tmp_path / "a.bib").write_text(
+        "@misc{a, title = {{GPT}-4 {T}echnical {R}eport}}\n@misc{c, title = {Py{T}orch: An Imperative Style}}\n"
+    )
+    (tmp_path / "b.bib").write_text(
+        "@misc{b, title = {{GPT-4} Technical Report}}\n@misc{d, title = {{PyTorch}: An Imperative Style}}\n"
+    )
+    library = Library.open(home, seed=False)
+    report = library.import_paths([tmp_path / "a.bib", tmp_path / "b.bib"])
+    assert (report.new, report.merged) == (2, 2)
+    assert title_key("{GPT}-4 {T}echnical {R}eport") == title_key("GPT-4 Technical Report")
