@@ -31,7 +31,8 @@ _STRAY = re.compile(r"}|^\s*[A-Za-z][\w-]*\s*=\s*[{\"]")
 _NAME_TOKEN = re.compile(r"[^\s=,{}\"#()]+")
 _AND = re.compile(r"\s+and\s+", re.I)
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s]*|abs/)(\d{4}\.\d{4,5})(?:v\d+)?", re.I)
-_YEAR = re.compile(r"\b(\d{4})\b")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")  # `2023a` too: a year told apart from another by a letter
+_EDTF = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 NOT_PAPERS = {"proceedings", "mvproceedings", "collection", "mvcollection", "periodical", "set", "xdata"}
 _SKIPPED = {"comment", "preamble"}
@@ -98,6 +99,8 @@ def _parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
     macros = _Macros()
     volumes: dict[str, dict[str, str]] = {}
     volume: dict[str, str] = {}
+    parents = _Parents()
+    lines: dict[str, int] = {}  # citation key -> line of its first entry
     ordinal = 0
     for entry in _entries(stream):
         if entry.kind in _SKIPPED:
@@ -106,23 +109,96 @@ def _parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
         macros.read += len(body)
         if entry.kind == "string":
             if not entry.broken:
-                _, fields, _ = _fields(body, macros, keyed=False)
+                _, fields, _, _ = _fields(body, macros, keyed=False)
                 macros.values.update(fields)
             continue
         ordinal += 1
         if entry.broken:
             yield Problem(file_name, entry.broken, ordinal)
             continue
-        key, fields, error = _fields(body, macros)
+        key, fields, error, repeated = _fields(body, macros)
         if error:
             yield Problem(file_name, f"entry {key or '?'} (line {entry.line}): {error}; entry skipped", ordinal)
             continue
+        if (first := lines.setdefault(key.casefold(), entry.line)) != entry.line:
+            yield Problem(file_name, f"entry {key} (line {entry.line}): the key {key} is used again (first at line {first}); both kept", ordinal)
+        for name in repeated:
+            yield Problem(file_name, f"entry {key} (line {entry.line}): field {name!r} is given more than once; the last one kept", ordinal)
         if entry.kind in NOT_PAPERS:
             volume = fields
             volumes[key.casefold()] = fields
+        for child in parents.arrived(key, fields):
+            yield _paper(*child, volumes.get(child[3].get("crossref", "").casefold(), volume), file_name)
+        if entry.kind in NOT_PAPERS:
             continue
-        shared = volumes.get(fields.get("crossref", "").casefold(), volume)
-        yield _paper(entry.line, key, fields, shared, file_name, ordinal)
+        child = (entry.kind, entry.line, key, fields, ordinal)
+        if parents.inherit(child):
+            shared = volumes.get(fields.get("crossref", "").casefold(), volume)
+            yield _paper(*child, shared, file_name)
+    for child in parents.orphans():
+        yield _paper(*child, volume, file_name)
+
+
+_Child = tuple[str, int, str, dict[str, str], int]  # kind, line, key, fields, ordinal
+
+
+class _Parents:
+    """biblatex `crossref` and `xdata`: an entry takes the fields it lacks from
+    the entries it names (a chapter its book's date, publisher and title as its
+    booktitle). A parent may come after its children, as biblatex allows, so a
+    child waits until every parent it names was read (or the file ends). Only the
+    inheritable fields of each entry are kept, so a 100k-entry file costs little.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, dict[str, str]] = {}
+        self._waiting: list[tuple[_Child, list[str]]] = []
+
+    def arrived(self, key: str, fields: dict[str, str]) -> list[_Child]:
+        """The children that now have every parent they wait for."""
+        kept = {name: value for name, value in fields.items() if name in _INHERITED}
+        if "title" in fields:
+            kept.setdefault("booktitle", fields["title"])
+        self._known[key.casefold()] = kept
+        if not self._waiting:
+            return []
+        ready = [child for child, _ in self._waiting if self.inherit(child)]
+        taken = {id(child) for child in ready}
+        self._waiting = [(child, names) for child, names in self._waiting if id(child) not in taken]
+        return ready
+
+    def inherit(self, child: _Child) -> bool:
+        """Fill the child's fields from its parents; False while one is still to come."""
+        fields = child[3]
+        names = _parent_names(fields)
+        if any(name.casefold() not in self._known for name in names):
+            if not any(waiting is child for waiting, _ in self._waiting):
+                self._waiting.append((child, names))
+            return False
+        for name in names:
+            for field_name, value in self._known[name.casefold()].items():
+                fields.setdefault(field_name, value)
+        return True
+
+    def orphans(self) -> list[_Child]:
+        """Children whose parent never came: read with what they have (and what came)."""
+        for child, names in self._waiting:
+            for name in names:
+                for field_name, value in self._known.get(name.casefold(), {}).items():
+                    child[3].setdefault(field_name, value)
+        return [child for child, _ in self._waiting]
+
+
+_INHERITED = {
+    "date", "year", "month", "publisher", "editor", "volume", "number", "series", "location", "address",
+    "organization", "journal", "journaltitle", "booktitle", "eventtitle", "institution", "school",
+}
+
+
+def _parent_names(fields: dict[str, str]) -> list[str]:
+    names = [fields["crossref"].strip()] if fields.get("crossref", "").strip() else []
+    names += [name.strip() for name in fields.get("xdata", "").split(",") if name.strip()]
+    return names
 
 
 def _entries(stream: TextIO) -> Iterator[_Entry]:
@@ -202,8 +278,13 @@ def _entries(stream: TextIO) -> Iterator[_Entry]:
         yield entry
 
 
-def _fields(body: str, macros: _Macros, keyed: bool = True) -> tuple[str, dict[str, str], str]:
-    """(citation key, fields with lower-case names, error) of one entry's body."""
+def _fields(body: str, macros: _Macros, keyed: bool = True) -> tuple[str, dict[str, str], str, list[str]]:
+    """(citation key, fields with lower-case names, error, fields given twice) of one entry's body.
+
+    Of a repeated field the last value is kept: hand-merged entries (and
+    tools that append a corrected DOI) put the complete value last, and which
+    one was dropped is named in the import report.
+    """
     at = 0
     key = ""
     if keyed:
@@ -211,22 +292,26 @@ def _fields(body: str, macros: _Macros, keyed: bool = True) -> tuple[str, dict[s
         key = (body if comma < 0 else body[:comma]).strip()
         at = len(body) if comma < 0 else comma + 1
     fields: dict[str, str] = {}
+    repeated: list[str] = []
     while True:
         # Regexes, not a loop per character, skip the text between marks: a value
         # can be megabytes long.
         at = _SPACES_AND_COMMAS.match(body, at).end()
         if at >= len(body):
-            return key, fields, ""
+            return key, fields, "", repeated
         name = _NAME_TOKEN.match(body, at)
         if not name:
-            return key, fields, f"cannot read a field name at {body[at:at + 20]!r}"
+            return key, fields, f"cannot read a field name at {body[at:at + 20]!r}", repeated
         at = _SPACES.match(body, name.end()).end()
         if at >= len(body) or body[at] != "=":
-            return key, fields, f"field {name.group()!r} has no '='"
+            return key, fields, f"field {name.group()!r} has no '='", repeated
         value, at, error = _value(body, at + 1, macros)
         if error:
-            return key, fields, f"field {name.group()!r}: {error}"
-        fields.setdefault(name.group().casefold(), value)  # BibTeX keeps the first of a repeated field
+            return key, fields, f"field {name.group()!r}: {error}", repeated
+        field_name = name.group().casefold()
+        if field_name in fields and field_name not in repeated:
+            repeated.append(field_name)
+        fields[field_name] = value
 
 
 def _value(body: str, at: int, macros: _Macros) -> tuple[str, int, str]:
@@ -278,8 +363,8 @@ def _closing(body: str, at: int) -> int:
     return -1
 
 
-def _paper(line: int, key: str, fields: dict[str, str], volume: dict[str, str],
-           file_name: str, ordinal: int) -> Paper | Problem:
+def _paper(kind: str, line: int, key: str, fields: dict[str, str], ordinal: int,
+           volume: dict[str, str], file_name: str) -> Paper | Problem:
     title = one_line(fields.get("title", ""))
     if not title.strip("{} "):
         return Problem(file_name, f"entry {key or '?'} (line {line}) has no title", ordinal)
@@ -287,14 +372,16 @@ def _paper(line: int, key: str, fields: dict[str, str], volume: dict[str, str],
     links = list(arxiv_links(arxiv_id)) if arxiv_id else []
     links += _pmlr_links(key, volume)
     for name in ("url", "pdf", "software", "code", "video"):
-        value = one_line(fields.get(name, ""))
+        value = _url(fields.get(name, ""))
         if value.startswith(("http://", "https://")):
             links.append(value)
-    if doi := one_line(fields.get("doi", "")):
-        links.append(doi if doi.startswith("http") else f"https://doi.org/{doi}")
+    doi = normalise_doi(_url(fields.get("doi", "")))
+    if doi:
+        links.append(f"https://doi.org/{doi}")
     if openreview := one_line(fields.get("openreview", "")):
         links.append(openreview if openreview.startswith("http") else f"https://openreview.net/forum?id={openreview}")
     categories = one_line(fields.get("primaryclass", ""))
+    published = _published(fields, volume)
     return Paper(
         id=paper_id(arxiv_id, title),
         title=title,
@@ -304,9 +391,44 @@ def _paper(line: int, key: str, fields: dict[str, str], volume: dict[str, str],
         sources=(Source(file_name, NAME, ordinal, day_in_name(file_name)),),
         arxiv_id=arxiv_id,
         categories=(categories,) if categories else (),
-        published=_published(fields, volume),
-        doi=normalise_doi(one_line(fields.get("doi", ""))),
+        published=published,
+        entry_type=kind,
+        venue=_text(fields, "journaltitle", "journal", "booktitle", "eprinttype", "archiveprefix"),
+        volume=_text(fields, "volume"),
+        number=_text(fields, "number", "issue"),
+        pages=_text(fields, "pages"),
+        publisher=_text(fields, "publisher"),
+        month=published[5:7] if published and len(published) >= 7 else _month(fields.get("month", "")) or _text(fields, "month"),
+        doi=doi,
+        editors=authors(fields.get("editor", "")),
+        files=_files(fields.get("file", "")),
     )
+
+
+def _text(fields: dict[str, str], *names: str) -> str | None:
+    """The first of these fields that has a value, on one line."""
+    return next((value for name in names if (value := one_line(fields.get(name, "")))), None)
+
+
+_URL_ESCAPE = re.compile(r"\\([_%&#$])")
+
+
+def _url(value: str) -> str:
+    r"""A URL or DOI without TeX's escapes: DBLP writes `10.1007/978-3-642-24550-3\_29`."""
+    return _URL_ESCAPE.sub(r"\1", one_line(value))
+
+
+def _files(value: str) -> tuple[str, ...]:
+    r"""JabRef, Zotero and Mendeley's `file = {Description:path/to.pdf:PDF;...}`
+    (`\:` escapes a colon, as in `C\:/papers`), or a bare path."""
+    paths = []
+    for item in re.split(r"(?<!\\);", one_line(value)):
+        parts = re.split(r"(?<!\\):", item)
+        path = parts[1] if len(parts) >= 3 else item
+        path = path.replace("\\:", ":").replace("\\;", ";").strip()
+        if path:
+            paths.append(path)
+    return tuple(paths)
 
 
 def _pmlr_links(key: str, volume: dict[str, str]) -> list[str]:
@@ -393,8 +515,8 @@ def _published(fields: dict[str, str], volume: dict[str, str]) -> str | None:
     Only a full date is YYYY-MM-DD; a BibTeX entry often knows just the year
     (and month), given as `YYYY` or `YYYY-MM` rather than inventing a day.
     """
-    if day := iso_day(fields.get("date", "")):
-        return day
+    if date := _biblatex_date(fields.get("date", "")):
+        return date
     year_match = _YEAR.search(fields.get("year", ""))
     year = year_match.group(1) if year_match else None
     volume_day = iso_day(volume.get("published", "")) or iso_day(volume.get("date", ""))
@@ -404,6 +526,20 @@ def _published(fields: dict[str, str], volume: dict[str, str]) -> str | None:
         return None
     month = _month(fields.get("month", ""))
     return f"{year}-{month}" if month else year
+
+
+def _biblatex_date(value: str) -> str | None:
+    """biblatex's `date`: `2006`, `1991-03`, `2004-10-27`, or a range (`1984/1986`,
+    `1968-05-19/1968-05-25`) whose start is the date. Only what is given: no day is invented."""
+    match = _EDTF.match(value)
+    if not match:
+        return None
+    year, month, day = match.groups()
+    if day and (full := iso_day(f"{year}-{month}-{day}")):
+        return full
+    if month and 1 <= int(month) <= 12:
+        return f"{year}-{month}"
+    return year
 
 
 def _month(value: str) -> str | None:
