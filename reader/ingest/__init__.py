@@ -9,6 +9,7 @@ exception; `IngestError` is the one error a whole file can fail with.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import os
@@ -17,7 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from reader.ingest import arxivlisting, arxivsnapshot, atom, bibtex, hfjson, hfpage, readerjson
+from reader.ingest import (
+    arxivlisting, arxivrss, arxivsnapshot, atom, bibtex, csljson, hfjson, hfpage, oaipmh, papis, readerjson, ris,
+    semanticscholar,
+)
 from reader.models import Paper, Problem
 
 
@@ -26,7 +30,17 @@ class IngestError(Exception):
 
 
 # Sniffed in this order: the most specific formats first, the loose page dump last.
-FORMATS = {m.NAME: m for m in (readerjson, hfjson, arxivlisting, arxivsnapshot, atom, bibtex, hfpage)}
+FORMATS = {
+    m.NAME: m
+    for m in (
+        readerjson, hfjson, semanticscholar, csljson, arxivlisting, arxivsnapshot, oaipmh, arxivrss, atom,
+        ris, papis, bibtex, hfpage,
+    )
+}
+LEGACY_ENCODED = {bibtex.NAME, ris.NAME}
+"""Formats whose files older tools (JabRef, EndNote, Windows exports) still write
+in Windows-1252 or Latin-1: read that way, with a note, when not UTF-8."""
+LEGACY_ENCODING = "cp1252"
 
 _SNIFF_CHARS = 64 * 1024
 
@@ -43,8 +57,8 @@ def format_names() -> list[str]:
     return list(FORMATS)
 
 
-def open_text(path: Path) -> TextIO:
-    """Open `path` as UTF-8 text, gunzipping `.gz` (by magic bytes, not by name)."""
+def open_text(path: Path, encoding: str = "utf-8-sig") -> TextIO:
+    """Open `path` as text (UTF-8 unless told), gunzipping `.gz` (by magic bytes, not by name)."""
     try:
         raw = open(path, "rb")
     except OSError as error:
@@ -52,7 +66,29 @@ def open_text(path: Path) -> TextIO:
     if raw.peek(2)[:2] == b"\x1f\x8b":
         # Large reads: the extra layer then costs nothing noticeable.
         raw = io.BufferedReader(_Unpacked(raw, path), 256 * 1024)
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline=None)
+    # A legacy encoding's few undefined bytes (0x81 in cp1252) never occur in real text.
+    errors = "strict" if encoding.startswith("utf-8") else "replace"
+    return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=None)
+
+
+def _first_non_utf8(path: Path) -> tuple[int, int] | None:
+    """(line, byte) of the first byte that is not UTF-8, or None if the file is UTF-8.
+
+    Decoded in chunks and thrown away, so a large file is checked in constant memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open_text(path) as stream:
+        while chunk := stream.buffer.read(1024 * 1024):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return line + chunk.count(b"\n", 0, max(error.start, 0)), chunk[max(error.start, 0)]
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return line, 0
+    return None
 
 
 class _Unpacked(io.RawIOBase):
@@ -113,13 +149,21 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
     tell `at` how many bytes of the file (compressed, for .gz) were read so far.
 
     Raises IngestError before yielding anything if the file cannot be opened,
-    is not UTF-8 text, or its format is unknown.
+    is not text, or its format is unknown. A BibTeX or RIS file that is not
+    UTF-8 is read as Windows-1252 (which includes Latin-1), with a note naming
+    the first line that is not UTF-8.
     """
     stream = open_text(path)
     try:
         try:
             head = stream.read(_SNIFF_CHARS)
-        except (UnicodeDecodeError, OSError, EOFError, zlib.error) as error:
+        except UnicodeDecodeError as error:
+            stream.close()
+            stream = open_text(path, LEGACY_ENCODING)
+            head = stream.read(_SNIFF_CHARS)
+            if (format or detect(head)) not in LEGACY_ENCODED:
+                raise IngestError(f"{path}: not readable as UTF-8 text ({error})") from error
+        except (OSError, EOFError, zlib.error) as error:
             raise IngestError(f"{path}: not readable as UTF-8 text ({error})") from error
         if "\x00" in head:
             raise IngestError(f"{path}: binary data, not a paper listing")
@@ -132,14 +176,28 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
             )
         if name not in FORMATS:
             raise IngestError(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
+        if name in LEGACY_ENCODED and (where := _first_non_utf8(path)) is not None:
+            line, byte = where
+            if stream.encoding != LEGACY_ENCODING:
+                stream.close()
+                stream = open_text(path, LEGACY_ENCODING)
+            yield Problem(
+                path.name,
+                f"not UTF-8 (byte 0x{byte:02X} on this line is the first); read as Windows-1252, which "
+                "includes Latin-1: if accented names look wrong, save the file as UTF-8",
+                line,
+            )
         stream.seek(0)
+        records = FORMATS[name].parse(stream, path.name)
+        if format:
+            records = _explained(records, name, detect(head), path)
         try:
             if at is None:
-                yield from FORMATS[name].parse(stream, path.name)
+                yield from records
                 return
             unpacked = getattr(stream.buffer, "raw", None)
             file = unpacked.packed if isinstance(unpacked, _Unpacked) else stream.buffer
-            for count, record in enumerate(FORMATS[name].parse(stream, path.name), 1):
+            for count, record in enumerate(records, 1):
                 yield record
                 if count % 1000 == 0:
                     at(file.tell())
@@ -148,6 +206,26 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
             raise IngestError(f"{path}: reading stopped part-way ({error})") from error
     finally:
         stream.close()
+
+
+def _explained(records: Iterator[Paper | Problem], forced: str, detected: str | None, path: Path) -> Iterator[Paper | Problem]:
+    """A forced format's records, except that a file it finds no paper in is one
+    line saying so (and what the file looks like), not a line per unusable record.
+    Problems are held back until the first paper shows the format fits."""
+    held: list[Problem] = []
+    for record in records:
+        if isinstance(record, Problem) and held is not None:
+            held.append(record)
+            continue
+        if held:
+            yield from held
+        held = None  # type: ignore[assignment]
+        yield record
+    if held is None:
+        return
+    looks = f"the file looks like {detected}" if detected and detected != forced else "no format recognises it either"
+    found = f"{len(held)} records unusable, the first: {held[0].message}" if held else "no records found"
+    raise IngestError(f"{path}: read as {forced}: no papers found ({found}); {looks}")
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:

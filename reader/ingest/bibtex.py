@@ -398,7 +398,7 @@ def _paper(kind: str, line: int, key: str, fields: dict[str, str], ordinal: int,
         number=_text(fields, "number", "issue"),
         pages=_text(fields, "pages"),
         publisher=_text(fields, "publisher"),
-        month=published[5:7] if published and len(published) >= 7 else _month(fields.get("month", "")) or _text(fields, "month"),
+        month=published[5:7] if published and len(published) >= 7 else month_number(fields.get("month", "")) or _text(fields, "month"),
         doi=doi,
         editors=authors(fields.get("editor", "")),
         files=_files(fields.get("file", "")),
@@ -524,7 +524,7 @@ def _published(fields: dict[str, str], volume: dict[str, str]) -> str | None:
         return volume_day
     if year is None:
         return None
-    month = _month(fields.get("month", ""))
+    month = month_number(fields.get("month", ""))
     return f"{year}-{month}" if month else year
 
 
@@ -542,7 +542,8 @@ def _biblatex_date(value: str) -> str | None:
     return year
 
 
-def _month(value: str) -> str | None:
+def month_number(value: str) -> str | None:
+    """`may`, `5`, `05`, `May` -> `05`, else None."""
     value = value.strip().casefold()
     if value.isdigit() and 1 <= int(value) <= 12:
         return f"{int(value):02d}"

@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TextIO
 
 from reader import jsoncodec
-from reader.models import Problem, arxiv_key, parse_arxiv_id, title_key
+from reader.models import Problem, arxiv_key, doi_key, normalise_doi, parse_arxiv_id, title_key
 
 _HUGE = 1_000_000  # characters; far beyond any real title or abstract
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -80,8 +80,36 @@ def day_in_name(file_name: str) -> str | None:
     return None
 
 
-def paper_id(arxiv_id: str | None, title: str) -> str:
-    return arxiv_key(arxiv_id) if arxiv_id else title_key(title)
+def paper_id(arxiv_id: str | None, title: str, doi: str | None = None) -> str:
+    """The arXiv id, else the DOI, else the title: the most lasting name a source gives."""
+    if arxiv_id:
+        return arxiv_key(arxiv_id)
+    return doi_key(doi) if doi else title_key(title)
+
+
+def first_doi(value: Any) -> str | None:
+    """The first DOI in a field that may list several (`10.1/a, 10.1/b`), normalised."""
+    if not isinstance(value, str):
+        return None
+    return next((doi for part in re.split(r"[\s,;]+", value) if (doi := normalise_doi(part))), None)
+
+
+def text_or_none(value: Any) -> str | None:
+    """A JSON or YAML scalar as one line of text (numbers too: `"volume": 12`), or None."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    return one_line(str(value)) or None
+
+
+def year_of(value: Any) -> str | None:
+    """`2019`, `"2019"`, `"2019/07/15/"`, `"2019a"` -> `2019`."""
+    match = re.search(r"(?<!\d)(\d{4})(?!\d)", str(value)) if isinstance(value, (str, int)) else None
+    return match.group(1) if match else None
+
+
+def name_of(family: Any, given: Any) -> str:
+    """`Last`, `First` -> `First Last` (either may be missing)."""
+    return one_line(" ".join(p for p in (given, family) if isinstance(p, str) and p.strip()))
 
 
 def arxiv_links(arxiv_id: str) -> tuple[str, str]:
@@ -98,6 +126,11 @@ def arxiv_id_in(value: Any) -> str | None:
     if match:
         text = match.group(1)
     return parse_arxiv_id(text)
+
+
+def arxiv_in_doi(doi: str | None) -> str | None:
+    """The arXiv id in a DOI arXiv registered (`10.48550/arxiv.2406.12345`), else None."""
+    return parse_arxiv_id(doi[len("10.48550/arxiv."):]) if doi and doi.startswith("10.48550/arxiv.") else None
 
 
 def strings(value: Any) -> list[str]:

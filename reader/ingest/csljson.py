@@ -1,0 +1,106 @@
+"""CSL-JSON: what Zotero, Mendeley, Better BibTeX, pandoc and citeproc exchange.
+
+An array of items (or one item, or JSON lines), each `{"type", "title",
+"author": [{"family", "given"} | {"literal"}], "issued": {"date-parts": [[y, m, d]]},
+"container-title", "DOI", ...}`, as the CSL specification's schema defines it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from reader.ingest.common import (
+    arxiv_id_in, arxiv_in_doi, arxiv_links, day_in_name, first_doi, iso_day, json_records, name_of, one_line, paper_id,
+    text_or_none, unwrap, year_of,
+)
+from reader.models import Paper, Problem, Source
+
+NAME = "csl-json"
+
+# Keys only CSL uses, near the start of the file: how it differs from other JSON.
+_CSL_KEYS = re.compile(r'"(?:container-title|issued|date-parts|citation-key|title-short|collection-title)"\s*:')
+_ITEM_START = re.compile(r'^\ufeff?\s*[\[{]')
+
+
+def sniff(head: str) -> bool:
+    return bool(_ITEM_START.match(head)) and bool(_CSL_KEYS.search(head)) and '"type"' in head
+
+
+def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
+    day = day_in_name(file_name)
+    for record in json_records(stream, file_name):
+        if isinstance(record, Problem):
+            yield record
+            continue
+        position, item = record
+        yield _paper(item, file_name, position, day)
+
+
+def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper | Problem:
+    if not isinstance(item, dict):
+        return Problem(file_name, "not a CSL item (expected an object)", position)
+    title = text_or_none(item.get("title"))
+    if not title:
+        return Problem(file_name, f"item {str(item.get('id', '?'))[:80]!r} has no title", position)
+    doi = first_doi(item.get("DOI"))
+    url = text_or_none(item.get("URL")) or ""
+    # Zotero gives a preprint's id as its number: `arXiv:2406.12345`.
+    arxiv_id = arxiv_id_in(url) or arxiv_id_in(text_or_none(item.get("number"))) or arxiv_in_doi(doi)
+    links = list(arxiv_links(arxiv_id)) if arxiv_id else []
+    if url.startswith(("http://", "https://")) and not (arxiv_id and arxiv_id_in(url) == arxiv_id):
+        links.append(url)
+    if doi:
+        links.append(f"https://doi.org/{doi}")
+    published = _date(item.get("issued"))
+    return Paper(
+        id=paper_id(arxiv_id, title, doi),
+        title=title,
+        abstract=unwrap(item["abstract"], indented_paragraphs=False) if isinstance(item.get("abstract"), str) else "",
+        authors=_names(item.get("author")),
+        links=tuple(dict.fromkeys(links)),
+        sources=(Source(file_name, NAME, position, day),),
+        arxiv_id=arxiv_id,
+        published=published,
+        entry_type=text_or_none(item.get("type")),
+        venue=text_or_none(item.get("container-title")),
+        volume=text_or_none(item.get("volume")),
+        number=text_or_none(item.get("issue")),
+        pages=text_or_none(item.get("page")),
+        publisher=text_or_none(item.get("publisher")),
+        month=published[5:7] if published and len(published) >= 7 else None,
+        doi=doi,
+        editors=_names(item.get("editor")),
+    )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    names = []
+    for person in value:
+        if not isinstance(person, dict):
+            continue
+        literal = person.get("literal")
+        name = one_line(literal) if isinstance(literal, str) else name_of(person.get("family"), person.get("given"))
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def _date(value: Any) -> str | None:
+    """`{"date-parts": [[2019, 7, 15]]}` (numbers or numeric text), else `{"raw": "2019-07"}`:
+    as much of the date as is given, and only what makes a real date."""
+    if not isinstance(value, dict):
+        return None
+    parts = value.get("date-parts")
+    first = parts[0] if isinstance(parts, list) and parts and isinstance(parts[0], list) else []
+    numbers = [int(p) for p in first[:3] if isinstance(p, (int, str)) and not isinstance(p, bool) and str(p).isdigit()]
+    if numbers and 1000 <= numbers[0] <= 9999:
+        year = f"{numbers[0]:04d}"
+        if len(numbers) >= 3 and (day := iso_day(f"{year}-{numbers[1]:02d}-{numbers[2]:02d}")):
+            return day
+        return f"{year}-{numbers[1]:02d}" if len(numbers) >= 2 and 1 <= numbers[1] <= 12 else year
+    raw = value.get("raw") or value.get("literal")
+    return year_of(raw) if isinstance(raw, str) else None
