@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import TextIO
 
-from reader.ingest.common import arxiv_id_in, arxiv_links, day_in_name, iso_day, one_line, paper_id, unwrap
+from reader.ingest.common import arxiv_id_in, arxiv_links, day_in_name, first_doi, iso_day, one_line, paper_id, unwrap
 from reader.models import Paper, Problem, Source
 
 NAME = "arxiv-atom"
@@ -64,9 +64,9 @@ def _paper(entry: ET.Element, file_name: str, position: int, day: str | None) ->
         for link in entry.iterfind(f"{_ATOM}link")
         if link.get("href", "").startswith("http") and not arxiv_id  # versioned copies add nothing
     ]
-    doi = text(f"{_ARXIV}doi")
+    doi = first_doi(text(f"{_ARXIV}doi"))
     if doi:
-        links.append(f"https://doi.org/{doi.split()[0]}")
+        links.append(f"https://doi.org/{doi}")
     primary = entry.find(f"{_ARXIV}primary_category")
     categories = [primary.get("term", "")] if primary is not None else []
     categories += [c.get("term", "") for c in entry.iterfind(f"{_ATOM}category")]
@@ -84,4 +84,5 @@ def _paper(entry: ET.Element, file_name: str, position: int, day: str | None) ->
         arxiv_id=arxiv_id,
         categories=tuple(dict.fromkeys(c for c in categories if c)),
         published=iso_day(text(f"{_ATOM}published")),
+        doi=doi,
     )

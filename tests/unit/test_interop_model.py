@@ -99,3 +99,18 @@ def test_titles_that_differ_only_in_tex_braces_are_one_paper(home, tmp_path):
     report = library.import_paths([tmp_path / "a.bib", tmp_path / "b.bib"])
     assert (report.new, report.merged) == (2, 2)
     assert title_key("{GPT}-4 {T}echnical {R}eport") == title_key("GPT-4 Technical Report")
+
+
+def test_an_arxiv_atom_entry_and_a_bib_entry_with_its_doi_are_one_paper(home, tmp_path):
+    from helpers.paths import CORPORA
+    from reader.ingest import read_file
+
+    atom = CORPORA / "arxiv-api-atom" / "query_all-electron_2025-11-21.xml"
+    with_doi = next(p for p in read_file(atom) if isinstance(p, Paper) and p.doi)
+    bib = tmp_path / "journal.bib"
+    bib.write_text(f"@article{{j, title = {{A journal version's own title}}, doi = {{{with_doi.doi.upper()}}}}}\n")
+    library = Library.open(home, seed=False)
+    library.import_paths([atom])
+    report = library.import_paths([bib])
+    assert (report.new, report.merged) == (0, 1)
+    assert library.papers[with_doi.id].doi == with_doi.doi
