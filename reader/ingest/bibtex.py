@@ -147,46 +147,50 @@ class _Parents:
     the entries it names (a chapter its book's date, publisher and title as its
     booktitle). A parent may come after its children, as biblatex allows, so a
     child waits until every parent it names was read (or the file ends). Only the
-    inheritable fields of each entry are kept, so a 100k-entry file costs little.
+    inheritable fields of each entry are kept, so a 100k-entry file costs little,
+    and a child waits under one missing parent's key, so an arrival looks only at
+    the children waiting for it.
     """
 
     def __init__(self) -> None:
         self._known: dict[str, dict[str, str]] = {}
-        self._waiting: list[tuple[_Child, list[str]]] = []
+        self._waiting: dict[str, list[_Child]] = {}  # a parent not yet read -> its children
 
     def arrived(self, key: str, fields: dict[str, str]) -> list[_Child]:
         """The children that now have every parent they wait for."""
         kept = {name: value for name, value in fields.items() if name in _INHERITED}
         if "title" in fields:
             kept.setdefault("booktitle", fields["title"])
+        # A parent's own parents (a proceedings' series) count when read before it;
+        # biblatex resolves such chains in any order, which would need a second pass.
+        for name in _parent_names(fields):
+            for field_name, value in self._known.get(name.casefold(), {}).items():
+                kept.setdefault(field_name, value)
         self._known[key.casefold()] = kept
-        if not self._waiting:
-            return []
-        ready = [child for child, _ in self._waiting if self.inherit(child)]
-        taken = {id(child) for child in ready}
-        self._waiting = [(child, names) for child, names in self._waiting if id(child) not in taken]
-        return ready
+        return [child for child in self._waiting.pop(key.casefold(), ()) if self.inherit(child)]
 
     def inherit(self, child: _Child) -> bool:
         """Fill the child's fields from its parents; False while one is still to come."""
-        fields = child[3]
-        names = _parent_names(fields)
-        if any(name.casefold() not in self._known for name in names):
-            if not any(waiting is child for waiting, _ in self._waiting):
-                self._waiting.append((child, names))
+        names = _parent_names(child[3])
+        missing = next((name.casefold() for name in names if name.casefold() not in self._known), None)
+        if missing is not None:
+            self._waiting.setdefault(missing, []).append(child)
             return False
-        for name in names:
-            for field_name, value in self._known[name.casefold()].items():
-                fields.setdefault(field_name, value)
+        self._fill(child, names)
         return True
 
     def orphans(self) -> list[_Child]:
-        """Children whose parent never came: read with what they have (and what came)."""
-        for child, names in self._waiting:
-            for name in names:
-                for field_name, value in self._known.get(name.casefold(), {}).items():
-                    child[3].setdefault(field_name, value)
-        return [child for child, _ in self._waiting]
+        """Children whose parent never came, in file order: read with what they have
+        (and what the parents that did come give)."""
+        children = sorted((c for waiting in self._waiting.values() for c in waiting), key=lambda c: c[4])
+        for child in children:
+            self._fill(child, _parent_names(child[3]))
+        return children
+
+    def _fill(self, child: _Child, names: list[str]) -> None:
+        for name in names:
+            for field_name, value in self._known.get(name.casefold(), {}).items():
+                child[3].setdefault(field_name, value)
 
 
 _INHERITED = {

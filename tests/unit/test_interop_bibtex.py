@@ -103,3 +103,22 @@ def test_a_repeated_key_is_named_and_both_entries_kept():
     papers, problems = read("@article{k, title = {One}}\n@article{k, title = {Two}}\n")
     assert [p.title for p in papers] == ["One", "Two"]
     assert problems == ["refs.bib:2: entry k (line 2): the key k is used again (first at line 1); both kept"]
+
+
+def test_children_whose_parents_are_elsewhere_come_in_file_order_at_the_end():
+    papers, problems = read(
+        "@inbook{a, title = {A}, crossref = {elsewhere}}\n@book{b, title = {B}, date = 2001}\n"
+        "@inbook{c, title = {C}, crossref = {b}, xdata = {missing}}\n"
+    )
+    assert problems == []
+    assert [(p.title, p.published, p.venue) for p in papers] == [("B", "2001", None), ("A", None, None), ("C", "2001", "B")]
+
+
+def test_a_chain_of_parents_read_after_their_child():
+    papers, _ = read(
+        "@xdata{pub, publisher = {ACM}}\n@mvproceedings{series, title = {Series}, date = 1999}\n"
+        "@inproceedings{paper, title = {P}, crossref = {proc}}\n"
+        "@proceedings{proc, title = {Proceedings of X}, xdata = {pub}, crossref = {series}}\n"
+    )
+    (paper,) = papers
+    assert (paper.venue, paper.published, paper.publisher) == ("Proceedings of X", "1999", "ACM")
