@@ -1,6 +1,6 @@
 """CSL-JSON: what Zotero, Mendeley, Better BibTeX, pandoc and citeproc exchange.
 
-An array of items (or one item, or JSON lines), each `{"type", "title",
+An array of items (or one item, JSON lines, or Zotero's `{"items": [...]}`), each `{"type", "title",
 "author": [{"family", "given"} | {"literal"}], "issued": {"date-parts": [[y, m, d]]},
 "container-title", "DOI", ...}`, as the CSL specification's schema defines it.
 """
@@ -35,6 +35,11 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
             yield record
             continue
         position, item = record
+        if isinstance(item, dict) and "title" not in item and isinstance(item.get("items"), list):
+            # Zotero's web API wraps the items: {"items": [...]}
+            for position, inner in enumerate(item["items"], 1):
+                yield _paper(inner, file_name, position, day)
+            continue
         yield _paper(item, file_name, position, day)
 
 

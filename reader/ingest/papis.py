@@ -49,6 +49,8 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
         info = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise IngestError(f"{file_name}: not valid YAML ({_yaml_problem(error)})") from None
+    except RecursionError:
+        raise IngestError(f"{file_name}: YAML nested too deeply for a papis info.yaml; not read") from None
     if not isinstance(info, dict):
         raise IngestError(f"{file_name}: not a papis info.yaml (expected key: value lines)")
     folder = Path(stream.name).parent if isinstance(getattr(stream, "name", None), str) else None

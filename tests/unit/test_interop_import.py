@@ -242,6 +242,13 @@ def test_a_csl_json_export_is_read():
     assert [str(p) for p in problems] == ["My Library.json:3: item 'broken' has no title"]
 
 
+def test_zoteros_wrapped_csl_items_and_deep_yaml():
+    papers, _ = papers_and_problems(_write(json.dumps({"items": CSL[:2]}), "zotero-api.json"))
+    assert [p.title for p in papers] == ["Deep learning", "Attention Is All You Need"]
+    with pytest.raises(IngestError, match="nested too deeply"):
+        list(papis.parse(io.StringIO("title: x\nauthor: " + "[" * 5000 + "]" * 5000 + "\n"), "info.yaml"))
+
+
 _json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
                          ["title", "author", "issued", "date-parts", "DOI", "URL", "page", "family", "literal", "number", "type"]),
