@@ -3,7 +3,8 @@
 Every format module has `NAME`, `sniff(head: str) -> bool` (does this text look
 like mine?) and `parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]`.
 Parsers stream: they yield records as they read, so a 100k-paper file is never
-held several times over. A record that cannot be used is a `Problem`, not an
+held several times over. A fetched response is read by the same parsers
+(`read_bytes`), so a day from the network and a day saved to disk import alike. A record that cannot be used is a `Problem`, not an
 exception; `IngestError` is the one error a whole file can fail with.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from reader.ingest import arxivlisting, arxivsnapshot, atom, bibtex, hfjson, hfpage, readerjson
+from reader.ingest import arxivlisting, arxivsnapshot, atom, bibtex, csljson, hfjson, hfpage, readerjson
 from reader.models import Paper, Problem
 
 
@@ -26,7 +27,7 @@ class IngestError(Exception):
 
 
 # Sniffed in this order: the most specific formats first, the loose page dump last.
-FORMATS = {m.NAME: m for m in (readerjson, hfjson, arxivlisting, arxivsnapshot, atom, bibtex, hfpage)}
+FORMATS = {m.NAME: m for m in (readerjson, hfjson, csljson, arxivlisting, arxivsnapshot, atom, bibtex, hfpage)}
 
 _SNIFF_CHARS = 64 * 1024
 
@@ -148,6 +149,20 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
             raise IngestError(f"{path}: reading stopped part-way ({error})") from error
     finally:
         stream.close()
+
+
+def read_bytes(data: bytes, name: str, format: str) -> Iterator[Paper | Problem]:
+    """The papers in `data` (a response body), read as `format`; `name` says
+    where they came from in problems and in each paper's source.
+
+    Raises IngestError, possibly after yielding some papers, when the bytes are
+    not UTF-8 or not that format at all.
+    """
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="strict", newline=None)
+    try:
+        yield from FORMATS[format].parse(stream, name)
+    except ValueError as error:  # undecodable bytes
+        raise IngestError(f"{name}: reading stopped part-way ({error})") from error
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
