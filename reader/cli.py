@@ -296,9 +296,11 @@ def cmd_fetch(library: Library, args: argparse.Namespace) -> int:
             return 1
         feeds = picked
     progress = _say_progress(not args.quiet)
-    with client:
-        report = run.fetch(library, feeds, client, chosen, run.today(), days=args.days, progress=progress)
-    _end_progress(progress)
+    try:
+        with client:
+            report = run.fetch(library, feeds, client, chosen, run.today(), days=args.days, progress=progress)
+    finally:  # Ctrl+C too: what was fetched is kept, and the line is not left half-written
+        _end_progress(progress)
     if report.status == 2:
         for failure in dict.fromkeys(f.failure for f in report.feeds):
             print(f"reader: cannot reach {one_line(failure or '')}; nothing changed", file=sys.stderr)
@@ -337,9 +339,11 @@ def cmd_enrich(library: Library, args: argparse.Namespace) -> int:
 
     _, chosen, client = _network(library)
     progress = _say_progress(True)
-    with client:
-        report = run.enrich(library, client, chosen, " ".join(args.query), progress=progress)
-    _end_progress(progress)
+    try:
+        with client:
+            report = run.enrich(library, client, chosen, " ".join(args.query), progress=progress)
+    finally:
+        _end_progress(progress)
     for paper_id, arxiv_id in report.matched:
         print(f"matched    {one_line(paper_id)}  arXiv:{one_line(arxiv_id)}  {one_line(library.get(paper_id).title)}")
     for paper_id in report.unmatched:
