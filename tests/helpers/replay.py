@@ -40,13 +40,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPORA = ROOT.parent / "shared" / "corpora"
+from helpers.paths import CORPORA
+
 HF_DAYS = CORPORA / "hf-daily-papers" / "daily"
 ATOM_FEEDS = CORPORA / "arxiv-api-atom"
 LAST_MODIFIED = "Fri, 21 Aug 2026 06:00:00 GMT"
