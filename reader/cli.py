@@ -361,9 +361,10 @@ def cmd_pdf(library: Library, args: argparse.Namespace) -> int:
 
     paper = library.get(library.resolve(args.id))
     _, chosen, client = _network(library)
+    say = _say_progress(True)
     bar = None
-    if sys.stderr.isatty():
-        bar = lambda done, total: _progress_bar(done, total or done, 0)  # noqa: E731
+    if say is not None:
+        bar = lambda done, total: say(f"{paper.arxiv_id or paper.id}: {done // 1024} KB" + (f" of {total // 1024} KB" if total else ""))  # noqa: E731
     try:
         with client:
             path, _ = fetch_pdf(client, library.store.home, paper, chosen, bar)

@@ -386,7 +386,7 @@ class Library:
             changed: dict[str, Paper] = {}
             arriving_states: dict[str, PaperState] = {}
             for record in records:
-                self._take(record, "?", report, changed, arriving_states)
+                self._take(record, "fetched", report, changed, arriving_states)
             return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), None, 0, index)
 
     def _take(

@@ -1,6 +1,8 @@
 """`reader add`, `reader enrich`, `reader pdf` and the feed settings, against the
 replay server (tests/helpers/replay.py)."""
 
+import io
+import json
 import os
 
 import pytest
@@ -251,6 +253,20 @@ def test_a_paper_without_a_pdf_says_what_may_help(home, replay, capsys):
     library = title_only(home, ["A paper known by its title"])
     code, _, err = cli(capsys, "pdf", next(iter(library.papers)))
     assert code == 1 and "no PDF known" in err and "reader enrich" in err
+
+
+# --- CSL-JSON ------------------------------------------------------------------------
+
+
+def test_csl_json_is_recognised_by_what_only_csl_writes_and_reads_as_precisely_as_dated():
+    from helpers.paths import CORPORA
+    from reader.ingest import csljson, detect
+
+    assert detect(json.dumps([PARROTS])) == "csl-json"
+    assert detect((CORPORA / "interop" / "semantic-scholar" / "s2_Paper.json").read_text()[:65536]) != "csl-json"
+    zotero = {"id": "k", "type": "article-journal", "title": "A", "author": [{"literal": "The Team"}], "issued": {"date-parts": [["2021"]]}}
+    [paper] = csljson.parse(io.StringIO(json.dumps([zotero])), "refs.json")
+    assert (paper.authors, paper.published, paper.id.startswith("title:")) == (("The Team",), "2021", True)
 
 
 # --- settings ------------------------------------------------------------------------

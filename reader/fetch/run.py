@@ -43,9 +43,9 @@ def today() -> date:
     return date.today()
 
 
-def client_for(home: Path, endpoints: Endpoints, note: Callable[[str], None] | None = None, **options: object) -> Client:
-    """The client a run uses: the home's validators, arXiv's pace."""
-    return Client(validators=Validators(home, note), paced=endpoints.paced, **options)  # type: ignore[arg-type]
+def client_for(home: Path, endpoints: Endpoints, note: Callable[[str], None] | None = None) -> Client:
+    """The client a run uses: the home's validators (`note` hears of a damaged cache), arXiv's pace."""
+    return Client(validators=Validators(home, note), paced=endpoints.paced)
 
 
 # --- feeds -------------------------------------------------------------------------
@@ -116,10 +116,10 @@ def fetch(
     stop = cancelled or (lambda: False)
     reports = []
     for feed in feeds:
-        report = FeedReport(feed.name)
-        reports.append(report)
         if stop():
             break
+        report = FeedReport(feed.name)
+        reports.append(report)
         try:
             if feed.source == "hf":
                 _hf(library, client, endpoints, today, days, report, say, stop)

@@ -18,7 +18,8 @@ from reader.models import Paper, Problem, Source, parse_arxiv_id
 
 NAME = "csl-json"
 
-_ITEM_KEYS = re.compile(r'"(?:DOI|issued|container-title|citation-key)"\s*:')
+# What only CSL spells so: a date as {"date-parts": ...}, a name split as "family".
+_ITEM_KEYS = re.compile(r'"date-parts"\s*:|"family"\s*:')
 _TYPE = re.compile(r'"type"\s*:\s*"[a-z-]+"')
 _TAG = re.compile(r"<[^<>]{1,200}>")
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.I)
