@@ -40,6 +40,7 @@ bench: compile
 	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/related.py
+	$(BIN)/python bench/fetch.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

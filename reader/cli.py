@@ -7,10 +7,17 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader import export, ingest
+from reader.browser import open_file
 from reader.library import ImportReport, Library, LibraryError, export_to_file
 from reader.search import SearchResult
+from reader.settings import Feed, load_feeds, settings_path
+
+if TYPE_CHECKING:
+    from reader.fetch.client import Client
+    from reader.fetch.endpoints import Endpoints
 from reader.store import Store, StoreError, resolve_home, tell_lock_waits
 from reader.text import CleanedStream, encodable, inert, inert_json, one_line
 
@@ -55,6 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="counts: papers, unread, bookmarked, per tag, per source, decided per day")
     stats.add_argument("--json", action="store_true", help="one JSON object")
 
+    fetch = commands.add_parser("fetch", help="fetch new papers from the feeds in settings.toml (default: Hugging Face's daily papers)")
+    fetch.add_argument("--days", type=_positive, default=7, metavar="N", help="go back at most N days, today included (default 7)")
+    fetch.add_argument("--feed", action="append", metavar="NAME", help="only this feed: hf, arxiv (all categories) or a category such as cs.CL; repeatable")
+    fetch.add_argument("--quiet", action="store_true", help="print only problems (for cron); the exit status says how it went")
+
+    add = commands.add_parser("add", help="add papers by arXiv id, arXiv or Hugging Face URL, or DOI")
+    add.add_argument("inputs", nargs="+", metavar="ID_OR_URL", help="2306.13575, https://arxiv.org/abs/..., https://huggingface.co/papers/..., doi:10.1145/...")
+
+    enrich = commands.add_parser("enrich", help="find the arXiv record of papers known only by title (exact title match)")
+    enrich.add_argument("query", nargs="*", help="only the papers this query finds (default: all without an arXiv id)")
+
+    pdf = commands.add_parser("pdf", help="download a paper's PDF into the home's pdfs/ folder and open it")
+    pdf.add_argument("id")
+    pdf.add_argument("--no-open", action="store_true", help="only print where it is")
+
     recover = commands.add_parser("recover", help="after a 'damaged' error: put the last good backup back")
     recover.add_argument("--empty", action="store_true", help="with no good backup, start that file afresh")
 
@@ -92,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days, 1 or more")
+    return int(text)
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -226,6 +254,131 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the network ------------------------------------------------------------------
+
+
+def _network(library: Library) -> tuple[tuple[Feed, ...], Endpoints, Client]:
+    """The feeds and endpoints the settings and the environment give, and a client.
+    (The network modules are imported only by the commands that use them: httpx
+    alone takes longer to import than a search.)"""
+    from reader.fetch import run
+    from reader.fetch.endpoints import endpoints
+
+    warn = lambda line: print(f"reader: warning: {one_line(line)}", file=sys.stderr)  # noqa: E731
+    feeds, urls, problems = load_feeds(settings_path(library.store.home))
+    chosen, more = endpoints(urls)
+    for problem in problems + more:
+        warn(problem)
+    return feeds, chosen, run.client_for(library.store.home, chosen, note=warn)
+
+
+def _say_progress(enabled: bool):  # type: ignore[no-untyped-def]
+    """A progress line rewritten in place on a terminal's stderr, or None."""
+    if not (enabled and sys.stderr.isatty()):
+        return None
+    return lambda line: print(f"\r{one_line(line)[:100]}\x1b[K", end="", file=sys.stderr, flush=True)
+
+
+def _end_progress(progress) -> None:  # type: ignore[no-untyped-def]
+    if progress is not None:
+        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+
+
+def cmd_fetch(library: Library, args: argparse.Namespace) -> int:
+    from reader.fetch import run
+
+    feeds, chosen, client = _network(library)
+    if args.feed:
+        wanted = set(args.feed)
+        picked = tuple(f for f in feeds if {f.name, f.source, f.category} & wanted)
+        if not picked:
+            print(f"reader: no feed {', '.join(args.feed)}; the feeds are: {', '.join(f.name for f in feeds)}", file=sys.stderr)
+            return 1
+        feeds = picked
+    progress = _say_progress(not args.quiet)
+    try:
+        with client:
+            report = run.fetch(library, feeds, client, chosen, run.today(), days=args.days, progress=progress)
+    finally:  # Ctrl+C too: what was fetched is kept, and the line is not left half-written
+        _end_progress(progress)
+    if report.status == 2:
+        for failure in dict.fromkeys(f.failure for f in report.feeds):
+            print(f"reader: cannot reach {one_line(failure or '')}; nothing changed", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(one_line(report.summary()))
+        if report.alerts:
+            print(one_line("alerts: " + ", ".join(f"{name} +{count}" for name, count in report.alerts.items())))
+        for feed in report.feeds:
+            for problem in feed.problems:
+                print(f"problem: {one_line(problem)}", file=sys.stderr)
+    for feed in report.feeds:
+        if feed.failure:
+            print(f"reader: {feed.feed}: {one_line(feed.failure)}", file=sys.stderr)
+    return report.status
+
+
+def cmd_add(library: Library, args: argparse.Namespace) -> int:
+    from reader.fetch import run
+
+    _, chosen, client = _network(library)
+    with client:
+        report = run.add(library, client, chosen, args.inputs)
+    for added in report.added:
+        if added.problem:
+            print(f"reader: {one_line(added.text)}: {one_line(added.problem)}", file=sys.stderr)
+        else:
+            print(f"{one_line(added.paper_id or '')}  {'new' if added.new else 'already in the library'}  {one_line(added.title)}")
+    if report.imported.records:
+        print(report.imported.summary())
+    return report.status
+
+
+def cmd_enrich(library: Library, args: argparse.Namespace) -> int:
+    from reader.fetch import run
+
+    _, chosen, client = _network(library)
+    progress = _say_progress(True)
+    try:
+        with client:
+            report = run.enrich(library, client, chosen, " ".join(args.query), progress=progress)
+    finally:
+        _end_progress(progress)
+    for paper_id, arxiv_id in report.matched:
+        print(f"matched    {one_line(paper_id)}  arXiv:{one_line(arxiv_id)}  {one_line(library.get(paper_id).title)}")
+    for paper_id in report.unmatched:
+        print(f"unmatched  {one_line(paper_id)}  {one_line(library.get(paper_id).title)}")
+    print(f"{len(report.matched)} matched, {len(report.unmatched)} unmatched")
+    if report.failure:
+        print(f"reader: stopped: {one_line(report.failure)}; run it again to go on", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_pdf(library: Library, args: argparse.Namespace) -> int:
+    from reader.fetch.client import FetchError
+    from reader.fetch.pdf import PdfError, fetch_pdf
+
+    paper = library.get(library.resolve(args.id))
+    _, chosen, client = _network(library)
+    say = _say_progress(True)
+    bar = None
+    if say is not None:
+        bar = lambda done, total: say(f"{paper.arxiv_id or paper.id}: {done // 1024} KB" + (f" of {total // 1024} KB" if total else ""))  # noqa: E731
+    try:
+        with client:
+            path, _ = fetch_pdf(client, library.store.home, paper, chosen, bar)
+    except (PdfError, FetchError) as error:
+        _end_progress(bar)
+        print(f"reader: {one_line(str(error))}", file=sys.stderr)
+        return 1
+    _end_progress(bar)
+    print(path)
+    if not args.no_open and sys.stdout.isatty():
+        print(f"reader: {open_file(path)}", file=sys.stderr)
+    return 0
+
+
 COMMANDS = {
     "import": cmd_import,
     "search": cmd_search,
@@ -235,6 +388,10 @@ COMMANDS = {
     "untag": cmd_tag,
     "read": cmd_read,
     "stats": cmd_stats,
+    "fetch": cmd_fetch,
+    "add": cmd_add,
+    "enrich": cmd_enrich,
+    "pdf": cmd_pdf,
 }
 
 if __name__ == "__main__":

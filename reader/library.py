@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from reader import export, history, ingest, snapshot
+from reader.fetch import ledger
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
@@ -39,6 +40,7 @@ class ImportReport:
     files: int = 0
     per_format: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)  # the new papers (a fetch's alerts count them)
 
     @property
     def records(self) -> int:
@@ -169,6 +171,21 @@ class Library:
 
         self.store.change_searches(without)
         return bool(gone)
+
+    def mark_search_opened(self, name: str) -> None:
+        """The saved search `name` was opened: its alert counts papers fetched from now on."""
+        ledger.mark_opened(self.store, name, self.saved_searches())
+
+    def search_alerts(self) -> dict[str, int]:
+        """Saved search name -> how many papers it matches that were fetched since it was
+        last opened ("mamba +3"), for those with any. Runs each search: call it from a worker."""
+        searches = self.saved_searches()
+        arrived = ledger.arrived_since_opened(self.store, searches)
+        counts = {}
+        for name, query in searches.items():
+            if arrived[name] and (count := sum(1 for pid in self.search(query).ids if pid in arrived[name])):
+                counts[name] = count
+        return counts
 
     # -- state -------------------------------------------------------------------
 
@@ -349,21 +366,7 @@ class Library:
             at(0)
             try:
                 for record in ingest.read_file(path, format, at if progress else None):
-                    if isinstance(record, Problem):
-                        report.problems.append(record)
-                        continue
-                    state = None
-                    if isinstance(record, StatedPaper):
-                        record, state = record.paper, record.state
-                    too_large = oversized(record)
-                    if too_large:
-                        where = record.sources[0] if record.sources else None
-                        report.problems.append(Problem(where.file if where else path.name, too_large, where.position if where else None))
-                        continue
-                    report.per_format[record.sources[0].format if record.sources else "?"] += 1
-                    paper_id = self._merge(record, report, changed)
-                    if state is not None and not state.is_blank:
-                        arriving_states[paper_id] = state
+                    self._take(record, path.name, report, changed, arriving_states)
             except ingest.IngestError as error:
                 # Named once: parsers name the file too, by its name alone.
                 said = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
@@ -371,6 +374,60 @@ class Library:
             except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
                 report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
             before += size
+        return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), progress, total, index)
+
+    def import_records(self, records: Iterable[Paper | Problem], *, index: bool = False) -> ImportReport:
+        """Papers already in memory (a fetched day or page) into the library, saved
+        before this returns: a fetch imports each response as it arrives, so one
+        broken off keeps what it got. Merged as `import_paths` merges files."""
+        with _no_collector_pauses():
+            report = ImportReport()
+            papers_before, aliases_before = dict(self.papers), dict(self._aliases)
+            changed: dict[str, Paper] = {}
+            arriving_states: dict[str, PaperState] = {}
+            for record in records:
+                self._take(record, "fetched", report, changed, arriving_states)
+            return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), None, 0, index)
+
+    def _take(
+        self,
+        record: Paper | StatedPaper | Problem,
+        file_name: str,
+        report: ImportReport,
+        changed: dict[str, Paper],
+        arriving_states: dict[str, PaperState],
+    ) -> None:
+        """Merge one record read from `file_name` (or note why it cannot be used)."""
+        if isinstance(record, Problem):
+            report.problems.append(record)
+            return
+        state = None
+        if isinstance(record, StatedPaper):
+            record, state = record.paper, record.state
+        too_large = oversized(record)
+        if too_large:
+            where = record.sources[0] if record.sources else None
+            report.problems.append(Problem(where.file if where else file_name, too_large, where.position if where else None))
+            return
+        report.per_format[record.sources[0].format if record.sources else "?"] += 1
+        paper_id = self._merge(record, report, changed)
+        if state is not None and not state.is_blank:
+            arriving_states[paper_id] = state
+
+    def _save_import(
+        self,
+        report: ImportReport,
+        changed: dict[str, Paper],
+        arriving_states: dict[str, PaperState],
+        before: tuple[dict[str, Paper], dict[str, str]],
+        progress: Progress | None,
+        total: int,
+        index: bool,
+    ) -> ImportReport:
+        """Save what an import changed (`before`: the papers and aliases to go back
+        to if it cannot be saved), keep the indexes up to date, and add the state
+        that arrived with the papers."""
+        papers_before, aliases_before = before
         if changed:
             if progress:
                 progress(total, total, report.records)
@@ -431,7 +488,7 @@ class Library:
             if now != paper_id:
                 moved[paper_id] = now
         changed_records = report.new + report.merged
-        report.new = again.new
+        report.new, report.new_ids = again.new, again.new_ids
         report.unchanged += again.unchanged
         report.merged = changed_records - again.new - again.unchanged
         return moved
@@ -443,6 +500,7 @@ class Library:
             self._put(incoming, keys)
             changed[incoming.id] = incoming
             report.new += 1
+            report.new_ids.append(incoming.id)
             return incoming.id
         existing = self.papers[existing_id]
         merged = existing.merged(incoming)

@@ -1,4 +1,4 @@
-"""The person's settings: `settings.toml` in the home (theme, first view, keys).
+"""The person's settings: `settings.toml` in the home (theme, first view, keys, feeds).
 
 Nothing here knows Textual. The app passes in what it accepts (its theme
 names, views, its bindings and which key names exist), so a bad value is
@@ -11,6 +11,10 @@ Writing back (the app remembers a theme chosen in it) changes only the value on
 the `theme = ...` line, or adds that line at the top: the person's comments,
 order and other keys are kept. The result is parsed before it replaces the
 file, so a file this cannot edit safely is left alone and the caller is told.
+
+Feeds (`[[feeds]]` tables: what `reader fetch` brings in) and `[urls]` (where
+it asks: tests point them at a server of their own) are read the same way by
+the app and by the CLI, which has no themes or keys to judge (`load_feeds`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,31 @@ from reader.store import StoreError, home_lock, write_atomically
 
 SETTINGS_FILE = "settings.toml"
 KEYS_TABLE = "keys"
+FEEDS_TABLES = "feeds"
+URLS_TABLE = "urls"
+URL_NAMES = ("hf", "arxiv_api", "arxiv", "doi")
+"""The services `[urls]` may move (see reader.fetch.endpoints for what each is)."""
+FEED_SOURCES = ("hf", "arxiv")
+_CATEGORY = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")  # cs.CL, hep-th, astro-ph.GA, q-bio.NC
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One thing `reader fetch` brings in: Hugging Face's daily papers, or one arXiv category.
+
+    A `[[feeds]]` table with several categories is one feed per category: each
+    is paged and remembered on its own, and reported on its own line."""
+
+    source: str  # one of FEED_SOURCES
+    category: str | None = None  # an arXiv category, for source "arxiv"
+
+    @property
+    def name(self) -> str:
+        """How the feed is named in reports, in feeds.json and to `--feed`: `hf`, `arxiv cs.CL`."""
+        return f"{self.source} {self.category}" if self.category else self.source
+
+
+DEFAULT_FEEDS = (Feed("hf"),)
 
 
 class SettingsError(Exception):
@@ -38,6 +67,8 @@ class Settings:
     theme: str | None = None  # None: Textual's default theme
     view: str = "all"  # one of the app's views, or "tag:NAME"
     keys: Mapping[str, str] = field(default_factory=dict)  # binding id -> Textual key list
+    feeds: tuple[Feed, ...] = DEFAULT_FEEDS
+    urls: Mapping[str, str] = field(default_factory=dict)  # one of URL_NAMES -> base URL
 
 
 @dataclass(frozen=True)
@@ -72,25 +103,44 @@ def load_settings(
     A missing file is no problem (all defaults); an unreadable one gives a
     message and all defaults; a bad value gives a message and its default.
     """
+    data, unreadable = _read(path)
+    if data is None:
+        return Settings(), unreadable
+    settings, problems = parse_settings(data, themes, views, bindings)
+    return settings, [f"{path.name}: {problem}" for problem in problems]
+
+
+def load_feeds(path: Path) -> tuple[tuple[Feed, ...], dict[str, str], list[str]]:
+    """(feeds, urls, a message for each value that cannot be used), for `reader fetch`.
+
+    Only the feeds and urls are judged here: the app reports the rest."""
+    data, unreadable = _read(path)
+    if data is None:
+        return DEFAULT_FEEDS, {}, unreadable
+    problems: list[str] = []
+    feeds, urls = _feeds(data, problems), _urls(data, problems)
+    return feeds, urls, [f"{path.name}: {problem}" for problem in problems]
+
+
+def _read(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """The TOML in `path` ({} if there is no file), or None and why it cannot be used."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Settings(), []
+        return {}, []
     except OSError as error:
-        return Settings(), [f"{path}: cannot be read ({error.strerror}); using the default settings"]
+        return None, [f"{path}: cannot be read ({error.strerror}); using the default settings"]
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")), []
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return Settings(), [f"{path}: not valid TOML ({error}); using the default settings"]
-    settings, problems = parse_settings(data, themes, views, bindings)
-    return settings, [f"{path.name}: {problem}" for problem in problems]
+        return None, [f"{path}: not valid TOML ({error}); using the default settings"]
 
 
 def parse_settings(
     data: Mapping[str, Any], themes: Collection[str], views: Collection[str], bindings: Bindings
 ) -> tuple[Settings, list[str]]:
     problems: list[str] = []
-    known = ("theme", "view", KEYS_TABLE)
+    known = ("theme", "view", KEYS_TABLE, FEEDS_TABLES, URLS_TABLE)
     for name in data:
         if name not in known:
             problems.append(f"unknown setting {_shown(name)}; the settings are: {', '.join(known)}")
@@ -110,7 +160,61 @@ def parse_settings(
         problems.append(f'{KEYS_TABLE} must be a table ([{KEYS_TABLE}] then lines like bookmark = "B")')
         table = {}
     keys = _rebindings(table, bindings, problems)
-    return Settings(theme=theme, view=view, keys=keys), problems
+    feeds, urls = _feeds(data, problems), _urls(data, problems)
+    return Settings(theme=theme, view=view, keys=keys, feeds=feeds, urls=urls), problems
+
+
+_FEED_EXAMPLE = '[[feeds]] then source = "hf", or source = "arxiv" and categories = ["cs.CL", "cs.LG"]'
+
+
+def _feeds(data: Mapping[str, Any], problems: list[str]) -> tuple[Feed, ...]:
+    """The feeds the `[[feeds]]` tables name (the default when there are none);
+    a message in `problems` for each table or value that cannot be used."""
+    tables = data.get(FEEDS_TABLES)
+    if tables is None:
+        return DEFAULT_FEEDS
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append(f"{FEEDS_TABLES} must be tables: {_FEED_EXAMPLE}")
+        return ()
+    feeds: list[Feed] = []
+    for number, table in enumerate(tables, 1):
+        where = f"{FEEDS_TABLES} #{number}"
+        for name in table:
+            if name not in ("source", "categories"):
+                problems.append(f"{where}: unknown key {_bare(name)}; a feed has source and categories")
+        source, categories = table.get("source"), table.get("categories")
+        if source not in FEED_SOURCES:
+            problems.append(f"{where}: source = {_shown(source)} is not a source; one of: {', '.join(FEED_SOURCES)}")
+        elif source == "hf":
+            if categories is not None:
+                problems.append(f"{where}: Hugging Face's daily papers have no categories; categories ignored")
+            feeds.append(Feed("hf"))
+        elif not (isinstance(categories, list) and categories):
+            problems.append(f'{where}: an arXiv feed needs categories, as in categories = ["cs.CL", "cs.LG"]')
+        else:
+            for category in categories:
+                if isinstance(category, str) and _CATEGORY.fullmatch(category):
+                    feeds.append(Feed("arxiv", category))
+                else:
+                    problems.append(f"{where}: {_shown(category)} is not an arXiv category (such as cs.CL or hep-th)")
+    return tuple(dict.fromkeys(feeds))
+
+
+def _urls(data: Mapping[str, Any], problems: list[str]) -> dict[str, str]:
+    """`[urls]`: service name -> base URL, for those that are http(s) URLs."""
+    table = data.get(URLS_TABLE, {})
+    if not isinstance(table, dict):
+        problems.append(f'{URLS_TABLE} must be a table ([{URLS_TABLE}] then lines like hf = "https://huggingface.co")')
+        return {}
+    urls: dict[str, str] = {}
+    for name, value in table.items():
+        if name not in URL_NAMES:
+            problems.append(f"{URLS_TABLE}.{_bare(name)} is not a service; one of: {', '.join(URL_NAMES)}")
+        elif not (isinstance(value, str) and re.fullmatch(r"https?://[^\s/?#]+[^\s?#]*", value)):
+            problems.append(f"{URLS_TABLE}.{name} = {_shown(value)} is not an http(s) URL; the default is used")
+        else:
+            urls[name] = value.rstrip("/")
+    return urls
 
 
 _KEY_EXAMPLE = 'write a key such as "B", "ctrl+k" or "f2", several as "B,ctrl+k"'

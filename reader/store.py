@@ -32,7 +32,9 @@ The last good copy is `<name>.bak`: before each state change replaces
 hard-linked as `state.json.bak`, so the backup is the state as it was one
 change ago and costs no copying; an import does the same for `library.json`,
 and saving or deleting a search for `searches.json` (kept the same way: a
-damaged one is never taken for "no saved searches" and written over).
+damaged one is never taken for "no saved searches" and written over), and a
+fetch for `feeds.json` (what each feed last brought, when each saved search
+was last opened).
 
 No room. A full disk, a read-only home or a lost lock raises `StoreError` from
 the change that failed; nothing in memory claims the change was saved.
@@ -65,6 +67,8 @@ from reader.models import CITATION_LISTS, CITATION_TEXTS, Paper, PaperState, Sou
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
 SEARCHES_FILE = "searches.json"
+FEEDS_FILE = "feeds.json"
+HTTP_CACHE_FILE = "http-cache.json"  # a cache: see reader.fetch.client
 LOCK_FILE = ".lock"
 PAPERS_TABLE = "papers"
 STATE_TABLE = "state"
@@ -371,6 +375,18 @@ def parse_searches(raw: bytes) -> dict[str, str]:
     return data
 
 
+def parse_feeds(raw: bytes) -> dict[str, Any]:
+    """What the fetches remember (an object of `feeds`, `searches`, `arrivals`; see
+    reader.fetch.ledger for their insides), or _Damage saying what is wrong."""
+    data = _parse_leniently(raw)
+    if not isinstance(data, dict):
+        raise _Damage(f"not a reader file (expected an object, found {type(data).__name__})")
+    for key, kind in (("feeds", dict), ("searches", dict), ("arrivals", list)):
+        if key in data and not isinstance(data[key], kind):
+            raise _Damage(f"not a reader file ({key!r} is not {'an object' if kind is dict else 'a list'})")
+    return data
+
+
 def _strings(doc: dict[str, Any], key: str) -> tuple[str, ...]:
     value = doc.get(key, ())
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
@@ -508,6 +524,7 @@ class Store:
         self.state_path = self.home / STATE_FILE
         self.snapshot_path = self.home / snapshot.SNAPSHOT_FILE
         self.searches_path = self.home / SEARCHES_FILE
+        self.feeds_path = self.home / FEEDS_FILE
         self.content_id: str | None = None  # of the library as last loaded or saved
         self.library_identity: snapshot.Identity | None = None  # and which library.json that was
         self._state: _StateFile | None = None
@@ -521,7 +538,7 @@ class Store:
         """Temp files a killed writer left. Only under the lock: no writer is mid-write."""
         try:
             with home_lock(self.home, wait=False):
-                for name in (LIBRARY_FILE, STATE_FILE, SEARCHES_FILE, snapshot.SNAPSHOT_FILE, history.HISTORY_FILE):
+                for name in (LIBRARY_FILE, STATE_FILE, SEARCHES_FILE, FEEDS_FILE, HTTP_CACHE_FILE, snapshot.SNAPSHOT_FILE, history.HISTORY_FILE):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
                         leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
@@ -735,26 +752,42 @@ class Store:
     def load_searches(self) -> dict[str, str]:
         """Saved searches (name -> query); none if there is no file. A damaged file
         is DamagedFileError, as for the state: never taken for none and written over."""
-        try:
-            raw = self.searches_path.read_bytes()
-        except FileNotFoundError:
-            return {}
-        except OSError as error:
-            raise StoreError(f"{self.searches_path}: cannot be read ({error.strerror or error})") from error
-        try:
-            return parse_searches(raw)
-        except _Damage as damage:
-            raise self._damaged(self.searches_path, str(damage)) from None
+        return self._load_small(self.searches_path, parse_searches)
 
     def change_searches(self, change: Callable[[dict[str, str]], dict[str, str]]) -> dict[str, str]:
         """The version replaced becomes searches.json.bak, as for the state."""
+        return self._change_small(self.searches_path, parse_searches, change)
+
+    # -- what the fetches remember -------------------------------------------------
+
+    def load_feeds(self) -> dict[str, Any]:
+        """feeds.json as parse_feeds reads it; {} if there is none. Damage as for the searches."""
+        return self._load_small(self.feeds_path, parse_feeds)
+
+    def change_feeds(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        return self._change_small(self.feeds_path, parse_feeds, change)
+
+    def _load_small(self, path: Path, parse: Callable[[bytes], Any]) -> Any:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise StoreError(f"{path}: cannot be read ({error.strerror or error})") from error
+        try:
+            return parse(raw)
+        except _Damage as damage:
+            raise self._damaged(path, str(damage)) from None
+
+    def _change_small(self, path: Path, parse: Callable[[bytes], Any], change: Callable[[Any], Any]) -> Any:
+        """Read, change and replace a small home file under the lock (the one replaced kept as .bak)."""
         with home_lock(self.home):
-            searches = change(self.load_searches())
+            data = change(self._load_small(path, parse))
             try:
-                write_atomically(self.searches_path, jsoncodec.dumps(searches), backup=self.backup_path(self.searches_path))
+                write_atomically(path, jsoncodec.dumps(data), backup=self.backup_path(path))
             except OSError as error:
-                raise _save_failed(self.searches_path, error) from error
-        return searches
+                raise _save_failed(path, error) from error
+        return data
 
     # -- damage and recovery ----------------------------------------------------
 
@@ -781,6 +814,11 @@ class Store:
             )
         elif path.name == SEARCHES_FILE:
             lines.append(f"There is no backup. To start with no saved searches, run: {command} --empty")
+        elif path.name == FEEDS_FILE:
+            lines.append(
+                f"There is no backup. To forget when each feed was last fetched (the next fetch goes back "
+                f"its --days) and when each saved search was last opened, run: {command} --empty"
+            )
         else:
             lines.append(
                 f"There is no backup. To start the library afresh (your bookmarks, tags and notes are kept; "
@@ -817,8 +855,8 @@ class Store:
             return None
         name = path.name.removesuffix(BACKUP_SUFFIX)  # a backup is checked as the file it backs up
         try:
-            if name == SEARCHES_FILE:
-                parse_searches(raw)
+            if name in (SEARCHES_FILE, FEEDS_FILE):
+                (parse_searches if name == SEARCHES_FILE else parse_feeds)(raw)
                 return None
             data = parse_document(raw)
             del raw
@@ -842,7 +880,7 @@ class Store:
         done: list[str] = []
         failed: list[str] = []
         with home_lock(self.home):
-            for path in (self.library_path, self.state_path, self.searches_path):
+            for path in (self.library_path, self.state_path, self.searches_path, self.feeds_path):
                 problem = self.check(path)
                 if problem is None:
                     continue
@@ -875,7 +913,7 @@ class Store:
         self._state = None
         if failed:
             raise StoreError(" ".join([f"{line}." for line in done] + failed))
-        return done or ["nothing to recover: library.json, state.json and searches.json read fine"]
+        return done or ["nothing to recover: library.json, state.json, searches.json and feeds.json read fine"]
 
 
 class AtomicJSONStorage(Storage):

@@ -3,7 +3,8 @@
 Every format module has `NAME`, `sniff(head: str) -> bool` (does this text look
 like mine?) and `parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]`.
 Parsers stream: they yield records as they read, so a 100k-paper file is never
-held several times over. A record that cannot be used is a `Problem`, not an
+held several times over. A fetched response is read by the same parsers
+(`read_bytes`), so a day from the network and a day saved to disk import alike. A record that cannot be used is a `Problem`, not an
 exception; `IngestError` is the one error a whole file can fail with.
 """
 
@@ -226,6 +227,20 @@ def _explained(records: Iterator[Paper | Problem], forced: str, detected: str | 
     looks = f"the file looks like {detected}" if detected and detected != forced else "no format recognises it either"
     found = f"{len(held)} records unusable, the first: {held[0].message}" if held else "no records found"
     raise IngestError(f"{path}: read as {forced}: no papers found ({found}); {looks}")
+
+
+def read_bytes(data: bytes, name: str, format: str) -> Iterator[Paper | Problem]:
+    """The papers in `data` (a response body), read as `format`; `name` says
+    where they came from in problems and in each paper's source.
+
+    Raises IngestError, possibly after yielding some papers, when the bytes are
+    not UTF-8 or not that format at all.
+    """
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="strict", newline=None)
+    try:
+        yield from FORMATS[format].parse(stream, name)
+    except ValueError as error:  # undecodable bytes
+        raise IngestError(f"{name}: reading stopped part-way ({error})") from error
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:

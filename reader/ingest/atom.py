@@ -11,6 +11,7 @@ from reader.ingest.common import arxiv_id_in, arxiv_links, day_in_name, first_do
 from reader.models import Paper, Problem, Source
 
 NAME = "arxiv-atom"
+API_ERROR = "arXiv API error"  # how a problem made of arXiv's error entry starts
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -54,7 +55,7 @@ def _paper(entry: ET.Element, file_name: str, position: int, day: str | None) ->
     raw_id = text(f"{_ATOM}id")
     title = one_line(text(f"{_ATOM}title"))
     if "/api/errors" in raw_id:  # arXiv reports a bad query as an entry titled "Error"
-        return Problem(file_name, f"arXiv API error: {one_line(text(f'{_ATOM}summary'))}", position)
+        return Problem(file_name, f"{API_ERROR}: {one_line(text(f'{_ATOM}summary'))}", position)
     if not title:
         return Problem(file_name, "entry has no title", position)
     arxiv_id = arxiv_id_in(raw_id)

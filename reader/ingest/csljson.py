@@ -2,7 +2,10 @@
 
 An array of items (or one item, JSON lines, or Zotero's `{"items": [...]}`), each `{"type", "title",
 "author": [{"family", "given"} | {"literal"}], "issued": {"date-parts": [[y, m, d]]},
-"container-title", "DOI", ...}`, as the CSL specification's schema defines it.
+"container-title", "DOI", ...}`, as the CSL specification's schema defines it. It is also
+what doi.org answers for a DOI (`Accept: application/vnd.citationstyles.csl+json`): Crossref
+sends some texts as lists (`"title": ["..."]`) and abstracts as JATS XML (`<jats:p>`), whose
+tags go.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ NAME = "csl-json"
 # Keys only CSL uses, near the start of the file: how it differs from other JSON.
 _CSL_KEYS = re.compile(r'"(?:container-title|issued|date-parts|citation-key|title-short|collection-title)"\s*:')
 _ITEM_START = re.compile(r'^\ufeff?\s*[\[{]')
+_TAG = re.compile(r"<[^<>]{1,200}>")
 
 
 def sniff(head: str) -> bool:
@@ -46,15 +50,16 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
 def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper | Problem:
     if not isinstance(item, dict):
         return Problem(file_name, "not a CSL item (expected an object)", position)
-    title = text_or_none(item.get("title"))
+    title = _text(item.get("title"))
     if not title:
         return Problem(file_name, f"item {str(item.get('id', '?'))[:80]!r} has no title", position)
-    doi = first_doi(item.get("DOI"))
+    doi = first_doi(_text(item.get("DOI")))
     url = text_or_none(item.get("URL")) or ""
     # Zotero gives a preprint's id as its number: `arXiv:2406.12345`.
     arxiv_id = arxiv_id_in(url) or arxiv_id_in(text_or_none(item.get("number"))) or arxiv_in_doi(doi)
     links = list(arxiv_links(arxiv_id)) if arxiv_id else []
-    if url.startswith(("http://", "https://")) and not (arxiv_id and arxiv_id_in(url) == arxiv_id):
+    # A DOI's own URL (Crossref writes http://dx.doi.org/…) is the doi.org link below.
+    if url.startswith(("http://", "https://")) and "doi.org/" not in url and not (arxiv_id and arxiv_id_in(url) == arxiv_id):
         links.append(url)
     if doi:
         links.append(f"https://doi.org/{doi}")
@@ -62,14 +67,14 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
     return Paper(
         id=paper_id(arxiv_id, title, doi),
         title=title,
-        abstract=unwrap(item["abstract"], indented_paragraphs=False) if isinstance(item.get("abstract"), str) else "",
+        abstract=unwrap(_TAG.sub(" ", item["abstract"]), indented_paragraphs=False) if isinstance(item.get("abstract"), str) else "",
         authors=_names(item.get("author")),
         links=tuple(dict.fromkeys(links)),
         sources=(Source(file_name, NAME, position, day),),
         arxiv_id=arxiv_id,
         published=published,
         entry_type=text_or_none(item.get("type")),
-        venue=text_or_none(item.get("container-title")),
+        venue=_text(item.get("container-title")),
         volume=text_or_none(item.get("volume")),
         number=text_or_none(item.get("issue")),
         pages=text_or_none(item.get("page")),
@@ -78,6 +83,13 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
         doi=doi,
         editors=_names(item.get("editor")),
     )
+
+
+def _text(value: Any) -> str | None:
+    """One line of text; from a list, its first text (Crossref's `"title": ["..."]`); tags dropped."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    return text_or_none(_TAG.sub(" ", value)) if isinstance(value, str) else None
 
 
 def _names(value: Any) -> tuple[str, ...]:
