@@ -29,7 +29,7 @@ from reader.actions import ABSTRACT, APP, LIST, TEXTUAL, bound_on, current_keys
 from reader.browser import no_browser_reason
 from reader.screens.palette import ReaderCommands
 from reader.export import paper_links, snippet
-from reader.library import Library, LibraryError, LibraryReload, export_to_file, with_tags
+from reader.library import Library, LibraryError, LibraryReload, export_target, export_to_file, with_tags
 from reader.models import PaperState
 from reader.resources import resource_dir
 from reader.screens.confirm import ConfirmScreen
@@ -583,16 +583,20 @@ class ReaderApp(App[None]):
             ids = [pid for pid in library.papers if library.state_of(pid).bookmarked]
         else:
             ids = list(papers.ids)
-        self._write_export([(library.get(p), library.state_of(p)) for p in ids], request.path, library.store.home)
+        self._write_export(library, ids, request.path)
 
-    @work(thread=True, group="export")
-    def _write_export(self, pairs: list, path: Path, home: Path) -> None:
+    @work(exclusive=False, group="export")
+    async def _write_export(self, library: Library, ids: list[str], path: Path) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            count, name = export_to_file(pairs, path, home=home)
+            export_target(path, library.store.home)  # refused before any key is chosen
+            # Keys not yet chosen are saved on the writer thread, in order with other changes.
+            pairs = await loop.run_in_executor(self._writer, lambda: library.keyed(ids))
+            count, name = await loop.run_in_executor(None, lambda: export_to_file(pairs, path, home=library.store.home))
         except StoreError as error:
-            self.call_from_thread(lambda: self.notify(str(error), title="Export failed", severity="error", timeout=15, markup=False))
+            self.notify(str(error), title="Export failed", severity="error", timeout=15, markup=False)
             return
-        self.call_from_thread(self.update_status, f"exported {count} papers to {path} ({name})")
+        self.update_status(f"exported {count} papers to {path} ({name})")
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -628,7 +632,14 @@ class ReaderApp(App[None]):
         if paper_id is None:
             return
         label = next(choice.label for choice in COPY_CHOICES if choice.value == what)
-        text = snippet(self.library.get(paper_id), self.library.state_of(paper_id), what)
+        paper, state = self.library.get(paper_id), self.library.state_of(paper_id)
+        if what in ("key", "bibtex") and not state.key:
+            try:  # the key (also the BibTeX entry's) is chosen now, once, and kept
+                [(paper, state)] = self.library.keyed([paper_id])
+            except StoreError as error:
+                self.notify(f"Not copied: {error}", title="Could not save the key", severity="error", timeout=15, markup=False)
+                return
+        text = snippet(paper, state, what)
         if not text:
             self.notify(f"This paper has no {label}", timeout=3, markup=False)
             return

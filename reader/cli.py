@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from reader import export, ingest
 from reader.browser import open_file
-from reader.library import ImportReport, Library, LibraryError, export_to_file
+from reader.library import ImportReport, Library, LibraryError, export_target, export_to_file
 from reader.search import SearchResult
 from reader.settings import Feed, load_feeds, settings_path
 
@@ -40,8 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = commands.add_parser("export", help="write the papers a query finds (all when empty)")
     exp.add_argument("query", nargs="*", help="query (e.g. is:bookmarked)")
-    exp.add_argument("--format", choices=list(export.FORMATS), help="default: from -o's suffix, else markdown")
+    exp.add_argument(
+        "--format", choices=list(export.FORMATS),
+        help="default: from -o's suffix (.bib .csl.json .ris .md .json .csv), else markdown",
+    )
     exp.add_argument("-o", "--output", metavar="FILE", help="write this regular file instead of stdout (-: stdout)")
+
+    key = commands.add_parser("key", help="print a paper's citation key, or give it another")
+    key.add_argument("id")
+    key.add_argument("new_key", nargs="?", metavar="NEWKEY", help="the key to use from now on")
 
     bookmark = commands.add_parser("bookmark", help="bookmark a paper")
     bookmark.add_argument("id")
@@ -201,7 +208,9 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     result = _matches(library, args.query, None, "no papers match; nothing exported")
     if isinstance(result, int):
         return result
-    pairs = [(library.get(pid), library.state_of(pid)) for pid in result.ids]
+    if args.output not in (None, "-"):
+        export_target(Path(args.output), library.store.home)  # refused before any key is chosen
+    pairs = library.keyed(result.ids)
     if args.output in (None, "-"):
         # A terminal acts on escapes in a title (OSC 52 writes the clipboard);
         # a pipe gets the text as it is, for the program reading it.
@@ -210,6 +219,16 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
         return 0
     count, name = export_to_file(pairs, Path(args.output), args.format, home=library.store.home)
     print(f"{count} papers written to {args.output} ({name})", file=sys.stderr)
+    return 0
+
+
+def cmd_key(library: Library, args: argparse.Namespace) -> int:
+    paper_id = library.resolve(args.id)
+    if args.new_key is None:
+        [(_, state)] = library.keyed([paper_id])
+        print(one_line(state.key or ""))
+    else:
+        print(one_line(library.rename_key(paper_id, args.new_key)))
     return 0
 
 
@@ -383,6 +402,7 @@ COMMANDS = {
     "import": cmd_import,
     "search": cmd_search,
     "export": cmd_export,
+    "key": cmd_key,
     "bookmark": cmd_bookmark,
     "tag": cmd_tag,
     "untag": cmd_tag,

@@ -1,17 +1,21 @@
-"""Get papers out again: BibTeX, a Markdown reading list, reader JSON, CSV.
+"""Get papers out again: BibTeX, CSL-JSON, RIS, a Markdown reading list, reader JSON, CSV.
 
 Every writer takes (Paper, PaperState) pairs and a text stream, writes as it
 goes (an export of 100k papers is never built in memory) and returns how many
 papers it wrote. `FORMATS` maps the names the CLI and the app offer to them.
+A citation's key is the state's (`PaperState.key`, chosen once by the library:
+see `Library.keyed`); a pair without one gets `citation_key`, made unique
+within that export only.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from reader.ingest import readerjson
@@ -21,10 +25,69 @@ from reader.text import inert, inert_json
 
 Pairs = Iterable[tuple[Paper, PaperState]]
 
-# Skipped when picking a citation key's title word: `kim2025pladis`, not `kim2025the`.
-_STOPWORDS = set(
-    "a an the on of in for to and with from towards toward via is are do does by at as we how what why when".split()
-)
+# Skipped when picking a citation key's title word, as Google Scholar does: `kim2025pladis`,
+# not `kim2025the`. Scholar keeps "towards" (madry2017towards) and "does" (clark2019does,
+# "What Does BERT Look At?") but skips "do" (recht2019imagenet, "Do ImageNet Classifiers...").
+_STOPWORDS = set("a an the on of in for to and with from via is are do by at as we how what why when".split())
+
+
+# --- entry types ------------------------------------------------------------------
+
+# A source's own type (BibTeX, RIS or CSL, casefolded) -> (BibTeX type, CSL type, RIS type).
+# CSL's types are those of CSL 1.0.1's schema, which every CSL reader knows.
+_JOURNAL = ("article", "article-journal", "JOUR")
+_CONFERENCE = ("inproceedings", "paper-conference", "CPAPER")
+_CHAPTER = ("incollection", "chapter", "CHAP")
+_BOOK = ("book", "book", "BOOK")
+_THESIS = ("phdthesis", "thesis", "THES")
+_REPORT = ("techreport", "report", "RPRT")
+_ONLINE = ("online", "webpage", "ELEC")
+_UNPUBLISHED = ("unpublished", "manuscript", "UNPB")
+_MISC = ("misc", "article", "GEN")  # CSL's `article` is a preprint's type, as Zotero exports it
+_TYPES: dict[str, tuple[str, str, str]] = {
+    # BibTeX and biblatex
+    "article": _JOURNAL, "inproceedings": _CONFERENCE, "conference": _CONFERENCE,
+    "incollection": _CHAPTER, "inbook": ("inbook", "chapter", "CHAP"), "book": _BOOK, "mvbook": _BOOK,
+    "booklet": ("booklet", "pamphlet", "PAMP"), "manual": ("manual", "book", "BOOK"),
+    "phdthesis": _THESIS, "thesis": ("thesis", "thesis", "THES"), "mastersthesis": ("mastersthesis", "thesis", "THES"),
+    "techreport": _REPORT, "report": ("report", "report", "RPRT"), "online": _ONLINE, "electronic": _ONLINE,
+    "www": _ONLINE, "unpublished": _UNPUBLISHED, "misc": _MISC, "patent": ("patent", "patent", "PAT"),
+    "dataset": ("dataset", "dataset", "DATA"), "software": ("software", "book", "COMP"),
+    # RIS
+    "jour": _JOURNAL, "jfull": _JOURNAL, "ejour": _JOURNAL, "mgzn": ("article", "article-magazine", "MGZN"),
+    "news": ("article", "article-newspaper", "NEWS"), "conf": _CONFERENCE, "cpaper": _CONFERENCE,
+    "chap": _CHAPTER, "echap": _CHAPTER, "ebook": _BOOK, "edbook": _BOOK, "thes": _THESIS, "rprt": _REPORT,
+    "elec": _ONLINE, "web": _ONLINE, "blog": _ONLINE, "pat": ("patent", "patent", "PAT"),
+    "data": ("dataset", "dataset", "DATA"), "comp": ("software", "book", "COMP"), "unpb": _UNPUBLISHED,
+    "manscpt": _UNPUBLISHED, "gen": _MISC, "pamp": ("booklet", "pamphlet", "PAMP"),
+    # CSL (its `article`, a preprint, is told apart from BibTeX's in `_types`)
+    "article-journal": _JOURNAL, "article-magazine": ("article", "article-magazine", "MGZN"),
+    "article-newspaper": ("article", "article-newspaper", "NEWS"), "paper-conference": _CONFERENCE,
+    "chapter": _CHAPTER, "webpage": _ONLINE, "post": _ONLINE, "post-weblog": _ONLINE,
+    "manuscript": _UNPUBLISHED, "pamphlet": ("booklet", "pamphlet", "PAMP"),
+}
+# Where each BibTeX type puts the venue: a journal's name, else the book or proceedings.
+_IN_JOURNAL = {"article", "misc", "online", "unpublished"}
+
+
+def _types(paper: Paper) -> tuple[str, str, str]:
+    """(BibTeX, CSL, RIS) types of the paper: its source's own type, else a journal
+    article when it names a venue, else `misc` (an arXiv listing's preprint)."""
+    source_type = (paper.entry_type or "").casefold()
+    if source_type == "article" and not any(s.format == "bibtex" for s in paper.sources):
+        return _JOURNAL if paper.venue and not _is_archive(paper) else _MISC  # CSL's preprint
+    if found := _TYPES.get(source_type):
+        return found
+    return _JOURNAL if paper.venue and not _is_archive(paper) else _MISC
+
+
+def _is_archive(paper: Paper) -> bool:
+    """Is the venue only the eprint archive (biblatex's `eprinttype = {arxiv}`)?"""
+    return bool(paper.arxiv_id) and (paper.venue or "").casefold() == "arxiv"
+
+
+def _venue(paper: Paper) -> str:
+    return "" if _is_archive(paper) else paper.venue or ""
 
 
 # --- BibTeX --------------------------------------------------------------------
@@ -45,39 +108,66 @@ _WORD = re.compile(r"(?<![\w\\])[A-Za-z][A-Za-z0-9]*")
 
 
 def to_bibtex(pairs: Pairs, out: TextIO) -> int:
-    """`@misc` entries BibTeX, biber and bibtexparser all accept.
+    """Entries of the paper's own type (`@article`, `@inproceedings`, ...; `@misc`
+    for a preprint) with every citation field it holds, which BibTeX, biber and
+    bibtexparser all accept.
 
     arXiv papers carry eprint/archivePrefix/primaryClass, so biblatex and
     natbib styles print a proper arXiv reference; the person's tags and note
     ride along in `keywords` and `annote`, which styles do not print.
     """
-    keys: set[str] = set()
+    keys = _Keys()
     written = 0
     for paper, state in pairs:
-        key = _unique(_cite_key(paper), keys)
-        year = year_of(paper)
-        fields: list[tuple[str, str]] = [
-            ("title", _protect_caps(bib_escape(paper.title))),
-            ("author", " and ".join(_bib_name(a) for a in paper.authors)),
-            ("year", year),
-        ]
-        if paper.arxiv_id:
-            fields += [
-                ("eprint", paper.arxiv_id),
-                ("archivePrefix", "arXiv"),
-                ("primaryClass", paper.categories[0] if paper.categories else ""),
-            ]
-        url = _main_url(paper)
-        fields += [("url", url), ("doi", _doi(paper))]
-        fields += [
-            ("abstract", bib_escape(paper.abstract)),
-            ("keywords", bib_escape(", ".join(state.tags))),
-            ("annote", bib_escape(state.note)),
-        ]
-        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
-        out.write(f"@misc{{{key},\n{body}\n}}\n\n")
+        kind = _types(paper)[0]
+        body = ",\n".join(f"  {name} = {value}" for name, value in _bib_fields(paper, state, kind))
+        out.write(f"@{kind}{{{keys.of(paper, state)},\n{body}\n}}\n\n")
         written += 1
     return written
+
+
+def _bib_fields(paper: Paper, state: PaperState, kind: str) -> list[tuple[str, str]]:
+    """(name, value as written: braced, or a bare month macro) for each field the paper has."""
+    venue = _venue(paper)
+    fields: list[tuple[str, str]] = [
+        ("title", _protect_caps(bib_escape(paper.title))),
+        ("author", " and ".join(_bib_name(a) for a in paper.authors)),
+        ("journal" if kind in _IN_JOURNAL else "booktitle", bib_escape(venue)),
+        ("editor", " and ".join(_bib_name(e) for e in paper.editors)),
+        ("volume", bib_escape(paper.volume or "")),
+        ("number", bib_escape(paper.number or "")),
+        ("pages", bib_escape(paper.pages or "")),
+        ("publisher", bib_escape(paper.publisher or "")),
+        ("year", year_of(paper)),
+    ]
+    if paper.arxiv_id:
+        fields += [
+            ("eprint", paper.arxiv_id),
+            ("archivePrefix", "arXiv"),
+            ("primaryClass", paper.categories[0] if paper.categories else ""),
+        ]
+    fields += [
+        ("url", _main_url(paper)),
+        ("doi", _doi(paper)),
+        ("abstract", bib_escape(paper.abstract)),
+        ("keywords", bib_escape(", ".join(state.tags))),
+        ("annote", bib_escape(state.note)),
+    ]
+    written = [(name, f"{{{value}}}") for name, value in fields if value]
+    if month := _month(paper):
+        # BibTeX's own month macros (`jan`): styles print them in the document's language.
+        at = next(i for i, (name, _) in enumerate(written) if name == "year") + 1 if year_of(paper) else len(written)
+        written.insert(at, ("month", _MONTH_MACROS[int(month) - 1] if month.isdigit() else f"{{{bib_escape(month)}}}"))
+    return written
+
+
+_MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _month(paper: Paper) -> str:
+    """`01`-`12` when the paper's month is one, else the source's own text ('' for none)."""
+    month = paper.month or (paper.published or "")[5:7]
+    return month if not month.isdigit() or 1 <= int(month) <= 12 else ""
 
 
 def bib_escape(text: str) -> str:
@@ -181,8 +271,9 @@ def year_of(paper: Paper) -> str:
     return f"{2000 + yy if yy < 91 else 1900 + yy}"
 
 
-def _cite_key(paper: Paper) -> str:
-    """firstauthorlastname + year + first word of the title: `kim2025pladis`."""
+def citation_key(paper: Paper) -> str:
+    """Google Scholar's key: first author's surname, year, first significant title word
+    (`vaswani2017attention`); a clash in the home adds b, c... (see `unique_key`)."""
     name = tex_to_text(paper.authors[0]).split() if paper.authors and paper.authors[0] != "et al." else []
     last = _ascii(name[-1]).replace(" ", "") if name else ""
     words = [w for w in _ascii(tex_to_text(paper.title)).split() if w not in _STOPWORDS]
@@ -194,12 +285,13 @@ def _ascii(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
 
 
-def _unique(key: str, taken: set[str]) -> str:
+def unique_key(key: str, taken: set[str]) -> str:
+    """`key`, or key+b, key+c... when taken (compared casefolded: BibTeX's keys are); added to `taken`."""
     candidate, n = key, 0
-    while candidate in taken:
+    while candidate.casefold() in taken:
         n += 1
         candidate = key + _letters(n)
-    taken.add(candidate)
+    taken.add(candidate.casefold())
     return candidate
 
 
@@ -211,6 +303,32 @@ def _letters(n: int) -> str:
     return letters[n // 26 % 26] + letters[n % 26] if n < 26 * 26 else str(n)
 
 
+_BAD_KEY = re.compile(r"[\s,{}()=#%\"'\\~]")
+
+
+def key_problem(key: str) -> str:
+    """Why `key` cannot be a citation key (BibTeX would misread it), else ''."""
+    if not key:
+        return "a citation key cannot be empty"
+    if found := _BAD_KEY.search(key):
+        return f"a citation key cannot hold {found.group()!r} (BibTeX would misread it)"
+    return ""
+
+
+class _Keys:
+    """The key of each paper in one export: the state's, else `citation_key`, unique
+    within the export (a library assigns keys first, so this is for other callers)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def of(self, paper: Paper, state: PaperState) -> str:
+        if state.key:
+            self._taken.add(state.key.casefold())
+            return state.key
+        return unique_key(citation_key(paper), self._taken)
+
+
 def _main_url(paper: Paper) -> str:
     if paper.arxiv_id:
         return f"https://arxiv.org/abs/{paper.arxiv_id}"
@@ -219,6 +337,8 @@ def _main_url(paper: Paper) -> str:
 
 
 def _doi(paper: Paper) -> str:
+    if paper.doi:
+        return paper.doi
     return next((link[len("https://doi.org/"):] for link in paper.links if link.startswith("https://doi.org/")), "")
 
 
@@ -286,6 +406,7 @@ def _bibtex_entry(paper: Paper, state: PaperState) -> str:
 
 
 SNIPPETS: dict[str, Callable[[Paper, PaperState], str]] = {
+    "key": lambda paper, state: state.key or citation_key(paper),
     "title": lambda paper, state: " ".join(tex_to_text(paper.title).split()),
     "url": lambda paper, state: _main_url(paper),
     "bibtex": _bibtex_entry,
@@ -327,26 +448,163 @@ def to_json(pairs: Pairs, out: TextIO) -> int:
     return written
 
 
+# --- CSL-JSON and RIS: what Zotero, Mendeley, EndNote and pandoc import ---------------
+
+
+def to_csl_json(pairs: Pairs, out: TextIO) -> int:
+    """A CSL-JSON array (CSL 1.0.1's schema: id, type, title...), one item per line.
+
+    Text is rendered from TeX: CSL processors print it as it is. A preprint's
+    arXiv id is its `number` (`arXiv:2406.12345`), as Zotero writes it.
+    """
+    keys = _Keys()
+    out.write("[")
+    written = 0
+    for paper, state in pairs:
+        out.write(",\n" if written else "\n")
+        out.write(inert_json(_csl_item(paper, state, keys.of(paper, state))))
+        written += 1
+    out.write("\n]\n")
+    return written
+
+
+def _csl_item(paper: Paper, state: PaperState, key: str) -> dict:
+    item: dict = {"id": key, "type": _types(paper)[1], "title": _plain(paper.title)}
+    people = {"author": paper.authors, "editor": paper.editors}
+    for role, names in people.items():
+        if names:
+            item[role] = [_csl_name(name) for name in names]
+    if parts := _date_parts(paper):
+        item["issued"] = {"date-parts": [parts]}
+    texts = {
+        "container-title": _venue(paper),
+        "volume": paper.volume,
+        "issue": paper.number,
+        "page": (paper.pages or "").replace("--", "-"),
+        "publisher": paper.publisher,
+        "number": f"arXiv:{paper.arxiv_id}" if paper.arxiv_id and not paper.number else None,
+        "DOI": _doi(paper),
+        "URL": _main_url(paper),
+        "abstract": paper.abstract,
+    }
+    item.update((name, _plain(value)) for name, value in texts.items() if value)
+    if state.tags:
+        item["keyword"] = ", ".join(state.tags)
+    if state.note:
+        item["note"] = state.note
+    item["citation-key"] = key
+    return item
+
+
+def _csl_name(name: str) -> dict[str, str]:
+    family, given = _split_name(name)
+    return {"family": family, "given": given} if given else {"literal": family}
+
+
+def _date_parts(paper: Paper) -> list[int]:
+    """[year, month, day] as far as known; the arXiv id's year for a listing's preprint."""
+    pieces = (paper.published or "").split("-")
+    if not pieces[0].isdigit():
+        return [int(year)] if (year := year_of(paper)) else []
+    parts = [int(p) for p in pieces[:3] if p.isdigit()]
+    if len(parts) == 1 and (month := _month(paper)).isdigit():
+        parts.append(int(month))
+    return parts
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """`First Middle Last` -> (`Last`, `First Middle`), keeping `van der`/`de` with the
+    surname; one word (an organisation, a mononym) is all family."""
+    words = _plain(name).split()
+    if len(words) < 2:
+        return " ".join(words), ""
+    start = len(words) - 1
+    while start > 1 and words[start - 1].islower():  # von, van der, de la
+        start -= 1
+    return " ".join(words[start:]), " ".join(words[:start])
+
+
+def _plain(text: str) -> str:
+    """A field as a reference manager shows it: TeX rendered (`\\'e` -> é, no case braces)."""
+    return tex_to_text(text).strip()
+
+
+def to_ris(pairs: Pairs, out: TextIO) -> int:
+    """RIS records (`TY  - JOUR` ... `ER  - `), one value per line, as Zotero and EndNote read them."""
+    written = 0
+    for paper, state in pairs:
+        for tag, value in _ris_lines(paper, state):
+            out.write(f"{tag}  - {value}\n")
+        out.write("ER  - \n\n")
+        written += 1
+    return written
+
+
+def _ris_lines(paper: Paper, state: PaperState) -> Iterator[tuple[str, str]]:
+    yield "TY", _types(paper)[2]
+    yield "TI", _plain(paper.title)
+    for name in paper.authors:
+        yield "AU", _ris_name(name)
+    for name in paper.editors:
+        yield "A2", _ris_name(name)
+    if venue := _venue(paper):
+        yield "T2", _plain(venue)
+    if year := year_of(paper):
+        yield "PY", year
+    if parts := _date_parts(paper):
+        yield "DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) + ("/" if len(parts) < 3 else "")
+    pages = (paper.pages or "").replace("--", "-").split("-", 1)
+    fields = (
+        ("VL", paper.volume), ("IS", paper.number), ("SP", pages[0]), ("EP", pages[1] if len(pages) > 1 else ""),
+        ("PB", paper.publisher), ("DO", _doi(paper)), ("UR", _main_url(paper)), ("AB", paper.abstract),
+    )
+    for tag, value in fields:
+        if value and (text := _one_line(_plain(value))):
+            yield tag, text
+    if note := _one_line(state.note):
+        yield "N1", note
+    for tag in state.tags:
+        yield "KW", tag
+
+
+def _ris_name(name: str) -> str:
+    family, given = _split_name(name)
+    return f"{family}, {given}" if given else family
+
+
+def _one_line(text: str) -> str:
+    # A RIS value ends at the line's end: a newline would start a line that is no tag.
+    return " ".join(text.split())
+
+
 # --- CSV -----------------------------------------------------------------------
 
-CSV_COLUMNS = ("id", "title", "authors", "year", "arxiv_id", "url", "tags", "bookmarked", "read", "note")
+CSV_COLUMNS = (
+    "id", "key", "title", "authors", "year", "venue", "doi", "arxiv_id", "url", "abstract",
+    "tags", "bookmarked", "read", "note",
+)
 
 
 def to_csv(pairs: Pairs, out: TextIO) -> int:
     """For spreadsheets: readable text (TeX rendered), one row per paper."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    keys = _Keys()
     written = 0
     for paper, state in pairs:
         writer.writerow(
             _cell(value)
             for value in (
                 paper.id,
+                keys.of(paper, state),
                 tex_to_text(paper.title),
                 "; ".join(tex_to_text(a) for a in paper.authors),
                 year_of(paper),
+                tex_to_text(_venue(paper)),
+                _doi(paper),
                 paper.arxiv_id or "",
                 _main_url(paper),
+                tex_to_text(paper.abstract).strip(),
                 "; ".join(state.tags),
                 "yes" if state.bookmarked else "no",
                 "yes" if state.read else "no",
@@ -368,11 +626,16 @@ def _cell(value: str) -> str:
 
 FORMATS: dict[str, Callable[[Pairs, TextIO], int]] = {
     "bibtex": to_bibtex,
+    "csl-json": to_csl_json,
+    "ris": to_ris,
     "markdown": to_markdown,
     "json": to_json,
     "csv": to_csv,
 }
-SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json", "csv": ".csv"}
+# `.csl.json` before `.json` (reader's own JSON): the longer suffix is checked first.
+SUFFIXES = {
+    "bibtex": ".bib", "csl-json": ".csl.json", "ris": ".ris", "markdown": ".md", "json": ".json", "csv": ".csv",
+}
 
 
 def format_for_path(name: str) -> str | None:

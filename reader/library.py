@@ -263,6 +263,39 @@ class Library:
         self._state_signature = self.store.synced_signature
         return saved
 
+    # -- citation keys -------------------------------------------------------------
+
+    def keyed(self, paper_ids: Sequence[str]) -> list[tuple[Paper, PaperState]]:
+        """(paper, state) for an export or a copy, every state with its citation key.
+
+        A paper's key is chosen at its first export or copy (`export.citation_key`,
+        b/c... on a clash with a key this home already gave, the paper that came
+        first keeping the bare one), saved in the state with the others of this
+        export in one write, and never changed again but by the person (`rename_key`):
+        so `openai2023gpt` is the same key alone or beside its twin.
+        """
+        self.reload_state_if_changed()  # keys another process gave meanwhile are taken
+        missing = {pid for pid in paper_ids if not self.state_of(pid).key}
+        if missing:
+            first = [pid for pid in self.papers if pid in missing] if len(missing) > 1 else list(missing)
+            taken = {state.key.casefold() for state in self.states.values() if state.key}
+            chosen = {pid: export.unique_key(export.citation_key(self.papers[pid]), taken) for pid in first}
+            # Not a step of the undo history: a key once handed out must keep naming its paper.
+            self._commit(self.store.change_states({pid: _with_key(key) for pid, key in chosen.items()}))
+        return [(self.papers[pid], self.state_of(pid)) for pid in paper_ids]
+
+    def rename_key(self, paper_id: str, key: str) -> str:
+        """Give a paper the citation key the person chose (export uses it from now on)."""
+        key = key.strip()
+        if problem := export.key_problem(key):
+            raise LibraryError(f"{key!r}: {problem}")
+        self.reload_state_if_changed()
+        owner = next((pid for pid, s in self.states.items() if s.key and s.key.casefold() == key.casefold()), None)
+        if owner not in (None, paper_id):
+            raise LibraryError(f"{key!r} is already the key of {owner}; choose another")
+        self._commit(self.store.change_states({paper_id: lambda s: replace(s, key=key)}))
+        return key
+
     def set_bookmarked(self, paper_id: str, value: bool = True) -> PaperState:
         return self.change(paper_id, lambda s: replace(s, bookmarked=value), "bookmarked" if value else "bookmark removed")
 
@@ -622,9 +655,9 @@ def export_to_file(
     """Write `pairs` to `path` atomically; the format follows the suffix unless given.
 
     Returns (papers written, format name). Raises StoreError if the file cannot
-    be written or must not be (see `_export_target`).
+    be written or must not be (see `export_target`).
     """
-    target, mode = _export_target(path, home)
+    target, mode = export_target(path, home)
     name = format or export.format_for_path(path.name) or "markdown"
     buffer = io.StringIO()
     count = export.FORMATS[name](pairs, buffer)
@@ -644,7 +677,7 @@ _NOT_A_FILE = {
 }
 
 
-def _export_target(path: Path, home: Path) -> tuple[Path, int]:
+def export_target(path: Path, home: Path) -> tuple[Path, int]:
     """The regular file an export to `path` replaces, and the mode it gets.
 
     An export replaces a regular file and nothing else. A symlink is followed
@@ -691,6 +724,10 @@ def _in_home(target: Path, found: os.stat_result | None, home: Path) -> bool:
     return False
 
 
+def _with_key(key: str) -> Callable[[PaperState], PaperState]:
+    return lambda s: s if s.key else replace(s, key=key)
+
+
 def with_tags(add: Iterable[str], remove: Iterable[str]) -> Callable[[PaperState], PaperState]:
     """A change that adds and removes tags (normalised; the order of the rest kept)."""
     added = [t for t in (normalise_tag(t) for t in add) if t]
@@ -716,7 +753,10 @@ def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
         tags=tuple(dict.fromkeys(current.tags + incoming.tags)),
         note=current.note or incoming.note,
         dismissed=current.dismissed or incoming.dismissed,
+        key=current.key or incoming.key,
     )
 
 
-__all__ = ["ImportReport", "Library", "LibraryError", "LibraryReload", "StoreError", "bundled_data", "normalise_tag"]
+__all__ = [
+    "ImportReport", "Library", "LibraryError", "LibraryReload", "StoreError", "bundled_data", "export_target", "normalise_tag",
+]

@@ -195,10 +195,13 @@ class PaperState:
     note: str = ""
     updated: str | None = None  # ISO timestamp of the last change
     dismissed: bool = False  # read and not wanted: out of the inbox for good
+    # The citation key, chosen at the paper's first export or copy (or by the person)
+    # and kept: a key in a .tex file must still name the paper after the next export.
+    key: str | None = None
 
     @property
     def is_blank(self) -> bool:
-        return not (self.read or self.bookmarked or self.tags or self.note or self.dismissed)
+        return not (self.read or self.bookmarked or self.tags or self.note or self.dismissed or self.key)
 
     @property
     def in_inbox(self) -> bool:
@@ -206,7 +209,7 @@ class PaperState:
         return not (self.read or self.bookmarked or self.tags or self.dismissed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "read": self.read,
             "bookmarked": self.bookmarked,
             "tags": list(self.tags),
@@ -214,6 +217,9 @@ class PaperState:
             "updated": self.updated,
             "dismissed": self.dismissed,
         }
+        if self.key:  # absent until chosen: older readers and records stay as they were
+            data["key"] = self.key
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PaperState:
@@ -224,6 +230,7 @@ class PaperState:
             note=str(data.get("note", "")),
             updated=data.get("updated"),
             dismissed=bool(data.get("dismissed", False)),
+            key=data["key"] if isinstance(data.get("key"), str) and data["key"] else None,
         )
 
 

@@ -6,6 +6,7 @@
     -word -"a b"   must not match (also -title:x, -is:read, -tag:x ...)
     title: abstract: author:      only that part of the paper (a word or a "phrase")
     tag:x  note:x  src:x  year:2024  year:>=2023  year:2020..2023  has:code
+    doi:10.1145/...  cat:cs.CL  venue:neurips  key:vaswani2017
     is:bookmarked is:unread is:read is:inbox is:dismissed is:tagged is:noted   id:2306.13575
 
 `parse_query` turns text into a `Query` or raises `QueryError`, whose message is a
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reader.models import parse_arxiv_id
+from reader.models import normalise_doi, parse_arxiv_id
 from reader.words import words
 
 # The syntax as the help screen shows it: (an example, what it finds).
@@ -29,7 +30,9 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("-survey", "without the word"),
     ("title: abstract: author:", "in one field only"),
     ("tag:toread  src:002", "tagged, or from a source file/format"),
-    ("year:2024  year:>=2023", "by publication year"),
+    ("year:2024  year:>=2023", "by publication year (else the arXiv id's)"),
+    ("venue:neurips  cat:cs.CL", "by journal/proceedings, arXiv category"),
+    ("doi:10.1145/3292500  key:vaswani2017", "by DOI, by citation key (prefix)"),
     ("has:code", "with a code link"),
     ("is:unread is:read", "by read state"),
     ("is:inbox is:dismissed", "not yet decided / dismissed with x"),
@@ -38,7 +41,7 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("id:2306.13575", "one paper by its arXiv id"),
 )
 
-FIELD_NAMES = ("title", "abstract", "author", "tag", "note", "src", "year", "has", "is", "id")
+FIELD_NAMES = ("title", "abstract", "author", "tag", "note", "src", "year", "has", "is", "id", "doi", "cat", "venue", "key")
 _ALIASES = {
     "ti": "title",
     "abs": "abstract",
@@ -48,6 +51,10 @@ _ALIASES = {
     "tags": "tag",
     "source": "src",
     "arxiv": "id",
+    "category": "cat",
+    "journal": "venue",
+    "booktitle": "venue",
+    "citekey": "key",
 }
 _EXAMPLES = {
     "title": "title:diffusion",
@@ -60,6 +67,10 @@ _EXAMPLES = {
     "has": "has:code",
     "is": "is:bookmarked, is:unread, is:read, is:inbox, is:dismissed, is:tagged or is:noted",
     "id": "id:2306.13575",
+    "doi": "doi:10.1145/3292500.3330701 (or its start)",
+    "cat": "cat:cs.CL or cat:cs",
+    "venue": 'venue:neurips or venue:"machine learning"',
+    "key": "key:vaswani2017attention (or its start)",
 }
 IS_VALUES = {
     "bookmarked": "bookmarked",
@@ -91,7 +102,7 @@ class Atom:
     """One thing to match.
 
     field: "any" (title, abstract and authors), "title", "abstract", "author",
-    "tag", "src", "year", "has", "is" or "id".
+    "tag", "src", "year", "has", "is", "id", "doi", "cat", "venue" or "key".
     For text fields `words` holds the folded words; `phrase` means a quoted phrase
     (exact words in order). Several words without quotes ("gpt-4") must follow
     each other too, but the last one may be a prefix.
@@ -111,7 +122,7 @@ class Atom:
     @property
     def is_state(self) -> bool:
         """Does it depend on the person's state (bookmarks, tags, notes, read)?"""
-        return self.field in ("is", "tag", "note") or (self.field == "has" and self.value != "code")
+        return self.field in ("is", "tag", "note", "key") or (self.field == "has" and self.value != "code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,10 +305,18 @@ def _field_atom(name: str, value: str, phrase: bool) -> Atom:
     if name == "id":
         bare = parse_arxiv_id(cleaned)
         return Atom("id", bare or cleaned)
+    if name == "doi":
+        return Atom("doi", normalise_doi(cleaned) or cleaned.casefold())
+    if name == "venue":
+        found = tuple(words(value))
+        if not found:
+            raise QueryError(f"venue: needs a word, e.g. {_EXAMPLES['venue']}")
+        return Atom("venue", " ".join(found), found)
     if name == "note":
         found = tuple(words(value))
         if not found:
             raise QueryError(f"note: needs a word, e.g. {_EXAMPLES['note']}")
         return Atom("note", " ".join(found), found, phrase=phrase)
-    # tag, src: compared casefolded; tag by prefix, src as a substring
+    # tag, src, cat, key: compared casefolded; tag and key by prefix, src as a substring,
+    # cat whole or as its archive (cat:cs is every cs.*)
     return Atom(name, cleaned.casefold())

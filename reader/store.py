@@ -55,7 +55,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -454,6 +454,7 @@ def state_from_doc(doc: Any) -> tuple[str, PaperState]:
         note=doc.get("note", ""),
         updated=_optional(doc, "updated", str),
         dismissed=doc.get("dismissed", False),
+        key=_optional(doc, "key", str) or None,
     )
 
 
@@ -716,7 +717,9 @@ class Store:
                         keys[paper_id] = key
                     # Fields a newer version may have added to the record are kept.
                     previous = table.get(key, {})
-                    table[key] = previous | new.to_dict() | {"id": paper_id, "updated": stamp}
+                    # A citation key chosen is no decision: `updated` (stats' decided per day) stays.
+                    when = current.updated if replace(new, key=current.key) == current else stamp
+                    table[key] = previous | new.to_dict() | {"id": paper_id, "updated": when}
                     _, new = state_from_doc(table[key])
                     states[paper_id] = new
                 results[paper_id] = new

@@ -38,7 +38,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 for scope, label in self.scopes.items():
                     yield RadioButton(label, value=scope == self.default_scope)
             yield Input(self.default_path, id="export-path")
-            yield Label(".bib .md .json .csv pick the format · enter: export · esc: cancel", classes="hint")
+            yield Label(".bib .csl.json .ris .md .json .csv pick the format · enter: export · esc: cancel", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()

@@ -31,6 +31,7 @@ COPY_CHOICES = (
     Choice("t", "title", "title"),
     Choice("u", "url", "arXiv / paper URL"),
     Choice("b", "bibtex", "BibTeX entry"),
+    Choice("k", "key", "citation key"),
     Choice("m", "markdown", "Markdown link"),
     Choice("a", "abstract", "abstract"),
 )

@@ -24,7 +24,7 @@ from reader.search.facts import Facts, Saved
 from reader.search.postings import Ints, Part
 from reader.search.vocabulary import Pools, Vocabulary
 
-_FORMAT = 8  # bump when the on-disk cache layout or the tokenizer changes
+_FORMAT = 9  # bump when the on-disk cache layout or the tokenizer changes
 
 
 class Cached(NamedTuple):

@@ -4,8 +4,8 @@ A word is looked up in the postings (with its expansion: prefixes, near
 spellings), or, when a narrowed search has few candidates left, checked by
 reading their text (`_word_within`: the same levels, found another way). Phrases
 are checked against the text of the papers that have all their words. Filters
-(year:, has:code, src:, id:) read the facts; is:, tag: and note: ask the
-person's state. `Matching` is a part of `SearchIndex`; the index decides what to
+(year:, has:code, src:, id:) read the facts, doi:, cat: and venue: the papers;
+is:, tag:, note: and key: ask the person's state. `Matching` is a part of `SearchIndex`; the index decides what to
 match and in what order.
 """
 
@@ -190,6 +190,16 @@ class Matching:
                 if atom.value in descriptor:
                     docs |= found
             return docs
+        if atom.field == "doi":
+            return {d for d, p in enumerate(self._papers) if p.doi and p.doi.startswith(atom.value)}
+        if atom.field == "cat":
+            whole, archive = atom.value, atom.value + "."
+            return {
+                d for d, p in enumerate(self._papers)
+                if any(c.casefold() == whole or c.casefold().startswith(archive) for c in p.categories)
+            }
+        if atom.field == "venue":
+            return {d for d, p in enumerate(self._papers) if p.venue and _venue_matches(atom, p.venue)}
         if atom.field == "id":
             value = atom.value.casefold()
             docno = self._facts.arxiv.get(value)
@@ -250,7 +260,35 @@ class Matching:
         return terms
 
 
+# What people call a venue, as its proceedings spell it ("Advances in Neural Information...").
+_VENUE_NAMES = {
+    "neurips": "neural information processing systems",
+    "nips": "neural information processing systems",
+    "icml": "international conference on machine learning",
+    "iclr": "learning representations",
+    "colt": "conference on learning theory",
+    "uai": "uncertainty in artificial intelligence",
+    "aistats": "artificial intelligence and statistics",
+    "cvpr": "computer vision and pattern recognition",
+    "acl": "association for computational linguistics",
+    "jmlr": "journal of machine learning research",
+}
+
+
+def _venue_matches(atom: Atom, venue: str) -> bool:
+    """Every word of venue: starts a word of the venue (`venue:neur` finds NeurIPS), or,
+    for one known short name, the venue spells it out."""
+    text = " " + " ".join(words(venue)) + " "
+    if all(f" {w}" in text for w in atom.words):
+        return True
+    spelled = _VENUE_NAMES.get(atom.value)
+    return spelled is not None and f" {spelled} " in text
+
+
 def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
+    if atom.field == "key":
+        value = atom.value
+        return lambda s: bool(s.key) and s.key.casefold().startswith(value)
     if atom.field == "tag":
         value = atom.value
         return lambda s: any(t.casefold().startswith(value) for t in s.tags)

@@ -13,6 +13,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 
+from reader.export import year_of
 from reader.models import Paper
 from reader.words import padded
 
@@ -110,8 +111,8 @@ class Facts:
 
 
 def _year_of(paper: Paper) -> int:
-    published = paper.published or ""
-    return int(published[:4]) if published[:4].isdigit() else 0
+    year = year_of(paper)  # an arXiv listing's paper has no date, but its id's YYMM
+    return int(year) if year else 0
 
 
 def _descriptor(paper: Paper) -> str:

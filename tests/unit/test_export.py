@@ -116,7 +116,8 @@ def test_bibtex_entries_carry_the_right_fields(pairs, bib):
     library = bibtexparser.parse_string(bib)
     for (paper, state), entry in zip(pairs, library.entries):
         fields = {name.lower(): f.value for name, f in entry.fields_dict.items()}
-        assert entry.entry_type == "misc"
+        # A listing's preprint is @misc; a BibTeX paper keeps its own type (PMLR's @inproceedings).
+        assert entry.entry_type == (paper.entry_type or "misc").lower()
         # What a reader of the bibliography sees is what the app shows.
         assert tex_to_text(fields["title"]) == tex_to_text(paper.title)
         assert len(split_authors(fields["author"])) == len(paper.authors)
@@ -157,7 +158,7 @@ def test_bibtex_keys_are_author_year_word_with_suffixes_for_clashes():
     nobody = Paper("z", "On Nothing", "")
     out = io.StringIO()
     export.to_bibtex([(a, PaperState()), (b, PaperState()), (c, PaperState()), (nobody, PaperState())], out)
-    keys = re.findall(r"@misc\{([^,]+),", out.getvalue())
+    keys = re.findall(r"@\w+\{([^,]+),", out.getvalue())
     assert keys == ["kim2025pladis", "kim2025pladisb", "kim2025pladisc", "anonnothing"]
 
 
@@ -219,5 +220,7 @@ def test_csv_for_spreadsheets(pairs):
 
 
 def test_every_format_is_offered_by_name_and_suffix():
-    assert set(export.FORMATS) == {"bibtex", "markdown", "json", "csv"}
+    assert set(export.FORMATS) == {"bibtex", "csl-json", "ris", "markdown", "json", "csv"}
     assert export.format_for_path("picks.BIB") == "bibtex" and export.format_for_path("x.txt") is None
+    assert export.format_for_path("zotero.csl.json") == "csl-json" and export.format_for_path("backup.json") == "json"
+    assert export.format_for_path("endnote.RIS") == "ris"
