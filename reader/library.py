@@ -6,7 +6,7 @@ import gc
 import io
 import os
 import stat
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -72,6 +72,7 @@ class Library:
         self.store = store
         self.papers: dict[str, Paper] = {paper.id: paper for paper in papers}
         self._alias_map: dict[str, str] | None = None
+        self._keys_of: defaultdict[str, list[str]] | None = None  # see _key_groups
         self.states = states
         # The state-file version `states` reflects (see Store.synced_signature).
         self._state_signature = store.synced_signature
@@ -268,21 +269,39 @@ class Library:
     def keyed(self, paper_ids: Sequence[str]) -> list[tuple[Paper, PaperState]]:
         """(paper, state) for an export or a copy, every state with its citation key.
 
-        A paper's key is chosen at its first export or copy (`export.citation_key`,
-        b/c... on a clash with a key this home already gave, the paper that came
-        first keeping the bare one), saved in the state with the others of this
-        export in one write, and never changed again but by the person (`rename_key`):
-        so `openai2023gpt` is the same key alone or beside its twin.
+        A paper's key is chosen at its first export or copy (`export.citation_key`),
+        saved in the state with the others of this export in one write, and never
+        changed again but by the person (`rename_key`). On a clash the paper that came
+        first into this home keeps the bare key and the later ones get b, c...,
+        whichever is exported first: so `openai2023gpt` is the same key alone or
+        beside its twin, and the twin's is always `openai2023gptb`.
         """
         self.reload_state_if_changed()  # keys another process gave meanwhile are taken
-        missing = {pid for pid in paper_ids if not self.state_of(pid).key}
-        if missing:
-            first = [pid for pid in self.papers if pid in missing] if len(missing) > 1 else list(missing)
-            taken = {state.key.casefold() for state in self.states.values() if state.key}
-            chosen = {pid: export.unique_key(export.citation_key(self.papers[pid]), taken) for pid in first}
+        taken = {state.key.casefold() for state in self.states.values() if state.key}
+        chosen: dict[str, str] = {}
+        for paper_id in paper_ids:
+            if self.state_of(paper_id).key or paper_id in chosen:
+                continue
+            base = export.citation_key(self.papers[paper_id])
+            for earlier in self._key_groups()[base]:  # a twin that came first gets its key now too
+                if not self.state_of(earlier).key and earlier not in chosen:
+                    chosen[earlier] = export.unique_key(base, taken)
+                if earlier == paper_id:
+                    break
+        if chosen:
             # Not a step of the undo history: a key once handed out must keep naming its paper.
             self._commit(self.store.change_states({pid: _with_key(key) for pid, key in chosen.items()}))
         return [(self.papers[pid], self.state_of(pid)) for pid in paper_ids]
+
+    def _key_groups(self) -> dict[str, list[str]]:
+        """Every paper's id under its `export.citation_key`, in the order they came
+        (~2 s at 100k papers, so made once, at the first export or copy)."""
+        if self._keys_of is None:
+            groups: defaultdict[str, list[str]] = defaultdict(list)
+            for paper in self.papers.values():
+                groups[export.citation_key(paper)].append(paper.id)
+            self._keys_of = groups
+        return self._keys_of
 
     def rename_key(self, paper_id: str, key: str) -> str:
         """Give a paper the citation key the person chose (export uses it from now on)."""
@@ -365,7 +384,7 @@ class Library:
     def adopt(self, reload: LibraryReload) -> None:
         """Swap in what `reload_papers_if_changed` read, on the thread that shows the
         library, so that nothing shown mixes the old papers with the new."""
-        self.papers, self._alias_map = reload.papers, None
+        self.papers, self._alias_map, self._keys_of = reload.papers, None, None
         self._index, self._related = reload.index, None  # the related index is rebuilt on its next use
         self.store.sync_library(reload.version)
 
@@ -572,6 +591,7 @@ class Library:
 
     def _put(self, paper: Paper, keys: tuple[str, ...] | None = None) -> None:
         self.papers[paper.id] = paper
+        self._keys_of = None
         aliases = self._aliases
         aliases[paper.id] = paper.id
         for key in paper.keys if keys is None else keys:
