@@ -111,6 +111,18 @@ async def test_y_b_copies_a_bibtex_entry_and_esc_copies_nothing(two_papers, term
         assert "sent BibTeX entry to the clipboard" in status(app)
 
 
+async def test_y_k_copies_the_citation_key_which_is_kept(two_papers, terminal_output):
+    app = ReaderApp(home=two_papers)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("y", "k")
+        assert osc52_payloads(terminal_output) == ["bachmann2023scaling"]
+        assert "sent citation key to the clipboard" in status(app)
+        await pilot.press("y", "b")
+        assert osc52_payloads(terminal_output)[1].startswith("@misc{bachmann2023scaling,")
+    assert Library.open(two_papers).state_of(ARXIV.id).key == "bachmann2023scaling"
+
+
 async def test_copying_a_link_the_paper_lacks_says_so(home, terminal_output):
     app = ReaderApp(home=home)  # the bundled papers have no arXiv id and mostly no link
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
