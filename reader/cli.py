@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from reader import export, ingest
 from reader.browser import open_file
-from reader.library import ImportReport, Library, LibraryError, export_target, export_to_file
+from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
 from reader.search import SearchResult
 from reader.settings import Feed, load_feeds, settings_path
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from reader.fetch.client import Client
     from reader.fetch.endpoints import Endpoints
 from reader.store import Store, StoreError, resolve_home, tell_lock_waits
-from reader.text import CleanedStream, encodable, inert, inert_json, one_line
+from reader.text import CleanedStream, encodable, inert, inert_json, one_line, plural
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="search the library (empty query lists everything)")
     search.add_argument("query", nargs="*", help="query (syntax: README, or ? in the app)")
-    search.add_argument("--limit", type=int, default=20, help="at most this many results (0: all; default 20)")
+    search.add_argument("--limit", type=_count, default=20, help="at most this many results (0: all; default 20)")
     search.add_argument("--json", action="store_true", help="one JSON object per line")
 
     exp = commands.add_parser("export", help="write the papers a query finds (all when empty)")
@@ -45,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: from -o's suffix (.bib .csl.json .ris .md .json .csv), else markdown",
     )
     exp.add_argument("-o", "--output", metavar="FILE", help="write this regular file instead of stdout (-: stdout)")
+
+    remove = commands.add_parser("remove", help="remove the papers a query finds from the library (reader undo puts them back)")
+    remove.add_argument("query", nargs="*", help="query; with src:NAME, only papers that came from NAME alone")
+    remove.add_argument("--demo", action="store_true", help="remove the bundled demo papers")
+    remove.add_argument("--yes", action="store_true", help=f"do not ask (needed for more than {ASK_ABOVE} paper when not on a terminal)")
+
+    commands.add_parser("undo", help="take back the latest change (a removal, a tag, ...), the app's too")
+    commands.add_parser("redo", help="do again what the latest undo took back")
 
     key = commands.add_parser("key", help="print a paper's citation key, or give it another")
     key.add_argument("id")
@@ -106,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             from reader.serve import serve
 
             return serve(args.home, host=args.host, port=args.port, sessions=args.sessions)
-        library = Library.open(args.home)
+        library = Library.open(args.home, seed=args.command not in BRINGS_PAPERS)
+        if library.seeded:
+            print(f"reader: new home {library.store.home}: {library.demo_note()}", file=sys.stderr)
         try:
             return COMMANDS[args.command](library, args)
         finally:
@@ -121,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, 0 or more")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -166,7 +182,7 @@ def _progress_bar(done: int, total: int, records: int) -> None:
     filled = width * done // total if total else width
     bar = "#" * filled + "-" * (width - filled)
     after = "; saving and indexing…" if done >= total else ""
-    print(f"\r[{bar}] {100 * done // total if total else 100:3d}%  {records} papers read{after}", end="", file=sys.stderr, flush=True)
+    print(f"\r[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}", end="", file=sys.stderr, flush=True)
 
 
 def _matches(library: Library, words: list[str], limit: int | None, none_found: str) -> SearchResult | int:
@@ -199,8 +215,8 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
             print(inert_json(record))
         else:
             marks = ("*" if state.bookmarked else " ") + (" " if state.read else "N")
-            tags = f"  [{' '.join(state.tags)}]" if state.tags else ""
-            print(f"{one_line(paper_id):<24} {marks} {one_line(paper.title)}{one_line(tags)}")
+            tags = f"  [{one_line(' '.join(state.tags))}]" if state.tags else ""
+            print(f"{one_line(paper_id):<24} {marks} {one_line(paper.title)}{tags}")
     return 0
 
 
@@ -209,7 +225,9 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     if args.output not in (None, "-"):
-        export_target(Path(args.output), library.store.home)  # refused before any key is chosen
+        # Refused before any key is chosen.
+        export_target(Path(args.output), library.store.home)
+        export_format(Path(args.output), args.format)
     pairs = library.keyed(result.ids)
     if args.output in (None, "-"):
         # A terminal acts on escapes in a title (OSC 52 writes the clipboard);
@@ -218,7 +236,7 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
         export.FORMATS[args.format or "markdown"](pairs, CleanedStream(sys.stdout, clean))
         return 0
     count, name = export_to_file(pairs, Path(args.output), args.format, home=library.store.home)
-    print(f"{count} papers written to {args.output} ({name})", file=sys.stderr)
+    print(f"{plural(count, 'paper')} written to {args.output} ({name})", file=sys.stderr)
     return 0
 
 
@@ -241,16 +259,70 @@ def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
 
 def cmd_tag(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
+    had = library.state_of(paper_id).tags
     change = library.add_tags if args.command == "tag" else library.remove_tags
     state = change(paper_id, args.tags)
     print(one_line(f"{paper_id}: tags {' '.join(state.tags) or '(none)'}"))
-    return 0
+    missing = [tag for tag in args.tags if normalise_tag(tag) not in had] if args.command == "untag" else []
+    for tag in missing:
+        print(one_line(f"reader: {paper_id} had no tag {normalise_tag(tag) or repr(tag)}"), file=sys.stderr)
+    return 1 if missing and state.tags == had else 0
 
 
 def cmd_read(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
     state = library.set_read(paper_id, not args.unread)
     print(one_line(f"{paper_id}: {'read' if state.read else 'unread'}"))
+    return 0
+
+
+ASK_ABOVE = 1  # papers a removal takes without asking
+BRINGS_PAPERS = ("import", "fetch", "add")  # into a new home: what was asked for, without the demo
+
+
+def cmd_remove(library: Library, args: argparse.Namespace) -> int:
+    if args.demo == bool(args.query):
+        print("reader: remove takes a query or --demo (one of them)", file=sys.stderr)
+        return 2
+    if args.demo:
+        ids = library.demo_papers()
+    else:
+        result = _matches(library, args.query, None, "no papers match; nothing removed")
+        if isinstance(result, int):
+            return result
+        ids = library.removable(result.ids, " ".join(args.query))
+    if not ids:
+        print("reader: every paper found also came from another source; nothing removed", file=sys.stderr)
+        return 1
+    if len(ids) > ASK_ABOVE and not args.yes and not _agreed(library, ids):
+        return 1
+    library.remove(ids)
+    print(f"{plural(len(ids), 'paper')} removed (reader undo puts them back)")
+    return 0
+
+
+def _agreed(library: Library, ids: list[str]) -> bool:
+    """Asked on a terminal; elsewhere (a script) --yes is the answer."""
+    if not sys.stdin.isatty():
+        print(f"reader: this removes {plural(len(ids), 'paper')}; add --yes to remove them", file=sys.stderr)
+        return False
+    for paper_id in ids[:10]:
+        print(f"  {one_line(paper_id):<24} {one_line(library.get(paper_id).title)}")
+    if len(ids) > 10:
+        print(f"  … {len(ids) - 10} more")
+    if input(f"Remove {plural(len(ids), 'paper')}? (reader undo puts them back) [y/N] ").strip().lower() in ("y", "yes"):
+        return True
+    print("nothing removed")
+    return False
+
+
+def cmd_undo(library: Library, args: argparse.Namespace) -> int:
+    entry = library.undo() if args.command == "undo" else library.redo()
+    if entry is None:
+        print(f"reader: nothing to {args.command}", file=sys.stderr)
+        return 1
+    papers = plural(len(entry.before.keys() | entry.removed.keys()), "paper")
+    print(one_line(f"{args.command}ne: {entry.said or 'a change'} ({papers})"))
     return 0
 
 
@@ -408,6 +480,9 @@ COMMANDS = {
     "untag": cmd_tag,
     "read": cmd_read,
     "stats": cmd_stats,
+    "remove": cmd_remove,
+    "undo": cmd_undo,
+    "redo": cmd_undo,
     "fetch": cmd_fetch,
     "add": cmd_add,
     "enrich": cmd_enrich,

@@ -1,14 +1,17 @@
-"""Undo and redo of state changes, kept in the home so they survive a restart.
+"""Undo and redo of state changes and removals, kept in the home so they survive a restart.
 
 `history.jsonl` gets one line per event, appended under the home lock just after
 the state file is written (under the same lock, so numbers and order agree):
 
     {"do": 7, "said": "tags +ml", "at": "...", "before": {id: state}, "after": {id: state}}
+    {"do": 8, "said": "removed", ..., "removed": {id: paper}}
     {"undo": 7, "at": "..."}
     {"redo": 7, "at": "..."}
 
 Replaying the lines gives the undo and redo stacks, shared by every instance on
-the home (the history is the home's, not one window's).
+the home (the history is the home's, not one window's). A removal carries the papers it
+took out of library.json (their states are its `before`), so an undo puts them
+back as they were.
 
 A step is recorded only once its change is saved, so a change the disk refused is
 never undone or redone into existence. A line that cannot be written (disk full)
@@ -32,10 +35,10 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from reader.models import PaperState
+from reader.models import Paper, PaperState
 
 HISTORY_FILE = "history.jsonl"
 KEEP = 200  # steps kept each way by a compaction
@@ -48,12 +51,14 @@ READ_AT_MOST = 16 * LIMIT  # bytes read of a file that grew long before LIMIT ex
 
 @dataclass(frozen=True)
 class Entry:
-    """One undoable step: every paper it changed, as it was and as it became."""
+    """One undoable step: every paper it changed, as it was and as it became,
+    and the papers it removed from the library (none but for a removal)."""
 
     number: int
     said: str
     before: dict[str, PaperState]
     after: dict[str, PaperState]
+    removed: dict[str, Paper] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,7 +117,8 @@ def _entry(event: dict) -> Entry:
     def states(table: dict) -> dict[str, PaperState]:
         return {str(pid): PaperState.from_dict(state) for pid, state in table.items()}
 
-    return Entry(int(event["do"]), str(event.get("said", "")), states(event["before"]), states(event["after"]))
+    removed = {str(pid): Paper.from_dict(paper) for pid, paper in event.get("removed", {}).items()}
+    return Entry(int(event["do"]), str(event.get("said", "")), states(event["before"]), states(event["after"]), removed)
 
 
 def _states(table: dict[str, PaperState]) -> dict[str, dict]:
@@ -120,7 +126,10 @@ def _states(table: dict[str, PaperState]) -> dict[str, dict]:
 
 
 def _done(entry: Entry, at: str) -> dict:
-    return {"do": entry.number, "said": entry.said, "at": at, "before": _states(entry.before), "after": _states(entry.after)}
+    done = {"do": entry.number, "said": entry.said, "at": at, "before": _states(entry.before), "after": _states(entry.after)}
+    if entry.removed:
+        done["removed"] = {pid: paper.to_dict() for pid, paper in entry.removed.items()}
+    return done
 
 
 def _line(event: dict) -> str:

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from reader import export, history, ingest, snapshot
 from reader.fetch import ledger
-from reader.models import BLANK_STATE, Paper, PaperState, Problem, StatedPaper, parse_arxiv_id
+from reader.models import BLANK_STATE, Paper, PaperState, Problem, Source, StatedPaper, parse_arxiv_id
+from reader.query import parse_query
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
 from reader.store import LibraryVersion, Store, StoreError, home_lock, resolve_home, write_atomically
-from reader.text import encodable
+from reader.text import encodable, plural
 
 
 class LibraryError(Exception):
@@ -28,7 +29,7 @@ class LibraryError(Exception):
 
 
 def bundled_data() -> Path:
-    """The seed dumps a new home starts with."""
+    """The demo dumps a new home opened to look at starts with."""
     return resource_dir("data")
 
 
@@ -81,10 +82,13 @@ class Library:
         self._announce: Callable[[str], None] | None = None
         self._warnings: list[str] = []
         self._unreadable_library: snapshot.Identity | None = None  # a library.json already reported
+        self.seeded = False  # filled with the demo just now (see open)
 
     @classmethod
     def open(cls, home: str | Path | None = None, *, seed: bool = True, announce: Callable[[str], None] | None = None) -> Library:
-        """Open a home; a home with no library yet gets the bundled seed dumps.
+        """Open a home; a home with no library yet gets the bundled demo dumps unless
+        `seed` is off (an import or a fetch into a new home: it holds what was asked
+        for). `seeded` says whether it just got them (`demo_note` tells the person).
 
         `announce(what)` is told of each slow step before it starts (reading
         library.json without its snapshot, building the search index), so a
@@ -99,7 +103,11 @@ class Library:
         library._warnings += noted
         if first_run and seed:
             library.import_paths([bundled_data()])
+            library.seeded = True
         return library
+
+    def demo_note(self) -> str:
+        return f"demo library: {plural(len(self.demo_papers()), 'bundled paper')}; reader import FILE adds yours, reader remove --demo takes these out"
 
     # -- lookup ----------------------------------------------------------------
 
@@ -241,6 +249,10 @@ class Library:
             entry = stack[-1] if stack else None
             if entry is not None:
                 target = entry.before if kind == "undo" else entry.after
+                if entry.removed and kind == "undo":  # the papers come back before their states
+                    self._put_back(entry.removed)
+                elif entry.removed:
+                    self._take_out(entry.removed)
                 unsaid = f"the {kind} is saved, but the next {'u' if kind == 'undo' else 'ctrl+r'} may repeat it"
                 moved = lambda _diff: self._write_history(lambda: history.record_move(path, kind, entry.number, _now()), unsaid)  # noqa: E731
                 self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
@@ -248,6 +260,74 @@ class Library:
             if stacks.long:  # damaged lines go too: said once
                 history.compact(path, _now(), write_atomically, stacks)
         return entry
+
+    # -- removal -------------------------------------------------------------------
+
+    def remove(self, paper_ids: Iterable[str], said: str = "removed") -> history.Entry | None:
+        """Take papers out of library.json, as one step `undo` puts back: the step
+        keeps the papers and their states (blanked here, so a later import of the same
+        paper starts afresh). None if none of them is in the library."""
+        removed = {pid: self.papers[pid] for pid in dict.fromkeys(paper_ids) if pid in self.papers}
+        if not removed:
+            return None
+        made: list[history.Entry] = []
+
+        def journal(diff: dict[str, tuple[PaperState, PaperState]]) -> None:
+            before = {pid: pair[0] for pid, pair in diff.items()}
+            after = {pid: pair[1] for pid, pair in diff.items()}
+            made.append(history.Entry(history.new_number(), said, before, after, removed))
+            if self._write_history(lambda: history.record(self._history, made[0], _now()), "the papers are removed, but the removal cannot be undone"):
+                history.compact(self._history, _now(), write_atomically)
+
+        with home_lock(self.store.home):  # no change of state between the papers going and their states
+            self.reload_state_if_changed()
+            self._take_out(removed)
+            # Only papers with a state have one to blank (and to keep in the step).
+            stated = [pid for pid in removed if pid in self.states]
+            self._commit(self.store.change_states({pid: lambda _s: BLANK_STATE for pid in stated}, journal=journal))
+        return made[0]
+
+    def removable(self, paper_ids: Iterable[str], query: str) -> list[str]:
+        """The papers a removal by `query` takes: those it found, but with `src:` in it
+        only those every source of which it names. A paper also imported from another
+        file stays (`reader remove src:colt23` leaves colt23's papers you also have
+        from elsewhere)."""
+        named = [atom.value for clause in parse_query(query).clauses if not clause.negated for atom in clause.atoms if atom.field == "src"]
+        if not named:
+            return list(paper_ids)
+        return [pid for pid in paper_ids if all(any(value in _source_line(s) for value in named) for s in self.papers[pid].sources)]
+
+    def demo_papers(self) -> list[str]:
+        """The papers that came only from the bundled demo files."""
+        bundled = {path.name for path in bundled_data().iterdir()}
+        return [pid for pid, paper in self.papers.items() if paper.sources and all(s.file in bundled for s in paper.sources)]
+
+    def _take_out(self, removed: Mapping[str, Paper]) -> None:
+        self._rewrite_papers(lambda papers: [p for p in papers if p.id not in removed])
+
+    def _put_back(self, removed: Mapping[str, Paper]) -> None:
+        """The removed papers, merged into any copy imported since."""
+        def with_them(papers: list[Paper]) -> list[Paper]:
+            table = {paper.id: paper for paper in papers}
+            for pid, paper in removed.items():
+                table[pid] = table[pid].merged(paper) if pid in table else paper
+            return list(table.values())
+
+        self._rewrite_papers(with_them)
+
+    def _rewrite_papers(self, change: Callable[[list[Paper]], list[Paper]]) -> None:
+        """Save `change` of the library (of the one on disk, if another process replaced
+        it); the indexes are built again at their next use."""
+        written: list[Paper] = []
+
+        def rebase(theirs: list[Paper]) -> list[Paper]:
+            written[:] = change(theirs)
+            return written
+
+        written[:] = change(list(self.papers.values()))
+        self.store.save_papers(list(written), rebase)
+        self.papers, self._alias_map, self._keys_of = {paper.id: paper for paper in written}, None, None
+        self._index = self._related = None
 
     def _write_history(self, append: Callable[[], bool], unsaid: str) -> bool:
         """Record a saved change with `append` (True: the file is due a compaction).
@@ -678,7 +758,7 @@ def export_to_file(
     be written or must not be (see `export_target`).
     """
     target, mode = export_target(path, home)
-    name = format or export.format_for_path(path.name) or "markdown"
+    name = export_format(path, format)
     buffer = io.StringIO()
     count = export.FORMATS[name](pairs, buffer)
     try:
@@ -686,6 +766,16 @@ def export_to_file(
     except OSError as error:
         raise StoreError(f"{path}: cannot write ({error.strerror or error})") from error
     return count, name
+
+
+def export_format(path: Path, format: str | None = None) -> str:
+    """`format`, else the one `path`'s suffix names; a name with another suffix is
+    refused (StoreError): `picks.txt` written as Markdown would be a surprise."""
+    name = format or export.format_for_path(path.name)
+    if name is None:
+        suffixes = " ".join(export.SUFFIXES.values())
+        raise StoreError(f"{path}: no export format ends in {path.suffix or 'a name without a suffix'}; use one of {suffixes} or --format on the command line")
+    return name
 
 
 _NOT_A_FILE = {
@@ -755,6 +845,11 @@ def with_tags(add: Iterable[str], remove: Iterable[str]) -> Callable[[PaperState
     return lambda s: replace(s, tags=tuple(t for t in dict.fromkeys(s.tags + tuple(added)) if t not in gone))
 
 
+def _source_line(source: Source) -> str:
+    """What `src:` looks in, as the search index has it."""
+    return f"{os.path.basename(source.file)} {source.format}".casefold()
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -778,5 +873,5 @@ def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
 
 
 __all__ = [
-    "ImportReport", "Library", "LibraryError", "LibraryReload", "StoreError", "bundled_data", "export_target", "normalise_tag",
+    "ImportReport", "Library", "LibraryError", "LibraryReload", "StoreError", "bundled_data", "export_format", "export_target", "normalise_tag",
 ]

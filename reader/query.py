@@ -255,10 +255,7 @@ def _read_atom(source: str, i: int) -> tuple[Atom | None, int]:
             if not value.strip():
                 raise QueryError(f"{name}: needs a value, e.g. {_EXAMPLES[name]}")
             return _field_atom(name, value, phrase), j
-        if value and match.group(1).isascii() and not value.startswith("//"):
-            fields = " ".join(f"{f}:" for f in FIELD_NAMES)
-            raise QueryError(f"unknown field '{match.group(1)}:'; fields are {fields}")
-        # "Better: On" (a pasted title) or a URL: plain words
+        # Any other name is plain words: `foo:bar`, a pasted title ("Re:Imagen"), a URL.
     arxiv = parse_arxiv_id(raw) if any(c in raw for c in "./") else None
     if arxiv:
         return Atom("id", arxiv), j

@@ -43,6 +43,11 @@ class CleanedStream:
         return self._stream.write(self._clean(text))
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 paper`, `2 papers` (nouns of reader's messages only: they all take an s)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def one_line(text: str) -> str:
     return " ".join(inert(text).split())
 

@@ -166,7 +166,6 @@ def test_state_fields_are_flagged():
         ("year:", "year:"),
         ("is:maybe", "is:"),
         ("has:wings", "has:"),
-        ("titel:x", "titel"),
     ],
 )
 def test_malformed_queries_raise_a_short_hint(text, hint):
@@ -175,6 +174,13 @@ def test_malformed_queries_raise_a_short_hint(text, hint):
     message = str(caught.value)
     assert hint in message
     assert 0 < len(message) <= 120 and "\n" not in message
+
+
+@pytest.mark.parametrize("text", ["foo:bar", "titel:diffusion", "Re:Imagen"])
+def test_an_unknown_field_is_plain_words_as_the_readme_says(text):
+    [clause] = parse_query(text).clauses
+    assert [atom.field for atom in clause.atoms] == ["any"]
+    assert clause.atoms[0].words == tuple(w.lower() for w in text.split(":"))
 
 
 def test_query_error_is_a_value_error():
