@@ -34,7 +34,7 @@ from pathlib import Path
 
 import httpx
 
-from reader import __version__, jsoncodec
+from reader import DISTRIBUTION, __version__, jsoncodec
 from reader.fetch.endpoints import host
 from reader.store import HTTP_CACHE_FILE, StoreError, home_lock, write_atomically
 
@@ -49,7 +49,7 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 def user_agent() -> str:
     try:
-        version = metadata.version("reader")
+        version = metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # run from a source tree
         version = __version__
     return f"reader/{version} (research-paper triage in the terminal) httpx/{httpx.__version__}"

@@ -346,3 +346,13 @@ def test_a_fetch_or_import_into_a_new_home_brings_no_demo(home, capsys):
     code, _, err = run(capsys, "import", str(CORPORA / "arxiv-api-atom"))
     assert code == 0 and "demo library" not in err
     assert len(search_json(capsys, "--limit", "0")) == 19
+
+
+def test_the_readme_first_screen_says_what_import_reads_and_what_make_test_installs():
+    from helpers.paths import ROOT
+
+    first = (ROOT / "README.md").read_text().split("\n---\n")[0]
+    assert [line.split()[:2] for line in first.split("```")[1].strip().splitlines()] == [["make", "run"], ["make", "test"]]
+    assert "`chromium` and `chromium-driver`" in first and "apt" in first
+    for source in ("BibTeX", "RIS", "CSL-JSON", "arXiv", "OAI-PMH", "Hugging Face", "Semantic Scholar", "papis", "Zotero"):
+        assert source in first
