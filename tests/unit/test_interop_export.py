@@ -75,7 +75,11 @@ def test_bibtex_reimport_gives_the_same_citation_fields():
 
 
 # Text a .bib field can hold and get back the same: printable, no TeX specials, no doubled spaces.
-_WORD = st.text(alphabet=string.ascii_letters + string.digits + "éü.:'-", min_size=1, max_size=12)
+# Paper text may already be TeX (arXiv's is), so `--` and `''` are ligatures by design (an en
+# dash, a closing quote) and cannot come back as typed: the words leave them out.
+_WORD = st.text(alphabet=string.ascii_letters + string.digits + "éü.:'-", min_size=1, max_size=12).filter(
+    lambda word: "--" not in word and "''" not in word
+)
 _TEXT = st.lists(_WORD, min_size=1, max_size=6).map(" ".join)
 _NAME = st.lists(st.text(alphabet=string.ascii_letters, min_size=2, max_size=10).map(str.capitalize),
                  min_size=2, max_size=3).map(" ".join)
