@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench clean browser compile
+.PHONY: run test check bench clean browser compile
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ browser:
 		echo "installing chromium and chromium-driver (for tests/system/test_serve.py)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
+
+# Lint (ruff), format (ruff format), types (mypy) and the import contracts (import-linter).
+check: $(STAMP)
+	$(BIN)/ruff check reader tests bench
+	$(BIN)/ruff format --check reader tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # -n auto: a pytest-xdist worker per core; each test has its own home and asks the OS for its ports.
 test: $(STAMP) browser
