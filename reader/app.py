@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
+from reader import clock
 from reader.actions import ABSTRACT, APP, LIST, TEXTUAL, bound_on, current_keys
 from reader.browser import no_browser_reason
 from reader.screens.palette import ReaderCommands
@@ -172,7 +172,7 @@ class ReaderApp(App[None]):
             return
         # Counted here, when state or view changes, not on every keystroke's status line.
         self._counts = counts = library.view_counts()
-        self._done_today = library.decided_per_day()[datetime.now(timezone.utc).date().isoformat()]
+        self._done_today = library.decided_per_day()[clock.today()]
         views = self.query_one("#views", OptionList)
         options = [Option(f"{name.title()} {counts[name]}", id=name) for name in VIEWS]
         options += [Option(one_line(f"{n if n <= 9 else ' '} {name}"), id=f"saved:{name}") for n, name in enumerate(self.saved, 1)]

@@ -10,10 +10,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
-from reader import export, history, ingest, snapshot
+from reader import clock, export, history, ingest, snapshot
 from reader.fetch import ledger
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, Source, StatedPaper, parse_arxiv_id
 from reader.query import parse_query
@@ -150,10 +149,9 @@ class Library:
         }
 
     def decided_per_day(self) -> Counter[str]:
-        """Papers taken out of the inbox, by the day (UTC) of their last change."""
-        return Counter(
-            s.updated[:10] for pid, s in self.states.items() if s.updated and not s.in_inbox and pid in self.papers
-        )
+        """Papers taken out of the inbox, by the local day (clock.local_day) of their last change."""
+        days = (clock.local_day(s.updated) for pid, s in self.states.items() if s.updated and not s.in_inbox and pid in self.papers)
+        return Counter(day for day in days if day)
 
     def source_counts(self) -> Counter[str]:
         """Papers per source file (a paper found in two files counts in both)."""
@@ -210,8 +208,8 @@ class Library:
                 before = {pid: pair[0] for pid, pair in diff.items()}
                 after = {pid: pair[1] for pid, pair in diff.items()}
                 entry = history.Entry(history.new_number(), said, before, after)
-                if self._write_history(lambda: history.record(self._history, entry, _now()), "this change is saved but cannot be undone"):
-                    history.compact(self._history, _now(), write_atomically)
+                if self._write_history(lambda: history.record(self._history, entry, clock.now()), "this change is saved but cannot be undone"):
+                    history.compact(self._history, clock.now(), write_atomically)
 
         return self._commit(self.store.change_states(changes, journal=journal))
 
@@ -254,11 +252,11 @@ class Library:
                 elif entry.removed:
                     self._take_out(entry.removed)
                 unsaid = f"the {kind} is saved, but the next {'u' if kind == 'undo' else 'ctrl+r'} may repeat it"
-                moved = lambda _diff: self._write_history(lambda: history.record_move(path, kind, entry.number, _now()), unsaid)  # noqa: E731
+                moved = lambda _diff: self._write_history(lambda: history.record_move(path, kind, entry.number, clock.now()), unsaid)  # noqa: E731
                 self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
                 (stacks.redo if kind == "undo" else stacks.undo).append(stack.pop())
             if stacks.long:  # damaged lines go too: said once
-                history.compact(path, _now(), write_atomically, stacks)
+                history.compact(path, clock.now(), write_atomically, stacks)
         return entry
 
     # -- removal -------------------------------------------------------------------
@@ -276,8 +274,8 @@ class Library:
             before = {pid: pair[0] for pid, pair in diff.items()}
             after = {pid: pair[1] for pid, pair in diff.items()}
             made.append(history.Entry(history.new_number(), said, before, after, removed))
-            if self._write_history(lambda: history.record(self._history, made[0], _now()), "the papers are removed, but the removal cannot be undone"):
-                history.compact(self._history, _now(), write_atomically)
+            if self._write_history(lambda: history.record(self._history, made[0], clock.now()), "the papers are removed, but the removal cannot be undone"):
+                history.compact(self._history, clock.now(), write_atomically)
 
         with home_lock(self.store.home):  # no change of state between the papers going and their states
             self.reload_state_if_changed()
@@ -848,10 +846,6 @@ def with_tags(add: Iterable[str], remove: Iterable[str]) -> Callable[[PaperState
 def _source_line(source: Source) -> str:
     """What `src:` looks in, as the search index has it."""
     return f"{os.path.basename(source.file)} {source.format}".casefold()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def normalise_tag(tag: str) -> str:

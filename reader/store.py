@@ -61,7 +61,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from reader import history, jsoncodec, marshalfile, snapshot
+from reader import clock, history, jsoncodec, marshalfile, snapshot
 from reader.models import CITATION_LISTS, CITATION_TEXTS, Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
@@ -704,7 +704,7 @@ class Store:
             table: dict[str, Any] | None = None
             states = keys = None
             next_key = state.next_key
-            stamp = _now()
+            stamp = clock.now()
             for paper_id, change in changes.items():
                 current = (states if states is not None else state.states).get(paper_id, PaperState())
                 new = change(current)
@@ -946,6 +946,3 @@ class AtomicJSONStorage(Storage):
     def close(self) -> None:
         pass
 
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -1,7 +1,12 @@
+import os
+import time
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from helpers import clock
 from helpers.paths import DATA
 from reader.library import Library, LibraryError, bundled_data
 
@@ -134,3 +139,34 @@ def test_opening_says_which_slow_steps_it_takes_and_a_second_open_takes_none(tmp
     heard.clear()
     Library.open(home, announce=heard.append).index
     assert heard == []
+
+
+@pytest.fixture
+def live_in():
+    """Call with a zone to live there (TZ) from then on; the zone is put back after."""
+    before = os.environ.get("TZ")
+
+    def move(zone: str) -> None:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+    yield move
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_decisions_count_for_the_local_day_wherever_the_home_is_opened(home, live_in):
+    """One home used from two time zones (say a laptop and a server over SSH)."""
+    live_in(clock.AHEAD)
+    library = Library.open(home)
+    first, second, third, fourth = list(library.papers)[:4]
+    library.set_bookmarked(first)
+    library.set_read(second)
+    library.add_tags(third, ["later"])
+    library.change(fourth, lambda s: replace(s, dismissed=True))
+    assert library.decided_per_day() == {date.today().isoformat(): 4}
+    live_in(clock.BEHIND)  # 26 hours behind: the same four were decided on this zone's today
+    assert Library.open(home).decided_per_day() == {date.today().isoformat(): 4}
