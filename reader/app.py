@@ -42,7 +42,7 @@ from reader.screens.tags import TagEdit, TagScreen
 from reader.related import Related
 from reader.search import SearchResult
 from reader.settings import Bindings, SettingsError, load_settings, save_theme, settings_path
-from reader.store import StoreError, resolve_home, tell_lock_waits
+from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.text import one_line
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.bindings import bindings

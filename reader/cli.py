@@ -18,7 +18,8 @@ from reader.settings import Feed, load_feeds, settings_path
 if TYPE_CHECKING:
     from reader.fetch.client import Client
     from reader.fetch.endpoints import Endpoints
-from reader.store import Store, StoreError, resolve_home, tell_lock_waits
+from reader.files import StoreError, resolve_home, tell_lock_waits
+from reader.store import Store
 from reader.text import CleanedStream, encodable, inert, inert_json, one_line, plural
 
 

@@ -19,7 +19,8 @@ from reader.query import parse_query
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
-from reader.store import LibraryVersion, Store, StoreError, home_lock, resolve_home, write_atomically
+from reader.files import StoreError, home_lock, resolve_home, write_atomically
+from reader.store import LibraryVersion, Store
 from reader.text import encodable, plural
 
 

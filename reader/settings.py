@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reader.store import StoreError, home_lock, write_atomically
+from reader.files import StoreError, home_lock, write_atomically
 
 SETTINGS_FILE = "settings.toml"
 KEYS_TABLE = "keys"

@@ -1,22 +1,12 @@
-"""The two files under a home directory, kept in TinyDB's JSON layout.
+"""The files under a home directory, kept in TinyDB's JSON layout.
 
 `library.json` holds the facts and is rewritten only by an import. `state.json`
 holds the person's decisions, is small, and is rewritten on every change.
-
-Crashes. TinyDB's stock storage truncates and rewrites in place, so a kill
-mid-write can leave half a file. Every write here goes to a temp file, is
-fsynced, renamed over the old file, and the folder is fsynced: a crash at any
-instant leaves either the old file or the new one. A change is acknowledged
-(the call returns) only after all of that.
-
-Several instances. Writers in several processes (two apps, the app and the
-CLI) are serialised by a lock file, and each change re-reads the state file
-under the lock, so no instance undoes another's work. A holder signs the lock
-file with its pid, and a writer waits for the lock a bounded time, naming that
-holder, before giving up: a stopped process (Ctrl+Z) would otherwise keep every
-writer waiting forever. The state file is small,
-so it is read whole rather than trusted by its `stat()`: inode numbers are
-reused and mtimes are coarse, so two versions can share (inode, size, mtime).
+Every write is atomic and made under the home's lock (see `files`), and each
+change re-reads the state file under the lock, so no instance undoes another's
+work. The state file is small, so it is read whole rather than trusted by its
+`stat()`: inode numbers are reused and mtimes are coarse, so two versions can
+share (inode, size, mtime).
 library.json is too large to read for a check; it is only ever replaced by a
 rename, so its stat with the change time (which no one can set back) tells its
 versions apart, as the snapshot trusts it to. An import that finds it replaced
@@ -35,26 +25,19 @@ and saving or deleting a search for `searches.json` (kept the same way: a
 damaged one is never taken for "no saved searches" and written over), and a
 fetch for `feeds.json` (what each feed last brought, when each saved search
 was last opened).
-
-No room. A full disk, a read-only home or a lost lock raises `StoreError` from
-the change that failed; nothing in memory claims the change was saved.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
-import secrets
 import shlex
 import shutil
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,6 +45,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from reader import clock, history, jsoncodec, marshalfile, snapshot
+from reader.files import StoreError, fsync_dir, home_lock, save_failed, write_atomically
 from reader.models import CITATION_LISTS, CITATION_TEXTS, Paper, PaperState, Source
 
 LIBRARY_FILE = "library.json"
@@ -69,19 +53,10 @@ STATE_FILE = "state.json"
 SEARCHES_FILE = "searches.json"
 FEEDS_FILE = "feeds.json"
 HTTP_CACHE_FILE = "http-cache.json"  # a cache: see reader.fetch.client
-LOCK_FILE = ".lock"
 PAPERS_TABLE = "papers"
 STATE_TABLE = "state"
 BACKUP_SUFFIX = ".bak"
 BROKEN_INFIX = ".broken-"
-
-# A backup is a hard link; where links are not supported it is a copy, but
-# only of a file small enough to copy on every change.
-_MAX_COPIED_BACKUP = 8 * 1024 * 1024
-
-
-class StoreError(Exception):
-    """A home file cannot be read or written; the message says which and what to do."""
 
 
 class DamagedFileError(StoreError):
@@ -97,225 +72,6 @@ class DamagedFileError(StoreError):
         self.path = path
         self.kept = kept
         self.backup = backup
-
-
-def default_home() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("reader", appauthor=False))
-
-
-def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """`--home`, else `READER_HOME`, else the platform's user data folder."""
-    if explicit:
-        return Path(explicit).expanduser()
-    env = os.environ.get("READER_HOME")
-    return Path(env).expanduser() if env else default_home()
-
-
-# --- writing ---------------------------------------------------------------------
-
-
-def write_atomically(path: Path, text: str | bytes, *, backup: Path | None = None, mode: int = 0o600) -> None:
-    """Replace `path` with `text` so that a crash at any instant leaves old or new.
-
-    With `backup`, the file being replaced is first hard-linked there (the
-    previous version, at no copying cost). The new file gets `mode` less the
-    umask: the home's files are private, a file made for the person (an
-    export) is not. Raises OSError; the old file is then untouched and no temp
-    file is left behind.
-    """
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = _create_temp(path, mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if backup is not None:
-            _refresh_backup(path, backup)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _create_temp(path: Path, mode: int) -> tuple[int, Path]:
-    """A new, empty temp file beside `path`, open for writing (mkstemp's, but mkstemp can only make 0600)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(tmp, flags, mode), tmp
-        except FileExistsError:
-            continue
-
-
-def _fsync_dir(folder: Path) -> None:
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _refresh_backup(path: Path, backup: Path) -> None:
-    """Best effort: `backup` becomes the current `path` (a link, else a small copy)."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return
-    with contextlib.suppress(OSError):
-        backup.unlink(missing_ok=True)
-        try:
-            os.link(path, backup)
-        except OSError as error:
-            if error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT) or size > _MAX_COPIED_BACKUP:
-                return
-            shutil.copyfile(path, backup)
-
-
-def _save_failed(path: Path, error: OSError) -> StoreError:
-    reason = error.strerror or str(error)
-    hint = {
-        errno.ENOSPC: "the disk is full; free some space and try again",
-        errno.EDQUOT: "the disk quota is used up; free some space and try again",
-        errno.EFBIG: "the file is larger than this system allows here",
-        errno.EROFS: f"{path.parent} is on a read-only file system",
-        errno.EACCES: f"{path.parent} is not writable by you",
-        errno.EPERM: f"{path.parent} is not writable by you",
-    }.get(error.errno or 0, "try again; if it keeps failing, check the disk")
-    return StoreError(f"{path}: not saved ({reason}): {hint}")
-
-
-# --- locking -------------------------------------------------------------------------
-
-
-_held = threading.local()  # per thread: the homes whose lock it holds, and how deeply
-
-LOCK_WAIT = 30.0
-"""Seconds a writer waits for another process's lock before giving up. A write
-holds it for a few seconds at most (an import saving a large library); a lock
-held longer is most likely held by a stopped process (Ctrl+Z), which would
-otherwise keep every writer waiting forever."""
-_QUIET_WAIT = 0.5  # a wait this short is ordinary contention, not worth a word
-
-_tell_lock_wait: Callable[[str], None] | None = None
-
-
-def tell_lock_waits(hook: Callable[[str], None] | None) -> None:
-    """Have `hook(message)` told when a write has to wait for another process's lock
-    (the CLI prints it, the app shows it in its status line); called from the
-    waiting thread, once per wait."""
-    global _tell_lock_wait
-    _tell_lock_wait = hook
-
-
-@contextlib.contextmanager
-def home_lock(home: Path, *, wait: bool = True) -> Iterator[None]:
-    """Serialise writers across processes (both apps, the app and the CLI).
-
-    With `wait=False`, raises BlockingIOError at once if another process holds it;
-    else waits for it at most LOCK_WAIT seconds, then raises StoreError naming the
-    holder (see `tell_lock_waits` to be told while waiting).
-    A lock is an open file description, so two in one process exclude each other:
-    threads are serialised too. Nested in one thread (an undo reads the history
-    and writes the state under one lock), the inner one is a no-op.
-    """
-    depth = getattr(_held, "homes", None)
-    if depth is None:
-        depth = _held.homes = {}
-    key = os.path.abspath(home)
-    if depth.get(key):
-        depth[key] += 1
-        try:
-            yield
-        finally:
-            depth[key] -= 1
-        return
-    with _flock(home, wait):
-        depth[key] = 1
-        try:
-            yield
-        finally:
-            depth[key] = 0
-
-
-@contextlib.contextmanager
-def _flock(home: Path, wait: bool) -> Iterator[None]:
-    path = home / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:
-        try:  # a read-only home: an existing lock file can still be locked
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            raise _save_failed(path, error) from error
-    try:
-        _acquire(fd, path, wait)
-        try:
-            if wait:  # a writer; the start-up sweep (no wait) is over too soon to matter
-                _sign(fd)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _acquire(fd: int, path: Path, wait: bool) -> None:
-    """Take the lock, waiting at most LOCK_WAIT seconds and saying who holds it."""
-    started = time.monotonic()
-    pause, told = 0.005, False
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if not wait:
-                raise
-        waited = time.monotonic() - started
-        if waited >= LOCK_WAIT:
-            raise StoreError(
-                f"{_holder(path)} has held {path} for {LOCK_WAIT:g} s; nothing was changed. "
-                "If that process is stopped (Ctrl+Z), resume it (fg) or end it, then try again"
-            )
-        if not told and waited >= min(_QUIET_WAIT, LOCK_WAIT / 2) and _tell_lock_wait is not None:
-            _tell_lock_wait(f"waiting for {_holder(path)}, which holds {path}…")
-            told = True
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
-
-
-def _sign(fd: int) -> None:
-    """Write who holds the lock into the lock file, for a writer left waiting to name.
-
-    Left there after release (a waiter reads it only once the next holder has
-    signed), and written only when it differs, so the file is not touched on
-    every change. A courtesy: a home it cannot be written in still locks."""
-    signature = f"{os.getpid()} {shlex.join(['reader', *sys.argv[1:]])}".encode()[:200]
-    with contextlib.suppress(OSError):
-        if os.pread(fd, 256, 0) != signature:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, signature, 0)
-
-
-def _holder(path: Path) -> str:
-    """Who holds the lock, as its holder signed it: `another reader (pid N: command)`."""
-    try:
-        signature = path.read_bytes()[:256].decode("utf-8", "replace")
-    except OSError:
-        signature = ""
-    pid, _, command = signature.partition(" ")
-    if not pid.isdigit():
-        return "another reader"
-    command = "".join(c for c in command if c.isprintable())
-    return f"another reader (pid {pid}: {command})" if command else f"another reader (pid {pid})"
 
 
 # --- reading and checking ------------------------------------------------------------
@@ -636,7 +392,7 @@ class Store:
             try:
                 write_atomically(self.library_path, raw, backup=self.backup_path(self.library_path))
             except OSError as error:
-                raise _save_failed(self.library_path, error) from error
+                raise save_failed(self.library_path, error) from error
             written = snapshot.identity(self.library_path)
             self.sync_library(LibraryVersion(papers, _digest(raw), written))
             if written is not None:
@@ -738,7 +494,7 @@ class Store:
                 try:
                     write_atomically(self.state_path, raw, backup=self.backup_path(self.state_path))
                 except OSError as error:
-                    raise _save_failed(self.state_path, error) from error
+                    raise save_failed(self.state_path, error) from error
                 written.raw, written.signature = raw, _digest(raw)
                 self._state = written
             else:
@@ -789,7 +545,7 @@ class Store:
             try:
                 write_atomically(path, jsoncodec.dumps(data), backup=self.backup_path(path))
             except OSError as error:
-                raise _save_failed(path, error) from error
+                raise save_failed(path, error) from error
         return data
 
     # -- damage and recovery ----------------------------------------------------
@@ -890,7 +646,7 @@ class Store:
                 try:
                     kept = self._keep_aside(path)
                 except OSError as error:
-                    raise _save_failed(path, error) from error
+                    raise save_failed(path, error) from error
                 backup = self.backup_path(path)
                 backup_problem = self.check(backup) if backup.is_file() else "there is none"
                 try:
@@ -899,11 +655,11 @@ class Store:
                         tmp.unlink(missing_ok=True)
                         os.link(backup, tmp)
                         os.replace(tmp, path)
-                        _fsync_dir(self.home)
+                        fsync_dir(self.home)
                         done.append(f"{path.name}: put back the last good copy ({backup.name}); the damaged one is kept as {kept.name}")
                     elif empty:
                         path.unlink()
-                        _fsync_dir(self.home)
+                        fsync_dir(self.home)
                         afresh = "starts afresh (import your files again)" if path == self.library_path else "starts empty"
                         done.append(f"{path.name}: {afresh}; the damaged one is kept as {kept.name}")
                     else:
@@ -912,7 +668,7 @@ class Store:
                             f"The damaged file is kept as {kept.name}. To start that file afresh, run recover with --empty."
                         )
                 except OSError as error:
-                    raise _save_failed(path, error) from error
+                    raise save_failed(path, error) from error
         self._state = None
         if failed:
             raise StoreError(" ".join([f"{line}." for line in done] + failed))
@@ -941,7 +697,7 @@ class AtomicJSONStorage(Storage):
         try:
             write_atomically(self.path, jsoncodec.dumps(data))
         except OSError as error:
-            raise _save_failed(self.path, error) from error
+            raise save_failed(self.path, error) from error
 
     def close(self) -> None:
         pass

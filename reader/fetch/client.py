@@ -36,7 +36,8 @@ import httpx
 
 from reader import DISTRIBUTION, __version__, jsoncodec
 from reader.fetch.endpoints import host
-from reader.store import HTTP_CACHE_FILE, StoreError, home_lock, write_atomically
+from reader.files import StoreError, home_lock, write_atomically
+from reader.store import HTTP_CACHE_FILE
 
 CACHE_ENTRIES = 2000  # URLs remembered; the oldest go first
 RETRIED = frozenset({429, 500, 502, 503, 504})

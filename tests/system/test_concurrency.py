@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 
 from helpers.pilot import settle
-from reader import store
+from reader import files
 from reader.app import ReaderApp
 from reader.cli import main
+from reader.files import StoreError
 from reader.library import Library
 from reader.models import Paper, Source
-from reader.store import Store, StoreError
+from reader.store import Store
 from reader.widgets.paper_list import PaperList
 
 HELPER = Path(__file__).parents[1] / "helpers" / "concurrent_child.py"
@@ -179,7 +180,7 @@ HOLD_AND_STOP = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from reader.store import home_lock
+    from reader.files import home_lock
     with home_lock(Path(sys.argv[1])):
         print("held", flush=True)
         os.kill(os.getpid(), signal.SIGSTOP)  # as Ctrl+Z does
@@ -192,7 +193,7 @@ def stopped_holder(tmp_path, monkeypatch):
     """A home whose lock a stopped process holds; writers wait one second, not thirty."""
     home = tmp_path / "home"
     ids = small_library(home, 2)
-    monkeypatch.setattr(store, "LOCK_WAIT", 1.0)
+    monkeypatch.setattr(files, "LOCK_WAIT", 1.0)
     child = subprocess.Popen([sys.executable, "-c", HOLD_AND_STOP, str(home)], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline() == "held\n"
@@ -212,12 +213,12 @@ def test_a_writer_says_who_holds_the_lock_then_gives_up_with_nothing_changed(sto
     library = Library.open(home, seed=False)
     before = Store(home).load_states()
     told: list[str] = []
-    store.tell_lock_waits(told.append)
+    files.tell_lock_waits(told.append)
     try:
         with pytest.raises(StoreError) as caught:
             library.set_bookmarked(paper_id)
     finally:
-        store.tell_lock_waits(None)
+        files.tell_lock_waits(None)
     assert len(told) == 1 and told[0].startswith(f"waiting for another reader (pid {pid}: reader ")
     assert told[0].endswith(f"which holds {home / '.lock'}…")
     assert_gave_up_naming(str(caught.value), home, pid)

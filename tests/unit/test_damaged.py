@@ -24,7 +24,8 @@ from helpers.pilot import notices, settle, status
 from reader.cli import main
 from reader.library import Library
 from reader.models import Paper, Source
-from reader.store import DamagedFileError, Store, StoreError
+from reader.files import StoreError
+from reader.store import DamagedFileError, Store
 
 
 def paper(n: int) -> Paper:

@@ -155,7 +155,7 @@ def test_a_change_the_disk_refused_is_never_undone_or_redone_into_existence(tmp_
     import pytest
 
     from reader import store
-    from reader.store import StoreError
+    from reader.files import StoreError
 
     library = Library.open(tmp_path)
     a, b, _ = ids(library)
@@ -295,7 +295,7 @@ def test_a_step_longer_than_what_is_read_of_a_long_history_is_still_undone(tmp_p
 def test_an_unreadable_history_is_said_not_taken_for_an_empty_one(tmp_path, monkeypatch):
     import pytest
 
-    from reader.store import StoreError
+    from reader.files import StoreError
 
     library = Library.open(tmp_path)
     a, b, _ = ids(library)

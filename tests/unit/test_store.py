@@ -3,7 +3,8 @@ import json
 import pytest
 
 from reader.models import Paper, Source
-from reader.store import Store, StoreError, write_atomically
+from reader.files import StoreError, write_atomically
+from reader.store import Store
 from dataclasses import replace
 
 
