@@ -26,7 +26,7 @@ def test_library_file_is_a_tinydb_database(tmp_path):
 
 
 def test_a_change_is_on_disk_when_change_state_returns(tmp_path):
-    Store(tmp_path).change_state("p1", lambda s: replace(s, bookmarked=True, tags=("a",)))
+    Store(tmp_path).change_states({"p1": lambda s: replace(s, bookmarked=True, tags=("a",))})
     reopened = Store(tmp_path).load_states()
     assert reopened["p1"].bookmarked and reopened["p1"].tags == ("a",)
     assert reopened["p1"].updated
@@ -36,9 +36,9 @@ def test_two_stores_on_one_home_keep_each_others_changes(tmp_path):
     first, second = Store(tmp_path), Store(tmp_path)
     first.load_states()
     second.load_states()
-    first.change_state("p1", lambda s: replace(s, read=True))
-    second.change_state("p2", lambda s: replace(s, read=True))
-    first.change_state("p2", lambda s: replace(s, tags=("x",)))
+    first.change_states({"p1": lambda s: replace(s, read=True)})
+    second.change_states({"p2": lambda s: replace(s, read=True)})
+    first.change_states({"p2": lambda s: replace(s, tags=("x",))})
     states = Store(tmp_path).load_states()
     assert states["p1"].read
     assert states["p2"].read and states["p2"].tags == ("x",)
@@ -85,3 +85,35 @@ def test_a_damaged_snapshot_only_costs_a_slower_start(tmp_path, damage):
     Store(tmp_path).save_papers([paper(1), paper(2)])
     (tmp_path / "library.snapshot").write_bytes(damage)
     assert Store(tmp_path).load_papers() == [paper(1), paper(2)]
+
+
+def test_a_change_to_a_thousand_papers_is_one_write_of_the_state_file(tmp_path, monkeypatch):
+    from reader import store
+
+    writes = []
+    real = store.write_atomically
+    monkeypatch.setattr(store, "write_atomically", lambda path, *a, **k: (writes.append(path.name), real(path, *a, **k)))
+    ids = [f"p{n}" for n in range(1000)]
+    Store(tmp_path).change_states({pid: lambda s: replace(s, read=True) for pid in ids[:500]})
+    Store(tmp_path).change_states({pid: lambda s: replace(s, tags=("bulk",)) for pid in ids})  # 500 updated, 500 new
+    assert writes == ["state.json", "state.json"]
+    states = Store(tmp_path).load_states()
+    assert all(states[pid].tags == ("bulk",) for pid in ids) and sum(s.read for s in states.values()) == 500
+
+
+def test_state_goes_by_paper_id_whatever_tinydb_numbered_the_records(tmp_path):
+    from tinydb import TinyDB, where
+
+    with TinyDB(tmp_path / "state.json") as db:  # as stock TinyDB leaves it: a gap, ids reused
+        table = db.table("state")
+        table.insert_multiple([{"id": "a", "read": True}, {"id": "b", "read": True}, {"id": "c", "read": True}])
+        table.remove(where("id") == "c")
+        table.remove(where("id") == "a")
+        table.insert({"id": "d", "read": True})  # takes the highest number back: 3, c's
+    Store(tmp_path).change_states({pid: lambda s: replace(s, bookmarked=True) for pid in "acd"})
+    with TinyDB(tmp_path / "state.json") as db:
+        table = db.table("state")
+        assert sorted(doc["id"] for doc in table) == ["a", "b", "c", "d"]
+        assert [doc["bookmarked"] for doc in table.search(where("id") == "d")] == [True]
+        assert table.get(where("id") == "b")["read"] and not table.get(where("id") == "b").get("bookmarked")
+        assert table.get(where("id") == "c")["bookmarked"] and not table.get(where("id") == "c")["read"]  # removed: afresh
