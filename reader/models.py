@@ -68,8 +68,17 @@ class Source:
         return {"file": self.file, "format": self.format, "position": self.position, "date": self.date}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Source:
-        return cls(data["file"], data["format"], int(data["position"]), data.get("date"))
+    def from_dict(cls, data: Any) -> Source:
+        """A Source from its dict, or ValueError."""
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("file"), str)
+            and isinstance(data.get("format"), str)
+            and isinstance(data.get("position"), int)
+            and isinstance(data.get("date"), str | None)
+        ):
+            raise ValueError("a source is malformed")
+        return cls(data["file"], data["format"], data["position"], data.get("date"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,20 +165,32 @@ class Paper:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Paper:
+    def from_dict(cls, data: Any) -> Paper:
+        """A Paper from its dict (a library record, an export's), or ValueError
+        saying what is wrong: these come from files a person may have edited."""
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        for key in ("id", "title"):
+            if not isinstance(data.get(key), str) or not data[key].strip():
+                raise ValueError(f"{key!r} must be non-empty text")
+        if not isinstance(data.get("abstract", ""), str):
+            raise ValueError("'abstract' is not text")
+        sources = data.get("sources", ())
+        if not isinstance(sources, list | tuple):
+            raise ValueError("'sources' is not a list")
         return cls(
             id=data["id"],
             title=data["title"],
             abstract=data.get("abstract", ""),
-            authors=tuple(data.get("authors", ())),
-            links=tuple(data.get("links", ())),
-            sources=tuple(Source.from_dict(s) for s in data.get("sources", ())),
-            arxiv_id=data.get("arxiv_id"),
-            categories=tuple(data.get("categories", ())),
-            published=data.get("published"),
-            upvotes=data.get("upvotes"),
-            **{name: data.get(name) for name in CITATION_TEXTS},
-            **{name: tuple(data.get(name, ())) for name in CITATION_LISTS},
+            authors=_strings(data, "authors"),
+            links=_strings(data, "links"),
+            sources=tuple(Source.from_dict(s) for s in sources),
+            arxiv_id=_optional(data, "arxiv_id", str),
+            categories=_strings(data, "categories"),
+            published=_optional(data, "published", str),
+            upvotes=_optional(data, "upvotes", int),
+            **{name: _optional(data, name, str) for name in CITATION_TEXTS},
+            **{name: _strings(data, name) for name in CITATION_LISTS},
         )
 
 
@@ -222,16 +243,39 @@ class PaperState:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PaperState:
+    def from_dict(cls, data: Any) -> PaperState:
+        """A PaperState from its dict (a state record, an export's, an undo step's),
+        or ValueError saying what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        for key in ("read", "bookmarked", "dismissed"):
+            if not isinstance(data.get(key, False), bool):
+                raise ValueError(f"{key!r} is not true or false")
+        if not isinstance(data.get("note", ""), str):
+            raise ValueError("'note' is not text")
         return cls(
-            read=bool(data.get("read", False)),
-            bookmarked=bool(data.get("bookmarked", False)),
-            tags=tuple(data.get("tags", ())),
-            note=str(data.get("note", "")),
-            updated=data.get("updated"),
-            dismissed=bool(data.get("dismissed", False)),
-            key=data["key"] if isinstance(data.get("key"), str) and data["key"] else None,
+            read=data.get("read", False),
+            bookmarked=data.get("bookmarked", False),
+            tags=_strings(data, "tags"),
+            note=data.get("note", ""),
+            updated=_optional(data, "updated", str),
+            dismissed=data.get("dismissed", False),
+            key=_optional(data, "key", str) or None,
         )
+
+
+def _strings(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key, ())
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key!r} is not a list of strings")
+    return tuple(value)
+
+
+def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
+    value = data.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
+        raise ValueError(f"{key!r} has the wrong type")
+    return value
 
 
 BLANK_STATE = PaperState()

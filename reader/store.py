@@ -48,7 +48,7 @@ from tinydb.table import Table
 
 from reader import clock, history, jsoncodec, marshalfile, snapshot
 from reader.files import StoreError, fsync_dir, home_lock, save_failed, write_atomically
-from reader.models import CITATION_LISTS, CITATION_TEXTS, Paper, PaperState, Source
+from reader.models import Paper, PaperState
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
@@ -151,75 +151,11 @@ def parse_feeds(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def _strings(doc: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = doc.get(key, ())
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{key!r} is not a list of strings")
-    return tuple(value)
-
-
-def _optional(doc: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    value = doc.get(key)
-    if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
-        raise ValueError(f"{key!r} has the wrong type")
-    return value
-
-
-def paper_from_doc(doc: Any) -> Paper:
-    """A Paper from a library record, or ValueError saying what is wrong with it."""
-    if not isinstance(doc, dict):
-        raise ValueError("not an object")
-    for key in ("id", "title"):
-        if not isinstance(doc.get(key), str) or not doc[key]:
-            raise ValueError(f"no {key!r}")
-    if not isinstance(doc.get("abstract", ""), str):
-        raise ValueError("'abstract' is not text")
-    sources = doc.get("sources", ())
-    if not isinstance(sources, list | tuple):
-        raise ValueError("'sources' is not a list")
-    for source in sources:
-        if not (
-            isinstance(source, dict)
-            and isinstance(source.get("file"), str)
-            and isinstance(source.get("format"), str)
-            and isinstance(source.get("position"), int)
-            and isinstance(source.get("date"), str | None)
-        ):
-            raise ValueError("a source is malformed")
-    return Paper(
-        id=doc["id"],
-        title=doc["title"],
-        abstract=doc.get("abstract", ""),
-        authors=_strings(doc, "authors"),
-        links=_strings(doc, "links"),
-        sources=tuple(Source.from_dict(s) for s in sources),
-        arxiv_id=_optional(doc, "arxiv_id", str),
-        categories=_strings(doc, "categories"),
-        published=_optional(doc, "published", str),
-        upvotes=_optional(doc, "upvotes", int),
-        **{name: _optional(doc, name, str) for name in CITATION_TEXTS},
-        **{name: _strings(doc, name) for name in CITATION_LISTS},
-    )
-
-
-def state_from_doc(doc: Any) -> tuple[str, PaperState]:
+def _state_record(doc: Any) -> tuple[str, PaperState]:
     """(paper id, state) from a state record, or ValueError saying what is wrong."""
     if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
         raise ValueError("no paper 'id'")
-    for key in ("read", "bookmarked", "dismissed"):
-        if not isinstance(doc.get(key, False), bool):
-            raise ValueError(f"{key!r} is not true or false")
-    if not isinstance(doc.get("note", ""), str):
-        raise ValueError("'note' is not text")
-    return doc["id"], PaperState(
-        read=doc.get("read", False),
-        bookmarked=doc.get("bookmarked", False),
-        tags=_strings(doc, "tags"),
-        note=doc.get("note", ""),
-        updated=_optional(doc, "updated", str),
-        dismissed=doc.get("dismissed", False),
-        key=_optional(doc, "key", str) or None,
-    )
+    return doc["id"], PaperState.from_dict(doc)
 
 
 def _digest(raw: bytes | None) -> str | None:
@@ -341,8 +277,8 @@ def _decoded(table: Table, decode: Callable[[Any], _T], what: str) -> Iterator[_
 
 # What each TinyDB file holds: its table, the decoder of its records, and their name.
 _RECORDS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
-    LIBRARY_FILE: (PAPERS_TABLE, paper_from_doc, "paper record"),
-    STATE_FILE: (STATE_TABLE, state_from_doc, "state record"),
+    LIBRARY_FILE: (PAPERS_TABLE, Paper.from_dict, "paper record"),
+    STATE_FILE: (STATE_TABLE, _state_record, "state record"),
 }
 
 
@@ -459,7 +395,7 @@ class Store:
             announce(f"reading {self.library_path.name} ({library[1] / 1e6:.0f} MB; later starts read a faster copy)")
         storage = HomeFile(self.library_path, table=PAPERS_TABLE)
         try:
-            papers = list(_decoded(_tinydb(storage).table(PAPERS_TABLE), paper_from_doc, "paper record"))
+            papers = list(_decoded(_tinydb(storage).table(PAPERS_TABLE), Paper.from_dict, "paper record"))
         except _Damage as damage:
             raise self._damaged(self.library_path, str(damage)) from None
         content_id = storage.signature
@@ -513,7 +449,7 @@ class Store:
             storage.read()  # the one read the table below works on
             if self._states is not None and self._states[0] == storage.signature:
                 return dict(self._states[1])
-            states = dict(_decoded(_tinydb(storage).table(STATE_TABLE), state_from_doc, "state record"))
+            states = dict(_decoded(_tinydb(storage).table(STATE_TABLE), _state_record, "state record"))
         except _Damage as damage:
             raise self._damaged(self.state_path, str(damage)) from None
         self._states = (storage.signature, states)
@@ -567,7 +503,7 @@ class Store:
                         records[paper_id] = new.to_dict() | {"id": paper_id, "updated": when}
                         # As the file will hold it: over the record it updates, whose fields
                         # it leaves out (a citation key once chosen) stay.
-                        _, new = state_from_doc(current.to_dict() | records[paper_id])
+                        new = PaperState.from_dict(current.to_dict() | records[paper_id])
                     results[paper_id] = new
                 if records:
                     _upsert_by_id(_tinydb(storage).table(STATE_TABLE), records, before)

@@ -14,10 +14,10 @@ from typing import Any, TextIO
 from reader.ingest.common import (
     arxiv_id_in,
     arxiv_links,
+    collapse_whitespace,
     day_in_name,
     first_record,
     json_records,
-    one_line,
     paper_id,
     strings,
     unwrap,
@@ -52,7 +52,7 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
 def _paper(position: int, record: Any, file_name: str, day: str | None) -> Paper | Problem:
     if not isinstance(record, dict):
         return Problem(file_name, "not a listing record (expected an object)", position)
-    title = one_line(record["title"]) if isinstance(record.get("title"), str) else ""
+    title = collapse_whitespace(record["title"]) if isinstance(record.get("title"), str) else ""
     if not title:
         return Problem(file_name, "record has no title", position)
     arxiv_id = arxiv_id_in(record.get("id")) or arxiv_id_in(record.get("abs"))

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import TextIO
 
-from reader.ingest.common import arxiv_id_in, arxiv_links, first_doi, iso_day, one_line, paper_id, unwrap
+from reader.ingest.common import arxiv_id_in, arxiv_links, collapse_whitespace, first_doi, iso_day, paper_id, unwrap
 from reader.ingest.oaipmh import refuse_declarations
 from reader.models import Paper, Problem, Source
 
@@ -60,7 +60,7 @@ def _paper(item: ET.Element, file_name: str, position: int, day: str | None) -> 
     def text(tag: str) -> str:
         return (item.findtext(tag) or "").strip()
 
-    title = one_line(text("title"))
+    title = collapse_whitespace(text("title"))
     if not title:
         return Problem(file_name, "item has no title", position)
     described = _DESCRIPTION.match(text("description"))
@@ -92,4 +92,4 @@ def _paper(item: ET.Element, file_name: str, position: int, day: str | None) -> 
 
 def _authors(creator: str) -> tuple[str, ...]:
     """`Ann Lee, Bo Chen and Cy Diaz` -> three names (commas inside a name do not occur here)."""
-    return tuple(n.strip() for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", one_line(creator)) if n.strip())
+    return tuple(n.strip() for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", collapse_whitespace(creator)) if n.strip())

@@ -14,11 +14,11 @@ from typing import Any, TextIO
 from reader.ingest.common import (
     arxiv_id_in,
     arxiv_links,
+    collapse_whitespace,
     day_in_name,
     first_record,
     iso_day,
     json_records,
-    one_line,
     paper_id,
     unwrap,
 )
@@ -51,7 +51,7 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
 def _paper(position: int, record: Any, file_name: str, day: str | None) -> Paper | Problem:
     if not isinstance(record, dict):
         return Problem(file_name, "not a snapshot record (expected an object)", position)
-    title = one_line(record["title"]) if isinstance(record.get("title"), str) else ""
+    title = collapse_whitespace(record["title"]) if isinstance(record.get("title"), str) else ""
     if not title:
         return Problem(file_name, "record has no title", position)
     arxiv_id = arxiv_id_in(record.get("id"))
@@ -82,7 +82,7 @@ def _authors(record: dict) -> tuple[str, ...]:
                 continue
             last, first, suffix = ([p if isinstance(p, str) else "" for p in parts] + ["", "", ""])[:3]
             first = re.sub(r"\.\s+-", ".-", first)  # arXiv splits `C.-P.` into `C. -P.`
-            name = one_line(" ".join(p for p in (first, last, suffix) if p))
+            name = collapse_whitespace(" ".join(p for p in (first, last, suffix) if p))
             if name:
                 names.append(name)
         if names:
@@ -90,7 +90,7 @@ def _authors(record: dict) -> tuple[str, ...]:
     raw = record.get("authors")
     if not isinstance(raw, str):
         return ()
-    without_affiliations = _AFFILIATION.sub(" ", one_line(raw))
+    without_affiliations = _AFFILIATION.sub(" ", collapse_whitespace(raw))
     return tuple(n.strip() for n in _AUTHOR_SPLIT.split(without_affiliations) if n.strip())
 
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import TextIO
 
-from reader.ingest.common import arxiv_id_in, arxiv_links, day_in_name, first_doi, iso_day, one_line, paper_id, unwrap
+from reader.ingest.common import arxiv_id_in, arxiv_links, collapse_whitespace, day_in_name, first_doi, iso_day, paper_id, unwrap
 from reader.models import Paper, Problem, Source
 
 NAME = "arxiv-atom"
@@ -53,9 +53,9 @@ def _paper(entry: ET.Element, file_name: str, position: int, day: str | None) ->
         return (entry.findtext(tag) or "").strip()
 
     raw_id = text(f"{_ATOM}id")
-    title = one_line(text(f"{_ATOM}title"))
+    title = collapse_whitespace(text(f"{_ATOM}title"))
     if "/api/errors" in raw_id:  # arXiv reports a bad query as an entry titled "Error"
-        return Problem(file_name, f"{API_ERROR}: {one_line(text(f'{_ATOM}summary'))}", position)
+        return Problem(file_name, f"{API_ERROR}: {collapse_whitespace(text(f'{_ATOM}summary'))}", position)
     if not title:
         return Problem(file_name, "entry has no title", position)
     arxiv_id = arxiv_id_in(raw_id)
@@ -76,7 +76,7 @@ def _paper(entry: ET.Element, file_name: str, position: int, day: str | None) ->
         title=title,
         abstract=unwrap(text(f"{_ATOM}summary")),
         authors=tuple(
-            one_line(name)
+            collapse_whitespace(name)
             for author in entry.iterfind(f"{_ATOM}author")
             if (name := author.findtext(f"{_ATOM}name") or "").strip()
         ),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from reader.ingest.common import arxiv_id_in, arxiv_links, day_in_name, iso_day, one_line, paper_id, unwrap
+from reader.ingest.common import arxiv_id_in, arxiv_links, collapse_whitespace, day_in_name, iso_day, paper_id, unwrap
 from reader.models import Paper, Problem, Source, normalise_doi, parse_arxiv_id
 
 NAME = "bibtex"
@@ -369,7 +369,7 @@ def _closing(body: str, at: int) -> int:
 
 def _paper(kind: str, line: int, key: str, fields: dict[str, str], ordinal: int,
            volume: dict[str, str], file_name: str) -> Paper | Problem:
-    title = one_line(fields.get("title", ""))
+    title = collapse_whitespace(fields.get("title", ""))
     if not title.strip("{} "):
         return Problem(file_name, f"entry {key or '?'} (line {line}) has no title", ordinal)
     arxiv_id = _arxiv_id(fields)
@@ -382,9 +382,9 @@ def _paper(kind: str, line: int, key: str, fields: dict[str, str], ordinal: int,
     doi = normalise_doi(_url(fields.get("doi", "")))
     if doi:
         links.append(f"https://doi.org/{doi}")
-    if openreview := one_line(fields.get("openreview", "")):
+    if openreview := collapse_whitespace(fields.get("openreview", "")):
         links.append(openreview if openreview.startswith("http") else f"https://openreview.net/forum?id={openreview}")
-    categories = one_line(fields.get("primaryclass", ""))
+    categories = collapse_whitespace(fields.get("primaryclass", ""))
     published = _published(fields, volume)
     return Paper(
         id=paper_id(arxiv_id, title),
@@ -411,7 +411,7 @@ def _paper(kind: str, line: int, key: str, fields: dict[str, str], ordinal: int,
 
 def _text(fields: dict[str, str], *names: str) -> str | None:
     """The first of these fields that has a value, on one line."""
-    return next((value for name in names if (value := one_line(fields.get(name, "")))), None)
+    return next((value for name in names if (value := collapse_whitespace(fields.get(name, "")))), None)
 
 
 _URL_ESCAPE = re.compile(r"\\([_%&#$])")
@@ -419,14 +419,14 @@ _URL_ESCAPE = re.compile(r"\\([_%&#$])")
 
 def _url(value: str) -> str:
     r"""A URL or DOI without TeX's escapes: DBLP writes `10.1007/978-3-642-24550-3\_29`."""
-    return _URL_ESCAPE.sub(r"\1", one_line(value))
+    return _URL_ESCAPE.sub(r"\1", collapse_whitespace(value))
 
 
 def _files(value: str) -> tuple[str, ...]:
     r"""JabRef, Zotero and Mendeley's `file = {Description:path/to.pdf:PDF;...}`
     (`\:` escapes a colon, as in `C\:/papers`), or a bare path."""
     paths = []
-    for item in re.split(r"(?<!\\);", one_line(value)):
+    for item in re.split(r"(?<!\\);", collapse_whitespace(value)):
         parts = re.split(r"(?<!\\):", item)
         path = parts[1] if len(parts) >= 3 else item
         path = path.replace("\\:", ":").replace("\\;", ";").strip()
@@ -450,7 +450,7 @@ def _pmlr_links(key: str, volume: dict[str, str]) -> list[str]:
 def authors(value: str) -> tuple[str, ...]:
     """`Last, First and First Last and others` -> ('First Last', 'First Last', 'et al.')."""
     names = []
-    for raw in _split_top_level(one_line(value)):
+    for raw in _split_top_level(collapse_whitespace(value)):
         parts = [p.strip() for p in _split_commas(raw)]
         if len(parts) == 1:
             name = parts[0]
@@ -458,7 +458,7 @@ def authors(value: str) -> tuple[str, ...]:
             name = f"{parts[1]} {parts[0]}"
         else:  # von Last, Jr, First
             name = f"{parts[2]} {parts[0]} {parts[1]}"
-        name = one_line(name)
+        name = collapse_whitespace(name)
         if name.startswith("{") and name.endswith("}") and name.count("{") == 1:
             name = name[1:-1]  # {Google DeepMind}: braces only stop BibTeX splitting it
         if name.casefold() == "others":

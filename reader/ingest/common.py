@@ -21,18 +21,20 @@ _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*|\n[ \t]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
-def one_line(text: str) -> str:
-    """Titles and names: arXiv wraps them as `...Multimodal\\n  Models`."""
+def collapse_whitespace(text: str) -> str:
+    """Every run of whitespace as one space, none at the ends: titles and names
+    arrive wrapped (arXiv's `...Multimodal\\n  Models`). Not `text.collapse_whitespace`,
+    which also makes text inert for a terminal."""
     if len(text) > _HUGE:
         return _squeeze(text)
     return " ".join(text.split())
 
 
 def _squeeze(text: str) -> str:
-    """one_line for a hostile multi-megabyte field: split() or re.sub would make
-    an object per word (ten million of them for 50 MB); whole-string replaces
-    keep it to a few copies. The library refuses such a record anyway, but
-    reading it must not exhaust memory first."""
+    """collapse_whitespace for a hostile multi-megabyte field: split() or re.sub
+    would make an object per word (ten million of them for 50 MB); whole-string
+    replaces keep it to a few copies. The library refuses such a record anyway,
+    but reading it must not exhaust memory first."""
     for space in "\n\r\t\f\v":
         text = text.replace(space, " ")
     while "  " in text:
@@ -50,7 +52,7 @@ def unwrap(text: str, indented_paragraphs: bool = True) -> str:
     if len(text) > _HUGE:
         return _squeeze(text)
     splitter = _PARAGRAPH if indented_paragraphs else _BLANK_LINE
-    paragraphs = (one_line(p) for p in splitter.split(text.strip()))
+    paragraphs = (collapse_whitespace(p) for p in splitter.split(text.strip()))
     return "\n\n".join(p for p in paragraphs if p)
 
 
@@ -98,7 +100,7 @@ def text_or_none(value: Any) -> str | None:
     """A JSON or YAML scalar as one line of text (numbers too: `"volume": 12`), or None."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
-    return one_line(str(value)) or None
+    return collapse_whitespace(str(value)) or None
 
 
 def year_of(value: Any) -> str | None:
@@ -109,7 +111,7 @@ def year_of(value: Any) -> str | None:
 
 def name_of(family: Any, given: Any) -> str:
     """`Last`, `First` -> `First Last` (either may be missing)."""
-    return one_line(" ".join(p for p in (given, family) if isinstance(p, str) and p.strip()))
+    return collapse_whitespace(" ".join(p for p in (given, family) if isinstance(p, str) and p.strip()))
 
 
 def arxiv_links(arxiv_id: str) -> tuple[str, str]:
@@ -137,7 +139,7 @@ def strings(value: Any) -> list[str]:
     """The non-empty strings of a JSON list (a record may hold nulls or numbers)."""
     if not isinstance(value, list):
         return []
-    return [one_line(v) for v in value if isinstance(v, str) and v.strip()]
+    return [collapse_whitespace(v) for v in value if isinstance(v, str) and v.strip()]
 
 
 def count(value: Any) -> int | None:

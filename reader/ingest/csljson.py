@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import (
-    arxiv_id_in, arxiv_in_doi, arxiv_links, day_in_name, first_doi, iso_day, json_records, name_of, one_line, paper_id,
-    text_or_none, unwrap, year_of,
+    arxiv_id_in, arxiv_in_doi, arxiv_links, collapse_whitespace, day_in_name, first_doi, iso_day, json_records,
+    name_of, paper_id, text_or_none, unwrap, year_of,
 )
 from reader.models import Paper, Problem, Source
 
@@ -100,7 +100,7 @@ def _names(value: Any) -> tuple[str, ...]:
         if not isinstance(person, dict):
             continue
         literal = person.get("literal")
-        name = one_line(literal) if isinstance(literal, str) else name_of(person.get("family"), person.get("given"))
+        name = collapse_whitespace(literal) if isinstance(literal, str) else name_of(person.get("family"), person.get("given"))
         if name:
             names.append(name)
     return tuple(names)

@@ -14,11 +14,11 @@ from typing import Any, TextIO
 
 from reader.ingest.common import (
     arxiv_links,
+    collapse_whitespace,
     count,
     day_in_name,
     iso_day,
     json_records,
-    one_line,
     paper_id,
     unwrap,
 )
@@ -65,7 +65,7 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
     arxiv_id = parse_arxiv_id(paper["id"]) if isinstance(paper.get("id"), str) else None
     abstract = paper.get("summary") if isinstance(paper.get("summary"), str) else item.get("summary")
     authors = [
-        one_line(a["name"])
+        collapse_whitespace(a["name"])
         for a in paper.get("authors") or ()
         if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"].strip()
     ]
@@ -103,4 +103,4 @@ def _unrepr(item: Any) -> Any:
 
 
 def _text(value: Any) -> str:
-    return one_line(value) if isinstance(value, str) else ""
+    return collapse_whitespace(value) if isinstance(value, str) else ""

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from reader.ingest.bibtex import authors as bibtex_authors
 from reader.ingest.common import (
-    arxiv_id_in, arxiv_in_doi, arxiv_links, first_doi, iso_day, name_of, one_line, paper_id, unwrap,
+    arxiv_id_in, arxiv_in_doi, arxiv_links, collapse_whitespace, first_doi, iso_day, name_of, paper_id, unwrap,
 )
 from reader.models import Paper, Problem, Source
 
@@ -65,7 +65,7 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
                     yield _paper(element, file_name, position, day)
                     element.clear()  # a harvest of a whole set must not pile up in memory
                 elif name == "error":
-                    yield Problem(file_name, f"OAI-PMH error {element.get('code', '')}: {one_line(element.text or '')}")
+                    yield Problem(file_name, f"OAI-PMH error {element.get('code', '')}: {collapse_whitespace(element.text or '')}")
         parser.close()
     except ET.ParseError as error:
         where = f"after record {position}" if position else "before the first record"
@@ -96,7 +96,7 @@ def _paper(record: ET.Element, file_name: str, position: int, day: str | None) -
     def first(name: str) -> str:
         return next(iter(texts(name)), "")
 
-    title = one_line(first("title"))
+    title = collapse_whitespace(first("title"))
     if not title:
         return Problem(file_name, f"record {first('id') or position} has no title", position)
     if prefix == "dc":
@@ -104,7 +104,7 @@ def _paper(record: ET.Element, file_name: str, position: int, day: str | None) -
     arxiv_id = arxiv_id_in(first("id"))
     doi = first_doi(first("doi"))
     if prefix == "arXivRaw":
-        authors = tuple(n.strip() for n in re.split(r",\s*|\s+and\s+", one_line(first("authors"))) if n.strip())
+        authors = tuple(n.strip() for n in re.split(r",\s*|\s+and\s+", collapse_whitespace(first("authors"))) if n.strip())
         published = iso_day(first("date"))
     else:
         authors = tuple(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import BrokenJson, JsonReader
-from reader.models import CITATION_LISTS, CITATION_TEXTS, Paper, PaperState, Problem, StatedPaper
+from reader.models import Paper, PaperState, Problem, StatedPaper
 
 NAME = "reader-json"
 FORMAT = "reader"
@@ -63,55 +63,19 @@ def _check(header: dict[str, Any], file_name: str) -> None:
 
 
 def _record(data: Any, file_name: str, position: int) -> Paper | StatedPaper | Problem:
+    """A paper (with its state if it has one), or a Problem: a hand-edited file may be off."""
     if not isinstance(data, dict):
         return Problem(file_name, "not a paper (expected an object)", position)
-    error = _shape_error(data)
-    if error:
+    state = data.get("state")
+    try:
+        paper = Paper.from_dict(data)
+        return paper if state is None else StatedPaper(paper, _state(state))
+    except ValueError as error:
         return Problem(file_name, f"paper {str(data.get('id', '?'))[:80]!r} is unusable: {error}", position)
-    paper = Paper.from_dict(data)
-    state = data.get("state")
-    return paper if state is None else StatedPaper(paper, PaperState.from_dict(state))
 
 
-def _shape_error(data: dict[str, Any]) -> str:
-    """What is wrong with a paper record, if anything: a hand-edited file may be off."""
-    for name in ("id", "title"):
-        if not isinstance(data.get(name), str) or not data[name].strip():
-            return f"'{name}' must be non-empty text"
-    if not isinstance(data.get("abstract", ""), str):
-        return "'abstract' is not text"
-    for name in ("authors", "links", "categories", *CITATION_LISTS):
-        if not _texts(data.get(name, [])):
-            return f"'{name}' is not a list of text"
-    for name in ("arxiv_id", "published", *CITATION_TEXTS):
-        if not isinstance(data.get(name), (str, type(None))):
-            return f"'{name}' is not text"
-    upvotes = data.get("upvotes")
-    if upvotes is not None and (not isinstance(upvotes, int) or isinstance(upvotes, bool)):
-        return "'upvotes' is not a whole number"
-    sources = data.get("sources", [])
-    if not isinstance(sources, list) or not all(
-        isinstance(s, dict)
-        and isinstance(s.get("file"), str)
-        and isinstance(s.get("format"), str)
-        and isinstance(s.get("position"), int)
-        and isinstance(s.get("date"), (str, type(None)))
-        for s in sources
-    ):
-        return "'sources' is not a list of {file, format, position, date}"
-    state = data.get("state")
-    if state is None:
-        return ""
-    if not isinstance(state, dict):
-        return "'state' is not an object"
-    if not all(isinstance(state.get(k, False), bool) for k in ("read", "bookmarked", "dismissed")):
-        return "'state' read/bookmarked/dismissed are not true/false"
-    if not _texts(state.get("tags", [])) or not isinstance(state.get("note", ""), str):
-        return "'state' tags or note are not text"
-    if not isinstance(state.get("updated"), (str, type(None))):
-        return "'state' updated is not a time"
-    return ""
-
-
-def _texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+def _state(data: Any) -> PaperState:
+    try:
+        return PaperState.from_dict(data)
+    except ValueError as error:
+        raise ValueError(f"its 'state': {error}") from None

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import (
-    arxiv_links, day_in_name, first_doi, iso_day, json_records, one_line, paper_id, strings, text_or_none,
-    unwrap, year_of,
+    arxiv_links, collapse_whitespace, day_in_name, first_doi, iso_day, json_records, paper_id, strings,
+    text_or_none, unwrap, year_of,
 )
 from reader.models import Paper, Problem, Source, parse_arxiv_id
 
@@ -72,7 +72,7 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
         title=title,
         abstract=unwrap(item["abstract"], indented_paragraphs=False) if isinstance(item.get("abstract"), str) else "",
         authors=tuple(
-            one_line(a["name"]) for a in item.get("authors") or () if isinstance(a, dict) and isinstance(a.get("name"), str)
+            collapse_whitespace(a["name"]) for a in item.get("authors") or () if isinstance(a, dict) and isinstance(a.get("name"), str)
         ),
         links=tuple(dict.fromkeys(links)),
         sources=(Source(file_name, NAME, position, day),),

@@ -1,8 +1,10 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from reader.models import Paper, Source
+from reader.models import Paper, PaperState, Source
 from reader.files import StoreError, write_atomically
 from reader.store import Store
 from dataclasses import replace
@@ -117,3 +119,53 @@ def test_state_goes_by_paper_id_whatever_tinydb_numbered_the_records(tmp_path):
         assert [doc["bookmarked"] for doc in table.search(where("id") == "d")] == [True]
         assert table.get(where("id") == "b")["read"] and not table.get(where("id") == "b").get("bookmarked")
         assert table.get(where("id") == "c")["bookmarked"] and not table.get(where("id") == "c")["read"]  # removed: afresh
+
+
+# --- one decoder per record: whatever a file holds, a record or a reason -------------------
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+_TEXTS = st.lists(st.text(max_size=5), max_size=3)
+_SOURCE = st.fixed_dictionaries(
+    {}, optional={"file": st.text(max_size=5) | _ANY, "format": st.text(max_size=5), "position": st.integers() | _ANY, "date": st.none() | st.text(max_size=5) | _ANY}
+)
+_PAPER = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.text(max_size=5) | _ANY, "title": st.text(max_size=5) | _ANY, "abstract": st.text(max_size=5) | _ANY,
+        "authors": _TEXTS | _ANY, "links": _TEXTS, "categories": _TEXTS | _ANY, "sources": st.lists(_SOURCE, max_size=2) | _ANY,
+        "arxiv_id": st.none() | st.text(max_size=5) | _ANY, "published": st.text(max_size=5), "upvotes": st.none() | st.integers() | _ANY,
+    },
+)
+_STATE = st.fixed_dictionaries(
+    {},
+    optional={
+        "read": st.booleans() | _ANY, "bookmarked": st.booleans(), "dismissed": st.booleans() | _ANY, "tags": _TEXTS | _ANY,
+        "note": st.text(max_size=5) | _ANY, "updated": st.none() | st.text(max_size=5) | _ANY, "key": st.none() | st.text(max_size=5) | _ANY,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=_PAPER | _ANY)
+def test_any_paper_record_decodes_to_a_paper_or_says_what_is_wrong(doc):
+    try:
+        decoded = Paper.from_dict(doc)
+    except ValueError as error:
+        assert str(error)
+        return
+    assert Paper.from_dict(decoded.to_dict()) == decoded
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=_STATE | _ANY)
+def test_any_state_record_decodes_to_a_state_or_says_what_is_wrong(doc):
+    try:
+        decoded = PaperState.from_dict(doc)
+    except ValueError as error:
+        assert str(error)
+        return
+    assert PaperState.from_dict(decoded.to_dict()) == decoded
