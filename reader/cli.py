@@ -253,27 +253,30 @@ def cmd_key(library: Library, args: argparse.Namespace) -> int:
 
 def cmd_bookmark(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
-    state = library.set_bookmarked(paper_id, not args.remove)
-    print(one_line(f"{paper_id}: {'bookmarked' if state.bookmarked else 'not bookmarked'}"))
+    library.bookmark([paper_id], not args.remove)
+    print(one_line(f"{paper_id}: {'bookmarked' if library.state_of(paper_id).bookmarked else 'not bookmarked'}"))
     return 0
 
 
 def cmd_tag(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
     had = library.state_of(paper_id).tags
-    change = library.add_tags if args.command == "tag" else library.remove_tags
-    state = change(paper_id, args.tags)
-    print(one_line(f"{paper_id}: tags {' '.join(state.tags) or '(none)'}"))
+    if args.command == "tag":
+        library.tag([paper_id], add=args.tags)
+    else:
+        library.tag([paper_id], remove=args.tags)
+    tags = library.state_of(paper_id).tags
+    print(one_line(f"{paper_id}: tags {' '.join(tags) or '(none)'}"))
     missing = [tag for tag in args.tags if normalise_tag(tag) not in had] if args.command == "untag" else []
     for tag in missing:
         print(one_line(f"reader: {paper_id} had no tag {normalise_tag(tag) or repr(tag)}"), file=sys.stderr)
-    return 1 if missing and state.tags == had else 0
+    return 1 if missing and tags == had else 0
 
 
 def cmd_read(library: Library, args: argparse.Namespace) -> int:
     paper_id = library.resolve(args.id)
-    state = library.set_read(paper_id, not args.unread)
-    print(one_line(f"{paper_id}: {'read' if state.read else 'unread'}"))
+    library.mark_read([paper_id], not args.unread)
+    print(one_line(f"{paper_id}: {'read' if library.state_of(paper_id).read else 'unread'}"))
     return 0
 
 

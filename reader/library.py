@@ -202,17 +202,26 @@ class Library:
         return self.change_many({paper_id: change}, said)[paper_id]
 
     def change_many(self, changes: Mapping[str, Callable[[PaperState], PaperState]], said: str = "") -> dict[str, PaperState]:
-        """Persist several papers' changes in one write, as one step `undo` takes back."""
+        """Persist several papers' changes in one write, as one step `undo` takes back.
+        Every paper's state as saved."""
+        return self._apply(changes, said)[0]
+
+    def _apply(
+        self, changes: Mapping[str, Callable[[PaperState], PaperState]], said: str
+    ) -> tuple[dict[str, PaperState], dict[str, PaperState]]:
+        """(every paper's state as saved, the states of those this changed)."""
+        changed: dict[str, PaperState] = {}
 
         def journal(diff: dict[str, tuple[PaperState, PaperState]]) -> None:
             if diff:
                 before = {pid: pair[0] for pid, pair in diff.items()}
                 after = {pid: pair[1] for pid, pair in diff.items()}
+                changed.update(after)
                 entry = history.Entry(history.new_number(), said, before, after)
                 if self._write_history(lambda: history.record(self._history, entry, clock.now()), "this change is saved but cannot be undone"):
                     history.compact(self._history, clock.now(), write_atomically)
 
-        return self._commit(self.store.change_states(changes, journal=journal))
+        return self._commit(self.store.change_states(changes, journal=journal)), changed
 
     def undo(self) -> history.Entry | None:
         """Take back the home's latest step (any instance's); None if there is none."""
@@ -394,14 +403,43 @@ class Library:
         self._commit(self.store.change_states({paper_id: lambda s: replace(s, key=key)}))
         return key
 
+    # -- intents: what a person asks for, the same from the app and the CLI ----------
+    # Each is one undoable step over the papers given, saved before it returns,
+    # and returns the new states of the papers it changed (those already so are not).
+
+    def bookmark(self, ids: Sequence[str], value: bool = True) -> dict[str, PaperState]:
+        """Bookmark the papers (with `value` False: take their bookmarks away)."""
+        return self._intent(ids, lambda s: replace(s, bookmarked=value), "bookmarked" if value else "bookmark removed")
+
+    def mark_read(self, ids: Sequence[str], value: bool = True) -> dict[str, PaperState]:
+        return self._intent(ids, lambda s: replace(s, read=value), "marked read" if value else "marked unread")
+
+    def dismiss(self, ids: Sequence[str]) -> dict[str, PaperState]:
+        """Read and not wanted: out of the inbox for good."""
+        return self._intent(ids, lambda s: replace(s, read=True, dismissed=True), "dismissed")
+
+    def tag(self, ids: Sequence[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> dict[str, PaperState]:
+        """Add and remove tags (normalised: `Reading List` is `reading-list`)."""
+        add, remove = list(add), list(remove)
+        words = [f"+{normalise_tag(t)}" for t in add] + [f"-{normalise_tag(t)}" for t in remove]
+        return self._intent(ids, with_tags(add, remove), "tags " + " ".join(words))
+
+    def set_note(self, paper_id: str, text: str) -> dict[str, PaperState]:
+        """The paper's note is `text` (blank: no note)."""
+        text = text.strip()
+        return self._intent([paper_id], lambda s: replace(s, note=text), "note" if text else "note removed")
+
+    def _intent(self, ids: Sequence[str], change: Callable[[PaperState], PaperState], said: str) -> dict[str, PaperState]:
+        many = f" ({len(ids)} papers)" if len(ids) > 1 else ""
+        return self._apply(dict.fromkeys(ids, change), said + many)[1]
+
     def set_bookmarked(self, paper_id: str, value: bool = True) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, bookmarked=value), "bookmarked" if value else "bookmark removed")
+        self.bookmark([paper_id], value)
+        return self.state_of(paper_id)
 
     def set_read(self, paper_id: str, value: bool = True) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, read=value), "marked read" if value else "marked unread")
-
-    def set_note(self, paper_id: str, text: str) -> PaperState:
-        return self.change(paper_id, lambda s: replace(s, note=text.strip()), "note saved")
+        self.mark_read([paper_id], value)
+        return self.state_of(paper_id)
 
     def add_tags(self, paper_id: str, tags: Iterable[str]) -> PaperState:
         return self.change(paper_id, with_tags(tags, ()), "tagged")

@@ -1,6 +1,5 @@
 import os
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -166,7 +165,27 @@ def test_decisions_count_for_the_local_day_wherever_the_home_is_opened(home, liv
     library.set_bookmarked(first)
     library.set_read(second)
     library.add_tags(third, ["later"])
-    library.change(fourth, lambda s: replace(s, dismissed=True))
+    library.dismiss([fourth])
     assert library.decided_per_day() == {date.today().isoformat(): 4}
     live_in(clock.BEHIND)  # 26 hours behind: the same four were decided on this zone's today
     assert Library.open(home).decided_per_day() == {date.today().isoformat(): 4}
+
+
+def test_each_intent_is_one_undoable_step_over_the_papers_and_says_which_changed(home, library):
+    a, b, c = list(library.papers)[:3]
+    library.bookmark([a])
+    changed = library.bookmark([a, b, c])
+    assert set(changed) == {b, c} and all(state.bookmarked for state in changed.values())  # a already was
+    assert library.undo().said == "bookmarked (3 papers)"
+    assert library.state_of(a).bookmarked and not library.state_of(b).bookmarked
+
+    assert set(library.tag([a, b], add=["Reading List"])) == {a, b}
+    assert library.tag([a], remove=["reading-list"], add=["ml"])[a].tags == ("ml",)
+    assert library.undo().said == "tags +ml -reading-list"
+    assert library.dismiss([c])[c].dismissed and library.state_of(c).read
+    assert library.mark_read([c], False)[c].read is False
+    assert library.set_note(a, "  worth a second look \n")[a].note == "worth a second look"
+    assert library.set_note(a, "worth a second look") == {}  # nothing changed: not a step
+    assert library.undo().said == "note"
+    again = Library.open(home)
+    assert again.state_of(c).dismissed and not again.state_of(c).read and again.state_of(a).note == ""
