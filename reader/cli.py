@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from reader import export, ingest
 from reader.browser import open_file
+from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
 from reader.search import SearchResult
 from reader.settings import Feed, load_feeds, settings_path
@@ -18,7 +19,6 @@ from reader.settings import Feed, load_feeds, settings_path
 if TYPE_CHECKING:
     from reader.fetch.client import Client
     from reader.fetch.endpoints import Endpoints
-from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.store import Store
 from reader.text import CleanedStream, encodable, inert, inert_json, one_line, plural
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from reader import clock, export, history, ingest, snapshot
 from reader.fetch import ledger
+from reader.files import StoreError, home_lock, resolve_home, write_atomically
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, Source, StatedPaper, parse_arxiv_id
 from reader.query import parse_query
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
-from reader.files import StoreError, home_lock, resolve_home, write_atomically
 from reader.store import LibraryVersion, Store
 from reader.text import encodable, plural
 

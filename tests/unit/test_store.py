@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.models import Paper, PaperState, Source
 from reader.files import StoreError, write_atomically
+from reader.models import Paper, PaperState, Source
 from reader.store import Store
 from dataclasses import replace
 
