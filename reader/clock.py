@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 
-def now() -> str:
-    """This instant as an ISO stamp in UTC, to the second."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def now(*, fine: bool = False) -> str:
+    """This instant as an ISO stamp in UTC, to the second (`fine`: the microsecond,
+    for stamps that must order two events within one second)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds" if fine else "seconds")
 
 
 def today() -> str:

@@ -27,18 +27,14 @@ the worst that costs is a fetch going back its `--days` again.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from reader import clock
 from reader.store import Store
 
 ARRIVALS_KEPT_DAYS = 30
 ARRIVALS_KEPT_IDS = 200_000  # in all: ~5 MB; a month of every arXiv category is less
-
-
-def now() -> str:
-    """This instant in UTC, finely: a search opened and a paper arriving in one second are ordered."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def through(store: Store, feed: str) -> str | None:
@@ -53,7 +49,7 @@ def note(store: Store, feed: str, *, reached: str | None = None, arrived: Collec
     were new, and (with `finished`) that the feed was fetched without a problem."""
     if reached is None and not arrived and not finished:
         return
-    at = now()
+    at = clock.now(fine=True)  # a search opened and a paper arriving in one second are ordered
 
     def change(data: dict[str, Any]) -> dict[str, Any]:
         feeds = data.setdefault("feeds", {})
@@ -73,7 +69,7 @@ def note(store: Store, feed: str, *, reached: str | None = None, arrived: Collec
 def mark_opened(store: Store, search: str, saved: Iterable[str]) -> None:
     """Saved search `search` was opened now: its alert counts from here. Marks of
     searches no longer saved (all `saved` names) are dropped on the way."""
-    at, names = now(), set(saved)
+    at, names = clock.now(fine=True), set(saved)
 
     def change(data: dict[str, Any]) -> dict[str, Any]:
         marks = data.get("searches", {})
