@@ -9,13 +9,13 @@ written before this rule carry their own offset (`2025-01-01T09:30:00+1400`);
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def now(*, fine: bool = False) -> str:
     """This instant as an ISO stamp in UTC, to the second (`fine`: the microsecond,
     for stamps that must order two events within one second)."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds" if fine else "seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds" if fine else "seconds")
 
 
 def today() -> str:

@@ -151,7 +151,8 @@ class Library:
 
     def decided_per_day(self) -> Counter[str]:
         """Papers taken out of the inbox, by the local day (clock.local_day) of their last change."""
-        days = (clock.local_day(s.updated) for pid, s in self.states.items() if s.updated and not s.in_inbox and pid in self.papers)
+        decided = (s for pid, s in self.states.items() if s.updated and not s.in_inbox and pid in self.papers)
+        days = (clock.local_day(s.updated) for s in decided if s.updated)
         return Counter(day for day in days if day)
 
     def source_counts(self) -> Counter[str]:
@@ -218,7 +219,8 @@ class Library:
                 after = {pid: pair[1] for pid, pair in diff.items()}
                 changed.update(after)
                 entry = history.Entry(history.new_number(), said, before, after)
-                if self._write_history(lambda: history.record(self._history, entry, clock.now()), "this change is saved but cannot be undone"):
+                unsaid = "this change is saved but cannot be undone"
+                if self._write_history(lambda: history.record(self._history, entry, clock.now()), unsaid):
                     history.compact(self._history, clock.now(), write_atomically)
 
         return self._commit(self.store.change_states(changes, journal=journal)), changed
@@ -262,7 +264,9 @@ class Library:
                 elif entry.removed:
                     self._take_out(entry.removed)
                 unsaid = f"the {kind} is saved, but the next {'u' if kind == 'undo' else 'ctrl+r'} may repeat it"
-                moved = lambda _diff: self._write_history(lambda: history.record_move(path, kind, entry.number, clock.now()), unsaid)  # noqa: E731
+                moved = lambda _diff: self._write_history(  # noqa: E731
+                    lambda: history.record_move(path, kind, entry.number, clock.now()), unsaid
+                )
                 self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
                 (stacks.redo if kind == "undo" else stacks.undo).append(stack.pop())
             if stacks.long:  # damaged lines go too: said once
@@ -284,7 +288,8 @@ class Library:
             before = {pid: pair[0] for pid, pair in diff.items()}
             after = {pid: pair[1] for pid, pair in diff.items()}
             made.append(history.Entry(history.new_number(), said, before, after, removed))
-            if self._write_history(lambda: history.record(self._history, made[0], clock.now()), "the papers are removed, but the removal cannot be undone"):
+            unsaid = "the papers are removed, but the removal cannot be undone"
+            if self._write_history(lambda: history.record(self._history, made[0], clock.now()), unsaid):
                 history.compact(self._history, clock.now(), write_atomically)
 
         with home_lock(self.store.home):  # no change of state between the papers going and their states

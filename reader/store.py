@@ -345,7 +345,15 @@ class Store:
         """Temp files a killed writer left. Only under the lock: no writer is mid-write."""
         try:
             with home_lock(self.home, wait=False):
-                for name in (LIBRARY_FILE, STATE_FILE, SEARCHES_FILE, FEEDS_FILE, HTTP_CACHE_FILE, snapshot.SNAPSHOT_FILE, history.HISTORY_FILE):
+                for name in (
+                    LIBRARY_FILE,
+                    STATE_FILE,
+                    SEARCHES_FILE,
+                    FEEDS_FILE,
+                    HTTP_CACHE_FILE,
+                    snapshot.SNAPSHOT_FILE,
+                    history.HISTORY_FILE,
+                ):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
                         leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
@@ -577,9 +585,7 @@ class Store:
             saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
             lines.append(f"To put back the last good copy ({backup.name}, saved {saved}), run: {command}")
         elif path.name == STATE_FILE:
-            lines.append(
-                f"There is no backup. To start with no bookmarks, tags, read marks or notes, run: {command} --empty"
-            )
+            lines.append(f"There is no backup. To start with no bookmarks, tags, read marks or notes, run: {command} --empty")
         elif path.name == SEARCHES_FILE:
             lines.append(f"There is no backup. To start with no saved searches, run: {command} --empty")
         elif path.name == FEEDS_FILE:
@@ -660,7 +666,9 @@ class Store:
                         os.link(backup, tmp)
                         os.replace(tmp, path)
                         fsync_dir(self.home)
-                        done.append(f"{path.name}: put back the last good copy ({backup.name}); the damaged one is kept as {kept.name}")
+                        done.append(
+                            f"{path.name}: put back the last good copy ({backup.name}); the damaged one is kept as {kept.name}"
+                        )
                     elif empty:
                         path.unlink()
                         fsync_dir(self.home)

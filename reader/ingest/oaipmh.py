@@ -65,7 +65,8 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
                     yield _paper(element, file_name, position, day)
                     element.clear()  # a harvest of a whole set must not pile up in memory
                 elif name == "error":
-                    yield Problem(file_name, f"OAI-PMH error {element.get('code', '')}: {collapse_whitespace(element.text or '')}")
+                    said = collapse_whitespace(element.text or "")
+                    yield Problem(file_name, f"OAI-PMH error {element.get('code', '')}: {said}")
         parser.close()
     except ET.ParseError as error:
         where = f"after record {position}" if position else "before the first record"

@@ -72,7 +72,9 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
         title=title,
         abstract=unwrap(item["abstract"], indented_paragraphs=False) if isinstance(item.get("abstract"), str) else "",
         authors=tuple(
-            collapse_whitespace(a["name"]) for a in item.get("authors") or () if isinstance(a, dict) and isinstance(a.get("name"), str)
+            collapse_whitespace(a["name"])
+            for a in item.get("authors") or ()
+            if isinstance(a, dict) and isinstance(a.get("name"), str)
         ),
         links=tuple(dict.fromkeys(links)),
         sources=(Source(file_name, NAME, position, day),),

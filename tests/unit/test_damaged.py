@@ -22,9 +22,9 @@ import pytest
 
 from helpers.pilot import notices, settle, status
 from reader.cli import main
+from reader.files import StoreError
 from reader.library import Library
 from reader.models import Paper, Source
-from reader.files import StoreError
 from reader.store import DamagedFileError, Store
 
 

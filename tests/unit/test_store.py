@@ -128,23 +128,46 @@ _ANY = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=8,
 )
-_TEXTS = st.lists(st.text(max_size=5), max_size=3)
+_TEXT = st.text(max_size=5)
+_TEXTS = st.lists(_TEXT, max_size=3)
+
+
+def _or_junk(strategy: st.SearchStrategy) -> st.SearchStrategy:
+    """The field's kind of value, or anything JSON holds."""
+    return strategy | _ANY
+
+
 _SOURCE = st.fixed_dictionaries(
-    {}, optional={"file": st.text(max_size=5) | _ANY, "format": st.text(max_size=5), "position": st.integers() | _ANY, "date": st.none() | st.text(max_size=5) | _ANY}
+    {},
+    optional={"file": _or_junk(_TEXT), "format": _TEXT, "position": _or_junk(st.integers()), "date": _or_junk(st.none() | _TEXT)},
 )
 _PAPER = st.fixed_dictionaries(
     {},
     optional={
-        "id": st.text(max_size=5) | _ANY, "title": st.text(max_size=5) | _ANY, "abstract": st.text(max_size=5) | _ANY,
-        "authors": _TEXTS | _ANY, "links": _TEXTS, "categories": _TEXTS | _ANY, "sources": st.lists(_SOURCE, max_size=2) | _ANY,
-        "arxiv_id": st.none() | st.text(max_size=5) | _ANY, "published": st.text(max_size=5), "upvotes": st.none() | st.integers() | _ANY,
+        "id": _or_junk(_TEXT),
+        "title": _or_junk(_TEXT),
+        "abstract": _or_junk(_TEXT),
+        "authors": _or_junk(_TEXTS),
+        "links": _TEXTS,
+        "categories": _or_junk(_TEXTS),
+        "sources": _or_junk(st.lists(_SOURCE, max_size=2)),
+        "arxiv_id": _or_junk(st.none() | _TEXT),
+        "published": _TEXT,
+        "upvotes": _or_junk(st.none() | st.integers()),
+        "venue": _or_junk(st.none() | _TEXT),
+        "editors": _or_junk(_TEXTS),
     },
 )
 _STATE = st.fixed_dictionaries(
     {},
     optional={
-        "read": st.booleans() | _ANY, "bookmarked": st.booleans(), "dismissed": st.booleans() | _ANY, "tags": _TEXTS | _ANY,
-        "note": st.text(max_size=5) | _ANY, "updated": st.none() | st.text(max_size=5) | _ANY, "key": st.none() | st.text(max_size=5) | _ANY,
+        "read": _or_junk(st.booleans()),
+        "bookmarked": st.booleans(),
+        "dismissed": _or_junk(st.booleans()),
+        "tags": _or_junk(_TEXTS),
+        "note": _or_junk(_TEXT),
+        "updated": _or_junk(st.none() | _TEXT),
+        "key": _or_junk(st.none() | _TEXT),
     },
 )
 
