@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -7,7 +8,6 @@ from hypothesis import strategies as st
 from reader.files import StoreError, write_atomically
 from reader.models import Paper, PaperState, Source
 from reader.store import Store
-from dataclasses import replace
 
 
 def paper(n: int) -> Paper:
@@ -192,3 +192,12 @@ def test_any_state_record_decodes_to_a_state_or_says_what_is_wrong(doc):
         assert str(error)
         return
     assert PaperState.from_dict(decoded.to_dict()) == decoded
+
+
+def test_a_citation_key_outlives_a_change_back_to_a_state_without_one_in_memory_too(tmp_path):
+    store = Store(tmp_path)
+    store.change_states({"p1": lambda s: replace(s, read=True)})
+    store.change_states({"p1": lambda s: replace(s, key="smith2024")})
+    undone = store.change_states({"p1": lambda s: replace(s, read=False, key=None)})  # as an undo of the read mark
+    assert undone["p1"].key == "smith2024" == Store(tmp_path).load_states()["p1"].key
+    assert not undone["p1"].read
