@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# Where an action's keys are bound: the reader app, the focused paper list, the
-# focused abstract pane, or Textual itself (those are listed for the help only:
-# Textual binds them and settings.toml cannot rebind them).
+# Where an action's keys are bound: the app (on every screen: help, quit), the
+# main screen, the focused paper list, the focused abstract pane, or Textual
+# itself (those are listed for the help only: Textual binds them and
+# settings.toml cannot rebind them).
 APP = "app"
+MAIN = "main"
 LIST = "list"
 ABSTRACT = "abstract"
 TEXTUAL = "textual"
@@ -31,17 +33,18 @@ class Action:
     `id` is the binding id settings.toml's [keys] table rebinds by; one id may be
     bound in two places (the abstract pane scrolls by the paper list's ids, so one
     line rebinds both). `run` is the Textual action string run where the keys are
-    bound, and by the palette on the app. `keys` are the default keys, several as
-    "a,b"; none for actions only the palette offers. `label` is the binding's
-    description (the footer and Textual's keys panel show it), `footer` whether
-    the footer shows it. `help` starts a help row; `help_with` names the id of
-    the action whose row this one shares ("j / k" — next / previous paper).
+    bound, and by the palette there (an action of the list's, on the main screen).
+    `keys` are the default keys, several as "a,b"; none for actions only the
+    palette offers. `label` is the binding's description (the footer and
+    Textual's keys panel show it), `footer` whether the footer shows it. `help`
+    starts a help row; `help_with` names the id of the action whose row this one
+    shares ("j / k" — next / previous paper).
     """
 
     id: str
     run: str
     keys: str = ""
-    on: str = APP
+    on: str = MAIN
     label: str = ""
     footer: bool = False
     palette: str | None = None
@@ -86,7 +89,7 @@ ACTIONS: tuple[Action, ...] = (
         help="mark read / unread, then on",
     ),
     Action(
-        "dismiss", "dismiss", "x", label="Dismiss", footer=True, palette="Dismiss (read, out of the inbox)",
+        "dismiss", "dismiss_papers", "x", label="Dismiss", footer=True, palette="Dismiss (read, out of the inbox)",
         help="dismiss: read and out of the inbox, then on",
     ),
     Action(
@@ -99,7 +102,7 @@ ACTIONS: tuple[Action, ...] = (
         help="select this paper / a range (v, move, v) / all listed\nb t r x e then apply to the selection",
     ),
     Action("select-range", "select_range", "v", LIST, "Select range", help_with="select"),
-    # The palette runs it on the app, which hands it to the list.
+    # The palette runs it on the main screen, which hands it to the list.
     Action("select-all", "select_all", "asterisk", LIST, "Select all", palette="Select all listed papers", help_with="select"),
     Action("note", "note", "a", label="Note", palette="Edit the note", help="write a note on the paper (search it with note:)"),
     Action(
@@ -129,8 +132,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("command-palette", "command_palette", "ctrl+p", TEXTUAL, help="command palette: every action, view, tag and theme"),
     Action("focus-next", "app.focus_next", "tab", TEXTUAL, help="move between views, list and abstract"),
     Action("focus-previous", "app.focus_previous", "shift+tab", TEXTUAL, help_with="focus-next"),
-    Action("help", "help", "question_mark", label="Help", footer=True, palette="Help", help="this help"),
-    Action("quit", "quit", "q", label="Quit", footer=True, help="quit"),
+    Action("help", "help", "question_mark", APP, "Help", footer=True, palette="Help", help="this help"),
+    Action("quit", "quit", "q", APP, "Quit", footer=True, help="quit"),
 )
 
 # The ids settings.toml's [keys] table may rebind.

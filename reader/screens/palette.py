@@ -1,7 +1,7 @@
 """The command palette (ctrl+p): every action, every view and tag, every theme, found by typing.
 
-Textual's own provider adds its system commands (Quit, Keys, Screenshot…)
-beside these.
+The main screen's provider (it needs the library for the tags); Textual's own
+adds its system commands (Quit, Keys, Screenshot…) beside these.
 """
 
 from __future__ import annotations
@@ -14,39 +14,47 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from reader.actions import ACTIONS
+from reader.actions import ACTIONS, APP
 from reader.text import one_line
+from reader.views import View
 
 Entry = tuple[str, Callable[[], object], str]  # (shown name, what it runs, help line)
 
 
-class Host(Protocol):
-    """What the palette asks of the app: reader.app.ReaderApp, which imports this module."""
+class AppHost(Protocol):
+    """What the palette asks of the app: reader.app.ReaderApp."""
 
     theme: str
 
     @property
     def available_themes(self) -> Mapping[str, object]: ...
 
-    def run_action(self, action: str) -> object: ...
+    async def run_action(self, action: str) -> object: ...
 
     def keys_for(self, binding_id: str) -> str: ...
 
-    def view_labels(self) -> list[tuple[str, str]]: ...
 
-    def show_view(self, view: str) -> None: ...
+class ScreenHost(Protocol):
+    """What the palette asks of the screen: reader.screens.main.MainScreen, which imports this module."""
+
+    async def run_action(self, action: str) -> object: ...
+
+    def palette_views(self) -> list[View]: ...
+
+    def show_view(self, view: View) -> None: ...
 
 
 class ReaderCommands(Provider):
     def _commands(self) -> Iterator[Entry]:
-        app = cast(Host, self.app)
+        app, screen = cast(AppHost, self.app), cast(ScreenHost, self.screen)
         for action in ACTIONS:
             if action.palette is not None:
                 keys = app.keys_for(action.id)
-                yield action.palette, partial(app.run_action, action.run), f"key: {escape(keys)}" if keys else ""
-        for view, label in app.view_labels():
+                where = app if action.on == APP else screen
+                yield action.palette, partial(where.run_action, action.run), f"key: {escape(keys)}" if keys else ""
+        for view in screen.palette_views():
             # A tag is the person's text (and may hold "[…]"): never markup, one line.
-            yield f"View: {one_line(label)}", partial(app.show_view, view), ""
+            yield f"View: {one_line(view.label)}", partial(screen.show_view, view), ""
         for theme in sorted(app.available_themes):
             current = " (current)" if theme == app.theme else ""
             yield f"Theme: {theme}", partial(setattr, app, "theme", theme), f"remembered in settings.toml{current}"

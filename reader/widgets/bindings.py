@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from reader.actions import bound_on
 
 
-def bindings(place: str) -> list[Binding]:
-    """The bindings of `place` (reader.actions.APP, LIST or ABSTRACT), ids and all: settings.toml rebinds by id."""
+def bindings(place: str) -> list[BindingType]:
+    """The bindings of `place` (reader.actions.APP, MAIN, LIST or ABSTRACT), ids and all: settings.toml rebinds by id."""
     return [Binding(a.keys, a.run, a.label, show=a.footer, id=a.id) for a in bound_on(place)]

@@ -11,15 +11,15 @@ async def settle(pilot) -> None:
 
 
 def papers(app) -> PaperList:
-    return app.query_one(PaperList)
+    return app.screen.query_one(PaperList)
 
 
 def abstract_text(app) -> str:
-    return str(app.query_one("#abstract-body").render())
+    return str(app.screen.query_one("#abstract-body").render())
 
 
 def status(app) -> str:
-    return str(app.query_one("#status").render())
+    return str(app.screen.query_one("#status").render())
 
 
 def notices(app) -> str:

@@ -8,16 +8,17 @@ from rich.console import Console
 from textual.actions import parse
 from textual.command import CommandList
 
-from reader.actions import ABSTRACT, ACTIONS, APP, BINDING_IDS, LIST, TEXTUAL
+from reader.actions import ABSTRACT, ACTIONS, APP, BINDING_IDS, LIST, MAIN, TEXTUAL
 from reader.app import ReaderApp
 from reader.screens.help import HelpScreen
+from reader.screens.main import MainScreen
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList
 from helpers.paths import ROOT
 from helpers.pilot import settle
 
 KEYED = [a for a in ACTIONS if a.keys]
-FOCUS = {LIST: PaperList, ABSTRACT: AbstractView, APP: PaperList, TEXTUAL: PaperList}
+FOCUS = {LIST: PaperList, ABSTRACT: AbstractView, APP: PaperList, MAIN: PaperList, TEXTUAL: PaperList}
 
 
 def help_text(app) -> str:
@@ -27,12 +28,12 @@ def help_text(app) -> str:
     return console.export_text()
 
 
-@pytest.mark.parametrize("place", [LIST, ABSTRACT, APP, TEXTUAL])
+@pytest.mark.parametrize("place", [LIST, ABSTRACT, APP, MAIN, TEXTUAL])
 async def test_every_key_runs_its_action_where_it_is_bound(home, place):
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.query_one(FOCUS[place]).focus()
+        app.screen.query_one(FOCUS[place]).focus()
         await pilot.pause()
         active = app.screen.active_bindings
         for action in (a for a in KEYED if a.on == place):
@@ -56,11 +57,12 @@ async def test_the_palette_lists_every_palette_action_with_its_key(home):
             assert listed[action.palette] == (f"key: {app.keys_for(action.id)}" if action.keys else None)
 
 
-def test_the_palette_runs_every_action_on_the_app():
-    # The palette runs an action on the app, wherever its keys are bound.
+def test_the_palette_runs_every_action_where_it_is():
+    # The palette runs an action on the app if the app binds it, else on the main screen.
     for action in (a for a in ACTIONS if a.palette):
         _, name, _ = parse(action.run)
-        assert callable(getattr(ReaderApp, f"action_{name}", None)), action.id
+        where = ReaderApp if action.on == APP else MainScreen
+        assert callable(getattr(where, f"action_{name}", None)), action.id
 
 
 async def test_help_has_a_row_for_every_key(home):
@@ -97,7 +99,7 @@ def test_every_action_is_reachable_and_every_help_row_is_whole():
     for action in ACTIONS:
         assert action.keys or action.palette, f"{action.id}: neither a key nor a palette name"
         assert action.help is None or action.help_with is None, action.id
-        assert not (action.footer and action.on != APP), f"{action.id}: the footer shows the app's keys"
+        assert not (action.footer and action.on not in (APP, MAIN)), f"{action.id}: the footer shows the app's and the main screen's keys"
     leads = {a.id for a in ACTIONS if a.help is not None}
     assert all(a.help_with in leads for a in ACTIONS if a.help_with), "help_with names an action without help"
 

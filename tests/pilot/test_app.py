@@ -14,8 +14,8 @@ async def test_opens_on_the_bundled_library(home):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert len(papers(app).ids) == 423
-        assert "423 papers" in str(app.query_one("#status").render())
-        first = app.library.get(papers(app).current)
+        assert "423 papers" in str(app.screen.query_one("#status").render())
+        first = app.screen.library.get(papers(app).current)
         assert first.title in abstract_text(app)
 
 
@@ -27,7 +27,7 @@ async def test_search_narrows_the_list_and_forgives_a_typo(home):
         await settle(pilot)
         ids = papers(app).ids
         assert 0 < len(ids) < 423
-        assert "transformer" in app.library.get(ids[0]).title.lower()
+        assert "transformer" in app.screen.library.get(ids[0]).title.lower()
         await pilot.press("escape")  # leave the box: the filter stays
         assert papers(app).has_focus and len(papers(app).ids) == len(ids)
         await pilot.press("escape")  # esc in the list clears the search
@@ -59,12 +59,12 @@ async def test_bookmark_tag_and_read_survive_a_restart(home):
         await pilot.press("b", "k", "r", "k", "t")
         await pilot.press(*"triage", "enter")
         await settle(pilot)
-        assert "saved" in str(app.query_one("#status").render())
+        assert "saved" in str(app.screen.query_one("#status").render())
 
     again = ReaderApp(home=home)
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        state = again.library.state_of(chosen)
+        state = again.screen.library.state_of(chosen)
         assert state.bookmarked and state.read and state.tags == ("triage",)
         papers(again).move_to(chosen)
         await pilot.pause()
@@ -79,8 +79,8 @@ async def test_opening_a_paper_marks_it_read_and_n_finds_the_next_unread(home):
         first = papers(app).current
         await pilot.press("enter")
         await settle(pilot)
-        assert app.library.state_of(first).read
-        assert app.query_one(AbstractView).has_focus
+        assert app.screen.library.state_of(first).read
+        assert app.screen.query_one(AbstractView).has_focus
         await pilot.press("escape", "g", "n")
         assert papers(app).cursor == 1
 
@@ -99,10 +99,10 @@ async def test_tag_modal_completes_existing_tags_and_removes_with_minus(home):
         await pilot.pause()
         await pilot.press("right", "enter")
         await settle(pilot)
-        assert app.library.state_of(first).tags == ("reinforcement",)
+        assert app.screen.library.state_of(first).tags == ("reinforcement",)
         await pilot.press("k", "t", "minus", *"reinforcement", "enter")
         await settle(pilot)
-        assert app.library.state_of(first).tags == ()
+        assert app.screen.library.state_of(first).tags == ()
         await pilot.press("t", "escape")
         assert not isinstance(app.screen, TagScreen)
 
@@ -129,5 +129,5 @@ async def test_export_the_visible_list_from_the_app(home, tmp_path):
         path_box.value = str(target)
         await pilot.press("enter")
         await settle(pilot)
-        assert f"exported {shown} papers" in str(app.query_one("#status").render())
+        assert f"exported {shown} papers" in str(app.screen.query_one("#status").render())
     assert target.read_text().count("@misc{") + target.read_text().count("@article{") == shown

@@ -183,7 +183,7 @@ async def test_over_ssh_o_shows_and_copies_the_url_instead(two_papers, monkeypat
         assert osc52_payloads(terminal_output) == ["https://arxiv.org/abs/2306.13575"]
         assert "over SSH" in status(app) and "https://arxiv.org/abs/2306.13575" in status(app)
         # The URL in the status line is an OSC 8 hyperlink: clickable where the terminal allows.
-        line = app.query_one("#status").render()
+        line = app.screen.query_one("#status").render()
         assert any(span.style.link == "https://arxiv.org/abs/2306.13575" for span in line.spans)
 
 
@@ -205,7 +205,7 @@ async def test_links_in_the_abstract_are_osc8_hyperlinks(two_papers):
     app = ReaderApp(home=two_papers)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        body = app.query_one("#abstract-body").render()
+        body = app.screen.query_one("#abstract-body").render()
         linked = {span.style.link for span in body.spans if getattr(span.style, "link", None)}
         assert set(ARXIV.links) <= linked
         assert "github.com/gregorbachmann" in abstract_text(app)
@@ -229,10 +229,10 @@ async def test_palette_runs_actions_and_opens_views_and_tags(home):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await run_from_palette(pilot, "View: #toread")
-        assert app.view == "tag:toread"
+        assert str(app.screen.view) == "tag:toread"
         assert list(papers(app).ids) == [tagged]
         await run_from_palette(pilot, "Bookmark / unbookmark")
-        assert app.library.state_of(tagged).bookmarked
+        assert app.screen.library.state_of(tagged).bookmarked
         await run_from_palette(pilot, "View: Bookmarked")
         assert list(papers(app).ids) == [tagged]
 
@@ -244,7 +244,7 @@ async def test_palette_tag_names_are_not_markup(home):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await run_from_palette(pilot, "View: #[bold]x")
-        assert app.view == "tag:[bold]x"
+        assert str(app.screen.view) == "tag:[bold]x"
         assert len(papers(app).ids) == 1
 
 
@@ -270,7 +270,7 @@ async def test_saving_the_theme_keeps_the_rest_of_the_settings_file(home):
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert app.theme == "dracula" and app.view == "unread"
+        assert app.theme == "dracula" and str(app.screen.view) == "unread"
         app.theme = "gruvbox"
         await settle(pilot)
     text = (home / "settings.toml").read_text()
@@ -285,10 +285,10 @@ async def test_keys_from_settings_replace_the_default_keys(home):
         first = papers(app).current
         await pilot.press("b")
         await settle(pilot)
-        assert not app.library.state_of(first).bookmarked
+        assert not app.screen.library.state_of(first).bookmarked
         await pilot.press("B")
         await settle(pilot)
-        assert app.library.state_of(first).bookmarked
+        assert app.screen.library.state_of(first).bookmarked
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert [row.keys for row in app.screen.rows if "bookmark" in row.ids] == ["B"]
@@ -304,12 +304,12 @@ async def test_bad_settings_are_named_and_the_app_opens_with_the_defaults(home):
         assert "view = 3 is not a view" in said and "unread" in said
         assert "keys.fly is not a binding" in said
         assert 'keys.bookmark = "" is not a key list' in said
-        assert app.theme == "textual-dark" and app.view == "all"
+        assert app.theme == "textual-dark" and str(app.screen.view) == "all"
         assert len(papers(app).ids) == 423
         first = papers(app).current
         await pilot.press("b")  # the default key still works
         await settle(pilot)
-        assert app.library.state_of(first).bookmarked
+        assert app.screen.library.state_of(first).bookmarked
 
 
 async def test_an_unknown_key_and_a_key_taken_from_quit_are_named_and_the_defaults_work(home):
@@ -323,10 +323,10 @@ async def test_an_unknown_key_and_a_key_taken_from_quit_are_named_and_the_defaul
         first = papers(app).current
         await pilot.press("r")  # r still marks read
         await settle(pilot)
-        assert app.library.state_of(first).read
+        assert app.screen.library.state_of(first).read
         await pilot.press("k", "b")  # and b still bookmarks
         await settle(pilot)
-        assert app.library.state_of(first).bookmarked
+        assert app.screen.library.state_of(first).bookmarked
 
 
 @pytest.mark.parametrize("key", ["b", "B", "?", "question_mark", "slash", "/", "ctrl+b", "f2", "f24", "pageup", "enter", "shift+tab", "ctrl+shift+up", "euro_sign"])
@@ -363,4 +363,4 @@ async def test_the_first_view_comes_from_settings(home):
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert list(app.query_one(PaperList).ids) == [marked]
+        assert list(app.screen.query_one(PaperList).ids) == [marked]

@@ -6,6 +6,7 @@ from reader.library import Library
 from reader.screens.confirm import ConfirmScreen
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen
+from reader.views import INBOX
 from reader.widgets.paper_list import PaperList
 
 
@@ -15,7 +16,7 @@ async def test_each_decision_moves_on_to_the_next_unread_paper(home, tz):  # "do
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         ids = list(papers(app).ids)
-        app.library.set_read(ids[1])  # already read: triage skips it
+        app.screen.library.set_read(ids[1])  # already read: triage skips it
         await pilot.press("b")  # keep the first
         assert papers(app).cursor == 2
         await pilot.press("x")  # dismiss the third
@@ -39,7 +40,7 @@ async def test_the_inbox_view_lists_only_undecided_papers(home):
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.show_view("inbox")
+        app.screen.show_view(INBOX)
         await settle(pilot)
         listed = set(papers(app).ids)
         assert len(listed) == 422 and first not in listed and second in listed
@@ -52,7 +53,7 @@ async def test_undo_and_redo_work_across_a_restart(home):
         first = papers(app).current
         await pilot.press("b")
         await settle(pilot)
-        assert app.library.state_of(first).bookmarked
+        assert app.screen.library.state_of(first).bookmarked
 
     again = ReaderApp(home=home)
     async with again.run_test(size=(80, 24)) as pilot:
@@ -60,11 +61,11 @@ async def test_undo_and_redo_work_across_a_restart(home):
         await pilot.press("u")
         await settle(pilot)
         assert "undone: bookmarked" in status(again)
-        assert not again.library.state_of(first).bookmarked
+        assert not again.screen.library.state_of(first).bookmarked
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "redone: bookmarked" in status(again)
-        assert again.library.state_of(first).bookmarked
+        assert again.screen.library.state_of(first).bookmarked
     assert Library.open(home).state_of(first).bookmarked
 
 
@@ -79,12 +80,12 @@ async def test_bulk_tag_on_a_selection_is_one_step(home):
         assert "5 selected" in status(app)
         await pilot.press("t", *"survey", "enter")
         await settle(pilot)
-        tagged = {pid for pid in ids if "survey" in app.library.state_of(pid).tags}
+        tagged = {pid for pid in ids if "survey" in app.screen.library.state_of(pid).tags}
         assert tagged == {ids[0], ids[1], ids[3], ids[4], ids[5]}
         assert not papers(app).selected  # applied: the selection is cleared
         await pilot.press("u")  # one undo takes back all five
         await settle(pilot)
-        assert not any(app.library.state_of(pid).tags for pid in ids)
+        assert not any(app.screen.library.state_of(pid).tags for pid in ids)
 
 
 async def test_marking_many_read_asks_first(home):
@@ -98,14 +99,14 @@ async def test_marking_many_read_asks_first(home):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")  # no: nothing changes, the selection stays
         await settle(pilot)
-        assert not any(app.library.state_of(pid).read for pid in listed)
+        assert not any(app.screen.library.state_of(pid).read for pid in listed)
         assert papers(app).selected == set(listed)
         await pilot.press("r", "y")
         await settle(pilot)
-        assert all(app.library.state_of(pid).read for pid in listed)
+        assert all(app.screen.library.state_of(pid).read for pid in listed)
         await pilot.press("escape", "escape")  # the search is cleared
         await settle(pilot)
-        assert sum(app.library.state_of(pid).read for pid in papers(app).ids) == len(listed)
+        assert sum(app.screen.library.state_of(pid).read for pid in papers(app).ids) == len(listed)
 
 
 async def test_escape_clears_a_selection_before_the_search(home):
@@ -116,7 +117,7 @@ async def test_escape_clears_a_selection_before_the_search(home):
         await settle(pilot)
         await pilot.press("space")
         await pilot.press("escape")
-        assert not papers(app).selected and app.query_one("#search").value == "graph"
+        assert not papers(app).selected and app.screen.query_one("#search").value == "graph"
 
 
 async def test_a_note_is_written_shown_and_found(home):
@@ -128,7 +129,7 @@ async def test_a_note_is_written_shown_and_found(home):
         assert isinstance(app.screen, NoteScreen)
         await pilot.press(*"compare with", "enter", *"their baseline", "ctrl+s")
         await settle(pilot)
-        assert app.library.state_of(first).note == "compare with\ntheir baseline"
+        assert app.screen.library.state_of(first).note == "compare with\ntheir baseline"
         assert papers(app).current == first  # a note is not a decision: no moving on
         assert "their baseline" in abstract_text(app)
         await pilot.press("slash", *"note:baseline", "enter")
@@ -157,7 +158,7 @@ async def test_a_saved_search_is_recalled_with_its_number_after_a_restart(home):
         await pilot.press("1")
         await settle(pilot)
         assert list(papers(again).ids) == found
-        views = again.query_one("#views")
+        views = again.screen.query_one("#views")
         sidebar = [str(views.get_option_at_index(i).prompt) for i in range(views.option_count)]
         assert "1 gnn" in sidebar
 
@@ -173,7 +174,7 @@ async def test_related_papers_list_the_most_alike_with_the_words_they_share(home
         await settle(pilot)
         related = list(papers(app).ids)
         assert related and asked not in related
-        expected = [r.paper_id for r in app.library.related(asked)]
+        expected = [r.paper_id for r in app.screen.library.related(asked)]
         assert related == expected
         assert "related to" in status(app)
         assert "shares " in abstract_text(app)  # the words that explain why
@@ -190,9 +191,9 @@ async def test_rename_a_tag_from_the_palette_action(home):
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await app.run_action("rename_tag")
+        await app.screen.run_action("rename_tag")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"toread to-read", "enter")
         await settle(pilot)
-        assert app.library.tag_counts() == {"to-read": 2}
+        assert app.screen.library.tag_counts() == {"to-read": 2}
         assert "#toread is now #to-read on 1 papers" in status(app)

@@ -25,6 +25,7 @@ from reader.cli import main
 from reader.files import StoreError
 from reader.library import Library
 from reader.models import Paper, Source
+from reader.screens.messages import PapersReloaded
 from reader.store import Store
 from reader.widgets.paper_list import PaperList
 
@@ -243,8 +244,8 @@ async def test_the_app_shows_the_wait_in_its_status_line_then_says_not_saved(sto
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        before = dict(app.library.states)
-        status = app.query_one("#status")
+        before = dict(app.screen.library.states)
+        status = app.screen.query_one("#status")
         await pilot.press("b")
         for _ in range(400):  # until the write has waited long enough to say so
             if "waiting for another reader" in str(status.render()):
@@ -254,7 +255,7 @@ async def test_the_app_shows_the_wait_in_its_status_line_then_says_not_saved(sto
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "NOT SAVED" in str(status.render())
-        assert app.library.states == before
+        assert app.screen.library.states == before
 
 
 # -- imports ------------------------------------------------------------------------------
@@ -380,19 +381,19 @@ async def test_the_open_app_shows_another_readers_import_with_the_cursor_on_its_
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        papers = app.query_one(PaperList)
+        papers = app.screen.query_one(PaperList)
         await pilot.press("j", "j")
         on = papers.current
         assert on is not None and papers.cursor == 2
 
         # Newer than the five: listed above them, so the cursor's row must move.
         Library.open(home, seed=False).import_paths([listing(tmp_path / "news.jsonl", "news", 7, day="2026-02-01")])
-        app._check_other_instances()  # what the app does every second
+        app.screen._check_other_instances()  # what the app does every second
         await settle(pilot)
 
         assert len(papers.ids) == 12
         assert papers.current == on and papers.cursor == 9
-        assert "7 new papers from another reader" in str(app.query_one("#status").render())
+        assert "7 new papers from another reader" in str(app.screen.query_one("#status").render())
 
 
 @pytest.mark.pilot
@@ -402,18 +403,18 @@ async def test_keys_work_while_another_readers_import_is_read(tmp_path, monkeypa
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        papers = app.query_one(PaperList)
+        papers = app.screen.query_one(PaperList)
         Library.open(home, seed=False).import_paths([listing(tmp_path / "news.jsonl", "news", 7, day="2026-02-01")])
         reading, release = threading.Event(), threading.Event()
-        read = app.library.reload_papers_if_changed
+        read = app.screen.library.reload_papers_if_changed
 
         def slow_read():  # a large library: the read outlasts a few keys
             reading.set()
             release.wait(30)
             return read()
 
-        monkeypatch.setattr(app.library, "reload_papers_if_changed", slow_read)
-        app._check_other_instances()
+        monkeypatch.setattr(app.screen.library, "reload_papers_if_changed", slow_read)
+        app.screen._check_other_instances()
         assert await asyncio.to_thread(reading.wait, 30)
         await pilot.press("j", "j")
         on = papers.current
@@ -433,7 +434,7 @@ async def test_the_open_app_follows_a_library_that_lost_papers(tmp_path):
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        papers = app.query_one(PaperList)
+        papers = app.screen.query_one(PaperList)
         assert len(papers.ids) == 7
         await pilot.press("G")
         on = papers.current
@@ -441,8 +442,8 @@ async def test_the_open_app_follows_a_library_that_lost_papers(tmp_path):
         small_library(home, 3)
         # The poll's two steps, by hand: the rows listed between the swap and the
         # new search's answer are drawn too, so they must all still exist.
-        reload = app.library.reload_papers_if_changed()
-        app._papers_reloaded(app.library, reload)
+        reload = app.screen.library.reload_papers_if_changed()
+        app.screen.on_papers_reloaded(PapersReloaded(reload))
         assert set(papers.ids) == set(kept) and papers.current == on
         await settle(pilot)
         assert set(papers.ids) == set(kept) and papers.current == on

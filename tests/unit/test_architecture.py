@@ -6,7 +6,7 @@ import sys
 
 from helpers.paths import ROOT
 
-UI = ("app.py", "screens", "widgets")
+UI = ("app.py", "serve_app.py", "screens", "widgets")
 
 
 def test_domain_modules_do_not_import_textual():
@@ -33,3 +33,19 @@ def test_cli_commands_run_without_loading_textual(home):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_screens_and_widgets_never_touch_files():
+    """They show what the library gives them and ask it for changes; files are the store's."""
+    offenders = []
+    for path in [*(ROOT / "reader" / "screens").rglob("*.py"), *(ROOT / "reader" / "widgets").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module == "reader":
+                names = [f"reader.{a.name}" for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n in ("reader.store", "reader.files")]
+    assert offenders == []

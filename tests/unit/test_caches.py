@@ -210,8 +210,8 @@ async def test_the_app_shows_the_right_titles_and_notes_the_damage_in_the_status
     app = ReaderApp(home=home)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot)
-        status = str(app.query_one("#status").render())
+        status = str(app.screen.query_one("#status").render())
         assert "library.snapshot was damaged" in status and "rebuilt" in status, status
-        assert app.library.get(newest.id).title == newest.title
-        assert app.query_one(PaperList).current == newest.id
+        assert app.screen.library.get(newest.id).title == newest.title
+        assert app.screen.query_one(PaperList).current == newest.id
         assert app.is_running

@@ -359,7 +359,7 @@ async def test_the_app_shows_a_failed_save_as_not_saved_and_keeps_running(tmp_pa
     app = ReaderApp(home=home)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.query_one(PaperList).move_to(P2)
+        assert app.screen.query_one(PaperList).move_to(P2)
         await settle(pilot)
         with monkeypatch.context() as patched:
             patched.setattr(os, "fsync", failing(errno.ENOSPC))
@@ -367,13 +367,13 @@ async def test_the_app_shows_a_failed_save_as_not_saved_and_keeps_running(tmp_pa
             await settle(pilot)
         assert "NOT SAVED" in status(app)
         assert "Not saved" in notices(app) and "disk is full" in notices(app)
-        assert not app.library.state_of(P2).bookmarked  # not shown as saved
-        assert "bookmarked" not in str(app.query_one("#abstract-body").render())
+        assert not app.screen.library.state_of(P2).bookmarked  # not shown as saved
+        assert "bookmarked" not in str(app.screen.query_one("#abstract-body").render())
         assert (home / "state.json").read_bytes() == before
 
         await pilot.press("b")  # room again: the app is still working
         await settle(pilot)
-        assert app.library.state_of(P2).bookmarked and "saved: bookmarked" in status(app)
+        assert app.screen.library.state_of(P2).bookmarked and "saved: bookmarked" in status(app)
         assert app.is_running
     assert Library.open(home, seed=False).state_of(P2).bookmarked
 
@@ -381,6 +381,7 @@ async def test_the_app_shows_a_failed_save_as_not_saved_and_keeps_running(tmp_pa
 @pytest.mark.pilot
 async def test_the_app_names_a_damaged_file_and_the_way_out_and_keeps_running(tmp_path):
     from reader.app import ReaderApp
+    from reader.screens.loading import LoadingScreen
 
     home = tmp_path / "home"
     make_home(home, backups=True)
@@ -393,8 +394,24 @@ async def test_the_app_names_a_damaged_file_and_the_way_out_and_keeps_running(tm
         assert "state.json is damaged" in notices(app)
         await pilot.press("b", "j", "slash", "x")  # nothing to act on, but no crash
         await settle(pilot)
-        assert app.is_running and app.library is None
+        assert app.is_running and isinstance(app.screen, LoadingScreen)  # no library
     assert (home / "state.json").read_bytes() == bad
+
+
+async def test_until_a_library_is_open_the_footer_has_its_keys_and_they_say_so(tmp_path):
+    from reader.actions import ACTIONS
+    from reader.app import ReaderApp
+
+    home = tmp_path / "home"
+    make_home(home, backups=True)
+    damage(home, "state.json", b'{"state": {"1": ')
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        shown = [(b.binding.key, b.binding.description) for b in app.screen.active_bindings.values() if b.binding.show]
+        assert shown == [(a.keys, a.label) for a in ACTIONS if a.footer]  # as once it is open
+        await pilot.press("b")
+        assert "Still loading the library" in notices(app)
 
 
 # --- saved searches: damaged is kept aside and recoverable, never taken for none -----------
@@ -483,7 +500,7 @@ async def test_the_app_opens_with_damaged_saved_searches_and_names_them(tmp_path
     app = ReaderApp(home=home)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.library is not None and len(app.library) == 3  # the papers are open
+        assert app.screen.library is not None and len(app.screen.library) == 3  # the papers are open
         assert "searches.json is damaged" in notices(app) and "recover" in notices(app)
     assert (home / "searches.json").read_bytes() == b"not JSON"
 
@@ -515,7 +532,7 @@ async def test_the_app_saves_a_change_its_history_cannot_record_and_warns(tmp_pa
     app = ReaderApp(home=home)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.query_one(PaperList).move_to(P2)
+        assert app.screen.query_one(PaperList).move_to(P2)
         await pilot.press("b")
         await settle(pilot)
         assert "saved: bookmarked" in status(app)

@@ -439,13 +439,13 @@ async def test_the_app_shows_hostile_text_inert_and_markup_literally(hostile_hom
     app = ReaderApp(home=hostile_home)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
-        assert app.library is not None and len(app.library) == 3
-        papers = app.query_one(PaperList)
+        assert app.screen.library is not None and len(app.screen.library) == 3
+        papers = app.screen.query_one(PaperList)
         for paper_id in ("title:hostile00001", "title:hostile00002", "title:hostile00003"):
             assert papers.move_to(paper_id)
             await settle(pilot)
             visible = assert_screen_is_inert(app)
-            body = str(app.query_one("#abstract-body").render())
+            body = str(app.screen.query_one("#abstract-body").render())
             assert_inert(body)
             if paper_id == "title:hostile00001":
                 assert "[bold red]RED[/] [/] [link=https://evil.example/markup]clicky[/link]" in body

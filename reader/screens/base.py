@@ -1,0 +1,89 @@
+"""What the main screen's parts share: the library, the writer, the list, the views, the status line.
+
+The main screen (reader.screens.main) is made of parts, each a subclass of
+this one: triage decisions (reader.screens.triage), saved searches
+(reader.screens.searches), and what leaves the app (reader.screens.outward).
+Each reads the library and asks for changes through what is here; the main
+screen adds the layout, the views, search and related papers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.screen import Screen
+from textual.widgets import Input
+
+from reader import clock
+from reader.library import Library
+from reader.screens.messages import SaveFailed, StateSaved
+from reader.screens.writer import Writer
+from reader.views import Saved, View
+from reader.widgets.paper_list import PaperList
+from reader.widgets.sidebar import Sidebar
+from reader.widgets.status_line import StatusLine
+
+T = TypeVar("T")
+
+
+class LibraryScreen(Screen[None]):
+    def __init__(self, library: Library, saved: dict[str, str], view: View, writer: Writer) -> None:
+        """`saved`: the saved searches, name -> query."""
+        super().__init__()
+        self.library = library
+        self.saved = saved
+        self.view = view
+        self.writer = writer
+        self._after_search: str | None = None  # said once the next search result is shown
+
+    @property
+    def papers(self) -> PaperList:
+        return self.query_one(PaperList)
+
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#search", Input)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    def show_view(self, view: View) -> None:
+        """List `view`'s papers: the main screen's to do."""
+        raise NotImplementedError
+
+    def refresh_views(self) -> None:
+        """The sidebar, and the counts the status line shows: counted here, when state
+        or view changes, not on every keystroke's status line."""
+        library = self.library
+        counts = library.view_counts()
+        self.status.tally(counts, library.decided_per_day()[clock.today()])
+        saved = [Saved(name, query) for name, query in self.saved.items()]
+        self.query_one(Sidebar).show(self.view, counts, saved, library.tag_counts())
+
+    def effective_query(self) -> str:
+        return f"{self.view.query} {self.search_box.value}".strip()
+
+    def update_status(self, message: str | None = None) -> None:
+        self.status.say(message, shown=len(self.papers.ids))
+
+    def _current_paper(self) -> str | None:
+        paper_id = self.papers.current
+        if paper_id is None:
+            self.notify("No paper selected", timeout=2, markup=False)
+        return paper_id
+
+    def save(self, change: Callable[[], T], said: str | Callable[[T], str]) -> None:
+        """Make `change` (a call to the library) on the writer thread; then StateSaved
+        says `said`, or what `said` makes of the change's result (or SaveFailed why not)."""
+        library = self.library
+
+        def write() -> tuple[T, list[str]]:
+            return change(), library.take_warnings()
+
+        def saved(done: tuple[Any, list[str]]) -> StateSaved:
+            result, warnings = done
+            return StateSaved(said(result) if callable(said) else said, warnings)
+
+        self.writer.write(self, write, saved, lambda error: SaveFailed(str(error)))

@@ -1,0 +1,272 @@
+"""The main screen: the views, the search box, the paper list, the abstract and the status line.
+
+It is made once the library is loaded (reader.screens.loading shows the same
+panes until then), so everything here has a library to work on. Blocking work
+(a search, related papers, a write) runs in a worker that posts a message
+(reader.screens.messages); the handlers here show what came back.
+
+Here: the layout, the views, search, related papers, the current paper, and
+other readers' changes. The actions are grouped by what they do, each group
+a part of the screen (reader.screens.base says what they share): triage
+decisions (reader.screens.triage), saved searches (reader.screens.searches),
+and what leaves the app: export, the clipboard, the browser
+(reader.screens.outward).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input
+from textual.worker import Worker, get_current_worker
+
+from reader.actions import MAIN
+from reader.library import Library, StoreError
+from reader.related import Related
+from reader.screens.messages import PapersReloaded, Refused, RelatedFound, SaveFailed, SearchDone, StateReloaded, StateSaved
+from reader.screens.outward import Outward
+from reader.screens.palette import ReaderCommands
+from reader.screens.searches import SavedSearches
+from reader.screens.triage import Triage
+from reader.screens.writer import Writer
+from reader.search import SearchResult
+from reader.text import one_line
+from reader.views import STANDARD, RelatedTo, Tag, View
+from reader.widgets.abstract_view import AbstractView
+from reader.widgets.bindings import bindings
+from reader.widgets.paper_list import PaperList, RowData
+from reader.widgets.sidebar import Sidebar
+from reader.widgets.status_line import StatusLine
+
+SEARCH_PLACEHOLDER = '/ search: words, "phrase", -not, tag:, is:unread …'
+
+
+def panes(row_data: Callable[[str], RowData], *, searchable: bool = True) -> ComposeResult:
+    """The main screen's panes; the loading screen shows them empty (and the search box off)."""
+    with Horizontal(id="body"):
+        yield Sidebar(id="views")
+        with Vertical(id="main"):
+            yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", disabled=not searchable)
+            yield PaperList(row_data, id="papers")
+            yield AbstractView(id="abstract")
+    yield StatusLine(id="status")
+    yield Footer(compact=True)  # compact: every key fits in 80 columns
+
+
+class MainScreen(Triage, SavedSearches, Outward):
+    # The footer must fit 80 columns: it shows the triage keys; the search box's
+    # placeholder says "/ search", and ? and ctrl+p list the rest (reader.actions).
+    BINDINGS = bindings(MAIN)
+    COMMANDS = {ReaderCommands}
+
+    def __init__(self, library: Library, saved: dict[str, str], view: View, writer: Writer, said: str | None = None) -> None:
+        """`saved`: the saved searches, name -> query; `said`: for the status line with the first list."""
+        super().__init__(library, saved, view, writer)
+        self.result: SearchResult | None = None
+        self._search_generation = 0
+        self._related: dict[str, Related] = {}  # the related view's papers
+        self._after_search = said
+        self._papers_reload: Worker | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from panes(self._row_data)
+
+    def on_mount(self) -> None:
+        self.papers.focus()
+        self.set_interval(1.0, self._check_other_instances)
+        self.refresh_views()
+        self.run_search()
+
+    def _row_data(self, paper_id: str) -> RowData:
+        return RowData(self.library.get(paper_id), self.library.state_of(paper_id))
+
+    # -- views ---------------------------------------------------------------------------
+
+    def on_sidebar_picked(self, picked: Sidebar.Picked) -> None:
+        self.show_view(picked.view)
+
+    def show_view(self, view: View) -> None:
+        self.view = view
+        self.refresh_views()
+        self.run_search()
+        self.papers.focus()
+
+    def palette_views(self) -> list[View]:
+        """The views the palette offers: the standard ones and a view per tag."""
+        return [*STANDARD, *(Tag(tag) for tag in sorted(self.library.tag_counts()))]
+
+    # -- search --------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        self.run_search()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.papers.focus()
+
+    def run_search(self) -> None:
+        if isinstance(self.view, RelatedTo):
+            # typing a search leaves the related list for the view it came from
+            self.view = self.view.back
+            self.refresh_views()
+        self._search_generation += 1
+        self._search(self.effective_query(), self._search_generation, self.result)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, query: str, generation: int, previous: SearchResult | None) -> None:
+        result = self.library.search(query, previous=previous)
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchDone(result, generation))
+
+    def on_search_done(self, done: SearchDone) -> None:
+        if done.generation != self._search_generation:
+            return  # a newer keystroke's search is under way: never show a stale list
+        result = done.result
+        papers = self.papers
+        keep = papers.current
+        self.result = result if not result.error else None
+        papers.show(result.ids, result.terms, keep=keep)
+        self._show_current()
+        self.update_status(result.error or self._after_search)
+        self._after_search = None
+
+    def action_search(self) -> None:
+        self.search_box.focus()
+
+    def action_escape(self) -> None:
+        search = self.search_box
+        papers = self.papers
+        if self.focused is papers and papers.selected:
+            papers.clear_selection()
+        elif self.focused is papers and isinstance(self.view, RelatedTo):
+            self.show_view(self.view.back)
+        elif self.focused is papers and search.value:
+            search.value = ""
+        papers.focus()
+
+    # -- related papers ------------------------------------------------------------------
+
+    def action_related(self) -> None:
+        paper_id = self._current_paper()
+        if paper_id is not None:
+            self.status.update("finding related papers…")
+            self._find_related(paper_id)
+
+    @work(thread=True, exclusive=True, group="related")
+    def _find_related(self, paper_id: str) -> None:
+        self.post_message(RelatedFound(paper_id, self.library.related(paper_id)))
+
+    def on_related_found(self, related: RelatedFound) -> None:
+        found = related.found
+        if not found:
+            self.update_status("no related papers: this one shares no telling words with any other")
+            return
+        self._related = {r.paper_id: r for r in found}
+        back = self.view.back if isinstance(self.view, RelatedTo) else self.view
+        self.view = RelatedTo(related.paper_id, back)
+        self._search_generation += 1  # a search still under way must not replace this list
+        self.result = None
+        terms = frozenset(t for r in found for t in r.shared_terms)
+        self.papers.show([r.paper_id for r in found], terms)
+        self.refresh_views()
+        self._show_current()
+        title = one_line(self.library.get(related.paper_id).title)
+        self.update_status(f"related to “{title[:50]}”, most alike first · esc: back")
+
+    # -- the current paper ---------------------------------------------------------------
+
+    @on(PaperList.Highlighted)
+    def _paper_highlighted(self) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        library = self.library
+        paper_id = self.papers.current
+        view = self.query_one(AbstractView)
+        if paper_id is None:
+            view.show(None, None)
+            return
+        related = self._related.get(paper_id) if isinstance(self.view, RelatedTo) else None
+        if related is not None:
+            why = f"related: {round(related.score * 100)}% alike · shares " + ", ".join(related.shared_terms)
+            view.show(library.get(paper_id), library.state_of(paper_id), frozenset(related.shared_terms), why=why)
+            return
+        terms = self.result.terms if self.result else frozenset()
+        view.show(library.get(paper_id), library.state_of(paper_id), terms)
+
+    @on(PaperList.Opened)
+    def _paper_opened(self, event: PaperList.Opened) -> None:
+        self.query_one(AbstractView).focus()
+        if not self.library.state_of(event.paper_id).read:
+            self.save(partial(self.library.set_read, event.paper_id, True), "marked read")
+
+    # -- changes saved, and other readers' ----------------------------------------------
+
+    def on_state_saved(self, saved: StateSaved) -> None:
+        for warning in saved.warnings:
+            self.notify(warning, title="Undo history", severity="warning", timeout=15, markup=False)
+        self._state_changed(saved.said)
+
+    def on_save_failed(self, failed: SaveFailed) -> None:
+        self.notify(f"Not saved: {failed.error}", title="Could not save", severity="error", timeout=15, markup=False)
+        self.update_status("NOT SAVED")
+
+    def _state_changed(self, message: str) -> None:
+        self.papers.repaint_rows()
+        self._show_current()
+        self.refresh_views()
+        self.update_status(message)
+
+    def _check_other_instances(self) -> None:
+        self.writer.write(
+            self,
+            self.library.reload_state_if_changed,
+            lambda changed: StateReloaded() if changed else None,
+            lambda error: Refused("Could not reload", str(error)),
+            group="reload",
+            exclusive=True,
+        )
+        # One reload at a time: a thread worker cannot be stopped, and reading a
+        # large library can take longer than a poll's second.
+        if self._papers_reload is None or self._papers_reload.is_finished:
+            self._papers_reload = self._reload_papers()
+
+    def on_state_reloaded(self, _: StateReloaded) -> None:
+        self._state_changed("updated from another reader")
+
+    @work(thread=True, group="reload-papers")
+    def _reload_papers(self) -> None:
+        try:
+            reload = self.library.reload_papers_if_changed()
+        except StoreError as error:
+            self.post_message(Refused("Could not reload", str(error)))
+            return
+        if reload is not None:
+            self.post_message(PapersReloaded(reload))
+
+    def on_papers_reloaded(self, reloaded: PapersReloaded) -> None:
+        """Another reader imported: swap its papers in and search again, the cursor
+        staying on its paper."""
+        library, reload = self.library, reloaded.reload
+        library.adopt(reload)
+        papers = self.papers
+        if reload.gone:  # the rows shown until the search below answers must all exist
+            papers.show([pid for pid in papers.ids if pid in library.papers], papers.terms, keep=papers.current)
+        if reload.new:
+            said = f"{reload.new} new paper{'s' if reload.new > 1 else ''} from another reader"
+        else:
+            said = "papers updated by another reader"
+        said = " · ".join([said, *reload.warnings])
+        self.refresh_views()
+        if isinstance(self.view, RelatedTo):  # the related list stays until esc
+            papers.repaint_rows()
+            self._show_current()
+            self.update_status(said)
+        else:
+            self._after_search = said
+            self.run_search()

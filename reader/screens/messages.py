@@ -1,0 +1,121 @@
+"""What the workers say when they are done: each a dataclass message.
+
+Blocking work (loading, searching, finding related papers, writing,
+exporting) runs off the UI thread and posts one of these to the screen that
+asked; its handler shows the outcome. `can_replace` lets a newer message of
+the same kind stand in for one still waiting: only the latest is worth showing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+from textual.notifications import SeverityLevel
+
+from reader.library import Library, LibraryReload
+from reader.related import Related
+from reader.search import SearchResult
+
+
+@dataclass
+class LoadStep(Message):
+    """Loading has reached `step` (e.g. "reading the papers")."""
+
+    step: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadStep)
+
+
+@dataclass
+class LoadFailed(Message):
+    error: str
+
+
+@dataclass
+class LibraryLoaded(Message):
+    """The library is open and indexed. `warnings`: caches rebuilt while loading;
+    `searches_error`: why the saved searches could not be read (None if they could)."""
+
+    library: Library
+    saved: dict[str, str]
+    warnings: list[str]
+    searches_error: str | None
+
+
+@dataclass
+class SearchDone(Message):
+    """The result of the search numbered `generation` (a newer one makes it stale)."""
+
+    result: SearchResult
+    generation: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SearchDone)
+
+
+@dataclass
+class RelatedFound(Message):
+    paper_id: str
+    found: list[Related]
+
+
+@dataclass
+class StateSaved(Message):
+    """A state change is on disk: `said` in the status line; each of `warnings` in a notification."""
+
+    said: str
+    warnings: list[str]
+
+
+@dataclass
+class SaveFailed(Message):
+    error: str
+
+
+@dataclass
+class SearchSaved(Message):
+    name: str
+    query: str
+
+
+@dataclass
+class SearchDeleted(Message):
+    name: str
+
+
+@dataclass
+class StateReloaded(Message):
+    """Another reader changed the state on disk; the library has read it back."""
+
+
+@dataclass
+class PapersReloaded(Message):
+    """Another reader imported: `reload` holds library.json as it left it, read and indexed."""
+
+    reload: LibraryReload
+
+
+@dataclass
+class Exported(Message):
+    count: int
+    path: Path
+    format: str
+
+
+@dataclass
+class LockWait(Message):
+    """A write waits for the lock another reader holds: `text` says whose."""
+
+    text: str
+
+
+@dataclass
+class Refused(Message):
+    """Something asked for did not happen: said in a notification titled `title`."""
+
+    title: str
+    error: str
+    severity: SeverityLevel = "error"

@@ -1,0 +1,48 @@
+"""The sidebar: the standard views with their counts, the saved searches (1-9 recall them), the tags.
+
+It lists what the screen gives it and says which view was picked; it never
+reads the library itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from textual import on
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from reader.text import one_line
+from reader.views import STANDARD, RelatedTo, Saved, Tag, View
+
+
+class Sidebar(OptionList):
+    @dataclass
+    class Picked(Message):
+        view: View
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self._views: dict[str, View] = {}  # by option id: str(view)
+
+    def show(self, current: View, counts: Mapping[str, int], saved: Sequence[Saved], tags: Mapping[str, int]) -> None:
+        """List the views with `counts` (Library.view_counts) and the `tags` with theirs; highlight `current`."""
+        rows: list[tuple[View, str]] = [(view, f"{view.label} {counts[view.name]}") for view in STANDARD]
+        rows += [(view, f"{n if n <= 9 else ' '} {view.label}") for n, view in enumerate(saved, 1)]
+        rows += [(Tag(tag), f"{Tag(tag).label} {n}") for tag, n in sorted(tags.items())]
+        if isinstance(current, RelatedTo):
+            rows.append((current, current.label))
+        self._views = {str(view): view for view, _ in rows}
+        highlighted = self.highlighted
+        self.clear_options()
+        self.add_options([Option(one_line(text), id=str(view)) for view, text in rows])
+        ids = list(self._views)
+        self.highlighted = ids.index(str(current)) if str(current) in ids else highlighted or 0
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.Picked(self._views[event.option.id]))

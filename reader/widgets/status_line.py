@@ -1,0 +1,54 @@
+"""The status line: what just happened, then how far the triage has come.
+
+"12 shown · 423 papers · inbox 400 left · 9 done today · 4.5/min". The counts
+are given when state changes (counting on every keystroke would cost at 100k
+papers); the pace is kept here, from the session's decisions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    def __init__(self, **kwargs) -> None:
+        super().__init__("Loading library…", markup=False, **kwargs)
+        self._counts: Mapping[str, int] = {}
+        self._done_today = 0
+        self._decided = 0  # papers decided in this session
+        self._triage_start: float | None = None  # the session's first decision
+
+    def tally(self, counts: Mapping[str, int], done_today: int) -> None:
+        """The library's counts (Library.view_counts) and the papers decided today."""
+        self._counts = counts
+        self._done_today = done_today
+
+    def decided(self, papers: int) -> None:
+        self._decided += papers
+        if self._triage_start is None:
+            self._triage_start = time.monotonic()
+
+    def say(self, message: str | None, shown: int) -> None:
+        """`message` (if any), then the counts with `shown` papers listed."""
+        counts = self._counts
+        text = (
+            f"{shown} shown · {counts['all']} papers · inbox {counts['inbox']} left · {self._done_today} done today{self._pace()}"
+        )
+        self.update(f"{message}  ·  {text}" if message else text)
+
+    def link(self, url: str, said: str) -> None:
+        """`url` as an OSC 8 link (a click opens it on the person's machine where the
+        terminal supports it), then `said`. The URL first: at 80 columns the rest may be cut."""
+        self.update(Text.assemble(Text(url, style=Style(link=url, underline=True)), said))
+
+    def _pace(self) -> str:
+        """Papers decided per minute over this session's triage (from its first decision)."""
+        if self._triage_start is None or self._decided < 2:
+            return ""
+        minutes = max(time.monotonic() - self._triage_start, 30.0) / 60
+        return f" · {self._decided / minutes:.1f}/min"
