@@ -8,6 +8,11 @@
     tag:x  note:x  src:x  year:2024  year:>=2023  year:2020..2023  has:code
     doi:10.1145/...  cat:cs.CL  venue:neurips  key:vaswani2017
     is:bookmarked is:unread is:read is:inbox is:dismissed is:tagged is:noted   id:2306.13575
+    ~any text      papers most like the text (a pasted abstract, a sentence): the rest of
+                   the query is that text, not syntax
+
+Plain words that no paper has all of still find the papers with most of them: the
+search ranks those as closest matches after the papers with every word.
 
 `parse_query` turns text into a `Query` or raises `QueryError`, whose message is a
 short hint to show the person ("title: needs a word, e.g. title:diffusion").
@@ -39,6 +44,7 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("is:bookmarked is:tagged is:noted", "by your marks"),
     ("note:idea", "in your notes"),
     ("id:2306.13575", "one paper by its arXiv id"),
+    ("~a sentence or abstract", "papers most like this text"),
 )
 
 FIELD_NAMES = ("title", "abstract", "author", "tag", "note", "src", "year", "has", "is", "id", "doi", "cat", "venue", "key")
@@ -135,12 +141,15 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class Query:
+    """`similar`: for `~text`, the text to find papers like (then there are no clauses)."""
+
     text: str
     clauses: tuple[Clause, ...] = ()
+    similar: str = ""
 
     @property
     def is_empty(self) -> bool:
-        return not self.clauses
+        return not self.clauses and not self.similar
 
     @property
     def uses_state(self) -> bool:
@@ -167,6 +176,11 @@ def parse_query(text: str) -> Query:
 
 
 def _parse(text: str) -> Query:
+    if text.lstrip().startswith("~"):
+        similar = text.lstrip()[1:].strip()
+        if not words(similar):
+            raise QueryError("~ needs text to compare with, e.g. ~ a sentence or a pasted abstract")
+        return Query(text, similar=similar)
     source = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
     tokens: list[_Token] = []
     i, n = 0, len(source)
