@@ -165,6 +165,11 @@ _STOPS = frozenset(' \t\n\r\f\v|"')
 _Token = tuple[bool, Atom] | None  # (negated, atom), or None for a `|`
 
 
+def asks_similar(text: str) -> bool:
+    """Is it a `~text` query (answered by similarity, not by matching words)?"""
+    return text.lstrip().startswith("~")
+
+
 def parse_query(text: str) -> Query:
     """Parse search text. Raises QueryError (a short hint) and nothing else."""
     try:
@@ -176,7 +181,7 @@ def parse_query(text: str) -> Query:
 
 
 def _parse(text: str) -> Query:
-    if text.lstrip().startswith("~"):
+    if asks_similar(text):
         similar = text.lstrip()[1:].strip()
         if not words(similar):
             raise QueryError("~ needs text to compare with, e.g. ~ a sentence or a pasted abstract")
