@@ -16,7 +16,7 @@ from pathlib import Path
 from reader import export, history, ingest, snapshot
 from reader.fetch import ledger
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, Source, StatedPaper, parse_arxiv_id
-from reader.query import QueryError, asks_similar, parse_query
+from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
@@ -714,13 +714,22 @@ class Library:
 
 
     def _similar(self, query: str, limit: int | None) -> SearchResult:
-        """`~text`: the papers most like the text, as related papers are found; the words
-        they share with it are highlighted."""
+        """`~text`: the papers most like the text, as related papers are found, among
+        those the clauses before the `~` match; the words they share with it are
+        highlighted."""
         try:
-            text = parse_query(query).similar
+            parsed = parse_query(query)
         except QueryError as error:
             return SearchResult(query, (), (), frozenset(), error=str(error))
-        found = self._related_index().similar_to_text(text, limit or SIMILAR_PAGE)
+        wanted = limit or SIMILAR_PAGE
+        if not parsed.clauses:
+            found = self._related_index().similar_to_text(parsed.similar, wanted)
+        else:
+            head, _ = split_similar(query) or ("", "")
+            within = self.search(head)
+            allowed = set(within.ids[: within.complete])
+            pool = self._related_index().similar_to_text(parsed.similar, max(wanted, SIMILAR_POOL))
+            found = [r for r in pool if r.paper_id in allowed][:wanted]
         terms = frozenset(t for r in found for t in r.shared_terms)
         ids, scores = tuple(r.paper_id for r in found), tuple(r.score for r in found)
         return SearchResult(query, ids, scores, terms, total=len(ids), complete=len(ids))
@@ -746,6 +755,8 @@ def _no_collector_pauses() -> Iterator[None]:
 
 SIMILAR_PAGE = 100
 """Papers a `~text` search lists when no limit is asked for."""
+SIMILAR_POOL = 1000
+"""The most similar papers a filtered `~text` search (is:inbox ~text) picks from."""
 
 MAX_TEXT = 200_000
 """Characters in a title, an abstract or all authors together: real ones are a few thousand."""

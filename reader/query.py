@@ -9,7 +9,7 @@
     doi:10.1145/...  cat:cs.CL  venue:neurips  key:vaswani2017
     is:bookmarked is:unread is:read is:inbox is:dismissed is:tagged is:noted   id:2306.13575
     ~any text      papers most like the text (a pasted abstract, a sentence): the rest of
-                   the query is that text, not syntax
+                   the query is that text, not syntax; clauses before it filter them
 
 Plain words that no paper has all of still find the papers with most of them: the
 search ranks those as closest matches after the papers with every word.
@@ -141,7 +141,7 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """`similar`: for `~text`, the text to find papers like (then there are no clauses)."""
+    """`similar`: for `~text`, the text to find papers like (the clauses then filter them)."""
 
     text: str
     clauses: tuple[Clause, ...] = ()
@@ -165,9 +165,22 @@ _STOPS = frozenset(' \t\n\r\f\v|"')
 _Token = tuple[bool, Atom] | None  # (negated, atom), or None for a `|`
 
 
+def split_similar(text: str) -> tuple[str, str] | None:
+    """A `~text` query as (the clauses before the `~`, the text after it); None for
+    other queries. A `~` counts at the start of a word outside quotes, so a view's
+    filter can come first: "is:inbox ~a pasted abstract"."""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "~" and not quoted and (i == 0 or text[i - 1].isspace()):
+            return text[:i], text[i + 1 :].strip()
+    return None
+
+
 def asks_similar(text: str) -> bool:
     """Is it a `~text` query (answered by similarity, not by matching words)?"""
-    return text.lstrip().startswith("~")
+    return split_similar(text) is not None
 
 
 def parse_query(text: str) -> Query:
@@ -181,11 +194,12 @@ def parse_query(text: str) -> Query:
 
 
 def _parse(text: str) -> Query:
-    if asks_similar(text):
-        similar = text.lstrip()[1:].strip()
+    split = split_similar(text)
+    if split is not None:
+        head, similar = split
         if not words(similar):
             raise QueryError("~ needs text to compare with, e.g. ~ a sentence or a pasted abstract")
-        return Query(text, similar=similar)
+        return Query(text, _parse(head).clauses, similar=similar)
     source = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
     tokens: list[_Token] = []
     i, n = 0, len(source)

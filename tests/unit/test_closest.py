@@ -134,3 +134,12 @@ def test_cli_marks_results_with_every_word_and_draws_the_divider(home, capsys):
 def test_export_leaves_the_closest_matches_out(home, capsys):
     code, out = run(capsys, "export", "shampoo preconditioner zzqx")
     assert code == 1 and out == ""
+
+
+def test_tilde_after_a_filter_finds_similar_papers_among_those_it_matches(library):
+    soap = next(p for p in library.papers.values() if p.title.startswith("SOAP"))
+    library.set_bookmarked(soap.id, True)
+    assert library.search("is:bookmarked ~" + soap.abstract).ids == (soap.id,)
+    assert soap.id not in library.search("-is:bookmarked ~" + soap.abstract).ids
+    assert parse_query('"a ~b" c').similar == ""  # inside quotes, or inside a word, ~ is no marker
+    assert parse_query("x~y").similar == ""
