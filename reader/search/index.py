@@ -35,9 +35,9 @@ from reader.search import cache
 from reader.search.builder import AbstractBuilder
 from reader.search.evaluation import Matching, narrows
 from reader.search.facts import Facts
-from reader.search.postings import FIELDS_OF, TITLE, Docs, Part, part_of
+from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
 from reader.search.ranking import (
-    SEQUENCE, Evaluated, Pass, closest_scores, idf, in_default_order, newest_first, rank, score_groups,
+    PREFIX, SEQUENCE, Evaluated, Pass, closest_scores, idf, in_default_order, newest_first, rank, score_groups,
 )  # fmt: skip
 from reader.search.vocabulary import Vocabulary
 
@@ -46,8 +46,8 @@ _READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (nar
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _PARTS_AT_MOST = 6  # parts per field before an update rebuilds the postings
 _PAGE = 100  # with fewer complete matches, closest matches fill the list up to this many
-_CLOSEST_POSTINGS = 60_000  # postings the rarer words of a description read for candidates
-_CLOSEST_CANDIDATES = 400  # candidates the commoner words are then checked against
+_CLOSEST_POSTINGS = 20_000  # postings the rarer words of a description read for candidates
+_CLOSEST_CANDIDATES = 300  # candidates the commoner words are then checked against
 
 
 @dataclass(frozen=True)
@@ -385,22 +385,22 @@ class SearchIndex(Matching):
         those), that pass the query's other clauses strictly, scored below 0.
 
         A word adds its idf (common words weigh little; stop words nothing) times its
-        best match's weight (title over abstract, whole word over typo). The rarer
-        words' postings find the candidates, up to _CLOSEST_POSTINGS of them read;
-        the commoner words are then checked on the best _CLOSEST_CANDIDATES only, so a
-        description of 30 everyday words costs about what a rare word's postings do."""
+        best match's kind (whole word over prefix over typo). The rarer words'
+        postings find the candidates, up to _CLOSEST_POSTINGS of them read; the
+        commoner words are then looked for in the text of the best
+        _CLOSEST_CANDIDATES only, as written (whole word or prefix: their typos would
+        add little to their small weight), so a description of 30 everyday words
+        costs about what a rare word's postings do."""
         count = len(self._all)
-        found = [(w, self._expand(w)) for w in dict.fromkeys(plain) if w not in STOP_WORDS]
-        found.sort(key=lambda item: self._postings_cost(item[1], FIELDS_OF["any"]))
+        costs = {w: self._postings_cost(self._expand(w), FIELDS_OF["any"]) for w in plain if w not in STOP_WORDS}
         read = 0
         rare: list[tuple[Evaluated, float]] = []
         common: list[tuple[str, float]] = []
-        for word, expansion in found:
-            cost = self._postings_cost(expansion, FIELDS_OF["any"])  # about its papers, from the postings' sizes
-            if rare and read + cost > _CLOSEST_POSTINGS:
-                common.append((word, idf(min(cost, count), count)))
+        for word in sorted(costs, key=costs.__getitem__):
+            if rare and read + costs[word] > _CLOSEST_POSTINGS:
+                common.append((word, idf(min(costs[word], count), count)))  # its papers, about
             else:
-                read += cost
+                read += costs[word]
                 evaluated = self._atom(Atom("any", word, (word,)), None)
                 rare.append((evaluated, idf(len(evaluated.docs), count)))
         scores = closest_scores(rare)
@@ -409,14 +409,23 @@ class SearchIndex(Matching):
         allowed = self._filtered(query, set(scores) - complete, state_of, stateful_ids)
         best = heapq.nlargest(_CLOSEST_CANDIDATES, allowed, key=scores.__getitem__)
         if common:
-            within = frozenset(best)
-            more = closest_scores([(self._atom(Atom("any", w, (w,)), within), weight) for w, weight in common])
-            for d in within.intersection(more):  # a word read from its postings brings others too
-                scores[d] += more[d]
+            self._add_common(scores, best, common)
         rank_of = self._rank
         top = heapq.nsmallest(room, best, key=lambda d: (-scores[d], rank_of[d] if rank_of is not None else d))
         # below every complete match's score, in the same order as their closeness
         return [(d, round(scores[d] - scores[top[0]] - 1, 4)) for d in top]
+
+    def _add_common(self, scores: dict[int, float], docs: list[int], common: list[tuple[str, float]]) -> None:
+        """Add the common words' weights to the scores of `docs`, from their title and abstract."""
+        needles = [(f" {w} ", f" {w}" if len(w) >= 3 else "", weight) for w, weight in common]
+        prefix = PREFIX / 10
+        for d in docs:
+            text = self._field_text(TITLE, d) + self._field_text(ABSTRACT, d)
+            for whole, start, weight in needles:
+                if whole in text:
+                    scores[d] += weight
+                elif start and start in text:
+                    scores[d] += weight * prefix
 
     def _filtered(
         self,
