@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers.paths import CORPORA
 from reader.cli import CLOSEST_DIVIDER, main
 from reader.library import Library
 from reader.models import BLANK_STATE, Paper
@@ -143,3 +144,29 @@ def test_tilde_after_a_filter_finds_similar_papers_among_those_it_matches(librar
     assert soap.id not in library.search("-is:bookmarked ~" + soap.abstract).ids
     assert parse_query('"a ~b" c').similar == ""  # inside quotes, or inside a word, ~ is no marker
     assert parse_query("x~y").similar == ""
+
+
+def hf_described(count: int) -> list[tuple[Paper, str]]:
+    """The first `count` Hugging Face papers with an `ai_summary`, and that summary with
+    the paper's name and title words taken out (text nobody here wrote)."""
+    import gzip
+
+    found: dict[str, tuple[Paper, str]] = {}
+    with gzip.open(CORPORA / "hf-daily-papers" / "hf_daily_papers_all.jsonl.gz", "rt", encoding="utf-8") as stream:
+        for line in stream:
+            item = json.loads(line).get("paper") or {}
+            title, summary = item.get("title"), item.get("ai_summary")
+            if title and summary and item.get("summary") and item["id"] not in found:
+                name = set(words(title.split(":")[0])) if ":" in title else set()
+                query = " ".join(w for w in words(summary) if w not in set(words(title)) | name)
+                found[item["id"]] = (Paper(id=item["id"], title=title, abstract=item["summary"]), query)
+                if len(found) == count:
+                    break
+    return list(found.values())
+
+
+def test_summaries_by_others_find_their_paper_among_the_bundled_ones(library):
+    described = hf_described(40)
+    index = SearchIndex([p for p, _ in described] + list(library.papers.values()))
+    found = sum(paper.id in index.search(query, blank, limit=10).ids for paper, query in described)
+    assert found >= 36  # measured: 40 of 40; 39 of them have no paper with every word
