@@ -17,6 +17,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from operator import add
 
 from reader.models import Paper
 from reader.search.postings import ABSTRACT, TITLE, Docs
@@ -217,8 +218,9 @@ def closest_scores(words: list[tuple[Evaluated, float]]) -> dict[int, float]:
         for levels, _ in word.passes:
             for level, docs in levels:
                 gain = weight * _KIND_OF_LEVEL[level]
-                for d in docs - seen if seen else docs:
-                    scores[d] = get(d, 0.0) + gain
+                new = docs - seen if seen else docs
+                # scores[d] = get(d, 0.0) + gain for each d, at C speed (both walks of `new` agree)
+                scores.update(zip(new, map(add, map(get, new, repeat(0.0)), repeat(gain))))
                 seen |= docs
     return scores
 
