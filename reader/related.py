@@ -151,7 +151,8 @@ class RelatedIndex:
             gain = query[word] * self._idf[word]
             for other in self._postings[word]:
                 gained[other] = get(other, 0.0) + gain
-        gained.pop(docno, None)
+        if docno is not None:  # never the asked paper itself
+            gained.pop(docno, None)
         inverse = self._inverse_norm
         return heapq.nlargest(count, gained, key=lambda d: gained[d] * inverse[d])
 
@@ -163,7 +164,7 @@ class RelatedIndex:
         # ln(e * tf) = 1 + ln tf; C-level maps: 200 exact vectors are most of a question
         tf_weights = map(math.log, map(math.e.__mul__, counts.values()))
         weights = map(mul, tf_weights, map(self._idf.get, counts, repeat(0.0)))
-        return {word: weight for word, weight in zip(counts, weights) if weight}
+        return {word: weight for word, weight in zip(counts, weights, strict=True) if weight}
 
     def _idfs(self) -> dict[str, float]:
         """ln((N + 1) / df) of every word that carries weight."""

@@ -37,8 +37,17 @@ from reader.search.evaluation import Matching, narrows
 from reader.search.facts import Facts
 from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
 from reader.search.ranking import (
-    PREFIX, SEQUENCE, Evaluated, Pass, closest_scores, idf, in_default_order, newest_first, rank, score_groups,
-)  # fmt: skip
+    PREFIX,
+    SEQUENCE,
+    Evaluated,
+    Pass,
+    closest_scores,
+    idf,
+    in_default_order,
+    newest_first,
+    rank,
+    score_groups,
+)
 from reader.search.vocabulary import Vocabulary
 
 _CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~40 MB)

@@ -220,7 +220,7 @@ def closest_scores(words: list[tuple[Evaluated, float]]) -> dict[int, float]:
                 gain = weight * _KIND_OF_LEVEL[level]
                 new = docs - seen if seen else docs
                 # scores[d] = get(d, 0.0) + gain for each d, at C speed (both walks of `new` agree)
-                scores.update(zip(new, map(add, map(get, new, repeat(0.0)), repeat(gain))))
+                scores.update(zip(new, map(add, map(get, new, repeat(0.0)), repeat(gain)), strict=True))
                 seen |= docs
     return scores
 
