@@ -13,6 +13,7 @@ from reader import export, ingest
 from reader.browser import open_file
 from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
+from reader.query import asks_similar
 from reader.search import SearchResult
 from reader.settings import Feed, load_feeds, settings_path
 
@@ -186,13 +187,19 @@ def _progress_bar(done: int, total: int, records: int) -> None:
     print(f"\r[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}", end="", file=sys.stderr, flush=True)
 
 
-def _matches(library: Library, words: list[str], limit: int | None, none_found: str) -> SearchResult | int:
-    """The query's result, or the exit status after saying why there is none."""
+CLOSEST_DIVIDER = "-- no paper has every word · closest matches --"
+
+
+def _matches(
+    library: Library, words: list[str], limit: int | None, none_found: str, *, complete_only: bool = False
+) -> SearchResult | int:
+    """The query's result, or the exit status after saying why there is none.
+    `complete_only`: closest matches (some words missing) do not count."""
     result = library.search(" ".join(words), limit=limit)
     if result.error:
         print(f"reader: {one_line(result.error)}", file=sys.stderr)
         return 2
-    if not result.ids:
+    if not (result.complete if complete_only else result.ids):
         print(f"reader: {none_found}", file=sys.stderr)
         return 1
     return result
@@ -202,7 +209,8 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     result = _matches(library, args.query, args.limit or None, "no papers match")
     if isinstance(result, int):
         return result
-    for paper_id, score in zip(result.ids, result.scores):
+    by_words = not asks_similar(result.query)
+    for place, (paper_id, score) in enumerate(zip(result.ids, result.scores)):
         paper, state = library.get(paper_id), library.state_of(paper_id)
         if args.json:
             record = {
@@ -213,8 +221,12 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
                 "read": state.read,
                 "tags": list(state.tags),
             }
+            if by_words:
+                record["all_words"] = place < result.complete
             print(inert_json(record))
         else:
+            if place == result.complete:
+                print(CLOSEST_DIVIDER)
             marks = ("*" if state.bookmarked else " ") + (" " if state.read else "N")
             tags = f"  [{one_line(' '.join(state.tags))}]" if state.tags else ""
             print(f"{one_line(paper_id):<24} {marks} {one_line(paper.title)}{tags}")
@@ -222,14 +234,14 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_export(library: Library, args: argparse.Namespace) -> int:
-    result = _matches(library, args.query, None, "no papers match; nothing exported")
+    result = _matches(library, args.query, None, "no papers match; nothing exported", complete_only=True)
     if isinstance(result, int):
         return result
     if args.output not in (None, "-"):
         # Refused before any key is chosen.
         export_target(Path(args.output), library.store.home)
         export_format(Path(args.output), args.format)
-    pairs = library.keyed(result.ids)
+    pairs = library.keyed(result.ids[: result.complete])
     if args.output in (None, "-"):
         # A terminal acts on escapes in a title (OSC 52 writes the clipboard);
         # a pipe gets the text as it is, for the program reading it.

@@ -16,7 +16,7 @@ from reader import clock, export, history, ingest, snapshot
 from reader.fetch import ledger
 from reader.files import StoreError, home_lock, resolve_home, write_atomically
 from reader.models import BLANK_STATE, Paper, PaperState, Problem, Source, StatedPaper, parse_arxiv_id
-from reader.query import parse_query
+from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult
@@ -737,16 +737,44 @@ class Library:
         return self._index
 
     def related(self, paper_id: str, limit: int = 20) -> list[Related]:
-        """Papers most like this one by their words (the index is built on first use)."""
+        """Papers most like this one by their words."""
+        return self._related_index().related(paper_id, limit)
+
+    def _related_index(self) -> RelatedIndex:
+        """Built on first use: most sessions never ask."""
         if self._related is None:
             with _no_collector_pauses():
                 self._related = RelatedIndex(self.papers.values())
-        return self._related.related(paper_id, limit)
+        return self._related
 
     def search(self, query: str, previous: SearchResult | None = None, limit: int | None = None) -> SearchResult:
+        if asks_similar(query):
+            return self._similar(query, limit)
         # Only papers with a saved state can differ from blank: is:/tag: filters look at
         # those instead of asking about all 100k. (A copy: the writer thread may add one.)
         return self.index.search(query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states))
+
+
+    def _similar(self, query: str, limit: int | None) -> SearchResult:
+        """`~text`: the papers most like the text, as related papers are found, among
+        those the clauses before the `~` match; the words they share with it are
+        highlighted."""
+        try:
+            parsed = parse_query(query)
+        except QueryError as error:
+            return SearchResult(query, (), (), frozenset(), error=str(error))
+        wanted = limit or SIMILAR_PAGE
+        if not parsed.clauses:
+            found = self._related_index().similar_to_text(parsed.similar, wanted)
+        else:
+            head, _ = split_similar(query) or ("", "")
+            within = self.search(head)
+            allowed = set(within.ids[: within.complete])
+            pool = self._related_index().similar_to_text(parsed.similar, max(wanted, SIMILAR_POOL))
+            found = [r for r in pool if r.paper_id in allowed][:wanted]
+        terms = frozenset(t for r in found for t in r.shared_terms)
+        ids, scores = tuple(r.paper_id for r in found), tuple(r.score for r in found)
+        return SearchResult(query, ids, scores, terms, total=len(ids), complete=len(ids))
 
 
 @contextmanager
@@ -766,6 +794,11 @@ def _no_collector_pauses() -> Iterator[None]:
         if enabled:
             gc.enable()
 
+
+SIMILAR_PAGE = 100
+"""Papers a `~text` search lists when no limit is asked for."""
+SIMILAR_POOL = 1000
+"""The most similar papers a filtered `~text` search (is:inbox ~text) picks from."""
 
 MAX_TEXT = 200_000
 """Characters in a title, an abstract or all authors together: real ones are a few thousand."""

@@ -8,6 +8,11 @@
     tag:x  note:x  src:x  year:2024  year:>=2023  year:2020..2023  has:code
     doi:10.1145/...  cat:cs.CL  venue:neurips  key:vaswani2017
     is:bookmarked is:unread is:read is:inbox is:dismissed is:tagged is:noted   id:2306.13575
+    ~any text      papers most like the text (a pasted abstract, a sentence): the rest of
+                   the query is that text, not syntax; clauses before it filter them
+
+Plain words that no paper has all of still find the papers with most of them: the
+search ranks those as closest matches after the papers with every word.
 
 `parse_query` turns text into a `Query` or raises `QueryError`, whose message is a
 short hint to show the person ("title: needs a word, e.g. title:diffusion").
@@ -39,6 +44,7 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("is:bookmarked is:tagged is:noted", "by your marks"),
     ("note:idea", "in your notes"),
     ("id:2306.13575", "one paper by its arXiv id"),
+    ("~a sentence or abstract", "papers most like this text"),
 )
 
 FIELD_NAMES = ("title", "abstract", "author", "tag", "note", "src", "year", "has", "is", "id", "doi", "cat", "venue", "key")
@@ -135,12 +141,15 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class Query:
+    """`similar`: for `~text`, the text to find papers like (the clauses then filter them)."""
+
     text: str
     clauses: tuple[Clause, ...] = ()
+    similar: str = ""
 
     @property
     def is_empty(self) -> bool:
-        return not self.clauses
+        return not self.clauses and not self.similar
 
     @property
     def uses_state(self) -> bool:
@@ -156,6 +165,24 @@ _STOPS = frozenset(' \t\n\r\f\v|"')
 _Token = tuple[bool, Atom] | None  # (negated, atom), or None for a `|`
 
 
+def split_similar(text: str) -> tuple[str, str] | None:
+    """A `~text` query as (the clauses before the `~`, the text after it); None for
+    other queries. A `~` counts at the start of a word outside quotes, so a view's
+    filter can come first: "is:inbox ~a pasted abstract"."""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "~" and not quoted and (i == 0 or text[i - 1].isspace()):
+            return text[:i], text[i + 1 :].strip()
+    return None
+
+
+def asks_similar(text: str) -> bool:
+    """Is it a `~text` query (answered by similarity, not by matching words)?"""
+    return split_similar(text) is not None
+
+
 def parse_query(text: str) -> Query:
     """Parse search text. Raises QueryError (a short hint) and nothing else."""
     try:
@@ -167,6 +194,12 @@ def parse_query(text: str) -> Query:
 
 
 def _parse(text: str) -> Query:
+    split = split_similar(text)
+    if split is not None:
+        head, similar = split
+        if not words(similar):
+            raise QueryError("~ needs text to compare with, e.g. ~ a sentence or a pasted abstract")
+        return Query(text, _parse(head).clauses, similar=similar)
     source = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
     tokens: list[_Token] = []
     i, n = 0, len(source)

@@ -117,24 +117,33 @@ class RelatedIndex:
         Raises KeyError for an id the index does not have."""
         with self._lock:
             docno = self._docno[paper_id]
-            query = self._vector(self._papers[docno])
-            if not query or limit <= 0:
-                return []
-            query_norm = math.sqrt(math.fsum(w * w for w in query.values()))
-            found = []
-            for other in self._candidates(query, docno, max(_CANDIDATES, 5 * limit)):
-                vector = self._vector(self._papers[other])
-                # (-contribution, word): sorted, the words that explain most come first
-                shared = sorted((-query[w] * vector[w], w) for w in query.keys() & vector.keys())
-                if shared:
-                    # fsum rounds exactly whatever the set's order: equal papers tie exactly
-                    norms = query_norm * math.sqrt(math.fsum(w * w for w in vector.values()))
-                    score = min(1.0, -math.fsum(c for c, _ in shared) / norms)
-                    found.append(Related(self._papers[other].id, score, tuple(w for _, w in shared[:_SHARED_TERMS])))
-            found.sort(key=lambda r: (-r.score, r.paper_id))
-            return found[:limit]
+            return self._most_like(self._vector(self._papers[docno]), docno, limit)
 
-    def _candidates(self, query: dict[str, float], docno: int, count: int) -> list[int]:
+    def similar_to_text(self, text: str, limit: int = 10) -> list[Related]:
+        """The `limit` papers most like `text` (a pasted abstract, a sentence), as
+        `related` finds them for a paper: the text is a vector like a paper's."""
+        with self._lock:
+            counts = Counter(fold(text).split())
+            return self._most_like(self._weights(counts), None, limit)
+
+    def _most_like(self, query: dict[str, float], docno: int | None, limit: int) -> list[Related]:
+        if not query or limit <= 0:
+            return []
+        query_norm = math.sqrt(math.fsum(w * w for w in query.values()))
+        found = []
+        for other in self._candidates(query, docno, max(_CANDIDATES, 5 * limit)):
+            vector = self._vector(self._papers[other])
+            # (-contribution, word): sorted, the words that explain most come first
+            shared = sorted((-query[w] * vector[w], w) for w in query.keys() & vector.keys())
+            if shared:
+                # fsum rounds exactly whatever the set's order: equal papers tie exactly
+                norms = query_norm * math.sqrt(math.fsum(w * w for w in vector.values()))
+                score = min(1.0, -math.fsum(c for c, _ in shared) / norms)
+                found.append(Related(self._papers[other].id, score, tuple(w for _, w in shared[:_SHARED_TERMS])))
+        found.sort(key=lambda r: (-r.score, r.paper_id))
+        return found[:limit]
+
+    def _candidates(self, query: dict[str, float], docno: int | None, count: int) -> list[int]:
         indexed = sorted((w for w in query if w in self._postings), key=lambda w: (-query[w], w))
         gained: dict[int, float] = {}
         get = gained.get
@@ -142,17 +151,20 @@ class RelatedIndex:
             gain = query[word] * self._idf[word]
             for other in self._postings[word]:
                 gained[other] = get(other, 0.0) + gain
-        gained.pop(docno, None)
+        if docno is not None:  # never the asked paper itself
+            gained.pop(docno, None)
         inverse = self._inverse_norm
         return heapq.nlargest(count, gained, key=lambda d: gained[d] * inverse[d])
 
     def _vector(self, paper: Paper) -> dict[str, float]:
         """`paper`'s tf-idf weights (not normalised), for its words that carry any."""
-        counts = Counter(fold(paper.abstract).split() + fold(paper.title).split() * _TITLE_WEIGHT)
+        return self._weights(Counter(fold(paper.abstract).split() + fold(paper.title).split() * _TITLE_WEIGHT))
+
+    def _weights(self, counts: Counter[str]) -> dict[str, float]:
         # ln(e * tf) = 1 + ln tf; C-level maps: 200 exact vectors are most of a question
         tf_weights = map(math.log, map(math.e.__mul__, counts.values()))
         weights = map(mul, tf_weights, map(self._idf.get, counts, repeat(0.0)))
-        return {word: weight for word, weight in zip(counts, weights) if weight}
+        return {word: weight for word, weight in zip(counts, weights, strict=True) if weight}
 
     def _idfs(self) -> dict[str, float]:
         """ln((N + 1) / df) of every word that carries weight."""

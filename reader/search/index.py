@@ -4,6 +4,10 @@ A search parses the query (`reader.query`), matches its clauses cheapest first
 (`Matching`, in evaluation.py), each against the documents the ones before left,
 takes away the -clauses, and ranks what is left (ranking.py).
 
+Closest matches: when no more than a page of papers has every plain word of a
+query (a description in other words than the title), the page is filled with
+the papers that have most of them (`_closest`), after the complete ones.
+
 Narrowing: a search given the previous result starts from its papers when the new
 query can only match fewer (more words, a word typed further); with few papers
 left, a new word is checked by reading their text instead of its postings.
@@ -12,6 +16,7 @@ left, a new word is checked by reading their text instead of its postings.
 from __future__ import annotations
 
 import gc
+import heapq
 import os
 import threading
 from array import array
@@ -25,18 +30,33 @@ from typing import Any
 from reader import marshalfile
 from reader.models import Paper, PaperState
 from reader.query import Atom, Clause, Query, QueryError, parse_query
+from reader.related import STOP_WORDS
 from reader.search import cache
 from reader.search.builder import AbstractBuilder
 from reader.search.evaluation import Matching, narrows
 from reader.search.facts import Facts
-from reader.search.postings import FIELDS_OF, TITLE, Docs, Part, part_of
-from reader.search.ranking import SEQUENCE, Evaluated, Pass, in_default_order, newest_first, rank, score_groups
+from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
+from reader.search.ranking import (
+    PREFIX,
+    SEQUENCE,
+    Evaluated,
+    Pass,
+    closest_scores,
+    idf,
+    in_default_order,
+    newest_first,
+    rank,
+    score_groups,
+)
 from reader.search.vocabulary import Vocabulary
 
 _CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~40 MB)
 _READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _PARTS_AT_MOST = 6  # parts per field before an update rebuilds the postings
+_PAGE = 100  # with fewer complete matches, closest matches fill the list up to this many
+_CLOSEST_POSTINGS = 30_000  # papers the rarer words of a description have together: the candidates
+_CLOSEST_CANDIDATES = 300  # candidates the commoner words are then checked against
 
 
 @dataclass(frozen=True)
@@ -47,7 +67,9 @@ class SearchResult:
     `terms` are the folded words to highlight (see `reader.words.highlight_spans`); a
     term that ends in "*" is a prefix, one with spaces a phrase. `error` is a short
     hint for a malformed query, and then `ids` is empty. `total` is how many papers
-    matched (it can exceed len(ids) when a limit was asked for).
+    matched (it can exceed len(ids) when a limit was asked for). The first `complete`
+    ids match the whole query; the ones after them are closest matches, which miss
+    some of its plain words (`total` does not count them).
     """
 
     query: str
@@ -56,6 +78,7 @@ class SearchResult:
     terms: frozenset[str]
     error: str | None = None
     total: int = 0
+    complete: int = 0
     # What a following, narrower query may start from. Internal.
     _docs: Docs | None = field(default=None, repr=False, compare=False)  # never mutated
     _parsed: Query | None = field(default=None, repr=False, compare=False)
@@ -284,8 +307,10 @@ class SearchIndex(Matching):
             order = self._default[:wanted]
             return SearchResult(
                 query.text, tuple(map(ids.__getitem__, order)), (0.0,) * len(order), frozenset(),
-                total=len(self._all), _docs=self._all, _parsed=query, _owner=owner,
+                total=len(self._all), complete=len(order), _docs=self._all, _parsed=query, _owner=owner,
             )  # fmt: skip
+        if query.similar:
+            return SearchResult(query.text, (), (), frozenset(), error="~ searches through the library's related papers")
 
         within: Docs | None = None
         if (
@@ -339,10 +364,104 @@ class SearchIndex(Matching):
         ]
         groups = score_groups(candidates, passes)
         ranked, scores = rank(groups, passes, matchers, wanted, self._rank, self._facts.titles)
+        terms = self._terms(text_atoms)
+        complete = len(ranked)
+        plain = _plain_words(query)
+        room = min(wanted, _PAGE) - complete
+        if room > 0 and len(plain) > 1:
+            closest = self._closest(query, plain, candidates, room, state_of, stateful_ids)
+            if closest:
+                ranked.extend(d for d, _ in closest)
+                scores.extend(s for _, s in closest)
+                terms -= STOP_WORDS  # highlighted in every abstract, they would hide the words that matched
         return SearchResult(
-            query.text, tuple(map(ids.__getitem__, ranked)), tuple(scores), frozenset(self._terms(text_atoms)),
-            total=len(candidates), _docs=candidates, _parsed=query, _owner=owner,
+            query.text, tuple(map(ids.__getitem__, ranked)), tuple(scores), frozenset(terms),
+            total=len(candidates), complete=complete, _docs=candidates, _parsed=query, _owner=owner,
         )  # fmt: skip
+
+    # --- closest matches ---------------------------------------------------------
+
+    def _closest(
+        self,
+        query: Query,
+        plain: list[str],
+        complete: Docs,
+        room: int,
+        state_of: Callable[[str], PaperState],
+        stateful_ids: Collection[str] | None,
+    ) -> list[tuple[int, float]]:
+        """The best `room` papers with some of the plain words, not all (`complete` has
+        those), that pass the query's other clauses strictly, scored below 0.
+
+        A word adds its idf (common words weigh little; stop words nothing) times its
+        best match's kind (whole word over prefix over typo). The rarer words find
+        the candidates, as many as have _CLOSEST_POSTINGS papers together; the
+        commoner words are then looked for in the text of the best
+        _CLOSEST_CANDIDATES only, as written (whole word or prefix: their typos would
+        add little to their small weight), so a description of 30 everyday words
+        costs about what a rare word's postings do."""
+        count = len(self._all)
+        # Papers with the word as written: its typos and longer forms would make a word
+        # with many near spellings look common (measured: 0.87 of bench descriptions in
+        # the top 10 at 100k papers, against 0.83 with those counted).
+        costs = {w: self._df(w) for w in plain if w not in STOP_WORDS}
+        read = 0
+        rare: list[tuple[Evaluated, float]] = []
+        common: list[tuple[str, float]] = []
+        for word in sorted(costs, key=costs.__getitem__):
+            if rare and read + costs[word] > _CLOSEST_POSTINGS:
+                common.append((word, idf(costs[word], count)))
+            else:
+                read += costs[word]
+                evaluated = self._atom(Atom("any", word, (word,)), None)
+                rare.append((evaluated, idf(len(evaluated.docs), count)))
+        scores = closest_scores(rare)
+        if not scores:
+            return []
+        allowed = self._filtered(query, set(scores) - complete, state_of, stateful_ids)
+        best = heapq.nlargest(_CLOSEST_CANDIDATES, allowed, key=scores.__getitem__)
+        if common:
+            self._add_common(scores, best, common)
+        rank_of = self._rank
+        top = heapq.nsmallest(room, best, key=lambda d: (-scores[d], rank_of[d] if rank_of is not None else d))
+        # below every complete match's score, in the same order as their closeness
+        return [(d, round(scores[d] - scores[top[0]] - 1, 4)) for d in top]
+
+    def _add_common(self, scores: dict[int, float], docs: list[int], common: list[tuple[str, float]]) -> None:
+        """Add the common words' weights to the scores of `docs`, from their title and abstract."""
+        needles = [(f" {w} ", f" {w}" if len(w) >= 3 else "", weight) for w, weight in common]
+        prefix = PREFIX / 10
+        for d in docs:
+            text = self._field_text(TITLE, d) + self._field_text(ABSTRACT, d)
+            for whole, start, weight in needles:
+                if whole in text:
+                    scores[d] += weight
+                elif start and start in text:
+                    scores[d] += weight * prefix
+
+    def _filtered(
+        self,
+        query: Query,
+        docs: set[int],
+        state_of: Callable[[str], PaperState],
+        stateful_ids: Collection[str] | None,
+    ) -> set[int]:
+        """`docs` that pass every clause of `query` but its plain words, strictly."""
+        for clause in query.clauses:
+            if not docs:
+                break
+            if _is_plain(clause):
+                continue
+            if clause.negated:
+                if clause.atoms[0].is_state and stateful_ids is None:
+                    docs = self._deferred(clause, docs, state_of)
+                else:
+                    docs -= self._negative(clause, docs, state_of, stateful_ids)
+            elif all(a.is_state for a in clause.atoms) and stateful_ids is None:
+                docs = self._deferred(clause, docs, state_of)
+            else:
+                docs &= self._clause(clause, frozenset(docs), state_of, stateful_ids).docs
+        return docs
 
     # --- clauses -----------------------------------------------------------------
 
@@ -440,6 +559,18 @@ class SearchIndex(Matching):
         while self._cache_size > _CACHE_ITEMS and len(self._cache) > 1:
             _, old = self._cache.popitem(last=False)
             self._cache_size -= old.size
+
+
+def _is_plain(clause: Clause) -> bool:
+    """A clause of plain words: one unquoted word (or hyphenated words) in any field."""
+    if clause.negated or len(clause.atoms) != 1:
+        return False
+    atom = clause.atoms[0]
+    return atom.field == "any" and not atom.phrase
+
+
+def _plain_words(query: Query) -> list[str]:
+    return [w for clause in query.clauses if _is_plain(clause) for w in clause.atoms[0].words]
 
 
 def _places(order: list[int]) -> list[int]:

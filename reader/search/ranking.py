@@ -12,10 +12,12 @@ place that order is written).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from operator import add
 
 from reader.models import Paper
 from reader.search.postings import ABSTRACT, TITLE, Docs
@@ -184,6 +186,43 @@ def _bonus(
         previous = h
     in_order = (best - 1) / (len(matchers) - 1) if len(matchers) > 1 else 1.0
     return bonus + 0.12 * in_order + 0.08 * covered / len(tokens)
+
+
+# --- closest matches --------------------------------------------------------------
+
+
+def idf(df: int, count: int) -> float:
+    """BM25's inverse document frequency: a word most papers have weighs little."""
+    return math.log(1 + (count - df + 0.5) / (df + 0.5))
+
+
+# A level's kind of match, whatever the field: a description names what the paper
+# did, rarely in its title's words, so a title match counts as much as an abstract's
+# (measured: with titles 3x, 0.74 of bench descriptions found in the top 10 at 16.7k
+# papers; 1.5x, 0.93; 1x, 0.94). Where levels coincide, the title's or abstract's kind.
+_KIND_OF_LEVEL = {
+    _FIELD_WEIGHT[f] * kind // 10: kind / 10
+    for f in (2, 0, 1)  # author, title, abstract: the later wins a tie
+    for kind in (FPREFIX, FUZZY2, FUZZY1, PREFIX, EXACT)
+}
+
+
+def closest_scores(words: list[tuple[Evaluated, float]]) -> dict[int, float]:
+    """Each document's closeness to a description: the sum, over the words it has, of
+    the word's weight (its idf) times its best match's kind (whole word 1, prefix
+    0.7, one typo 0.6 ...)."""
+    scores: dict[int, float] = {}
+    get = scores.get
+    for word, weight in words:
+        seen: set[int] = set()
+        for levels, _ in word.passes:
+            for level, docs in levels:
+                gain = weight * _KIND_OF_LEVEL[level]
+                new = docs - seen if seen else docs
+                # scores[d] = get(d, 0.0) + gain for each d, at C speed (both walks of `new` agree)
+                scores.update(zip(new, map(add, map(get, new, repeat(0.0)), repeat(gain)), strict=True))
+                seen |= docs
+    return scores
 
 
 # --- the default order -----------------------------------------------------------------
