@@ -25,7 +25,9 @@ NAME = "csl-json"
 # Keys only CSL uses, near the start of the file: how it differs from other JSON.
 _CSL_KEYS = re.compile(r'"(?:container-title|issued|date-parts|citation-key|title-short|collection-title)"\s*:')
 _ITEM_START = re.compile(r'^\ufeff?\s*[\[{]')
-_TAG = re.compile(r"<[^<>]{1,200}>")
+# CSL's rich text in titles (<i>, <b>, <sup>, <sub>, <span class="nocase">) and
+# Crossref's JATS abstracts (<jats:p>): markup, not words. Other angle brackets are text.
+_TAG = re.compile(r"</?(?:i|b|sup|sub|sc|span|jats:[A-Za-z-]+)(?:\s[^<>]{0,200})?>")
 
 
 def sniff(head: str) -> bool:

@@ -262,9 +262,13 @@ def test_csl_json_never_fails_on_arbitrary_items(items):
         assert isinstance(record, (Paper, Problem))
 
 
+# CSL titles may hold rich-text markup (<i>…</i>), which is read as markup: the property is about text.
+_csl_text = _text.filter(lambda s: "<" not in s)
+
+
 @given(st.lists(st.fixed_dictionaries({
-    "title": _text, "container-title": _text, "volume": st.integers(1, 999).map(str),
-    "author": st.lists(st.fixed_dictionaries({"family": _text, "given": _text}), max_size=3),
+    "title": _csl_text, "container-title": _csl_text, "volume": st.integers(1, 999).map(str),
+    "author": st.lists(st.fixed_dictionaries({"family": _csl_text, "given": _csl_text}), max_size=3),
     "issued": st.fixed_dictionaries({"date-parts": st.tuples(st.integers(1000, 2999), st.integers(1, 12)).map(lambda d: [list(d)])}),
 }), min_size=1, max_size=4))
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
