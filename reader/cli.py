@@ -14,7 +14,7 @@ from reader.browser import open_file
 from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
 from reader.query import asks_similar
-from reader.search import SearchResult
+from reader.search import CLOSEST_MATCHES, SearchResult
 from reader.settings import Feed, load_feeds, settings_path
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def _progress_bar(done: int, total: int, records: int) -> None:
     print(f"\r[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}", end="", file=sys.stderr, flush=True)
 
 
-CLOSEST_DIVIDER = "-- no paper has every word · closest matches --"
+CLOSEST_DIVIDER = f"-- {CLOSEST_MATCHES} --"
 
 
 def _matches(

@@ -57,6 +57,17 @@ def panes(row_data: Callable[[str], RowData], *, searchable: bool = True) -> Com
     yield Footer(compact=True)  # compact: every key fits in 80 columns
 
 
+def closest_said(result: SearchResult) -> str | None:
+    """What the status line says of a result's closest matches, if it has any."""
+    closest = len(result.ids) - result.complete
+    if not closest:
+        return None
+    matches = f"{closest} closest match{'' if closest == 1 else 'es'}"
+    if not result.complete:
+        return f"no paper has every word: {matches}"
+    return f"{result.complete} with every word, then {matches}"
+
+
 class MainScreen(Triage, SavedSearches, Outward):
     # The footer must fit 80 columns: it shows the triage keys; the search box's
     # placeholder says "/ search", and ? and ctrl+p list the rest (reader.actions).
@@ -130,9 +141,10 @@ class MainScreen(Triage, SavedSearches, Outward):
         papers = self.papers
         keep = papers.current
         self.result = result if not result.error else None
-        papers.show(result.ids, result.terms, keep=keep)
+        papers.show(result.ids, result.terms, keep=keep, closest_from=result.complete)
         self._show_current()
-        self.update_status(result.error or self._after_search)
+        said = [m for m in (self._after_search, closest_said(result)) if m]
+        self.update_status(result.error or " · ".join(said) or None)
         self._after_search = None
 
     def action_search(self) -> None:

@@ -58,6 +58,9 @@ _PAGE = 100  # with fewer complete matches, closest matches fill the list up to 
 _CLOSEST_POSTINGS = 30_000  # papers the rarer words of a description have together: the candidates
 _CLOSEST_CANDIDATES = 300  # candidates the commoner words are then checked against
 
+CLOSEST_MATCHES = "no paper has every word · closest matches"
+"""What the CLI and the app show above a result's closest matches."""
+
 
 @dataclass(frozen=True)
 class SearchResult:

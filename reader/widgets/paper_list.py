@@ -2,6 +2,10 @@
 
 Textual's OptionList and DataTable build every row up front (12 s for 100k rows
 here); this widget keeps a list of ids and draws each visible line on demand.
+
+Closest matches (a search's papers that miss some of its words) follow a divider
+line. The divider is a line, not a row: the cursor counts rows (ids), so no key
+can land on it, and only drawing, clicks and scrolling map rows to lines.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from textual.strip import Strip
 
 from reader.actions import LIST
 from reader.models import Paper, PaperState
+from reader.search import CLOSEST_MATCHES
 from reader.tex import tex_to_text
 from reader.text import one_line
 from reader.widgets.bindings import bindings
@@ -45,6 +50,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--tags",
         "paper-list--match",
         "paper-list--selected",
+        "paper-list--divider",
     }
 
     BINDINGS = bindings(LIST)  # ids and keys: reader.actions
@@ -72,6 +78,7 @@ class PaperList(ScrollView, can_focus=True):
         self._row_data = row_data
         self.ids: Sequence[str] = ()
         self.terms: frozenset[str] = frozenset()
+        self.closest_from: int | None = None  # the first closest match's row: the divider is drawn above it
         self._render_row = lru_cache(maxsize=512)(self._render_row_uncached)
         self.selected: set[str] = set()
         # Range selection (`v`), as vim's visual mode: rows from the anchor to the
@@ -81,17 +88,21 @@ class PaperList(ScrollView, can_focus=True):
 
     # -- data ---------------------------------------------------------------
 
-    def show(self, ids: Sequence[str], terms: frozenset[str] = frozenset(), keep: str | None = None) -> None:
+    def show(
+        self, ids: Sequence[str], terms: frozenset[str] = frozenset(), keep: str | None = None, closest_from: int | None = None
+    ) -> None:
         """Replace the rows; the cursor stays on `keep` when it is still listed.
-        A selection is kept only for the rows still listed."""
+        A selection is kept only for the rows still listed. `closest_from`: the rows
+        from there on are closest matches, after a divider."""
         self.ids = ids
+        self.closest_from = closest_from if closest_from is not None and closest_from < len(ids) else None
         self._anchor = None
         if self.selected:
             listed = set(ids)
             self._set_selection({pid for pid in self.selected if pid in listed})
         self.terms = terms
         self._render_row.cache_clear()
-        self._set_rows(len(ids))
+        self._set_rows(self._line_count())
         position = 0
         if keep is not None:
             try:
@@ -99,8 +110,21 @@ class PaperList(ScrollView, can_focus=True):
             except ValueError:
                 position = 0
         self.cursor = position
-        self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
+        self.scroll_to(y=max(0, self._line_of(position) - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
+
+    def _line_count(self) -> int:
+        return len(self.ids) + (self.closest_from is not None)
+
+    def _line_of(self, row: int) -> int:
+        return row + (self.closest_from is not None and row >= self.closest_from)
+
+    def _row_at(self, line: int) -> int | None:
+        """The row drawn on `line`, None on the divider."""
+        closest_from = self.closest_from
+        if closest_from is None or line < closest_from:
+            return line
+        return None if line == closest_from else line - 1
 
     def _set_rows(self, count: int) -> None:
         # Assigning virtual_size lays out the whole screen again (it is a layout
@@ -173,9 +197,12 @@ class PaperList(ScrollView, can_focus=True):
         return max(0, min(value, len(self.ids) - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True, force=True)
-        self.refresh_lines(old)
-        self.refresh_lines(new)
+        line = self._line_of(new)
+        # The first closest match brings its divider into view with it.
+        above = 1 if new == self.closest_from else 0
+        self.scroll_to_region(Region(0, line - above, 1, 1 + above), animate=False, immediate=True, force=True)
+        self.refresh_lines(self._line_of(old))
+        self.refresh_lines(line)
         if self._anchor is not None:
             self._extend_range()
         self.post_message(self.Highlighted(self.current))
@@ -203,25 +230,35 @@ class PaperList(ScrollView, can_focus=True):
             self.post_message(self.Opened(self.current))
 
     def on_click(self, event: events.Click) -> None:
-        row = event.y + int(self.scroll_offset.y)
-        if 0 <= row < len(self.ids):
+        row = self._row_at(event.y + int(self.scroll_offset.y))
+        if row is not None and 0 <= row < len(self.ids):
             self.cursor = row
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.ids))
+        self.virtual_size = Size(event.size.width, self._line_count())
         self._render_row.cache_clear()
 
     # -- drawing ------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        row = y + int(self.scroll_offset.y)
+        row = self._row_at(y + int(self.scroll_offset.y))
         width = self.scrollable_content_region.width  # without the scrollbar
+        if row is None:
+            return self._render_divider(width)
         if row >= len(self.ids):
             return Strip.blank(width, self.rich_style)
         # The cursor row stays marked while typing in the search box, so the
         # person still sees which paper the abstract pane shows.
         paper_id = self.ids[row]
         return self._render_row(paper_id, width, row == self.cursor, paper_id in self.selected)
+
+    def _render_divider(self, width: int) -> Strip:
+        line = Text(f"── {CLOSEST_MATCHES} ", style=self.get_component_rich_style("paper-list--divider"))
+        line.append("─" * max(0, width - line.cell_len))
+        line.truncate(width, overflow="ellipsis")
+        base = self.rich_style
+        segments = [Segment(s.text, base + s.style if s.style else base) for s in line.render(self.app.console)]
+        return Strip(segments).extend_cell_length(width, base)
 
     def _render_row_uncached(self, paper_id: str, width: int, is_cursor: bool, is_selected: bool) -> Strip:
         data = self._row_data(paper_id)

@@ -30,3 +30,9 @@ def notices(app) -> str:
 def toasts(app) -> str:
     """The notifications on screen now."""
     return " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
+
+
+def list_lines(app) -> list[str]:
+    """The paper list's lines on screen, as text."""
+    paper_list = papers(app)
+    return [paper_list.render_line(y).text for y in range(paper_list.size.height)]

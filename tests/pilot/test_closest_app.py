@@ -1,0 +1,85 @@
+"""Closest matches in the app: described in other words than its title, a paper is
+listed after a divider; the cursor never lands on the divider; `~` + an abstract
+finds the paper it was pasted from."""
+
+from textual import events
+from textual.widgets import Input
+from unit.test_closest import DESCRIBED
+
+from helpers.pilot import list_lines, papers, settle, status
+from reader.app import ReaderApp
+from reader.search import CLOSEST_MATCHES
+
+SOAP = "SOAP: Improving and Stabilizing Shampoo using Adam"
+
+
+def line_of(app, paper_id: str) -> int:
+    """The list line (on screen) that shows the paper's title."""
+    title = app.screen.library.get(paper_id).title
+    return next(y for y, line in enumerate(list_lines(app)) if title[:20] in line)
+
+
+async def search(pilot, text: str) -> None:
+    await pilot.press("slash", *text)
+    await settle(pilot)
+
+
+async def test_a_description_lists_its_paper_after_the_divider(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await search(pilot, DESCRIBED[SOAP])
+        lines = list_lines(app)
+        assert CLOSEST_MATCHES in lines[0]  # no paper has every word: the divider comes first
+        soap = next(p.id for p in app.screen.library.papers.values() if p.title == SOAP)
+        assert soap in papers(app).ids[:3] and 1 <= line_of(app, soap) <= 3
+        assert f"no paper has every word: {len(papers(app).ids)} closest matches" in status(app)
+        await pilot.press("enter", "k", "g")  # to the list; nothing above the first paper
+        assert papers(app).cursor == 0 and line_of(app, papers(app).current) == 1
+
+
+async def test_closest_rows_highlight_the_words_they_have(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await search(pilot, "shampoo preconditioner zzqx")  # no paper has "zzqx"
+        paper_list = papers(app)
+        assert paper_list.ids and CLOSEST_MATCHES in list_lines(app)[0]
+        row = paper_list.render_line(line_of(app, paper_list.ids[0]))
+        marked = [segment.text for segment in row if segment.style and segment.style.underline]
+        assert "Shampoo" in marked
+
+
+async def test_the_cursor_steps_over_the_divider(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await search(pilot, "sentence segmentation punctuation")
+        paper_list = papers(app)
+        complete = app.screen.result.complete
+        assert 0 < complete < len(paper_list.ids)
+        await pilot.press("enter", "g", *"j" * (complete - 1))
+        last_complete = paper_list.current
+        divider = line_of(app, last_complete) + 1
+        assert CLOSEST_MATCHES in list_lines(app)[divider]
+        await pilot.press("j")  # from the last paper with every word to the first closest match
+        assert paper_list.current == paper_list.ids[complete] and line_of(app, paper_list.current) == divider + 1
+        await pilot.press("k")
+        assert paper_list.current == last_complete
+        await pilot.press("G", *"k" * (len(paper_list.ids) - complete - 1), "k")
+        assert paper_list.current == last_complete
+        assert f"{complete} with every word, then {len(paper_list.ids) - complete} closest matches" in status(app)
+
+
+async def test_tilde_and_a_pasted_abstract_list_its_paper_first(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        soap = next(p for p in app.screen.library.papers.values() if p.title == SOAP)
+        await pilot.press("slash", "~")
+        app.screen.query_one("#search", Input).post_message(events.Paste(soap.abstract))
+        await settle(pilot)
+        assert papers(app).ids[0] == soap.id and line_of(app, soap.id) == 0  # no divider: every one is "like it"
+        assert CLOSEST_MATCHES not in " ".join(list_lines(app))
+        row = papers(app).render_line(0)
+        assert any(segment.style and segment.style.underline for segment in row)  # a shared word, marked
