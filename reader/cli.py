@@ -14,7 +14,7 @@ from reader.browser import open_file
 from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
 from reader.query import asks_similar
-from reader.search import CLOSEST_MATCHES, SearchResult
+from reader.search import SearchResult, closest_divider
 from reader.settings import Feed, load_feeds, settings_path
 
 if TYPE_CHECKING:
@@ -187,7 +187,6 @@ def _progress_bar(done: int, total: int, records: int) -> None:
     print(f"\r[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}", end="", file=sys.stderr, flush=True)
 
 
-CLOSEST_DIVIDER = f"-- {CLOSEST_MATCHES} --"
 
 
 def _matches(
@@ -226,7 +225,7 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
             print(inert_json(record))
         else:
             if place == result.complete:
-                print(CLOSEST_DIVIDER)
+                print(f"-- {closest_divider(result.complete)} --")
             marks = ("*" if state.bookmarked else " ") + (" " if state.read else "N")
             tags = f"  [{one_line(' '.join(state.tags))}]" if state.tags else ""
             print(f"{one_line(paper_id):<24} {marks} {one_line(paper.title)}{tags}")

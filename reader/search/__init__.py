@@ -14,6 +14,6 @@ contain it, per field. `SearchIndex(papers).search(text, state_of)` gives a
     cache.py       the built index kept in a file beside the library
 """
 
-from reader.search.index import CLOSEST_MATCHES, SearchIndex, SearchResult
+from reader.search.index import CLOSEST_MATCHES, SearchIndex, SearchResult, closest_divider
 
-__all__ = ["CLOSEST_MATCHES", "SearchIndex", "SearchResult"]
+__all__ = ["CLOSEST_MATCHES", "SearchIndex", "SearchResult", "closest_divider"]

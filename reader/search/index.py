@@ -59,7 +59,12 @@ _CLOSEST_POSTINGS = 30_000  # papers the rarer words of a description have toget
 _CLOSEST_CANDIDATES = 300  # candidates the commoner words are then checked against
 
 CLOSEST_MATCHES = "no paper has every word · closest matches"
-"""What the CLI and the app show above a result's closest matches."""
+"""What the CLI and the app show above a result's closest matches when none has every word."""
+
+
+def closest_divider(complete: int) -> str:
+    """The line above a result's closest matches: they follow `complete` papers with every word."""
+    return CLOSEST_MATCHES if complete == 0 else "closest matches · not every word"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from textual.strip import Strip
 
 from reader.actions import LIST
 from reader.models import Paper, PaperState
-from reader.search import CLOSEST_MATCHES
+from reader.search import closest_divider
 from reader.tex import tex_to_text
 from reader.text import one_line
 from reader.widgets.bindings import bindings
@@ -253,7 +253,7 @@ class PaperList(ScrollView, can_focus=True):
         return self._render_row(paper_id, width, row == self.cursor, paper_id in self.selected)
 
     def _render_divider(self, width: int) -> Strip:
-        line = Text(f"── {CLOSEST_MATCHES} ", style=self.get_component_rich_style("paper-list--divider"))
+        line = Text(f"── {closest_divider(self.closest_from or 0)} ", style=self.get_component_rich_style("paper-list--divider"))
         line.append("─" * max(0, width - line.cell_len))
         line.truncate(width, overflow="ellipsis")
         base = self.rich_style
