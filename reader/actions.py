@@ -129,6 +129,14 @@ ACTIONS: tuple[Action, ...] = (
         "open", "open_page", "o", label="Open", palette="Open the paper's page",
         help="open the paper's page (over SSH: show and copy its URL)",
     ),
+    Action(
+        "pdf", "pdf", "p", label="PDF", palette="Download and open the PDF",
+        help="download the PDF once into pdfs/, then open it (over SSH: show and copy its path)",
+    ),
+    Action(
+        "fetch", "fetch", "F", label="Fetch", palette="Fetch new papers",
+        help="fetch new papers from the feeds; saved searches then show the new ones they match (+3)",
+    ),
     Action("command-palette", "command_palette", "ctrl+p", TEXTUAL, help="command palette: every action, view, tag and theme"),
     Action("focus-next", "app.focus_next", "tab", TEXTUAL, help="move between views, list and abstract"),
     Action("focus-previous", "app.focus_previous", "shift+tab", TEXTUAL, help_with="focus-next"),

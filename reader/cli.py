@@ -15,7 +15,7 @@ from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
 from reader.query import asks_similar
 from reader.search import SearchResult, closest_divider
-from reader.settings import Feed, load_feeds, settings_path
+from reader.settings import Feed
 
 if TYPE_CHECKING:
     from reader.fetch.client import Client
@@ -368,14 +368,8 @@ def _network(library: Library) -> tuple[tuple[Feed, ...], Endpoints, Client]:
     (The network modules are imported only by the commands that use them: httpx
     alone takes longer to import than a search.)"""
     from reader.fetch import run
-    from reader.fetch.endpoints import endpoints
 
-    warn = lambda line: print(f"reader: warning: {one_line(line)}", file=sys.stderr)  # noqa: E731
-    feeds, urls, problems = load_feeds(settings_path(library.store.home))
-    chosen, more = endpoints(urls)
-    for problem in problems + more:
-        warn(problem)
-    return feeds, chosen, run.client_for(library.store.home, chosen, note=warn)
+    return run.network(library.store.home, lambda line: print(f"reader: warning: {one_line(line)}", file=sys.stderr))
 
 
 def _say_progress(enabled: bool):  # type: ignore[no-untyped-def]
@@ -463,14 +457,14 @@ def cmd_enrich(library: Library, args: argparse.Namespace) -> int:
 
 def cmd_pdf(library: Library, args: argparse.Namespace) -> int:
     from reader.fetch.client import FetchError
-    from reader.fetch.pdf import PdfError, fetch_pdf
+    from reader.fetch.pdf import PdfError, download_line, fetch_pdf
 
     paper = library.get(library.resolve(args.id))
     _, chosen, client = _network(library)
     say = _say_progress(True)
     bar = None
     if say is not None:
-        bar = lambda done, total: say(f"{paper.arxiv_id or paper.id}: {done // 1024} KB" + (f" of {total // 1024} KB" if total else ""))  # noqa: E731
+        bar = lambda done, total: say(download_line(paper, done, total))  # noqa: E731
     try:
         with client:
             path, _ = fetch_pdf(client, library.store.home, paper, chosen, bar)

@@ -46,6 +46,11 @@ def pdf_path(home: Path, paper: Paper) -> Path:
     return home / PDF_FOLDER / (re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") + ".pdf")
 
 
+def download_line(paper: Paper, done: int, total: int | None) -> str:
+    """The progress line of a download: `2306.13575: 120 KB of 880 KB`."""
+    return f"{paper.arxiv_id or paper.id}: {done // 1024} KB" + (f" of {total // 1024} KB" if total else "")
+
+
 def fetch_pdf(
     client: Client, home: Path, paper: Paper, endpoints: Endpoints, progress: Callable[[int, int | None], None] | None = None
 ) -> tuple[Path, bool]:

@@ -22,12 +22,12 @@ from pathlib import Path
 
 from reader.fetch import ledger, sources
 from reader.fetch.client import Client, FetchError, Response, Validators
-from reader.fetch.endpoints import Endpoints
+from reader.fetch.endpoints import Endpoints, endpoints
 from reader.fetch.inputs import ARXIV, Wanted, parse_input
 from reader.fetch.sources import Batch, SourceError
 from reader.library import ImportReport, Library
 from reader.models import Paper
-from reader.settings import Feed
+from reader.settings import Feed, load_feeds, settings_path
 
 Progress = Callable[[str], None]
 Cancelled = Callable[[], bool]
@@ -46,6 +46,17 @@ def today() -> date:
 def client_for(home: Path, endpoints: Endpoints, note: Callable[[str], None] | None = None) -> Client:
     """The client a run uses: the home's validators (`note` hears of a damaged cache), arXiv's pace."""
     return Client(validators=Validators(home, note), paced=endpoints.paced)
+
+
+def network(home: Path, note: Callable[[str], None]) -> tuple[tuple[Feed, ...], Endpoints, Client]:
+    """The feeds and endpoints the home's settings and the environment give, and a
+    client: what the CLI and the app both start from. `note` hears each problem
+    with the settings (the default is used instead) and a damaged cache."""
+    feeds, urls, problems = load_feeds(settings_path(home))
+    chosen, more = endpoints(urls)
+    for problem in problems + more:
+        note(problem)
+    return feeds, chosen, client_for(home, chosen, note=note)
 
 
 # --- feeds -------------------------------------------------------------------------

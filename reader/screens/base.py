@@ -36,6 +36,7 @@ class LibraryScreen(Screen[None]):
         self.view = view
         self.writer = writer
         self._after_search: str | None = None  # said once the next search result is shown
+        self.alerts: dict[str, int] = {}  # saved search -> new papers it matches (Library.search_alerts)
 
     @property
     def papers(self) -> PaperList:
@@ -60,7 +61,7 @@ class LibraryScreen(Screen[None]):
         counts = library.view_counts()
         self.status.tally(counts, library.decided_per_day()[clock.today()])
         saved = [Saved(name, query) for name, query in self.saved.items()]
-        self.query_one(Sidebar).show(self.view, counts, saved, library.tag_counts())
+        self.query_one(Sidebar).show(self.view, counts, saved, library.tag_counts(), self.alerts)
 
     def effective_query(self) -> str:
         return f"{self.view.query} {self.search_box.value}".strip()

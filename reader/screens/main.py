@@ -5,8 +5,11 @@ panes until then), so everything here has a library to work on. Blocking work
 (a search, related papers, a write) runs in a worker that posts a message
 (reader.screens.messages); the handlers here show what came back.
 
-Here: the layout, the views, search, related papers, the current paper, and
-other readers' changes. The actions are grouped by what they do, each group
+Here: the layout, the views, search, related papers, the current paper,
+other readers' changes, and fetching new papers (F): the fetch runs in a
+thread worker on a library of its own, so the papers it imports reach this
+screen as another reader's import does (PapersReloaded), the cursor staying
+on its paper. The actions are grouped by what they do, each group
 a part of the screen (reader.screens.base says what they share): triage
 decisions (reader.screens.triage), saved searches (reader.screens.searches),
 and what leaves the app: export, the clipboard, the browser
@@ -25,9 +28,19 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, get_current_worker
 
 from reader.actions import MAIN
-from reader.library import Library, StoreError
+from reader.library import Library, LibraryError, StoreError
 from reader.related import Related
-from reader.screens.messages import PapersReloaded, Refused, RelatedFound, SaveFailed, SearchDone, StateReloaded, StateSaved
+from reader.screens.messages import (
+    Fetched,
+    PapersReloaded,
+    Progress,
+    Refused,
+    RelatedFound,
+    SaveFailed,
+    SearchDone,
+    StateReloaded,
+    StateSaved,
+)
 from reader.screens.outward import Outward
 from reader.screens.palette import ReaderCommands
 from reader.screens.searches import SavedSearches
@@ -35,7 +48,7 @@ from reader.screens.triage import Triage
 from reader.screens.writer import Writer
 from reader.search import SearchResult
 from reader.text import one_line
-from reader.views import STANDARD, RelatedTo, Tag, View
+from reader.views import STANDARD, RelatedTo, Saved, Tag, View
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.bindings import bindings
 from reader.widgets.paper_list import PaperList, RowData
@@ -82,6 +95,8 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._related: dict[str, Related] = {}  # the related view's papers
         self._after_search = said
         self._papers_reload: Worker | None = None
+        self._fetch: Worker | None = None
+        self._fetch_line = ""  # the fetch's last progress line, said by reloads while it runs
 
     def compose(self) -> ComposeResult:
         yield from panes(self._row_data)
@@ -91,6 +106,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.set_interval(1.0, self._check_other_instances)
         self.refresh_views()
         self.run_search()
+        self.count_alerts()
 
     def _row_data(self, paper_id: str) -> RowData:
         return RowData(self.library.get(paper_id), self.library.state_of(paper_id))
@@ -102,6 +118,8 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     def show_view(self, view: View) -> None:
         self.view = view
+        if isinstance(view, Saved):
+            self.search_opened(view.name)
         self.refresh_views()
         self.run_search()
         self.papers.focus()
@@ -252,14 +270,14 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._state_changed("updated from another reader")
 
     @work(thread=True, group="reload-papers")
-    def _reload_papers(self) -> None:
+    def _reload_papers(self, said: str | None = None) -> None:
         try:
             reload = self.library.reload_papers_if_changed()
         except StoreError as error:
             self.post_message(Refused("Could not reload", str(error)))
             return
         if reload is not None:
-            self.post_message(PapersReloaded(reload))
+            self.post_message(PapersReloaded(reload, said))
 
     def on_papers_reloaded(self, reloaded: PapersReloaded) -> None:
         """Another reader imported: swap its papers in and search again, the cursor
@@ -269,7 +287,11 @@ class MainScreen(Triage, SavedSearches, Outward):
         papers = self.papers
         if reload.gone:  # the rows shown until the search below answers must all exist
             papers.show([pid for pid in papers.ids if pid in library.papers], papers.terms, keep=papers.current)
-        if reload.new:
+        if reloaded.said is not None:
+            said = reloaded.said
+        elif self._fetching():
+            said = self._fetch_line
+        elif reload.new:
             said = f"{reload.new} new paper{'s' if reload.new > 1 else ''} from another reader"
         else:
             said = "papers updated by another reader"
@@ -282,3 +304,66 @@ class MainScreen(Triage, SavedSearches, Outward):
         else:
             self._after_search = said
             self.run_search()
+
+    # -- fetching new papers --------------------------------------------------------------
+
+    def _fetching(self) -> bool:
+        return self._fetch is not None and not self._fetch.is_finished
+
+    def action_fetch(self) -> None:
+        if self._fetching():
+            self.notify(f"Already fetching: {self._fetch_line}", timeout=3, markup=False)
+            return
+        self._fetch_line = "fetching…"
+        self.update_status(self._fetch_line)
+        self._fetch = self._run_fetch()
+
+    @work(thread=True, group="fetch")
+    def _run_fetch(self) -> None:
+        from reader.fetch import run  # httpx takes a while to import: not at start
+
+        worker = get_current_worker()
+        home = self.library.store.home
+        warn = lambda line: self.post_message(Refused("Fetch", line, "warning"))  # noqa: E731
+        try:
+            # A library of its own: its imports reach this screen's as another reader's do.
+            library = Library.open(home, seed=False)
+            feeds, endpoints, client = run.network(home, warn)
+            with client:
+                report = run.fetch(
+                    library, feeds, client, endpoints, run.today(),
+                    progress=lambda line: self.post_message(Progress(f"fetching {line}")),
+                    cancelled=lambda: worker.is_cancelled,
+                )  # fmt: skip
+        except (StoreError, LibraryError) as error:
+            self.post_message(Fetched(f"fetch failed: {one_line(str(error))}", [], False, None))
+            return
+        failures = [f"{feed.feed}: {one_line(feed.failure)}" for feed in report.feeds if feed.failure]
+        if report.status == 2:
+            said = f"fetch failed: cannot reach {failures[0]}; nothing changed"
+        else:
+            said = f"fetched: {report.summary() or 'no feeds in settings.toml'}"
+        changed = any(feed.new or feed.merged for feed in report.feeds)
+        self.post_message(Fetched(said, failures if report.status != 2 else [], changed, report.alerts))
+
+    def on_progress(self, progress: Progress) -> None:
+        if self._fetching():
+            self._fetch_line = progress.line
+        self.update_status(progress.line)
+
+    def on_fetched(self, fetched: Fetched) -> None:
+        for failure in fetched.failures:
+            self.notify(failure, title="Fetch stopped short", severity="error", timeout=15, markup=False)
+        if fetched.alerts is not None:
+            self.show_alerts(fetched.alerts)
+        self.update_status(fetched.said)
+        if fetched.changed:
+            self._reload_after_fetch(fetched.said)
+
+    @work(group="fetch-reload")
+    async def _reload_after_fetch(self, said: str) -> None:
+        """Read what the fetch left now, not at the next poll: after the reload under way
+        (it may have read library.json before the fetch's last import)."""
+        while self._papers_reload is not None and not self._papers_reload.is_finished:
+            await self._papers_reload.wait()
+        self._papers_reload = self._reload_papers(said)

@@ -93,9 +93,45 @@ class StateReloaded(Message):
 
 @dataclass
 class PapersReloaded(Message):
-    """Another reader imported: `reload` holds library.json as it left it, read and indexed."""
+    """Another reader imported (or this one's fetch): `reload` holds library.json as it
+    left it, read and indexed; `said`, if given, the status line's words for it."""
 
     reload: LibraryReload
+    said: str | None = None
+
+
+@dataclass
+class Progress(Message):
+    """A fetch or a download is under way: `line` for the status line."""
+
+    line: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Progress)
+
+
+@dataclass
+class Fetched(Message):
+    """A fetch ended: `said` sums it up; `failures`, a line per feed that stopped short;
+    `changed`, whether papers arrived or changed; `alerts`, saved search -> new matches
+    (None: not counted, the fetch failed)."""
+
+    said: str
+    failures: list[str]
+    changed: bool
+    alerts: dict[str, int] | None
+
+
+@dataclass
+class AlertsCounted(Message):
+    """Saved search -> papers fetched since it was last opened that it matches (those > 0)."""
+
+    alerts: dict[str, int]
+
+
+@dataclass
+class PdfReady(Message):
+    path: Path
 
 
 @dataclass

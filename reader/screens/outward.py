@@ -1,10 +1,12 @@
-"""What leaves the app, a part of the main screen: export to a file, copy, open in a browser.
+"""What leaves the app, a part of the main screen: export to a file, copy, open in a browser, the PDF.
 
 Copy and open reach the person's own machine, also over SSH: copying sends
 OSC 52 (the terminal, wherever it is, puts the text on its clipboard, or
 silently does not), so the status line says what was sent, not that it
 worked; where a browser would not reach the person, the URL is shown as a
-link and copied instead.
+link and copied instead. A paper's PDF is downloaded (once, into the home's
+`pdfs/`) in a thread worker, then opened with the system's viewer, or where
+that would not reach the person, its path is shown and copied the same way.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from pathlib import Path
 
 from textual import work
 
-from reader.browser import no_browser_reason
+from reader.browser import no_browser_reason, open_file
 from reader.export import paper_links, snippet
 from reader.library import StoreError, export_target, export_to_file
+from reader.models import Paper
 from reader.screens.base import LibraryScreen
 from reader.screens.export import ExportRequest, ExportScreen
-from reader.screens.messages import Exported, Refused
+from reader.screens.messages import Exported, PdfReady, Progress, Refused
 from reader.screens.pick import COPY_CHOICES, PickScreen, link_choices
 from reader.text import one_line
 
@@ -118,7 +121,7 @@ class Outward(LibraryScreen):
         """Open `url` in a browser the person sees; where there is none, show it and copy it."""
         app = self.app
         # In a browser tab (reader serve) open_url opens a tab on the person's machine.
-        reason = None if app.is_web else no_browser_reason(os.environ, sys.platform)
+        reason = None if app.is_web else _not_here()
         if reason is None:
             if app.is_web:
                 app.open_url(url)
@@ -127,9 +130,64 @@ class Outward(LibraryScreen):
             self.update_status(f"asked the browser to open {url}")
             return
         app.copy_to_clipboard(url)
-        self.status.link(url, f"  copied ({reason}: not opened here)")
+        self.status.link(url, _copied_instead(reason))
 
     @work(thread=True, group="browser")
     def _open_in_browser(self, url: str) -> None:
         # webbrowser may first run `xdg-settings` and wait for it: not on the UI thread.
         self.app.open_url(url)
+
+    # -- the PDF --------------------------------------------------------------------------
+
+    def action_pdf(self) -> None:
+        paper_id = self._current_paper()
+        if paper_id is None:
+            return
+        if any(w.group == "pdf" and not w.is_finished for w in self.workers):
+            self.notify("Already downloading a PDF: one at a time", timeout=3, markup=False)
+            return
+        paper = self.library.get(paper_id)
+        self.update_status(f"downloading the PDF of {paper.arxiv_id or paper.id}…")
+        self._download_pdf(paper, self.library.store.home)
+
+    @work(thread=True, group="pdf")
+    def _download_pdf(self, paper: Paper, home: Path) -> None:
+        # The network modules only now: httpx takes a while to import.
+        from reader.fetch import run
+        from reader.fetch.client import FetchError
+        from reader.fetch.pdf import PdfError, download_line, fetch_pdf
+
+        try:
+            _, endpoints, client = run.network(home, lambda line: self.post_message(Refused("PDF", line, "warning")))
+            with client:
+                path, _ = fetch_pdf(
+                    client,
+                    home,
+                    paper,
+                    endpoints,
+                    lambda done, total: self.post_message(Progress(download_line(paper, done, total))),
+                )
+        except (PdfError, FetchError) as error:
+            self.post_message(Refused("No PDF", one_line(str(error))))
+            self.post_message(Progress(f"no PDF: {one_line(str(error))}"))
+            return
+        self.post_message(PdfReady(path))
+
+    def on_pdf_ready(self, ready: PdfReady) -> None:
+        path = ready.path
+        # Served to a browser (reader serve), the file is on the server, not the person's machine.
+        reason = "served to a browser" if self.app.is_web else _not_here()
+        if reason is None:
+            self.update_status(open_file(path))  # starts the viewer and returns: no wait
+            return
+        self.app.copy_to_clipboard(str(path))
+        self.update_status(f"{path}{_copied_instead(reason)}")
+
+
+def _not_here() -> str | None:
+    """Why a browser or viewer started here would not reach the person, or None."""
+    return no_browser_reason(os.environ, sys.platform)
+
+
+def _copied_instead(reason: str) -> str:
+    return f"  copied ({reason}: not opened here)"

@@ -2,17 +2,22 @@
 
 A saved search is a view of its own in the sidebar (reader.views.Saved);
 the palette deletes one. Saving and deleting run on the writer thread.
+
+Saved searches are alerts too: the sidebar shows how many papers fetched since
+a search was last opened it matches ("mamba +3", counted at load and after each
+fetch); opening it notes that on the writer thread and the count goes.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+from textual import work
 from textual.widgets import Input
 
 from reader.library import LibraryError, StoreError
 from reader.screens.base import LibraryScreen
-from reader.screens.messages import Refused, SearchDeleted, SearchSaved
+from reader.screens.messages import AlertsCounted, Refused, SearchDeleted, SearchSaved
 from reader.screens.pick import Choice, PickScreen
 from reader.screens.prompt import PromptScreen
 from reader.views import ALL, RelatedTo, Saved
@@ -26,6 +31,38 @@ class SavedSearches(LibraryScreen):
             self.show_view(Saved(name, self.saved[name]))
         else:
             self.notify(f"No saved search {number} (s saves the current search)", timeout=3, markup=False)
+
+    # -- alerts ----------------------------------------------------------------------------
+
+    @work(thread=True, group="alerts")
+    def count_alerts(self) -> None:
+        try:
+            alerts = self.library.search_alerts()
+        except (StoreError, LibraryError) as error:
+            self.post_message(Refused("Saved search alerts not counted", str(error), "warning"))
+            return
+        self.post_message(AlertsCounted(alerts))
+
+    def on_alerts_counted(self, counted: AlertsCounted) -> None:
+        self.show_alerts(counted.alerts)
+
+    def show_alerts(self, alerts: dict[str, int]) -> None:
+        self.alerts = alerts
+        self.refresh_views()
+
+    def search_opened(self, name: str) -> None:
+        """Saved search `name` is shown: its alert counts from now on."""
+        self.alerts.pop(name, None)
+        self.writer.write(
+            self,
+            partial(self.library.mark_search_opened, name),
+            lambda _: None,
+            lambda error: Refused("Saved search not marked as opened", str(error), "warning"),
+            errors=(StoreError, LibraryError),
+            group="searches",
+        )
+
+    # -- saving and deleting -----------------------------------------------------------------
 
     def action_save_search(self) -> None:
         if isinstance(self.view, RelatedTo):

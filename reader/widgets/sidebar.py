@@ -1,5 +1,8 @@
 """The sidebar: the standard views with their counts, the saved searches (1-9 recall them), the tags.
 
+A saved search with papers fetched since it was last opened that it matches
+shows how many ("mamba +3"), until it is opened.
+
 It lists what the screen gives it and says which view was picked; it never
 reads the library itself.
 """
@@ -27,10 +30,13 @@ class Sidebar(OptionList):
         super().__init__(markup=False, **kwargs)
         self._views: dict[str, View] = {}  # by option id: str(view)
 
-    def show(self, current: View, counts: Mapping[str, int], saved: Sequence[Saved], tags: Mapping[str, int]) -> None:
-        """List the views with `counts` (Library.view_counts) and the `tags` with theirs; highlight `current`."""
+    def show(
+        self, current: View, counts: Mapping[str, int], saved: Sequence[Saved], tags: Mapping[str, int], alerts: Mapping[str, int]
+    ) -> None:
+        """List the views with `counts` (Library.view_counts), the saved searches with their
+        `alerts` (Library.search_alerts) and the `tags` with theirs; highlight `current`."""
         rows: list[tuple[View, str]] = [(view, f"{view.label} {counts[view.name]}") for view in STANDARD]
-        rows += [(view, f"{n if n <= 9 else ' '} {view.label}") for n, view in enumerate(saved, 1)]
+        rows += [(view, f"{n if n <= 9 else ' '} {view.label}{_alert(alerts.get(view.name))}") for n, view in enumerate(saved, 1)]
         rows += [(Tag(tag), f"{Tag(tag).label} {n}") for tag, n in sorted(tags.items())]
         if isinstance(current, RelatedTo):
             rows.append((current, current.label))
@@ -46,3 +52,7 @@ class Sidebar(OptionList):
         event.stop()
         if event.option.id is not None:
             self.post_message(self.Picked(self._views[event.option.id]))
+
+
+def _alert(count: int | None) -> str:
+    return f" +{count}" if count else ""
