@@ -97,6 +97,9 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._papers_reload: Worker | None = None
         self._fetch: Worker | None = None
         self._fetch_line = ""  # the fetch's last progress line, said by reloads while it runs
+        # From F until the reload after the fetch: the one-second poll may read the fetch's
+        # imports first, and must say they are the fetch's, not another reader's.
+        self._fetch_active = False
 
     def compose(self) -> ComposeResult:
         yield from panes(self._row_data)
@@ -289,7 +292,7 @@ class MainScreen(Triage, SavedSearches, Outward):
             papers.show([pid for pid in papers.ids if pid in library.papers], papers.terms, keep=papers.current)
         if reloaded.said is not None:
             said = reloaded.said
-        elif self._fetching():
+        elif self._fetch_active:
             said = self._fetch_line
         elif reload.new:
             said = f"{reload.new} new paper{'s' if reload.new > 1 else ''} from another reader"
@@ -315,6 +318,7 @@ class MainScreen(Triage, SavedSearches, Outward):
             self.notify(f"Already fetching: {self._fetch_line}", timeout=3, markup=False)
             return
         self._fetch_line = "fetching…"
+        self._fetch_active = True
         self.update_status(self._fetch_line)
         self._fetch = self._run_fetch()
 
@@ -356,9 +360,12 @@ class MainScreen(Triage, SavedSearches, Outward):
             self.notify(failure, title="Fetch stopped short", severity="error", timeout=15, markup=False)
         if fetched.alerts is not None:
             self.show_alerts(fetched.alerts)
+        self._fetch_line = fetched.said
         self.update_status(fetched.said)
         if fetched.changed:
             self._reload_after_fetch(fetched.said)
+        else:
+            self._fetch_active = False
 
     @work(group="fetch-reload")
     async def _reload_after_fetch(self, said: str) -> None:
@@ -367,3 +374,5 @@ class MainScreen(Triage, SavedSearches, Outward):
         while self._papers_reload is not None and not self._papers_reload.is_finished:
             await self._papers_reload.wait()
         self._papers_reload = self._reload_papers(said)
+        await self._papers_reload.wait()
+        self._fetch_active = False
