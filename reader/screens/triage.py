@@ -10,11 +10,8 @@ merges a tag.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 
-from reader.library import with_tags
-from reader.models import PaperState
 from reader.screens.base import LibraryScreen
 from reader.screens.confirm import ConfirmScreen
 from reader.screens.note import NoteScreen
@@ -28,14 +25,6 @@ def _count(ids: list[str]) -> str:
     return f" ({len(ids)} papers)" if len(ids) > 1 else ""
 
 
-def _mark_read(state: PaperState) -> PaperState:
-    return replace(state, read=True)
-
-
-def _dismiss(state: PaperState) -> PaperState:
-    return replace(state, read=True, dismissed=True)
-
-
 class Triage(LibraryScreen):
     def _targets(self) -> list[str]:
         """The selected papers, else the current one (empty, with a message, if neither)."""
@@ -45,23 +34,24 @@ class Triage(LibraryScreen):
         paper_id = self._current_paper()
         return [paper_id] if paper_id is not None else []
 
-    def decide(self, ids: list[str], change: Callable[[PaperState], PaperState], said: str, *, advance: bool = True) -> None:
-        """Save `change` for `ids` as one undoable step; then, for a single paper,
-        move on to the next unread one (triage), and for a selection, clear it."""
+    def decide(self, ids: list[str], change: Callable[[], object], said: str, *, advance: bool = True) -> None:
+        """Make `change`, a Library intent on `ids` (one undoable step); then, for a
+        single paper, move on to the next unread one (triage), and for a selection,
+        clear it."""
         papers = self.papers
         if papers.selected:
             papers.clear_selection()
         elif advance:
             self._jump_unread(1, quiet=True)
         self.status.decided(len(ids))
-        self.save(partial(self.library.change_many, {pid: change for pid in ids}, said), f"saved: {said}")
+        self.save(change, f"saved: {said}")
 
     def action_bookmark(self) -> None:
         ids = self._targets()
         if ids:
             now = not all(self.library.state_of(pid).bookmarked for pid in ids)
             said = ("bookmarked" if now else "bookmark removed") + _count(ids)
-            self.decide(ids, lambda s: replace(s, bookmarked=now), said, advance=now)
+            self.decide(ids, partial(self.library.bookmark, ids, now), said, advance=now)
 
     def action_toggle_read(self) -> None:
         ids = self._targets()
@@ -71,9 +61,9 @@ class Triage(LibraryScreen):
         said = ("marked read" if now else "marked unread") + _count(ids)
         if now and len(ids) > 1:
             question = f"Mark {len(ids)} papers read? (u undoes it)"
-            self._confirm(question, lambda: self.decide(ids, _mark_read, said))
+            self._confirm(question, lambda: self.decide(ids, partial(self.library.mark_read, ids), said))
         else:
-            self.decide(ids, (lambda s: replace(s, read=now)), said, advance=now)
+            self.decide(ids, partial(self.library.mark_read, ids, now), said, advance=now)
 
     def action_dismiss_papers(self) -> None:
         ids = self._targets()
@@ -82,9 +72,9 @@ class Triage(LibraryScreen):
         said = "dismissed" + _count(ids)
         if len(ids) > 1:
             question = f"Dismiss {len(ids)} papers (mark them read, out of the inbox)? (u undoes it)"
-            self._confirm(question, lambda: self.decide(ids, _dismiss, said))
+            self._confirm(question, lambda: self.decide(ids, partial(self.library.dismiss, ids), said))
         else:
-            self.decide(ids, _dismiss, said)
+            self.decide(ids, partial(self.library.dismiss, ids), said)
 
     def _confirm(self, question: str, then: Callable[[], None]) -> None:
         def answered(yes: bool | None) -> None:
@@ -108,7 +98,7 @@ class Triage(LibraryScreen):
         def apply(edit: TagEdit | None) -> None:
             if edit is not None and (edit.add or edit.remove):
                 words = [f"+{t}" for t in edit.add] + [f"-{t}" for t in edit.remove]
-                self.decide(ids, with_tags(edit.add, edit.remove), "tags " + " ".join(words) + _count(ids))
+                self.decide(ids, partial(library.tag, ids, edit.add, edit.remove), "tags " + " ".join(words) + _count(ids))
 
         self.app.push_screen(TagScreen(title, current, known), apply)
 
@@ -142,7 +132,7 @@ class Triage(LibraryScreen):
         def apply(text: str | None) -> None:
             if text is not None and text.strip() != state.note:
                 said = "note" if text.strip() else "note removed"
-                self.decide([paper_id], lambda s: replace(s, note=text.strip()), said, advance=False)
+                self.decide([paper_id], partial(self.library.set_note, paper_id, text), said, advance=False)
 
         self.app.push_screen(NoteScreen(paper.title, state.note), apply)
 
