@@ -84,9 +84,7 @@ def measure(size: int, questions: int, exact: int, seed: int) -> dict:
 
     copies = [p for p in papers if "~" in p.id]
     copies = rng.sample(copies, min(questions, len(copies)))
-    original_found = sum(
-        p.id.partition("~")[0] in {r.paper_id for r in index.related(p.id, 10)} for p in copies
-    )
+    original_found = sum(p.id.partition("~")[0] in {r.paper_id for r in index.related(p.id, 10)} for p in copies)
 
     del index
     gc.collect()

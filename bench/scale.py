@@ -101,9 +101,7 @@ def build_papers(n: int) -> list[Paper]:
             variant += 1
         taken.add(key)
         arxiv_id = fake_arxiv_id(index)
-        papers.append(
-            dataclasses.replace(paper, id=f"arxiv:{arxiv_id}", arxiv_id=arxiv_id, title=title)
-        )
+        papers.append(dataclasses.replace(paper, id=f"arxiv:{arxiv_id}", arxiv_id=arxiv_id, title=title))
     return papers
 
 

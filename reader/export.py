@@ -46,25 +46,63 @@ _UNPUBLISHED = ("unpublished", "manuscript", "UNPB")
 _MISC = ("misc", "article", "GEN")  # CSL's `article` is a preprint's type, as Zotero exports it
 _TYPES: dict[str, tuple[str, str, str]] = {
     # BibTeX and biblatex
-    "article": _JOURNAL, "inproceedings": _CONFERENCE, "conference": _CONFERENCE,
-    "incollection": _CHAPTER, "inbook": ("inbook", "chapter", "CHAP"), "book": _BOOK, "mvbook": _BOOK,
-    "booklet": ("booklet", "pamphlet", "PAMP"), "manual": ("manual", "book", "BOOK"),
-    "phdthesis": _THESIS, "thesis": ("thesis", "thesis", "THES"), "mastersthesis": ("mastersthesis", "thesis", "THES"),
-    "techreport": _REPORT, "report": ("report", "report", "RPRT"), "online": _ONLINE, "electronic": _ONLINE,
-    "www": _ONLINE, "unpublished": _UNPUBLISHED, "misc": _MISC, "patent": ("patent", "patent", "PAT"),
-    "dataset": ("dataset", "dataset", "DATA"), "software": ("software", "book", "COMP"),
+    "article": _JOURNAL,
+    "inproceedings": _CONFERENCE,
+    "conference": _CONFERENCE,
+    "incollection": _CHAPTER,
+    "inbook": ("inbook", "chapter", "CHAP"),
+    "book": _BOOK,
+    "mvbook": _BOOK,
+    "booklet": ("booklet", "pamphlet", "PAMP"),
+    "manual": ("manual", "book", "BOOK"),
+    "phdthesis": _THESIS,
+    "thesis": ("thesis", "thesis", "THES"),
+    "mastersthesis": ("mastersthesis", "thesis", "THES"),
+    "techreport": _REPORT,
+    "report": ("report", "report", "RPRT"),
+    "online": _ONLINE,
+    "electronic": _ONLINE,
+    "www": _ONLINE,
+    "unpublished": _UNPUBLISHED,
+    "misc": _MISC,
+    "patent": ("patent", "patent", "PAT"),
+    "dataset": ("dataset", "dataset", "DATA"),
+    "software": ("software", "book", "COMP"),
     # RIS
-    "jour": _JOURNAL, "jfull": _JOURNAL, "ejour": _JOURNAL, "mgzn": ("article", "article-magazine", "MGZN"),
-    "news": ("article", "article-newspaper", "NEWS"), "conf": _CONFERENCE, "cpaper": _CONFERENCE,
-    "chap": _CHAPTER, "echap": _CHAPTER, "ebook": _BOOK, "edbook": _BOOK, "thes": _THESIS, "rprt": _REPORT,
-    "elec": _ONLINE, "web": _ONLINE, "blog": _ONLINE, "pat": ("patent", "patent", "PAT"),
-    "data": ("dataset", "dataset", "DATA"), "comp": ("software", "book", "COMP"), "unpb": _UNPUBLISHED,
-    "manscpt": _UNPUBLISHED, "gen": _MISC, "pamp": ("booklet", "pamphlet", "PAMP"),
+    "jour": _JOURNAL,
+    "jfull": _JOURNAL,
+    "ejour": _JOURNAL,
+    "mgzn": ("article", "article-magazine", "MGZN"),
+    "news": ("article", "article-newspaper", "NEWS"),
+    "conf": _CONFERENCE,
+    "cpaper": _CONFERENCE,
+    "chap": _CHAPTER,
+    "echap": _CHAPTER,
+    "ebook": _BOOK,
+    "edbook": _BOOK,
+    "thes": _THESIS,
+    "rprt": _REPORT,
+    "elec": _ONLINE,
+    "web": _ONLINE,
+    "blog": _ONLINE,
+    "pat": ("patent", "patent", "PAT"),
+    "data": ("dataset", "dataset", "DATA"),
+    "comp": ("software", "book", "COMP"),
+    "unpb": _UNPUBLISHED,
+    "manscpt": _UNPUBLISHED,
+    "gen": _MISC,
+    "pamp": ("booklet", "pamphlet", "PAMP"),
     # CSL (its `article`, a preprint, is told apart from BibTeX's in `_types`)
-    "article-journal": _JOURNAL, "article-magazine": ("article", "article-magazine", "MGZN"),
-    "article-newspaper": ("article", "article-newspaper", "NEWS"), "paper-conference": _CONFERENCE,
-    "chapter": _CHAPTER, "webpage": _ONLINE, "post": _ONLINE, "post-weblog": _ONLINE,
-    "manuscript": _UNPUBLISHED, "pamphlet": ("booklet", "pamphlet", "PAMP"),
+    "article-journal": _JOURNAL,
+    "article-magazine": ("article", "article-magazine", "MGZN"),
+    "article-newspaper": ("article", "article-newspaper", "NEWS"),
+    "paper-conference": _CONFERENCE,
+    "chapter": _CHAPTER,
+    "webpage": _ONLINE,
+    "post": _ONLINE,
+    "post-weblog": _ONLINE,
+    "manuscript": _UNPUBLISHED,
+    "pamphlet": ("booklet", "pamphlet", "PAMP"),
 }
 # Where each BibTeX type puts the venue: a journal's name, else the book or proceedings.
 _IN_JOURNAL = {"article", "misc", "online", "unpublished"}
@@ -92,13 +130,16 @@ def _venue(paper: Paper) -> str:
 
 # --- BibTeX --------------------------------------------------------------------
 
-_MATH_SPAN = re.compile(
-    r"(?<!\\)\$\$(?:[^$\\]|\\.)+\$\$|(?<!\\)\$(?:[^$\\]|\\.)+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S
-)
+_MATH_SPAN = re.compile(r"(?<!\\)\$\$(?:[^$\\]|\\.)+\$\$|(?<!\\)\$(?:[^$\\]|\\.)+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
 _PLAIN_SPECIAL = re.compile(r"\\(?:[A-Za-z]+|[^A-Za-z\n\t])|[&%#_$^\\]|(?<!\S)~")
 _SPECIALS = {
-    "&": "\\&", "%": "\\%", "#": "\\#", "_": "\\_", "$": "\\$",
-    "^": "\\textasciicircum{}", "\\": "\\textbackslash{}",
+    "&": "\\&",
+    "%": "\\%",
+    "#": "\\#",
+    "_": "\\_",
+    "$": "\\$",
+    "^": "\\textasciicircum{}",
+    "\\": "\\textbackslash{}",
     "~": "\\textasciitilde{}",  # only at a word's start: `~10x` means "about", not a TeX tie
 }
 _BRACE = re.compile(r"[{}]")
@@ -339,7 +380,7 @@ def _main_url(paper: Paper) -> str:
 def _doi(paper: Paper) -> str:
     if paper.doi:
         return paper.doi
-    return next((link[len("https://doi.org/"):] for link in paper.links if link.startswith("https://doi.org/")), "")
+    return next((link[len("https://doi.org/") :] for link in paper.links if link.startswith("https://doi.org/")), "")
 
 
 # --- Markdown ------------------------------------------------------------------
@@ -555,8 +596,14 @@ def _ris_lines(paper: Paper, state: PaperState) -> Iterator[tuple[str, str]]:
         yield "DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) + ("/" if len(parts) < 3 else "")
     pages = (paper.pages or "").replace("--", "-").split("-", 1)
     fields = (
-        ("VL", paper.volume), ("IS", paper.number), ("SP", pages[0]), ("EP", pages[1] if len(pages) > 1 else ""),
-        ("PB", paper.publisher), ("DO", _doi(paper)), ("UR", _main_url(paper)), ("AB", paper.abstract),
+        ("VL", paper.volume),
+        ("IS", paper.number),
+        ("SP", pages[0]),
+        ("EP", pages[1] if len(pages) > 1 else ""),
+        ("PB", paper.publisher),
+        ("DO", _doi(paper)),
+        ("UR", _main_url(paper)),
+        ("AB", paper.abstract),
     )
     for tag, value in fields:
         if value and (text := _one_line(_plain(value))):
@@ -580,8 +627,20 @@ def _one_line(text: str) -> str:
 # --- CSV -----------------------------------------------------------------------
 
 CSV_COLUMNS = (
-    "id", "key", "title", "authors", "year", "venue", "doi", "arxiv_id", "url", "abstract",
-    "tags", "bookmarked", "read", "note",
+    "id",
+    "key",
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "doi",
+    "arxiv_id",
+    "url",
+    "abstract",
+    "tags",
+    "bookmarked",
+    "read",
+    "note",
 )
 
 
@@ -634,7 +693,12 @@ FORMATS: dict[str, Callable[[Pairs, TextIO], int]] = {
 }
 # `.csl.json` before `.json` (reader's own JSON): the longer suffix is checked first.
 SUFFIXES = {
-    "bibtex": ".bib", "csl-json": ".csl.json", "ris": ".ris", "markdown": ".md", "json": ".json", "csv": ".csv",
+    "bibtex": ".bib",
+    "csl-json": ".csl.json",
+    "ris": ".ris",
+    "markdown": ".md",
+    "json": ".json",
+    "csv": ".csv",
 }
 
 

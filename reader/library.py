@@ -157,7 +157,9 @@ class Library:
 
     def source_counts(self) -> Counter[str]:
         """Papers per source file (a paper found in two files counts in both)."""
-        return Counter(Path(src.file).name for paper in self.papers.values() for src in {s.file: s for s in paper.sources}.values())
+        return Counter(
+            Path(src.file).name for paper in self.papers.values() for src in {s.file: s for s in paper.sources}.values()
+        )
 
     # -- saved searches ------------------------------------------------------------
 
@@ -254,7 +256,9 @@ class Library:
                 ) from error
             if stacks.damaged:
                 lines = f"{stacks.damaged} damaged line" + ("s" if stacks.damaged > 1 else "")
-                self._warnings.append(f"{path}: {lines} skipped (cut short by a crash or a full disk); those steps cannot be undone")
+                self._warnings.append(
+                    f"{path}: {lines} skipped (cut short by a crash or a full disk); those steps cannot be undone"
+                )
             stack = stacks.undo if kind == "undo" else stacks.redo
             entry = stack[-1] if stack else None
             if entry is not None:
@@ -305,10 +309,18 @@ class Library:
         only those every source of which it names. A paper also imported from another
         file stays (`reader remove src:colt23` leaves colt23's papers you also have
         from elsewhere)."""
-        named = [atom.value for clause in parse_query(query).clauses if not clause.negated for atom in clause.atoms if atom.field == "src"]
+        named = [
+            atom.value
+            for clause in parse_query(query).clauses
+            if not clause.negated
+            for atom in clause.atoms
+            if atom.field == "src"
+        ]
         if not named:
             return list(paper_ids)
-        return [pid for pid in paper_ids if all(any(value in _source_line(s) for value in named) for s in self.papers[pid].sources)]
+        return [
+            pid for pid in paper_ids if all(any(value in _source_line(s) for value in named) for s in self.papers[pid].sources)
+        ]
 
     def demo_papers(self) -> list[str]:
         """The papers that came only from the bundled demo files."""
@@ -320,6 +332,7 @@ class Library:
 
     def _put_back(self, removed: Mapping[str, Paper]) -> None:
         """The removed papers, merged into any copy imported since."""
+
         def with_them(papers: list[Paper]) -> list[Paper]:
             table = {paper.id: paper for paper in papers}
             for pid, paper in removed.items():
@@ -520,9 +533,7 @@ class Library:
         with _no_collector_pauses():
             return self._import_paths(paths, format, progress, index)
 
-    def _import_paths(
-        self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool
-    ) -> ImportReport:
+    def _import_paths(self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool) -> ImportReport:
         report = ImportReport()
         papers_before, aliases_before = dict(self.papers), dict(self._aliases)
         files, report.problems = ingest.expand_paths(paths)
@@ -754,7 +765,6 @@ class Library:
         # those instead of asking about all 100k. (A copy: the writer thread may add one.)
         return self.index.search(query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states))
 
-
     def _similar(self, query: str, limit: int | None) -> SearchResult:
         """`~text`: the papers most like the text, as related papers are found, among
         those the clauses before the `~` match; the words they share with it are
@@ -849,7 +859,9 @@ def export_format(path: Path, format: str | None = None) -> str:
     name = format or export.format_for_path(path.name)
     if name is None:
         suffixes = " ".join(export.SUFFIXES.values())
-        raise StoreError(f"{path}: no export format ends in {path.suffix or 'a name without a suffix'}; use one of {suffixes} or --format on the command line")
+        raise StoreError(
+            f"{path}: no export format ends in {path.suffix or 'a name without a suffix'}; use one of {suffixes} or --format on the command line"
+        )
     return name
 
 
@@ -944,5 +956,13 @@ def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
 
 
 __all__ = [
-    "ImportReport", "Library", "LibraryError", "LibraryReload", "StoreError", "bundled_data", "export_format", "export_target", "normalise_tag",
+    "ImportReport",
+    "Library",
+    "LibraryError",
+    "LibraryReload",
+    "StoreError",
+    "bundled_data",
+    "export_format",
+    "export_target",
+    "normalise_tag",
 ]

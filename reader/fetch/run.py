@@ -141,7 +141,16 @@ def _first_day(library: Library, feed: str, today: date, days: int) -> date:
         return first  # not a date: the file was edited by hand; go back `days`
 
 
-def _hf(library: Library, client: Client, endpoints: Endpoints, today: date, days: int, report: FeedReport, say: Progress, stop: Cancelled) -> None:
+def _hf(
+    library: Library,
+    client: Client,
+    endpoints: Endpoints,
+    today: date,
+    days: int,
+    report: FeedReport,
+    say: Progress,
+    stop: Cancelled,
+) -> None:
     first = _first_day(library, "hf", today, days)
     count = (today - first).days + 1
     for n in range(count):
@@ -185,7 +194,9 @@ def _arxiv(
         _import(library, Batch(batch.response, recent, batch.problems), report, feed.name)
         newest = max([newest or "", *(p.published or "" for p in recent)]) or None
         if not batch.papers and (batch.total or 0) > page * size:
-            raise SourceError(f"{feed.name}: arXiv answered an empty page {page + 1} of {batch.total} results (it does at busy times); try again later")
+            raise SourceError(
+                f"{feed.name}: arXiv answered an empty page {page + 1} of {batch.total} results (it does at busy times); try again later"
+            )
         if len(recent) < len(batch.papers) or len(batch.papers) < size or (batch.total or 0) <= (page + 1) * size:
             break
     for response in answered:
@@ -228,7 +239,9 @@ class AddReport:
         return 1 if any(a.problem for a in self.added) else 0
 
 
-def add(library: Library, client: Client, endpoints: Endpoints, texts: Sequence[str], *, progress: Progress | None = None) -> AddReport:
+def add(
+    library: Library, client: Client, endpoints: Endpoints, texts: Sequence[str], *, progress: Progress | None = None
+) -> AddReport:
     """The papers `texts` name (see reader.fetch.inputs), fetched and imported: arXiv
     ids in one request per 100, DOIs one each. Each input gets a result or a problem."""
     say = progress or (lambda _line: None)
@@ -251,7 +264,9 @@ def add(library: Library, client: Client, endpoints: Endpoints, texts: Sequence[
     for target in (w for w in wanted if w.kind != ARXIV):
         say(f"doi.org: {target.key}")
         found = _fetched(lambda t=target: sources.doi(client, endpoints, t.key), [target], wanted)
-        _settle(library, [(target, found.papers[0] if found and found.papers else None)], wanted, imported, "no paper in its record")
+        _settle(
+            library, [(target, found.papers[0] if found and found.papers else None)], wanted, imported, "no paper in its record"
+        )
     return AddReport(results, imported)
 
 
@@ -266,7 +281,11 @@ def _fetched(get: Callable[[], Batch], targets: Sequence[Wanted], wanted: dict[W
 
 
 def _settle(
-    library: Library, found: list[tuple[Wanted, Paper | None]], wanted: dict[Wanted, list[Added]], imported: ImportReport, missing: str
+    library: Library,
+    found: list[tuple[Wanted, Paper | None]],
+    wanted: dict[Wanted, list[Added]],
+    imported: ImportReport,
+    missing: str,
 ) -> None:
     """Import what was found; tell each input what became of it."""
     papers = [paper for _, paper in found if paper is not None]

@@ -20,7 +20,18 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from reader.ingest import (
-    arxivlisting, arxivrss, arxivsnapshot, atom, bibtex, csljson, hfjson, hfpage, oaipmh, papis, readerjson, ris,
+    arxivlisting,
+    arxivrss,
+    arxivsnapshot,
+    atom,
+    bibtex,
+    csljson,
+    hfjson,
+    hfpage,
+    oaipmh,
+    papis,
+    readerjson,
+    ris,
     semanticscholar,
 )
 from reader.models import Paper, Problem
@@ -34,8 +45,19 @@ class IngestError(Exception):
 FORMATS = {
     m.NAME: m
     for m in (
-        readerjson, hfjson, semanticscholar, csljson, arxivlisting, arxivsnapshot, oaipmh, arxivrss, atom,
-        ris, papis, bibtex, hfpage,
+        readerjson,
+        hfjson,
+        semanticscholar,
+        csljson,
+        arxivlisting,
+        arxivsnapshot,
+        oaipmh,
+        arxivrss,
+        atom,
+        ris,
+        papis,
+        bibtex,
+        hfpage,
     )
 }
 LEGACY_ENCODED = {bibtex.NAME, ris.NAME}
@@ -172,9 +194,7 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
             raise IngestError(f"{path}: the file is empty")
         name = format or detect(head)
         if name is None:
-            raise IngestError(
-                f"{path}: unknown format (known: {', '.join(FORMATS)}; force one with --format)"
-            )
+            raise IngestError(f"{path}: unknown format (known: {', '.join(FORMATS)}; force one with --format)")
         if name not in FORMATS:
             raise IngestError(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
         if name in LEGACY_ENCODED and (where := _first_non_utf8(path)) is not None:

@@ -22,9 +22,7 @@ NAME = "arxiv-rss"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _RSS = re.compile(r"<rss\b[^>]*\bversion\s*=\s*[\"']2\.0[\"']")
-_DESCRIPTION = re.compile(
-    r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<kind>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$", re.S
-)
+_DESCRIPTION = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<kind>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$", re.S)
 _CHUNK = 64 * 1024
 
 

@@ -132,7 +132,7 @@ def arxiv_id_in(value: Any) -> str | None:
 
 def arxiv_in_doi(doi: str | None) -> str | None:
     """The arXiv id in a DOI arXiv registered (`10.48550/arxiv.2406.12345`), else None."""
-    return parse_arxiv_id(doi[len("10.48550/arxiv."):]) if doi and doi.startswith("10.48550/arxiv.") else None
+    return parse_arxiv_id(doi[len("10.48550/arxiv.") :]) if doi and doi.startswith("10.48550/arxiv.") else None
 
 
 def strings(value: Any) -> list[str]:
@@ -331,4 +331,3 @@ def _json_lines(stream: TextIO, file_name: str, first: str, first_no: int) -> It
         if not line:
             return
         line_no += 1
-

@@ -14,8 +14,17 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import (
-    arxiv_links, collapse_whitespace, day_in_name, first_doi, iso_day, json_records, paper_id, strings,
-    text_or_none, unwrap, year_of,
+    arxiv_links,
+    collapse_whitespace,
+    day_in_name,
+    first_doi,
+    iso_day,
+    json_records,
+    paper_id,
+    strings,
+    text_or_none,
+    unwrap,
+    year_of,
 )
 from reader.models import Paper, Problem, Source, parse_arxiv_id
 

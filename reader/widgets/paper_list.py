@@ -230,10 +230,15 @@ class PaperList(ScrollView, can_focus=True):
         marker = Text()
         if self.selected:
             marker.append("▶" if is_selected else " ", style("paper-list--selected"))
-        marker.append("×" if state.dismissed else "●" if not state.read else " ", style("paper-list--unread" if not state.read else "paper-list--read"))
+        marker.append(
+            "×" if state.dismissed else "●" if not state.read else " ",
+            style("paper-list--unread" if not state.read else "paper-list--read"),
+        )
         marker.append("★" if state.bookmarked else " ", style("paper-list--bookmark"))
         marker.append(" ")
-        title = Text(one_line(tex_to_text(data.paper.title)), style=style("paper-list--unread" if not state.read else "paper-list--read"))
+        title = Text(
+            one_line(tex_to_text(data.paper.title)), style=style("paper-list--unread" if not state.read else "paper-list--read")
+        )
         for start, end in highlight_spans(title.plain, self.terms):
             title.stylize(style("paper-list--match"), start, end)
         line = marker + title

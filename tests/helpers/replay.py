@@ -307,7 +307,9 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             extra = {"Content-Range": f"bytes {first}-{len(body) - 1}/{len(body)}"}
             self._send(seen, 206, "application/pdf", body[first:], extra, truncate=fault is not None and fault.kind == "truncate")
 
-        def _send(self, seen: Seen, status: int, kind: str, body: bytes, extra: dict | None = None, truncate: bool = False) -> None:
+        def _send(
+            self, seen: Seen, status: int, kind: str, body: bytes, extra: dict | None = None, truncate: bool = False
+        ) -> None:
             seen.status = status
             self.send_response(status)
             self.send_header("Content-Type", kind)

@@ -329,7 +329,25 @@ async def test_an_unknown_key_and_a_key_taken_from_quit_are_named_and_the_defaul
         assert app.screen.library.state_of(first).bookmarked
 
 
-@pytest.mark.parametrize("key", ["b", "B", "?", "question_mark", "slash", "/", "ctrl+b", "f2", "f24", "pageup", "enter", "shift+tab", "ctrl+shift+up", "euro_sign"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "b",
+        "B",
+        "?",
+        "question_mark",
+        "slash",
+        "/",
+        "ctrl+b",
+        "f2",
+        "f24",
+        "pageup",
+        "enter",
+        "shift+tab",
+        "ctrl+shift+up",
+        "euro_sign",
+    ],
+)
 def test_textual_key_names_are_keys(key):
     assert _key_name(key) is not None
 

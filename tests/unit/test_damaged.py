@@ -65,7 +65,10 @@ DAMAGE = {
 }
 WRONG_RECORD = {
     "state.json": [b'{"state": {"1": {"id": 5}}}', b'{"state": {"1": {"id": "p", "tags": "abc"}}}'],
-    "library.json": [b'{"papers": {"1": {"id": "x", "title": 3}}}', b'{"papers": {"1": {"id": "x", "title": "t", "authors": "abc"}}}'],
+    "library.json": [
+        b'{"papers": {"1": {"id": "x", "title": 3}}}',
+        b'{"papers": {"1": {"id": "x", "title": "t", "authors": "abc"}}}',
+    ],
 }
 CASES = [(name, label, content) for name in ("state.json", "library.json") for label, content in DAMAGE.items()] + [
     (name, f"a wrong record {i}", content) for name, contents in WRONG_RECORD.items() for i, content in enumerate(contents)

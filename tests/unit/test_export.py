@@ -48,7 +48,9 @@ def pairs() -> list[tuple[Paper, PaperState]]:
     states = [
         PaperState(),
         PaperState(read=True, updated="2026-01-02T03:04:05+00:00"),
-        PaperState(bookmarked=True, tags=("to-read", "diffusion"), note="Check eq. 3\nand the 50% claim", updated="2026-01-03T00:00:00Z"),
+        PaperState(
+            bookmarked=True, tags=("to-read", "diffusion"), note="Check eq. 3\nand the 50% claim", updated="2026-01-03T00:00:00Z"
+        ),
         PaperState(tags=("ünïcode tag",), note="= not a formula"),
     ]
     return [(paper, states[i % len(states)]) for i, paper in enumerate(sample_papers())]
@@ -151,8 +153,9 @@ def test_bibtex_keeps_tex_that_is_already_tex():
 
 
 def test_bibtex_keys_are_author_year_word_with_suffixes_for_clashes():
-    a = Paper("arxiv:2503.07677", "PLADIS: Pushing the Limits", "", ("Kwanyoung Kim",), arxiv_id="2503.07677",
-              published="2025-03-10")
+    a = Paper(
+        "arxiv:2503.07677", "PLADIS: Pushing the Limits", "", ("Kwanyoung Kim",), arxiv_id="2503.07677", published="2025-03-10"
+    )
     b = Paper("x", "The Pladis Again", "", ("Jin Kim",), published="2025-01-01")
     c = Paper("y", "Pladis, third", "", ("Ann Kim",), published="2025-05-05")
     nobody = Paper("z", "On Nothing", "")
