@@ -115,7 +115,7 @@ def seed_papers() -> list[Paper]:
     papers: dict[str, Paper] = {}
     for name in sorted(SEEDS.glob("*.txt")):
         lines = [line.strip() for line in name.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for position, (title, abstract) in enumerate(zip(lines, lines[1:])):
+        for position, (title, abstract) in enumerate(zip(lines, lines[1:], strict=False)):
             if 3 < len(title) < 300 and len(abstract) > 150:
                 key = title_key(title)
                 if key not in papers:

@@ -55,7 +55,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import library as corpus_library, seed_papers  # noqa: E402
+from bench.corpus import library as corpus_library  # noqa: E402
+from bench.corpus import seed_papers  # noqa: E402
 from reader.models import Paper, normalise_title  # noqa: E402
 from reader.snapshot import SNAPSHOT_FILE  # noqa: E402
 from reader.store import Store  # noqa: E402

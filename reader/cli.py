@@ -234,7 +234,7 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     by_words = not asks_similar(result.query)
-    for place, (paper_id, score) in enumerate(zip(result.ids, result.scores)):
+    for place, (paper_id, score) in enumerate(zip(result.ids, result.scores, strict=True)):
         paper, state = library.get(paper_id), library.state_of(paper_id)
         if args.json:
             record = {
@@ -497,9 +497,9 @@ def cmd_pdf(library: Library, args: argparse.Namespace) -> int:
     say = _say_progress(True)
     bar = None
     if say is not None:
-        bar = lambda done, total: say(
+        bar = lambda done, total: say(  # noqa: E731
             f"{paper.arxiv_id or paper.id}: {done // 1024} KB" + (f" of {total // 1024} KB" if total else "")
-        )  # noqa: E731
+        )
     try:
         with client:
             path, _ = fetch_pdf(client, library.store.home, paper, chosen, bar)

@@ -107,7 +107,10 @@ class Library:
         return library
 
     def demo_note(self) -> str:
-        return f"demo library: {plural(len(self.demo_papers()), 'bundled paper')}; reader import FILE adds yours, reader remove --demo takes these out"
+        return (
+            f"demo library: {plural(len(self.demo_papers()), 'bundled paper')}; "
+            "reader import FILE adds yours, reader remove --demo takes these out"
+        )
 
     # -- lookup ----------------------------------------------------------------
 
@@ -547,7 +550,7 @@ class Library:
             if progress:
                 progress(min(before + position, total), total, report.records)
 
-        for path, size in zip(files, sizes):
+        for path, size in zip(files, sizes, strict=True):
             at(0)
             try:
                 for record in ingest.read_file(path, format, at if progress else None):
@@ -860,7 +863,8 @@ def export_format(path: Path, format: str | None = None) -> str:
     if name is None:
         suffixes = " ".join(export.SUFFIXES.values())
         raise StoreError(
-            f"{path}: no export format ends in {path.suffix or 'a name without a suffix'}; use one of {suffixes} or --format on the command line"
+            f"{path}: no export format ends in {path.suffix or 'a name without a suffix'}; "
+            f"use one of {suffixes} or --format on the command line"
         )
     return name
 

@@ -97,8 +97,8 @@ _LETTERS = {
     "dj": "đ",
     "DJ": "Đ",
 }
-_WORDS = dict(zip(*[iter((_GREEK + " " + _SYMBOLS).split())] * 2))
-_BLACKBOARD = dict(zip("RNZQCEPHF1", "ℝℕℤℚℂ𝔼ℙℍ𝔽𝟙"))
+_WORDS = dict(zip(*[iter((_GREEK + " " + _SYMBOLS).split())] * 2, strict=False))
+_BLACKBOARD = dict(zip("RNZQCEPHF1", "ℝℕℤℚℂ𝔼ℙℍ𝔽𝟙", strict=True))
 _SUPER = str.maketrans(
     "0123456789+-=()niabcdefghjklmoprstuvwxyzABDEGHIJKLMNOPRTUVW*", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ*"
 )

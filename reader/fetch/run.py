@@ -195,7 +195,8 @@ def _arxiv(
         newest = max([newest or "", *(p.published or "" for p in recent)]) or None
         if not batch.papers and (batch.total or 0) > page * size:
             raise SourceError(
-                f"{feed.name}: arXiv answered an empty page {page + 1} of {batch.total} results (it does at busy times); try again later"
+                f"{feed.name}: arXiv answered an empty page {page + 1} of {batch.total} results "
+                "(it does at busy times); try again later"
             )
         if len(recent) < len(batch.papers) or len(batch.papers) < size or (batch.total or 0) <= (page + 1) * size:
             break
@@ -258,7 +259,9 @@ def add(
     for start in range(0, len(arxiv), sources.ARXIV_IDS_PER_REQUEST):
         chunk = arxiv[start : start + sources.ARXIV_IDS_PER_REQUEST]
         say(f"arXiv: {len(chunk)} paper{'s' if len(chunk) > 1 else ''}")
-        found = _fetched(lambda: sources.arxiv_ids(client, endpoints, [w.key for w in chunk], "arxiv by id"), chunk, wanted)
+        found = _fetched(
+            lambda chunk=chunk: sources.arxiv_ids(client, endpoints, [w.key for w in chunk], "arxiv by id"), chunk, wanted
+        )
         papers = {p.arxiv_id: p for p in found.papers} if found else {}
         _settle(library, [(w, papers.get(w.key)) for w in chunk], wanted, imported, "arXiv has no such paper")
     for target in (w for w in wanted if w.kind != ARXIV):

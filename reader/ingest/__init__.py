@@ -4,8 +4,8 @@ Every format module has `NAME`, `sniff(head: str) -> bool` (does this text look
 like mine?) and `parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]`.
 Parsers stream: they yield records as they read, so a 100k-paper file is never
 held several times over. A fetched response is read by the same parsers
-(`read_bytes`), so a day from the network and a day saved to disk import alike. A record that cannot be used is a `Problem`, not an
-exception; `IngestError` is the one error a whole file can fail with.
+(`read_bytes`), so a day from the network and a day saved to disk import alike.
+A record that cannot be used is a `Problem`, not an exception; `IngestError` is the one error a whole file can fail with.
 """
 
 from __future__ import annotations

@@ -8,14 +8,14 @@ from rich.console import Console
 from textual.actions import parse
 from textual.command import CommandList
 
+from helpers.paths import ROOT
+from helpers.pilot import settle
 from reader.actions import ABSTRACT, ACTIONS, APP, BINDING_IDS, LIST, MAIN, TEXTUAL
 from reader.app import ReaderApp
 from reader.screens.help import HelpScreen
 from reader.screens.main import MainScreen
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList
-from helpers.paths import ROOT
-from helpers.pilot import settle
 
 KEYED = [a for a in ACTIONS if a.keys]
 FOCUS = {LIST: PaperList, ABSTRACT: AbstractView, APP: PaperList, MAIN: PaperList, TEXTUAL: PaperList}

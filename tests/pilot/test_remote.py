@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 
+from helpers.pilot import abstract_text, papers, settle, status, toasts
 from reader.actions import BINDING_IDS
 from reader.app import ReaderApp, _bindings, _key_name
 from reader.export import to_json
@@ -15,7 +16,6 @@ from reader.screens.help import HelpScreen
 from reader.screens.pick import PickScreen
 from reader.settings import parse_settings
 from reader.widgets.paper_list import PaperList
-from helpers.pilot import abstract_text, papers, settle, status, toasts
 
 ARXIV = Paper(
     id="arxiv:2306.13575",

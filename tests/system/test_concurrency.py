@@ -90,7 +90,7 @@ def test_two_processes_make_500_changes_each_at_once_and_all_1000_are_kept(tmp_p
     # After one poll, each instance's view holds all 1,000 changes, its own and the other's.
     assert seen == {name: [str(tags), str(2 * EACH - tags)] for name in writers}
     interleaved = [t.split("-")[0] for t in states["p1"].tags]
-    switches = sum(a != b for a, b in zip(interleaved, interleaved[1:]))
+    switches = sum(a != b for a, b in zip(interleaved, interleaved[1:], strict=False))
     print(f"\nconcurrency: {kept} of {2 * EACH} changes kept; the writers took turns {switches} times on paper p1")
 
 

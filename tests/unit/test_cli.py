@@ -324,7 +324,7 @@ def test_remove_asks_for_yes_then_undo_brings_the_papers_back_with_their_state(h
     assert again.keys() == {r["id"] for r in found} and again[found[0]["id"]]["tags"] == ["keep"]
     assert run(capsys, "redo")[0] == 0
     assert run(capsys, "search", "diffusion")[0] == 1
-    assert run(capsys, "search", f"tag:keep")[0] == 1
+    assert run(capsys, "search", "tag:keep")[0] == 1
 
 
 def test_removing_a_source_keeps_the_papers_that_also_came_from_another(home, capsys):

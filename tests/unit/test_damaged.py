@@ -88,7 +88,7 @@ def kept_copies(home: Path, name: str) -> list[Path]:
 
 
 @pytest.mark.parametrize("backups", [True, False], ids=["with-backup", "no-backup"])
-@pytest.mark.parametrize(("name", "label", "content"), CASES, ids=[f"{n}:{l}" for n, l, _ in CASES])
+@pytest.mark.parametrize(("name", "label", "content"), CASES, ids=[f"{n}:{label}" for n, label, _ in CASES])
 def test_a_damaged_file_is_named_kept_aside_and_never_reset(tmp_path, capsys, name, label, content, backups):
     home = tmp_path / "home"
     make_home(home, backups)

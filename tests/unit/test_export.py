@@ -8,8 +8,8 @@ import re
 
 import bibtexparser
 import pytest
-from helpers.paths import CORPORA
 
+from helpers.paths import CORPORA
 from reader import export
 from reader.ingest import bibtex, detect, read_file, readerjson
 from reader.models import Paper, PaperState, Problem, Source, StatedPaper, title_key
@@ -116,7 +116,7 @@ def test_bibtex_is_accepted_by_a_real_parser_with_unique_keys(pairs, bib):
 
 def test_bibtex_entries_carry_the_right_fields(pairs, bib):
     library = bibtexparser.parse_string(bib)
-    for (paper, state), entry in zip(pairs, library.entries):
+    for (paper, state), entry in zip(pairs, library.entries, strict=True):
         fields = {name.lower(): f.value for name, f in entry.fields_dict.items()}
         # A listing's preprint is @misc; a BibTeX paper keeps its own type (PMLR's @inproceedings).
         assert entry.entry_type == (paper.entry_type or "misc").lower()
@@ -169,7 +169,7 @@ def test_bibtex_export_imports_back_as_the_same_papers(pairs, bib):
     back = list(bibtex.parse(io.StringIO(bib), "export.bib"))
     assert not [r for r in back if isinstance(r, Problem)]
     assert len(back) == len(pairs)
-    for (paper, _), again in zip(pairs, back):
+    for (paper, _), again in zip(pairs, back, strict=True):
         # arXiv papers come back under the same id; PMLR and page-dump papers
         # under the same title key, so a re-import merges instead of duplicating.
         assert again.id == paper.id or again.keys[-1] == paper.keys[-1] or paper is PLAIN

@@ -312,7 +312,8 @@ def test_feeds_default_to_hugging_face_and_each_category_is_a_feed(tmp_path):
 def test_a_feed_that_cannot_be_used_is_named_with_what_would_do(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text(
-        '[[feeds]]\nsource = "rss"\n[[feeds]]\nsource = "arxiv"\n[[feeds]]\nsource = "arxiv"\ncategories = ["cs.CL", "CS CL"]\nfilter = 1\n'
+        '[[feeds]]\nsource = "rss"\n[[feeds]]\nsource = "arxiv"\n'
+        '[[feeds]]\nsource = "arxiv"\ncategories = ["cs.CL", "CS CL"]\nfilter = 1\n'
         '[urls]\ndoi = "doi.org"\nbing = "https://bing.com"\n'
     )
     feeds, urls, problems = load_feeds(path)

@@ -200,7 +200,7 @@ def test_a_50_mb_line_is_refused_without_blowing_memory(tmp_path):
     first, *problems = done.stdout.splitlines()
     grown_mb, records, problem_count, _ = map(int, first.split())
     assert records == 0 and problem_count == len(files) == len(problems)
-    for path, problem in zip(files, problems):
+    for path, problem in zip(files, problems, strict=True):
         assert path.name in problem
     assert stored(home) == before
     # Three 50 MB lines, one after another: a copy or two of one is fine; a list of

@@ -11,12 +11,24 @@ import io
 from pathlib import Path
 
 import pytest
-from helpers.paths import CORPORA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.ingest import FORMATS, IngestError, detect, expand_paths, open_text, read_file
-from reader.ingest import arxivlisting, arxivsnapshot, atom, bibtex, hfjson, readerjson
+from helpers.paths import CORPORA
+from reader.ingest import (
+    FORMATS,
+    IngestError,
+    arxivlisting,
+    arxivsnapshot,
+    atom,
+    bibtex,
+    detect,
+    expand_paths,
+    hfjson,
+    open_text,
+    read_file,
+    readerjson,
+)
 from reader.models import Paper, Problem, StatedPaper, arxiv_key, title_key
 
 HF_DAYS = CORPORA / "hf-daily-papers" / "daily"
@@ -370,7 +382,10 @@ def test_truncated_atom_keeps_entries_before_the_break():
 
 
 def test_arxiv_api_error_feed_is_a_problem_with_arxivs_message():
-    entry = "<entry><id>http://arxiv.org/api/errors#incorrect_id</id><title>Error</title><summary>incorrect id format for 1234</summary></entry>"
+    entry = (
+        "<entry><id>http://arxiv.org/api/errors#incorrect_id</id><title>Error</title>"
+        "<summary>incorrect id format for 1234</summary></entry>"
+    )
     (problem,) = parse_text(atom, ATOM_HEAD + entry + "</feed>")
     assert isinstance(problem, Problem) and "incorrect id format" in problem.message
 

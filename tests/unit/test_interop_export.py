@@ -12,10 +12,10 @@ from pathlib import Path
 import bibtexparser
 import pytest
 import rispy
-from helpers.paths import CORPORA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.paths import CORPORA
 from reader import cli, export
 from reader.ingest import bibtex, csljson, read_file, ris
 from reader.library import Library, LibraryError

@@ -46,7 +46,7 @@ def test_every_oai_pmh_record_is_read_with_its_id_title_and_doi(path):
     assert problems == []
     assert {p.sources[0].format for p in papers} <= {"oai-pmh"}
     assert [(p.arxiv_id, p.title) for p in papers] == [(i, t) for i, t, _ in expected]
-    for paper, (_, _, doi) in zip(papers, expected):
+    for paper, (_, _, doi) in zip(papers, expected, strict=True):
         assert paper.doi == (doi.replace(",", " ").replace(";", " ").split()[0].lower() if doi else None)
         assert paper.categories and paper.published and paper.authors
 
@@ -112,7 +112,7 @@ def test_a_semantic_scholar_search_page_gives_each_result():
     papers, problems = papers_and_problems(path)
     assert problems == []
     assert [p.title for p in papers] == [d["title"] for d in data]
-    assert all(f"https://www.semanticscholar.org/paper/{d['paperId']}" in p.links for p, d in zip(papers, data))
+    assert all(f"https://www.semanticscholar.org/paper/{d['paperId']}" in p.links for p, d in zip(papers, data, strict=True))
 
 
 def test_a_semantic_scholar_list_with_arxiv_ids():
@@ -377,7 +377,8 @@ def test_generated_csl_items_read_back_field_for_field(items):
 
 # The shape rss.arxiv.org serves (RSS 2.0 with arxiv: and dc: elements), as its documentation shows.
 ARXIV_RSS = """<?xml version='1.0' encoding='UTF-8'?>
-<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">
   <channel>
     <title>cs.LG updates on arXiv.org</title>
     <link>http://rss.arxiv.org/rss/cs.LG</link>
