@@ -403,14 +403,14 @@ def _network(library: Library) -> tuple[tuple[Feed, ...], Endpoints, Client]:
     return feeds, chosen, run.client_for(library.store.home, chosen, note=warn)
 
 
-def _say_progress(enabled: bool):  # type: ignore[no-untyped-def]
+def _say_progress(enabled: bool):
     """A progress line rewritten in place on a terminal's stderr, or None."""
     if not (enabled and sys.stderr.isatty()):
         return None
     return lambda line: print(f"\r{one_line(line)[:100]}\x1b[K", end="", file=sys.stderr, flush=True)
 
 
-def _end_progress(progress) -> None:  # type: ignore[no-untyped-def]
+def _end_progress(progress) -> None:
     if progress is not None:
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)
 

@@ -15,7 +15,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from typing import TextIO
+from typing import Protocol
 
 from reader.ingest import readerjson
 from reader.models import Paper, PaperState
@@ -107,6 +107,13 @@ _TYPES: dict[str, tuple[str, str, str]] = {
 _IN_JOURNAL = {"article", "misc", "online", "unpublished"}
 
 
+class Writable(Protocol):
+    """Where a writer puts its text: the writers only call `write`, so a cleaning
+    wrapper (text.CleanedStream) serves as well as a file."""
+
+    def write(self, text: str, /) -> int: ...
+
+
 def _types(paper: Paper) -> tuple[str, str, str]:
     """(BibTeX, CSL, RIS) types of the paper: its source's own type, else a journal
     article when it names a venue, else `misc` (an arXiv listing's preprint)."""
@@ -147,7 +154,7 @@ _AND = re.compile(r"\band\b", re.I)
 _WORD = re.compile(r"(?<![\w\\])[A-Za-z][A-Za-z0-9]*")
 
 
-def to_bibtex(pairs: Pairs, out: TextIO) -> int:
+def to_bibtex(pairs: Pairs, out: Writable) -> int:
     """Entries of the paper's own type (`@article`, `@inproceedings`, ...; `@misc`
     for a preprint) with every citation field it holds, which BibTeX, biber and
     bibtexparser all accept.
@@ -387,7 +394,7 @@ def _doi(paper: Paper) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
-def to_markdown(pairs: Pairs, out: TextIO, title: str = "Reading list") -> int:
+def to_markdown(pairs: Pairs, out: Writable, title: str = "Reading list") -> int:
     """A checklist people paste into a notes app: read papers are ticked."""
     out.write(f"# {title}\n\n")
     written = 0
@@ -467,7 +474,7 @@ def snippet(paper: Paper, state: PaperState, what: str) -> str:
 # --- reader JSON ---------------------------------------------------------------
 
 
-def to_json(pairs: Pairs, out: TextIO) -> int:
+def to_json(pairs: Pairs, out: Writable) -> int:
     """reader's own format: `reader import` reads it back with the state.
 
     One paper per line inside the array, so a big export streams out and
@@ -491,7 +498,7 @@ def to_json(pairs: Pairs, out: TextIO) -> int:
 # --- CSL-JSON and RIS: what Zotero, Mendeley, EndNote and pandoc import ---------------
 
 
-def to_csl_json(pairs: Pairs, out: TextIO) -> int:
+def to_csl_json(pairs: Pairs, out: Writable) -> int:
     """A CSL-JSON array (CSL 1.0.1's schema: id, type, title...), one item per line.
 
     Text is rendered from TeX: CSL processors print it as it is. A preprint's
@@ -569,7 +576,7 @@ def _plain(text: str) -> str:
     return tex_to_text(text).strip()
 
 
-def to_ris(pairs: Pairs, out: TextIO) -> int:
+def to_ris(pairs: Pairs, out: Writable) -> int:
     """RIS records (`TY  - JOUR` ... `ER  - `), one value per line, as Zotero and EndNote read them."""
     written = 0
     for paper, state in pairs:
@@ -643,7 +650,7 @@ CSV_COLUMNS = (
 )
 
 
-def to_csv(pairs: Pairs, out: TextIO) -> int:
+def to_csv(pairs: Pairs, out: Writable) -> int:
     """For spreadsheets: readable text (TeX rendered), one row per paper."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -682,7 +689,7 @@ def _cell(value: str) -> str:
     return value
 
 
-FORMATS: dict[str, Callable[[Pairs, TextIO], int]] = {
+FORMATS: dict[str, Callable[[Pairs, Writable], int]] = {
     "bibtex": to_bibtex,
     "csl-json": to_csl_json,
     "ris": to_ris,

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from reader import clock, export, history, ingest, snapshot
@@ -76,7 +77,7 @@ class Library:
         self._keys_of: defaultdict[str, list[str]] | None = None  # see _key_groups
         self.states = states
         # The state-file version `states` reflects (see Store.synced_signature).
-        self._state_signature = store.synced_signature
+        self._state_signature: str | tuple[str, str] | None = store.synced_signature
         self._index: SearchIndex | None = None
         self._related: RelatedIndex | None = None
         self._announce: Callable[[str], None] | None = None
@@ -271,10 +272,12 @@ class Library:
                 elif entry.removed:
                     self._take_out(entry.removed)
                 unsaid = f"the {kind} is saved, but the next {'u' if kind == 'undo' else 'ctrl+r'} may repeat it"
-                moved = lambda _diff: self._write_history(  # noqa: E731
-                    lambda: history.record_move(path, kind, entry.number, clock.now()), unsaid
-                )
-                self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
+                number = entry.number
+
+                def moved(_diff: dict[str, tuple[PaperState, PaperState]]) -> None:
+                    self._write_history(lambda: history.record_move(path, kind, number, clock.now()), unsaid)
+
+                self._commit(self.store.change_states({pid: _becomes(t) for pid, t in target.items()}, journal=moved))
                 (stacks.redo if kind == "undo" else stacks.undo).append(stack.pop())
             if stacks.long:  # damaged lines go too: said once
                 history.compact(path, clock.now(), write_atomically, stacks)
@@ -591,7 +594,8 @@ class Library:
             return
         state = None
         if isinstance(record, StatedPaper):
-            record, state = record.paper, record.state
+            state = record.state
+            record = record.paper
         too_large = oversized(record)
         if too_large:
             where = record.sources[0] if record.sources else None
@@ -654,7 +658,7 @@ class Library:
         if arriving_states:
             # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
             saved = self.store.change_states(
-                {pid: lambda current, incoming=state: merge_states(current, incoming) for pid, state in arriving_states.items()}
+                {pid: partial(merge_states, incoming=state) for pid, state in arriving_states.items()}
             )
             self.states.update(saved)
             self._state_signature = self.store.synced_signature
@@ -944,6 +948,11 @@ def _source_line(source: Source) -> str:
 def normalise_tag(tag: str) -> str:
     """Tags are single lower-case words: `Reading List` -> `reading-list`."""
     return "-".join(tag.strip().casefold().split())
+
+
+def _becomes(state: PaperState) -> Callable[[PaperState], PaperState]:
+    """A change that sets a paper's state to `state`, whatever it was."""
+    return lambda _current: state
 
 
 def merge_states(current: PaperState, incoming: PaperState) -> PaperState:

@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from reader.fetch import ledger, sources
@@ -259,14 +260,12 @@ def add(
     for start in range(0, len(arxiv), sources.ARXIV_IDS_PER_REQUEST):
         chunk = arxiv[start : start + sources.ARXIV_IDS_PER_REQUEST]
         say(f"arXiv: {len(chunk)} paper{'s' if len(chunk) > 1 else ''}")
-        found = _fetched(
-            lambda chunk=chunk: sources.arxiv_ids(client, endpoints, [w.key for w in chunk], "arxiv by id"), chunk, wanted
-        )
+        found = _fetched(partial(sources.arxiv_ids, client, endpoints, [w.key for w in chunk], "arxiv by id"), chunk, wanted)
         papers = {p.arxiv_id: p for p in found.papers} if found else {}
         _settle(library, [(w, papers.get(w.key)) for w in chunk], wanted, imported, "arXiv has no such paper")
     for target in (w for w in wanted if w.kind != ARXIV):
         say(f"doi.org: {target.key}")
-        found = _fetched(lambda t=target: sources.doi(client, endpoints, t.key), [target], wanted)
+        found = _fetched(partial(sources.doi, client, endpoints, target.key), [target], wanted)
         _settle(
             library, [(target, found.papers[0] if found and found.papers else None)], wanted, imported, "no paper in its record"
         )

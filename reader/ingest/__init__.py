@@ -137,7 +137,7 @@ class _Unpacked(io.RawIOBase):
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         return self._gzip.seek(offset, whence)
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         count = self._gzip.readinto(buffer)
         self._judge(self._gzip.tell(), self.packed.tell())
         return count

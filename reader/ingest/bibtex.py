@@ -322,13 +322,13 @@ def _fields(body: str, macros: _Macros, keyed: bool = True) -> tuple[str, dict[s
     while True:
         # Regexes, not a loop per character, skip the text between marks: a value
         # can be megabytes long.
-        at = _SPACES_AND_COMMAS.match(body, at).end()
+        at = _past(_SPACES_AND_COMMAS, body, at)
         if at >= len(body):
             return key, fields, "", repeated
         name = _NAME_TOKEN.match(body, at)
         if not name:
             return key, fields, f"cannot read a field name at {body[at : at + 20]!r}", repeated
-        at = _SPACES.match(body, name.end()).end()
+        at = _past(_SPACES, body, name.end())
         if at >= len(body) or body[at] != "=":
             return key, fields, f"field {name.group()!r} has no '='", repeated
         value, at, error = _value(body, at + 1, macros)
@@ -344,7 +344,7 @@ def _value(body: str, at: int, macros: _Macros) -> tuple[str, int, str]:
     """One value: `{...}`, `"..."`, a number or a macro, joined by `#`."""
     parts: list[str] = []
     while True:
-        at = _SPACES.match(body, at).end()
+        at = _past(_SPACES, body, at)
         if at >= len(body):
             return "", at, "the value is missing"
         char = body[at]
@@ -363,7 +363,7 @@ def _value(body: str, at: int, macros: _Macros) -> tuple[str, int, str]:
             word = token.group()
             parts.append(word if word.isdigit() else macros.expand(word))
             at = token.end()
-        at = _SPACES.match(body, at).end()
+        at = _past(_SPACES, body, at)
         if at < len(body) and body[at] == "#":
             at += 1
             continue
@@ -577,3 +577,10 @@ def month_number(value: str) -> str | None:
     if value.isdigit() and 1 <= int(value) <= 12:
         return f"{int(value):02d}"
     return _MONTHS.get(value[:3])
+
+
+def _past(run: re.Pattern[str], body: str, at: int) -> int:
+    """Where `run`, a pattern that also matches nothing, stops matching from `at`."""
+    match = run.match(body, at)
+    assert match is not None  # every pattern given here matches the empty string
+    return match.end()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from reader import jsoncodec
 from reader.models import Problem, arxiv_key, doi_key, normalise_doi, parse_arxiv_id, title_key
@@ -331,3 +332,9 @@ def _json_lines(stream: TextIO, file_name: str, first: str, first_no: int) -> It
         if not line:
             return
         line_no += 1
+
+
+def element_events(parser: ET.XMLPullParser) -> Iterator[tuple[str, ET.Element]]:
+    """The parser's events and their elements. Our parsers ask only for "start" and
+    "end", whose item is always an element; the stubs type it for every event kind."""
+    return cast(Iterator[tuple[str, ET.Element]], parser.read_events())

@@ -20,6 +20,7 @@ from reader.ingest.common import (
     arxiv_in_doi,
     arxiv_links,
     collapse_whitespace,
+    element_events,
     first_doi,
     iso_day,
     name_of,
@@ -59,7 +60,7 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
                 refuse_declarations(chunk, file_name, "OAI-PMH")
                 first = False
             parser.feed(chunk)
-            for _, element in parser.read_events():
+            for _, element in element_events(parser):
                 name = _local(element.tag)
                 if name == "responseDate" and day is None:
                     day = iso_day(element.text)  # when the harvest ran

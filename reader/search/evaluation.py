@@ -285,7 +285,7 @@ def _venue_matches(atom: Atom, venue: str) -> bool:
 def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
     if atom.field == "key":
         value = atom.value
-        return lambda s: bool(s.key) and s.key.casefold().startswith(value)
+        return lambda s: bool(s.key and s.key.casefold().startswith(value))
     if atom.field == "tag":
         value = atom.value
         return lambda s: any(t.casefold().startswith(value) for t in s.tags)

@@ -250,11 +250,12 @@ class PaperList(ScrollView, can_focus=True):
             line.append(one_line(tags)[:room], style("paper-list--tags"))
         line.truncate(width, overflow="ellipsis")
         base = self.rich_style
-        segments = [Segment(s.text, base + s.style if s.style else base) for s in line.render(self.app.console)]
+        styled = [(s.text, base + s.style if s.style else base) for s in line.render(self.app.console)]
         if is_cursor:
             # Only the cursor's background and weight: the row keeps its colours.
             cursor = style("paper-list--cursor")
             highlight = Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse)
             base = base + highlight
-            segments = [Segment(s.text, s.style + highlight) for s in segments]
+            styled = [(text, text_style + highlight) for text, text_style in styled]
+        segments = [Segment(text, text_style) for text, text_style in styled]
         return Strip(segments).extend_cell_length(width, base).crop(0, width)
