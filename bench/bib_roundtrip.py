@@ -108,8 +108,11 @@ def main(argv: list[str]) -> int:
 
 def _with_ratios(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
     return {
-        name: {"input": c.get("input", 0), "kept": c.get("kept", 0),
-               "ratio": round(c.get("kept", 0) / c["input"], 4) if c.get("input") else None}
+        name: {
+            "input": c.get("input", 0),
+            "kept": c.get("kept", 0),
+            "ratio": round(c.get("kept", 0) / c["input"], 4) if c.get("input") else None,
+        }
         for name, c in counts.items()
     }
 

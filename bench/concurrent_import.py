@@ -52,7 +52,11 @@ def make_papers(count: int, vocabulary: list[str]) -> list[Paper]:
         title = f"{' '.join(draw.choices(vocabulary, k=6)).capitalize()} (paper {n})"
         abstract = " ".join(draw.choices(vocabulary, k=150)) + "."
         authors = tuple(f"{draw.choice(vocabulary).title()} {draw.choice(vocabulary).title()}" for _ in range(4))
-        papers.append(Paper(id=f"arxiv:{arxiv_id}", title=title, abstract=abstract, authors=authors, arxiv_id=arxiv_id, published="2026-01-15"))
+        papers.append(
+            Paper(
+                id=f"arxiv:{arxiv_id}", title=title, abstract=abstract, authors=authors, arxiv_id=arxiv_id, published="2026-01-15"
+            )
+        )
     return papers
 
 
@@ -60,7 +64,9 @@ def run_trial(seeded: Path, files: list[Path], home: Path, expected: int) -> dic
     shutil.copytree(seeded, home)
     started = time.perf_counter()
     imports = [
-        subprocess.Popen([str(READER), "--home", str(home), "import", str(file)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [str(READER), "--home", str(home), "import", str(file)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for file in files
     ]
     outcomes = []

@@ -48,9 +48,7 @@ def _hf() -> Iterator[Paper]:
             authors = tuple(
                 _clean(a.get("name", "")) for a in paper.get("authors") or () if isinstance(a, dict) and a.get("name")
             )
-            links = tuple(
-                url for url in (paper.get("githubRepo"), paper.get("projectPage")) if isinstance(url, str) and url
-            )
+            links = tuple(url for url in (paper.get("githubRepo"), paper.get("projectPage")) if isinstance(url, str) and url)
             published = str(paper.get("publishedAt") or "")[:10] or None
             yield Paper(
                 id=f"arxiv:{paper['id']}",
@@ -117,13 +115,11 @@ def seed_papers() -> list[Paper]:
     papers: dict[str, Paper] = {}
     for name in sorted(SEEDS.glob("*.txt")):
         lines = [line.strip() for line in name.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for position, (title, abstract) in enumerate(zip(lines, lines[1:])):
+        for position, (title, abstract) in enumerate(zip(lines, lines[1:], strict=False)):
             if 3 < len(title) < 300 and len(abstract) > 150:
                 key = title_key(title)
                 if key not in papers:
-                    papers[key] = Paper(
-                        id=key, title=title, abstract=abstract, sources=(Source(name.name, "hf-page", position),)
-                    )
+                    papers[key] = Paper(id=key, title=title, abstract=abstract, sources=(Source(name.name, "hf-page", position),))
     return list(papers.values())
 
 
@@ -137,8 +133,10 @@ def _mutate(word: str, rng: random.Random) -> str:
     if choice < 0.4:
         return word + rng.choice(("ly", "ness", "ized", "former", "net", "gen", "ability", "ish", "al"))
     if choice < 0.7:
-        return word[: rng.randint(3, len(word))] + rng.choice(("x", "o", "a", "y", "z")) + "".join(
-            rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(1, 4))
+        return (
+            word[: rng.randint(3, len(word))]
+            + rng.choice(("x", "o", "a", "y", "z"))
+            + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(1, 4)))
         )
     i = rng.randrange(len(word) - 1)
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]

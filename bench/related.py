@@ -51,7 +51,7 @@ def exact_top10(index: RelatedIndex, papers: list, asked: list) -> list[set[str]
         if not vector:
             continue
         norm = math.sqrt(math.fsum(w * w for w in vector.values()))
-        for query, query_norm, ask, found in zip(vectors, norms, asked, best):
+        for query, query_norm, ask, found in zip(vectors, norms, asked, best, strict=True):
             shared = query.keys() & vector.keys()
             if shared and paper.id != ask.id:
                 found.append((-math.fsum(query[w] * vector[w] for w in shared) / (norm * query_norm), paper.id))
@@ -79,14 +79,12 @@ def measure(size: int, questions: int, exact: int, seed: int) -> dict:
 
     asked = rng.sample(papers, min(exact, len(papers)))
     truth = exact_top10(index, papers, asked) if asked else []
-    hits = sum(len(want & {r.paper_id for r in index.related(p.id, 10)}) for p, want in zip(asked, truth))
+    hits = sum(len(want & {r.paper_id for r in index.related(p.id, 10)}) for p, want in zip(asked, truth, strict=True))
     wanted = sum(map(len, truth))
 
     copies = [p for p in papers if "~" in p.id]
     copies = rng.sample(copies, min(questions, len(copies)))
-    original_found = sum(
-        p.id.partition("~")[0] in {r.paper_id for r in index.related(p.id, 10)} for p in copies
-    )
+    original_found = sum(p.id.partition("~")[0] in {r.paper_id for r in index.related(p.id, 10)} for p in copies)
 
     del index
     gc.collect()

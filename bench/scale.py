@@ -55,7 +55,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import library as corpus_library, seed_papers  # noqa: E402
+from bench.corpus import library as corpus_library  # noqa: E402
+from bench.corpus import seed_papers  # noqa: E402
 from reader.models import Paper, normalise_title  # noqa: E402
 from reader.snapshot import SNAPSHOT_FILE  # noqa: E402
 from reader.store import Store  # noqa: E402
@@ -101,9 +102,7 @@ def build_papers(n: int) -> list[Paper]:
             variant += 1
         taken.add(key)
         arxiv_id = fake_arxiv_id(index)
-        papers.append(
-            dataclasses.replace(paper, id=f"arxiv:{arxiv_id}", arxiv_id=arxiv_id, title=title)
-        )
+        papers.append(dataclasses.replace(paper, id=f"arxiv:{arxiv_id}", arxiv_id=arxiv_id, title=title))
     return papers
 
 

@@ -184,9 +184,7 @@ def main() -> None:
                 "mean": round(statistics.fmean(ours_ms), 2),
             },
             "speedup_mean": round(statistics.fmean(naive_ms) / statistics.fmean(ours_ms), 1),
-            "speedup_naive_p50_vs_our_p50_all_keystrokes": round(
-                statistics.median(naive_ms) / statistics.median(latencies), 1
-            ),
+            "speedup_naive_p50_vs_our_p50_all_keystrokes": round(statistics.median(naive_ms) / statistics.median(latencies), 1),
         },
         "peak_rss_mb": {"library_only": round(rss_library), "library_and_index": round(rss_peak)},
         "targets": {

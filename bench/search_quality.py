@@ -209,8 +209,7 @@ def main() -> None:
 
     small = SearchIndex(targets)
     report[f"library_{len(targets)}"] = {
-        kind: {"ours": evaluate(small, queries), "naive": evaluate_naive(targets, queries)}
-        for kind, queries in kinds.items()
+        kind: {"ours": evaluate(small, queries), "naive": evaluate_naive(targets, queries)} for kind, queries in kinds.items()
     }
 
     started = time.perf_counter()

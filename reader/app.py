@@ -17,6 +17,7 @@ from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_characte
 from textual.screen import Screen
 
 from reader.actions import ABSTRACT, APP, LIST, MAIN, TEXTUAL, bound_on, current_keys
+from reader.files import resolve_home, tell_lock_waits
 from reader.resources import resource_dir
 from reader.screens.help import HelpScreen
 from reader.screens.loading import LoadingScreen
@@ -24,7 +25,6 @@ from reader.screens.main import MainScreen
 from reader.screens.messages import LibraryLoaded, LockWait, Refused
 from reader.screens.writer import Writer
 from reader.settings import Bindings, SettingsError, load_settings, save_theme, settings_path
-from reader.files import resolve_home, tell_lock_waits
 from reader.views import STANDARD, View
 from reader.widgets.bindings import bindings
 from reader.widgets.status_line import StatusLine

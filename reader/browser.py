@@ -40,7 +40,13 @@ def open_file(path: Path, environ: Mapping[str, str] | None = None, platform: st
     viewer = "open" if platform == "darwin" else "xdg-open"
     try:
         # Its own session: the viewer outlives this command and never reads our terminal.
-        subprocess.Popen([viewer, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        subprocess.Popen(
+            [viewer, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     except OSError as error:
         return f"not opened ({viewer}: {error.strerror or error}); the file is {path}"
     return f"asked {viewer} to open {path}"

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,9 @@ from reader.text import CleanedStream, encodable, inert, inert_json, one_line, p
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reader", description="Triage research papers in the terminal.")
-    parser.add_argument("--home", metavar="DIR", help="where the library and state live (default: $READER_HOME or the user data folder)")
+    parser.add_argument(
+        "--home", metavar="DIR", help="where the library and state live (default: $READER_HOME or the user data folder)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("open", help="open the app (the default)")
@@ -43,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("export", help="write the papers a query finds (all when empty)")
     exp.add_argument("query", nargs="*", help="query (e.g. is:bookmarked)")
     exp.add_argument(
-        "--format", choices=list(export.FORMATS),
+        "--format",
+        choices=list(export.FORMATS),
         help="default: from -o's suffix (.bib .csl.json .ris .md .json .csv), else markdown",
     )
     exp.add_argument("-o", "--output", metavar="FILE", help="write this regular file instead of stdout (-: stdout)")
@@ -51,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="remove the papers a query finds from the library (reader undo puts them back)")
     remove.add_argument("query", nargs="*", help="query; with src:NAME, only papers that came from NAME alone")
     remove.add_argument("--demo", action="store_true", help="remove the bundled demo papers")
-    remove.add_argument("--yes", action="store_true", help=f"do not ask (needed for more than {ASK_ABOVE} paper when not on a terminal)")
+    remove.add_argument(
+        "--yes", action="store_true", help=f"do not ask (needed for more than {ASK_ABOVE} paper when not on a terminal)"
+    )
 
     commands.add_parser("undo", help="take back the latest change (a removal, a tag, ...), the app's too")
     commands.add_parser("redo", help="do again what the latest undo took back")
@@ -79,13 +85,27 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="counts: papers, unread, bookmarked, per tag, per source, decided per day")
     stats.add_argument("--json", action="store_true", help="one JSON object")
 
-    fetch = commands.add_parser("fetch", help="fetch new papers from the feeds in settings.toml (default: Hugging Face's daily papers)")
-    fetch.add_argument("--days", type=_positive, default=7, metavar="N", help="go back at most N days, today included (default 7)")
-    fetch.add_argument("--feed", action="append", metavar="NAME", help="only this feed: hf, arxiv (all categories) or a category such as cs.CL; repeatable")
+    fetch = commands.add_parser(
+        "fetch", help="fetch new papers from the feeds in settings.toml (default: Hugging Face's daily papers)"
+    )
+    fetch.add_argument(
+        "--days", type=_positive, default=7, metavar="N", help="go back at most N days, today included (default 7)"
+    )
+    fetch.add_argument(
+        "--feed",
+        action="append",
+        metavar="NAME",
+        help="only this feed: hf, arxiv (all categories) or a category such as cs.CL; repeatable",
+    )
     fetch.add_argument("--quiet", action="store_true", help="print only problems (for cron); the exit status says how it went")
 
     add = commands.add_parser("add", help="add papers by arXiv id, arXiv or Hugging Face URL, or DOI")
-    add.add_argument("inputs", nargs="+", metavar="ID_OR_URL", help="2306.13575, https://arxiv.org/abs/..., https://huggingface.co/papers/..., doi:10.1145/...")
+    add.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="ID_OR_URL",
+        help="2306.13575, https://arxiv.org/abs/..., https://huggingface.co/papers/..., doi:10.1145/...",
+    )
 
     enrich = commands.add_parser("enrich", help="find the arXiv record of papers known only by title (exact title match)")
     enrich.add_argument("query", nargs="*", help="only the papers this query finds (default: all without an arXiv id)")
@@ -184,9 +204,12 @@ def _progress_bar(done: int, total: int, records: int) -> None:
     filled = width * done // total if total else width
     bar = "#" * filled + "-" * (width - filled)
     after = "; saving and indexing…" if done >= total else ""
-    print(f"\r[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}", end="", file=sys.stderr, flush=True)
-
-
+    print(
+        f"\r[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _matches(
@@ -209,7 +232,7 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     by_words = not asks_similar(result.query)
-    for place, (paper_id, score) in enumerate(zip(result.ids, result.scores)):
+    for place, (paper_id, score) in enumerate(zip(result.ids, result.scores, strict=True)):
         paper, state = library.get(paper_id), library.state_of(paper_id)
         if args.json:
             record = {
@@ -372,14 +395,14 @@ def _network(library: Library) -> tuple[tuple[Feed, ...], Endpoints, Client]:
     return run.network(library.store.home, lambda line: print(f"reader: warning: {one_line(line)}", file=sys.stderr))
 
 
-def _say_progress(enabled: bool):  # type: ignore[no-untyped-def]
+def _say_progress(enabled: bool) -> Callable[[str], object] | None:
     """A progress line rewritten in place on a terminal's stderr, or None."""
     if not (enabled and sys.stderr.isatty()):
         return None
     return lambda line: print(f"\r{one_line(line)[:100]}\x1b[K", end="", file=sys.stderr, flush=True)
 
 
-def _end_progress(progress) -> None:  # type: ignore[no-untyped-def]
+def _end_progress(progress: Callable[..., object] | None) -> None:
     if progress is not None:
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)
 
@@ -428,7 +451,9 @@ def cmd_add(library: Library, args: argparse.Namespace) -> int:
         if added.problem:
             print(f"reader: {one_line(added.text)}: {one_line(added.problem)}", file=sys.stderr)
         else:
-            print(f"{one_line(added.paper_id or '')}  {'new' if added.new else 'already in the library'}  {one_line(added.title)}")
+            print(
+                f"{one_line(added.paper_id or '')}  {'new' if added.new else 'already in the library'}  {one_line(added.title)}"
+            )
     if report.imported.records:
         print(report.imported.summary())
     return report.status

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from typing import TextIO
+from typing import Protocol
 
 from reader.ingest import readerjson
 from reader.models import Paper, PaperState
@@ -46,28 +45,73 @@ _UNPUBLISHED = ("unpublished", "manuscript", "UNPB")
 _MISC = ("misc", "article", "GEN")  # CSL's `article` is a preprint's type, as Zotero exports it
 _TYPES: dict[str, tuple[str, str, str]] = {
     # BibTeX and biblatex
-    "article": _JOURNAL, "inproceedings": _CONFERENCE, "conference": _CONFERENCE,
-    "incollection": _CHAPTER, "inbook": ("inbook", "chapter", "CHAP"), "book": _BOOK, "mvbook": _BOOK,
-    "booklet": ("booklet", "pamphlet", "PAMP"), "manual": ("manual", "book", "BOOK"),
-    "phdthesis": _THESIS, "thesis": ("thesis", "thesis", "THES"), "mastersthesis": ("mastersthesis", "thesis", "THES"),
-    "techreport": _REPORT, "report": ("report", "report", "RPRT"), "online": _ONLINE, "electronic": _ONLINE,
-    "www": _ONLINE, "unpublished": _UNPUBLISHED, "misc": _MISC, "patent": ("patent", "patent", "PAT"),
-    "dataset": ("dataset", "dataset", "DATA"), "software": ("software", "book", "COMP"),
+    "article": _JOURNAL,
+    "inproceedings": _CONFERENCE,
+    "conference": _CONFERENCE,
+    "incollection": _CHAPTER,
+    "inbook": ("inbook", "chapter", "CHAP"),
+    "book": _BOOK,
+    "mvbook": _BOOK,
+    "booklet": ("booklet", "pamphlet", "PAMP"),
+    "manual": ("manual", "book", "BOOK"),
+    "phdthesis": _THESIS,
+    "thesis": ("thesis", "thesis", "THES"),
+    "mastersthesis": ("mastersthesis", "thesis", "THES"),
+    "techreport": _REPORT,
+    "report": ("report", "report", "RPRT"),
+    "online": _ONLINE,
+    "electronic": _ONLINE,
+    "www": _ONLINE,
+    "unpublished": _UNPUBLISHED,
+    "misc": _MISC,
+    "patent": ("patent", "patent", "PAT"),
+    "dataset": ("dataset", "dataset", "DATA"),
+    "software": ("software", "book", "COMP"),
     # RIS
-    "jour": _JOURNAL, "jfull": _JOURNAL, "ejour": _JOURNAL, "mgzn": ("article", "article-magazine", "MGZN"),
-    "news": ("article", "article-newspaper", "NEWS"), "conf": _CONFERENCE, "cpaper": _CONFERENCE,
-    "chap": _CHAPTER, "echap": _CHAPTER, "ebook": _BOOK, "edbook": _BOOK, "thes": _THESIS, "rprt": _REPORT,
-    "elec": _ONLINE, "web": _ONLINE, "blog": _ONLINE, "pat": ("patent", "patent", "PAT"),
-    "data": ("dataset", "dataset", "DATA"), "comp": ("software", "book", "COMP"), "unpb": _UNPUBLISHED,
-    "manscpt": _UNPUBLISHED, "gen": _MISC, "pamp": ("booklet", "pamphlet", "PAMP"),
+    "jour": _JOURNAL,
+    "jfull": _JOURNAL,
+    "ejour": _JOURNAL,
+    "mgzn": ("article", "article-magazine", "MGZN"),
+    "news": ("article", "article-newspaper", "NEWS"),
+    "conf": _CONFERENCE,
+    "cpaper": _CONFERENCE,
+    "chap": _CHAPTER,
+    "echap": _CHAPTER,
+    "ebook": _BOOK,
+    "edbook": _BOOK,
+    "thes": _THESIS,
+    "rprt": _REPORT,
+    "elec": _ONLINE,
+    "web": _ONLINE,
+    "blog": _ONLINE,
+    "pat": ("patent", "patent", "PAT"),
+    "data": ("dataset", "dataset", "DATA"),
+    "comp": ("software", "book", "COMP"),
+    "unpb": _UNPUBLISHED,
+    "manscpt": _UNPUBLISHED,
+    "gen": _MISC,
+    "pamp": ("booklet", "pamphlet", "PAMP"),
     # CSL (its `article`, a preprint, is told apart from BibTeX's in `_types`)
-    "article-journal": _JOURNAL, "article-magazine": ("article", "article-magazine", "MGZN"),
-    "article-newspaper": ("article", "article-newspaper", "NEWS"), "paper-conference": _CONFERENCE,
-    "chapter": _CHAPTER, "webpage": _ONLINE, "post": _ONLINE, "post-weblog": _ONLINE,
-    "manuscript": _UNPUBLISHED, "pamphlet": ("booklet", "pamphlet", "PAMP"),
+    "article-journal": _JOURNAL,
+    "article-magazine": ("article", "article-magazine", "MGZN"),
+    "article-newspaper": ("article", "article-newspaper", "NEWS"),
+    "paper-conference": _CONFERENCE,
+    "chapter": _CHAPTER,
+    "webpage": _ONLINE,
+    "post": _ONLINE,
+    "post-weblog": _ONLINE,
+    "manuscript": _UNPUBLISHED,
+    "pamphlet": ("booklet", "pamphlet", "PAMP"),
 }
 # Where each BibTeX type puts the venue: a journal's name, else the book or proceedings.
 _IN_JOURNAL = {"article", "misc", "online", "unpublished"}
+
+
+class Writable(Protocol):
+    """Where a writer puts its text: the writers only call `write`, so a cleaning
+    wrapper (text.CleanedStream) serves as well as a file."""
+
+    def write(self, text: str, /) -> int: ...
 
 
 def _types(paper: Paper) -> tuple[str, str, str]:
@@ -92,13 +136,16 @@ def _venue(paper: Paper) -> str:
 
 # --- BibTeX --------------------------------------------------------------------
 
-_MATH_SPAN = re.compile(
-    r"(?<!\\)\$\$(?:[^$\\]|\\.)+\$\$|(?<!\\)\$(?:[^$\\]|\\.)+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S
-)
+_MATH_SPAN = re.compile(r"(?<!\\)\$\$(?:[^$\\]|\\.)+\$\$|(?<!\\)\$(?:[^$\\]|\\.)+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
 _PLAIN_SPECIAL = re.compile(r"\\(?:[A-Za-z]+|[^A-Za-z\n\t])|[&%#_$^\\]|(?<!\S)~")
 _SPECIALS = {
-    "&": "\\&", "%": "\\%", "#": "\\#", "_": "\\_", "$": "\\$",
-    "^": "\\textasciicircum{}", "\\": "\\textbackslash{}",
+    "&": "\\&",
+    "%": "\\%",
+    "#": "\\#",
+    "_": "\\_",
+    "$": "\\$",
+    "^": "\\textasciicircum{}",
+    "\\": "\\textbackslash{}",
     "~": "\\textasciitilde{}",  # only at a word's start: `~10x` means "about", not a TeX tie
 }
 _BRACE = re.compile(r"[{}]")
@@ -107,7 +154,7 @@ _AND = re.compile(r"\band\b", re.I)
 _WORD = re.compile(r"(?<![\w\\])[A-Za-z][A-Za-z0-9]*")
 
 
-def to_bibtex(pairs: Pairs, out: TextIO) -> int:
+def to_bibtex(pairs: Pairs, out: Writable) -> int:
     """Entries of the paper's own type (`@article`, `@inproceedings`, ...; `@misc`
     for a preprint) with every citation field it holds, which BibTeX, biber and
     bibtexparser all accept.
@@ -339,7 +386,7 @@ def _main_url(paper: Paper) -> str:
 def _doi(paper: Paper) -> str:
     if paper.doi:
         return paper.doi
-    return next((link[len("https://doi.org/"):] for link in paper.links if link.startswith("https://doi.org/")), "")
+    return next((link[len("https://doi.org/") :] for link in paper.links if link.startswith("https://doi.org/")), "")
 
 
 # --- Markdown ------------------------------------------------------------------
@@ -347,7 +394,7 @@ def _doi(paper: Paper) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
-def to_markdown(pairs: Pairs, out: TextIO, title: str = "Reading list") -> int:
+def to_markdown(pairs: Pairs, out: Writable, title: str = "Reading list") -> int:
     """A checklist people paste into a notes app: read papers are ticked."""
     out.write(f"# {title}\n\n")
     written = 0
@@ -427,7 +474,7 @@ def snippet(paper: Paper, state: PaperState, what: str) -> str:
 # --- reader JSON ---------------------------------------------------------------
 
 
-def to_json(pairs: Pairs, out: TextIO) -> int:
+def to_json(pairs: Pairs, out: Writable) -> int:
     """reader's own format: `reader import` reads it back with the state.
 
     One paper per line inside the array, so a big export streams out and
@@ -451,7 +498,7 @@ def to_json(pairs: Pairs, out: TextIO) -> int:
 # --- CSL-JSON and RIS: what Zotero, Mendeley, EndNote and pandoc import ---------------
 
 
-def to_csl_json(pairs: Pairs, out: TextIO) -> int:
+def to_csl_json(pairs: Pairs, out: Writable) -> int:
     """A CSL-JSON array (CSL 1.0.1's schema: id, type, title...), one item per line.
 
     Text is rendered from TeX: CSL processors print it as it is. A preprint's
@@ -529,7 +576,7 @@ def _plain(text: str) -> str:
     return tex_to_text(text).strip()
 
 
-def to_ris(pairs: Pairs, out: TextIO) -> int:
+def to_ris(pairs: Pairs, out: Writable) -> int:
     """RIS records (`TY  - JOUR` ... `ER  - `), one value per line, as Zotero and EndNote read them."""
     written = 0
     for paper, state in pairs:
@@ -555,8 +602,14 @@ def _ris_lines(paper: Paper, state: PaperState) -> Iterator[tuple[str, str]]:
         yield "DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) + ("/" if len(parts) < 3 else "")
     pages = (paper.pages or "").replace("--", "-").split("-", 1)
     fields = (
-        ("VL", paper.volume), ("IS", paper.number), ("SP", pages[0]), ("EP", pages[1] if len(pages) > 1 else ""),
-        ("PB", paper.publisher), ("DO", _doi(paper)), ("UR", _main_url(paper)), ("AB", paper.abstract),
+        ("VL", paper.volume),
+        ("IS", paper.number),
+        ("SP", pages[0]),
+        ("EP", pages[1] if len(pages) > 1 else ""),
+        ("PB", paper.publisher),
+        ("DO", _doi(paper)),
+        ("UR", _main_url(paper)),
+        ("AB", paper.abstract),
     )
     for tag, value in fields:
         if value and (text := _one_line(_plain(value))):
@@ -580,12 +633,24 @@ def _one_line(text: str) -> str:
 # --- CSV -----------------------------------------------------------------------
 
 CSV_COLUMNS = (
-    "id", "key", "title", "authors", "year", "venue", "doi", "arxiv_id", "url", "abstract",
-    "tags", "bookmarked", "read", "note",
+    "id",
+    "key",
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "doi",
+    "arxiv_id",
+    "url",
+    "abstract",
+    "tags",
+    "bookmarked",
+    "read",
+    "note",
 )
 
 
-def to_csv(pairs: Pairs, out: TextIO) -> int:
+def to_csv(pairs: Pairs, out: Writable) -> int:
     """For spreadsheets: readable text (TeX rendered), one row per paper."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -624,7 +689,7 @@ def _cell(value: str) -> str:
     return value
 
 
-FORMATS: dict[str, Callable[[Pairs, TextIO], int]] = {
+FORMATS: dict[str, Callable[[Pairs, Writable], int]] = {
     "bibtex": to_bibtex,
     "csl-json": to_csl_json,
     "ris": to_ris,
@@ -634,7 +699,12 @@ FORMATS: dict[str, Callable[[Pairs, TextIO], int]] = {
 }
 # `.csl.json` before `.json` (reader's own JSON): the longer suffix is checked first.
 SUFFIXES = {
-    "bibtex": ".bib", "csl-json": ".csl.json", "ris": ".ris", "markdown": ".md", "json": ".json", "csv": ".csv",
+    "bibtex": ".bib",
+    "csl-json": ".csl.json",
+    "ris": ".ris",
+    "markdown": ".md",
+    "json": ".json",
+    "csv": ".csv",
 }
 
 

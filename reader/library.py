@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from reader import clock, export, history, ingest, snapshot
@@ -76,7 +77,7 @@ class Library:
         self._keys_of: defaultdict[str, list[str]] | None = None  # see _key_groups
         self.states = states
         # The state-file version `states` reflects (see Store.synced_signature).
-        self._state_signature = store.synced_signature
+        self._state_signature: str | tuple[str, str] | None = store.synced_signature
         self._index: SearchIndex | None = None
         self._related: RelatedIndex | None = None
         self._announce: Callable[[str], None] | None = None
@@ -107,7 +108,10 @@ class Library:
         return library
 
     def demo_note(self) -> str:
-        return f"demo library: {plural(len(self.demo_papers()), 'bundled paper')}; reader import FILE adds yours, reader remove --demo takes these out"
+        return (
+            f"demo library: {plural(len(self.demo_papers()), 'bundled paper')}; "
+            "reader import FILE adds yours, reader remove --demo takes these out"
+        )
 
     # -- lookup ----------------------------------------------------------------
 
@@ -157,7 +161,9 @@ class Library:
 
     def source_counts(self) -> Counter[str]:
         """Papers per source file (a paper found in two files counts in both)."""
-        return Counter(Path(src.file).name for paper in self.papers.values() for src in {s.file: s for s in paper.sources}.values())
+        return Counter(
+            Path(src.file).name for paper in self.papers.values() for src in {s.file: s for s in paper.sources}.values()
+        )
 
     # -- saved searches ------------------------------------------------------------
 
@@ -254,7 +260,9 @@ class Library:
                 ) from error
             if stacks.damaged:
                 lines = f"{stacks.damaged} damaged line" + ("s" if stacks.damaged > 1 else "")
-                self._warnings.append(f"{path}: {lines} skipped (cut short by a crash or a full disk); those steps cannot be undone")
+                self._warnings.append(
+                    f"{path}: {lines} skipped (cut short by a crash or a full disk); those steps cannot be undone"
+                )
             stack = stacks.undo if kind == "undo" else stacks.redo
             entry = stack[-1] if stack else None
             if entry is not None:
@@ -264,10 +272,12 @@ class Library:
                 elif entry.removed:
                     self._take_out(entry.removed)
                 unsaid = f"the {kind} is saved, but the next {'u' if kind == 'undo' else 'ctrl+r'} may repeat it"
-                moved = lambda _diff: self._write_history(  # noqa: E731
-                    lambda: history.record_move(path, kind, entry.number, clock.now()), unsaid
-                )
-                self._commit(self.store.change_states({pid: lambda _s, t=t: t for pid, t in target.items()}, journal=moved))
+                number = entry.number
+
+                def moved(_diff: dict[str, tuple[PaperState, PaperState]]) -> None:
+                    self._write_history(lambda: history.record_move(path, kind, number, clock.now()), unsaid)
+
+                self._commit(self.store.change_states({pid: _becomes(t) for pid, t in target.items()}, journal=moved))
                 (stacks.redo if kind == "undo" else stacks.undo).append(stack.pop())
             if stacks.long:  # damaged lines go too: said once
                 history.compact(path, clock.now(), write_atomically, stacks)
@@ -305,10 +315,18 @@ class Library:
         only those every source of which it names. A paper also imported from another
         file stays (`reader remove src:colt23` leaves colt23's papers you also have
         from elsewhere)."""
-        named = [atom.value for clause in parse_query(query).clauses if not clause.negated for atom in clause.atoms if atom.field == "src"]
+        named = [
+            atom.value
+            for clause in parse_query(query).clauses
+            if not clause.negated
+            for atom in clause.atoms
+            if atom.field == "src"
+        ]
         if not named:
             return list(paper_ids)
-        return [pid for pid in paper_ids if all(any(value in _source_line(s) for value in named) for s in self.papers[pid].sources)]
+        return [
+            pid for pid in paper_ids if all(any(value in _source_line(s) for value in named) for s in self.papers[pid].sources)
+        ]
 
     def demo_papers(self) -> list[str]:
         """The papers that came only from the bundled demo files."""
@@ -320,6 +338,7 @@ class Library:
 
     def _put_back(self, removed: Mapping[str, Paper]) -> None:
         """The removed papers, merged into any copy imported since."""
+
         def with_them(papers: list[Paper]) -> list[Paper]:
             table = {paper.id: paper for paper in papers}
             for pid, paper in removed.items():
@@ -520,9 +539,7 @@ class Library:
         with _no_collector_pauses():
             return self._import_paths(paths, format, progress, index)
 
-    def _import_paths(
-        self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool
-    ) -> ImportReport:
+    def _import_paths(self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool) -> ImportReport:
         report = ImportReport()
         papers_before, aliases_before = dict(self.papers), dict(self._aliases)
         files, report.problems = ingest.expand_paths(paths)
@@ -536,7 +553,7 @@ class Library:
             if progress:
                 progress(min(before + position, total), total, report.records)
 
-        for path, size in zip(files, sizes):
+        for path, size in zip(files, sizes, strict=True):
             at(0)
             try:
                 for record in ingest.read_file(path, format, at if progress else None):
@@ -577,7 +594,8 @@ class Library:
             return
         state = None
         if isinstance(record, StatedPaper):
-            record, state = record.paper, record.state
+            state = record.state
+            record = record.paper
         too_large = oversized(record)
         if too_large:
             where = record.sources[0] if record.sources else None
@@ -640,7 +658,7 @@ class Library:
         if arriving_states:
             # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
             saved = self.store.change_states(
-                {pid: lambda current, incoming=state: merge_states(current, incoming) for pid, state in arriving_states.items()}
+                {pid: partial(merge_states, incoming=state) for pid, state in arriving_states.items()}
             )
             self.states.update(saved)
             self._state_signature = self.store.synced_signature
@@ -754,7 +772,6 @@ class Library:
         # those instead of asking about all 100k. (A copy: the writer thread may add one.)
         return self.index.search(query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states))
 
-
     def _similar(self, query: str, limit: int | None) -> SearchResult:
         """`~text`: the papers most like the text, as related papers are found, among
         those the clauses before the `~` match; the words they share with it are
@@ -849,7 +866,10 @@ def export_format(path: Path, format: str | None = None) -> str:
     name = format or export.format_for_path(path.name)
     if name is None:
         suffixes = " ".join(export.SUFFIXES.values())
-        raise StoreError(f"{path}: no export format ends in {path.suffix or 'a name without a suffix'}; use one of {suffixes} or --format on the command line")
+        raise StoreError(
+            f"{path}: no export format ends in {path.suffix or 'a name without a suffix'}; "
+            f"use one of {suffixes} or --format on the command line"
+        )
     return name
 
 
@@ -930,6 +950,11 @@ def normalise_tag(tag: str) -> str:
     return "-".join(tag.strip().casefold().split())
 
 
+def _becomes(state: PaperState) -> Callable[[PaperState], PaperState]:
+    """A change that sets a paper's state to `state`, whatever it was."""
+    return lambda _current: state
+
+
 def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
     """Imported state adds to what the person already decided; it never takes away."""
     return replace(
@@ -944,5 +969,13 @@ def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
 
 
 __all__ = [
-    "ImportReport", "Library", "LibraryError", "LibraryReload", "StoreError", "bundled_data", "export_format", "export_target", "normalise_tag",
+    "ImportReport",
+    "Library",
+    "LibraryError",
+    "LibraryReload",
+    "StoreError",
+    "bundled_data",
+    "export_format",
+    "export_target",
+    "normalise_tag",
 ]

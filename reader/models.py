@@ -190,7 +190,8 @@ class Paper:
             published=_optional(data, "published", str),
             upvotes=_optional(data, "upvotes", int),
             **{name: _optional(data, name, str) for name in CITATION_TEXTS},
-            **{name: _strings(data, name) for name in CITATION_LISTS},
+            # mypy checks a ** mapping against every keyword, not only the names it holds.
+            **{name: _strings(data, name) for name in CITATION_LISTS},  # type: ignore[arg-type]
         )
 
 

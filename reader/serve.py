@@ -199,9 +199,7 @@ def exposure_warning(host: str) -> str:
     )
 
 
-def serve(
-    home: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, sessions: int = DEFAULT_SESSIONS
-) -> int:
+def serve(home: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, sessions: int = DEFAULT_SESSIONS) -> int:
     """Serve the app until Ctrl+C; the exit status."""
     if importlib.util.find_spec("textual_serve") is None:
         print("reader: `reader serve` needs textual-serve: pip install textual-serve", file=sys.stderr)

@@ -95,9 +95,7 @@ def settings_path(home: Path) -> Path:
     return home / SETTINGS_FILE
 
 
-def load_settings(
-    path: Path, themes: Collection[str], views: Collection[str], bindings: Bindings
-) -> tuple[Settings, list[str]]:
+def load_settings(path: Path, themes: Collection[str], views: Collection[str], bindings: Bindings) -> tuple[Settings, list[str]]:
     """The settings in `path` and, for each value that cannot be used, a message.
 
     A missing file is no problem (all defaults); an unreadable one gives a
@@ -322,7 +320,9 @@ def save_theme(home: Path, theme: str) -> None:
             except tomllib.TOMLDecodeError as error:
                 raise SettingsError(f"{path}: theme not saved: the file is not valid TOML ({error})") from error
             if saved != theme:
-                raise SettingsError(f"{path}: theme not saved: could not find where to write it; set theme = {json.dumps(theme)} by hand")
+                raise SettingsError(
+                    f"{path}: theme not saved: could not find where to write it; set theme = {json.dumps(theme)} by hand"
+                )
             write_atomically(path, updated)
     except StoreError as error:
         raise SettingsError(f"theme not saved: {error}") from error

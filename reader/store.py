@@ -448,10 +448,10 @@ class Store:
                     papers = rebase(self.read_library().papers)
                     _put_papers(_tinydb(storage), papers)
                 storage.flush()
-                written = snapshot.identity(self.library_path)
-                self.sync_library(LibraryVersion(papers, storage.signature, written))
-                if written is not None:
-                    snapshot.write(self.snapshot_path, written, self.content_id, papers)
+                written, content_id = snapshot.identity(self.library_path), storage.signature
+                self.sync_library(LibraryVersion(papers, content_id, written))
+                if written is not None and content_id is not None:  # both are known once the file is flushed
+                    snapshot.write(self.snapshot_path, written, content_id, papers)
 
     # -- state -----------------------------------------------------------------
 
@@ -578,8 +578,8 @@ class Store:
             kept = self._keep_aside(path)
         except OSError as error:
             why_not = error.strerror or str(error)
-        backup = self.backup_path(path)
-        backup = backup if backup.is_file() else None
+        candidate = self.backup_path(path)
+        backup = candidate if candidate.is_file() else None
         command = f"reader --home {shlex.quote(str(self.home.absolute()))} recover"
         lines = [f"{path} is damaged: {problem}. Nothing was reset or written over."]
         if kept is not None:

@@ -13,16 +13,38 @@ import unicodedata
 from functools import lru_cache
 
 _ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
-    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
-    "c": "\u0327", "k": "\u0328", "r": "\u030a", "d": "\u0323", "b": "\u0331",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "d": "\u0323",
+    "b": "\u0331",
     "t": "\u0361",
 }
 _SPACING_ACCENTS = {"'": "´", "`": "`", "^": "^", '"': "¨", "~": "~", "=": "¯", ".": "˙"}
 _MATH_ACCENTS = {
-    "hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "widetilde": "\u0303",
-    "bar": "\u0304", "overline": "\u0305", "vec": "\u20d7", "dot": "\u0307", "ddot": "\u0308",
-    "acute": "\u0301", "grave": "\u0300", "check": "\u030c", "breve": "\u0306",
+    "hat": "\u0302",
+    "widehat": "\u0302",
+    "tilde": "\u0303",
+    "widetilde": "\u0303",
+    "bar": "\u0304",
+    "overline": "\u0305",
+    "vec": "\u20d7",
+    "dot": "\u0307",
+    "ddot": "\u0308",
+    "acute": "\u0301",
+    "grave": "\u0300",
+    "check": "\u030c",
+    "breve": "\u0306",
 }
 _GREEK = (
     "alpha α beta β gamma γ delta δ epsilon ϵ varepsilon ε zeta ζ eta η theta θ vartheta ϑ "
@@ -53,14 +75,33 @@ _SYMBOLS = (
 )
 _RELATIONS = set("≤≥≠≈∼≃≅≡∝≪≫∈∉∋⊂⊆⊃⊇→←⇒⇐↔⇔⟹⟺↦≺≻⪯⪰⊢⊨≔≜≲≳")
 _LETTERS = {
-    "l": "ł", "L": "Ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ",
-    "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð", "th": "þ",
-    "TH": "Þ", "ng": "ŋ", "NG": "Ŋ", "dj": "đ", "DJ": "Đ",
+    "l": "ł",
+    "L": "Ł",
+    "o": "ø",
+    "O": "Ø",
+    "ss": "ß",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "aa": "å",
+    "AA": "Å",
+    "i": "ı",
+    "j": "ȷ",
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+    "ng": "ŋ",
+    "NG": "Ŋ",
+    "dj": "đ",
+    "DJ": "Đ",
 }
-_WORDS = dict(zip(*[iter((_GREEK + " " + _SYMBOLS).split())] * 2))
-_BLACKBOARD = dict(zip("RNZQCEPHF1", "ℝℕℤℚℂ𝔼ℙℍ𝔽𝟙"))
-_SUPER = str.maketrans("0123456789+-=()niabcdefghjklmoprstuvwxyzABDEGHIJKLMNOPRTUVW*",
-                       "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ*")
+_WORDS = dict(zip(*[iter((_GREEK + " " + _SYMBOLS).split())] * 2, strict=False))
+_BLACKBOARD = dict(zip("RNZQCEPHF1", "ℝℕℤℚℂ𝔼ℙℍ𝔽𝟙", strict=True))
+_SUPER = str.maketrans(
+    "0123456789+-=()niabcdefghjklmoprstuvwxyzABDEGHIJKLMNOPRTUVW*", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ*"
+)
 _SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _SUPER_OK = set("0123456789+-=()niabcdefghjklmoprstuvwxyzABDEGHIJKLMNOPRTUVW*")
 _SUB_OK = set("0123456789+-=()aehijklmnoprstuvx")
@@ -77,8 +118,10 @@ _GROUP = r"\{((?:[^{}]|\{[^{}]*\})*)\}"  # one brace group, one level of nesting
 _TRIGGERS = re.compile(r"[\\${}~]|``|''|--")
 _ESCAPED = re.compile(r"\\([%&_#$])")
 _MATH = re.compile(r"\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
-_ACCENT = re.compile(r"\\([\'`^\"~=.])\s*(?:\{(\\?[A-Za-z]?)\}|(\\[ij](?![A-Za-z])|[A-Za-z]))"
-                     r"|\\([uvHckrdbt])(?:\{(\\?[A-Za-z]?)\}|\s+([A-Za-z]))")
+_ACCENT = re.compile(
+    r"\\([\'`^\"~=.])\s*(?:\{(\\?[A-Za-z]?)\}|(\\[ij](?![A-Za-z])|[A-Za-z]))"
+    r"|\\([uvHckrdbt])(?:\{(\\?[A-Za-z]?)\}|\s+([A-Za-z]))"
+)
 _LETTER = re.compile(r"\\(" + "|".join(sorted(_LETTERS, key=len, reverse=True)) + r")(?![A-Za-z])(?:\{\}|\s*)")
 _STYLED = re.compile(r"\\(?:" + _STYLE + r")(?![A-Za-z])\s*(?:" + _GROUP + r"|([A-Za-z0-9]))")
 _SWITCH = re.compile(r"\{\\(?:em|bf|it|sc|tt|rm|sf|sl|cal|itshape|bfseries|scshape|ttfamily|upshape)(?![A-Za-z])\s*")
@@ -97,8 +140,16 @@ _BRACES = re.compile(r"[{}]")
 _SPACES = re.compile(r"(?<=\S)  +")
 # Characters TeX makes with a command; kept aside so no later step takes them
 # for markup (a `{` for a group, a `\\` for a command).
-_LITERALS = {"{": "{", "}": "}", "textbraceleft": "{", "textbraceright": "}", "lbrace": "{", "rbrace": "}",
-             "textbackslash": "\\", "backslash": "\\"}
+_LITERALS = {
+    "{": "{",
+    "}": "}",
+    "textbraceleft": "{",
+    "textbraceright": "}",
+    "lbrace": "{",
+    "rbrace": "}",
+    "textbackslash": "\\",
+    "backslash": "\\",
+}
 _LITERAL = re.compile(r"\\(?:([{}])|(textbrace(?:left|right)|[lr]brace|textbackslash|backslash)(?![A-Za-z])(?:\{\}| *))")
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x01")
 _FLAG = re.compile(r"(?<!\S)--(?=[A-Za-z])")  # `--flag` in prose is not a dash

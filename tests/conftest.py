@@ -1,6 +1,6 @@
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ def home(tmp_path, monkeypatch):
 @pytest.fixture(params=[clock.UTC, clock.ANOTHER_DATE])
 def tz(request):
     """Run the test with the local clock in UTC, then in a zone on another date than UTC (helpers/clock.py)."""
-    zone = clock.zone(request.param, datetime.now(timezone.utc))
+    zone = clock.zone(request.param, datetime.now(UTC))
     before = os.environ.get("TZ")
     os.environ["TZ"] = zone
     time.tzset()

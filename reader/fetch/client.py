@@ -88,7 +88,7 @@ class Validators:
     A cache: a damaged file is a note and starts empty; it is rewritten (under the
     home lock, merged with what another process wrote) on each `remember`."""
 
-    def __init__(self, home: Path, note: Callable[[str], None] | None = None) -> None:
+    def __init__(self, home: Path, note: Callable[[str], object] | None = None) -> None:
         self.home = home
         self.path = home / HTTP_CACHE_FILE
         self._note = note
@@ -249,7 +249,9 @@ class Client:
                 wait = _retry_after(response.headers.get("Retry-After"))
                 response.close()
                 if wait is not None and wait > LONGEST_WAIT:
-                    raise FetchError(url, f"HTTP {status}: asked to wait {wait:.0f} s; try again later", reached=True, status=status)
+                    raise FetchError(
+                        url, f"HTTP {status}: asked to wait {wait:.0f} s; try again later", reached=True, status=status
+                    )
                 self._sleep(_backoff(attempt) if wait is None else wait)
                 continue
             try:
@@ -274,7 +276,9 @@ def _body(url: str, response: httpx.Response, limit: int) -> bytes:
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > limit:
-            raise FetchError(url, f"the response is over {limit // 2**20} MB, far more than this service sends; not read", reached=True)
+            raise FetchError(
+                url, f"the response is over {limit // 2**20} MB, far more than this service sends; not read", reached=True
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 

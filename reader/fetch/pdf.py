@@ -52,7 +52,7 @@ def download_line(paper: Paper, done: int, total: int | None) -> str:
 
 
 def fetch_pdf(
-    client: Client, home: Path, paper: Paper, endpoints: Endpoints, progress: Callable[[int, int | None], None] | None = None
+    client: Client, home: Path, paper: Paper, endpoints: Endpoints, progress: Callable[[int, int | None], object] | None = None
 ) -> tuple[Path, bool]:
     """(the PDF's path, whether it was downloaded now). `progress(bytes, total)` is
     told as it arrives. Raises PdfError, or FetchError when the host fails."""
@@ -80,7 +80,7 @@ def fetch_pdf(
     return target, True
 
 
-def _download(client: Client, url: str, part: Path, progress: Callable[[int, int | None], None] | None) -> None:
+def _download(client: Client, url: str, part: Path, progress: Callable[[int, int | None], object] | None) -> None:
     """Append the rest of the file to `part` (all of it, if the server cannot send a range)."""
     have = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={have}-", "Accept": "application/pdf"} if have else {"Accept": "application/pdf"}

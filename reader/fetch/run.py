@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from reader.fetch import ledger, sources
@@ -29,7 +30,7 @@ from reader.library import ImportReport, Library
 from reader.models import Paper
 from reader.settings import Feed, load_feeds, settings_path
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], object]
 Cancelled = Callable[[], bool]
 
 DAYS = 7  # how far back a feed goes the first time, or after a long pause
@@ -43,12 +44,12 @@ def today() -> date:
     return date.today()
 
 
-def client_for(home: Path, endpoints: Endpoints, note: Callable[[str], None] | None = None) -> Client:
+def client_for(home: Path, endpoints: Endpoints, note: Callable[[str], object] | None = None) -> Client:
     """The client a run uses: the home's validators (`note` hears of a damaged cache), arXiv's pace."""
     return Client(validators=Validators(home, note), paced=endpoints.paced)
 
 
-def network(home: Path, note: Callable[[str], None]) -> tuple[tuple[Feed, ...], Endpoints, Client]:
+def network(home: Path, note: Callable[[str], object]) -> tuple[tuple[Feed, ...], Endpoints, Client]:
     """The feeds and endpoints the home's settings and the environment give, and a
     client: what the CLI and the app both start from. `note` hears each problem
     with the settings (the default is used instead) and a damaged cache."""
@@ -152,7 +153,16 @@ def _first_day(library: Library, feed: str, today: date, days: int) -> date:
         return first  # not a date: the file was edited by hand; go back `days`
 
 
-def _hf(library: Library, client: Client, endpoints: Endpoints, today: date, days: int, report: FeedReport, say: Progress, stop: Cancelled) -> None:
+def _hf(
+    library: Library,
+    client: Client,
+    endpoints: Endpoints,
+    today: date,
+    days: int,
+    report: FeedReport,
+    say: Progress,
+    stop: Cancelled,
+) -> None:
     first = _first_day(library, "hf", today, days)
     count = (today - first).days + 1
     for n in range(count):
@@ -196,7 +206,10 @@ def _arxiv(
         _import(library, Batch(batch.response, recent, batch.problems), report, feed.name)
         newest = max([newest or "", *(p.published or "" for p in recent)]) or None
         if not batch.papers and (batch.total or 0) > page * size:
-            raise SourceError(f"{feed.name}: arXiv answered an empty page {page + 1} of {batch.total} results (it does at busy times); try again later")
+            raise SourceError(
+                f"{feed.name}: arXiv answered an empty page {page + 1} of {batch.total} results "
+                "(it does at busy times); try again later"
+            )
         if len(recent) < len(batch.papers) or len(batch.papers) < size or (batch.total or 0) <= (page + 1) * size:
             break
     for response in answered:
@@ -239,7 +252,9 @@ class AddReport:
         return 1 if any(a.problem for a in self.added) else 0
 
 
-def add(library: Library, client: Client, endpoints: Endpoints, texts: Sequence[str], *, progress: Progress | None = None) -> AddReport:
+def add(
+    library: Library, client: Client, endpoints: Endpoints, texts: Sequence[str], *, progress: Progress | None = None
+) -> AddReport:
     """The papers `texts` name (see reader.fetch.inputs), fetched and imported: arXiv
     ids in one request per 100, DOIs one each. Each input gets a result or a problem."""
     say = progress or (lambda _line: None)
@@ -256,13 +271,15 @@ def add(library: Library, client: Client, endpoints: Endpoints, texts: Sequence[
     for start in range(0, len(arxiv), sources.ARXIV_IDS_PER_REQUEST):
         chunk = arxiv[start : start + sources.ARXIV_IDS_PER_REQUEST]
         say(f"arXiv: {len(chunk)} paper{'s' if len(chunk) > 1 else ''}")
-        found = _fetched(lambda: sources.arxiv_ids(client, endpoints, [w.key for w in chunk], "arxiv by id"), chunk, wanted)
+        found = _fetched(partial(sources.arxiv_ids, client, endpoints, [w.key for w in chunk], "arxiv by id"), chunk, wanted)
         papers = {p.arxiv_id: p for p in found.papers} if found else {}
         _settle(library, [(w, papers.get(w.key)) for w in chunk], wanted, imported, "arXiv has no such paper")
     for target in (w for w in wanted if w.kind != ARXIV):
         say(f"doi.org: {target.key}")
-        found = _fetched(lambda t=target: sources.doi(client, endpoints, t.key), [target], wanted)
-        _settle(library, [(target, found.papers[0] if found and found.papers else None)], wanted, imported, "no paper in its record")
+        found = _fetched(partial(sources.doi, client, endpoints, target.key), [target], wanted)
+        _settle(
+            library, [(target, found.papers[0] if found and found.papers else None)], wanted, imported, "no paper in its record"
+        )
     return AddReport(results, imported)
 
 
@@ -277,7 +294,11 @@ def _fetched(get: Callable[[], Batch], targets: Sequence[Wanted], wanted: dict[W
 
 
 def _settle(
-    library: Library, found: list[tuple[Wanted, Paper | None]], wanted: dict[Wanted, list[Added]], imported: ImportReport, missing: str
+    library: Library,
+    found: list[tuple[Wanted, Paper | None]],
+    wanted: dict[Wanted, list[Added]],
+    imported: ImportReport,
+    missing: str,
 ) -> None:
     """Import what was found; tell each input what became of it."""
     papers = [paper for _, paper in found if paper is not None]

@@ -4,8 +4,8 @@ Every format module has `NAME`, `sniff(head: str) -> bool` (does this text look
 like mine?) and `parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]`.
 Parsers stream: they yield records as they read, so a 100k-paper file is never
 held several times over. A fetched response is read by the same parsers
-(`read_bytes`), so a day from the network and a day saved to disk import alike. A record that cannot be used is a `Problem`, not an
-exception; `IngestError` is the one error a whole file can fail with.
+(`read_bytes`), so a day from the network and a day saved to disk import alike.
+A record that cannot be used is a `Problem`, not an exception; `IngestError` is the one error a whole file can fail with.
 """
 
 from __future__ import annotations
@@ -20,7 +20,18 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from reader.ingest import (
-    arxivlisting, arxivrss, arxivsnapshot, atom, bibtex, csljson, hfjson, hfpage, oaipmh, papis, readerjson, ris,
+    arxivlisting,
+    arxivrss,
+    arxivsnapshot,
+    atom,
+    bibtex,
+    csljson,
+    hfjson,
+    hfpage,
+    oaipmh,
+    papis,
+    readerjson,
+    ris,
     semanticscholar,
 )
 from reader.models import Paper, Problem
@@ -34,8 +45,19 @@ class IngestError(Exception):
 FORMATS = {
     m.NAME: m
     for m in (
-        readerjson, hfjson, semanticscholar, csljson, arxivlisting, arxivsnapshot, oaipmh, arxivrss, atom,
-        ris, papis, bibtex, hfpage,
+        readerjson,
+        hfjson,
+        semanticscholar,
+        csljson,
+        arxivlisting,
+        arxivsnapshot,
+        oaipmh,
+        arxivrss,
+        atom,
+        ris,
+        papis,
+        bibtex,
+        hfpage,
     )
 }
 LEGACY_ENCODED = {bibtex.NAME, ris.NAME}
@@ -115,7 +137,7 @@ class _Unpacked(io.RawIOBase):
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         return self._gzip.seek(offset, whence)
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         count = self._gzip.readinto(buffer)
         self._judge(self._gzip.tell(), self.packed.tell())
         return count
@@ -172,9 +194,7 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
             raise IngestError(f"{path}: the file is empty")
         name = format or detect(head)
         if name is None:
-            raise IngestError(
-                f"{path}: unknown format (known: {', '.join(FORMATS)}; force one with --format)"
-            )
+            raise IngestError(f"{path}: unknown format (known: {', '.join(FORMATS)}; force one with --format)")
         if name not in FORMATS:
             raise IngestError(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
         if name in LEGACY_ENCODED and (where := _first_non_utf8(path)) is not None:

@@ -13,7 +13,16 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import TextIO
 
-from reader.ingest.common import arxiv_id_in, arxiv_links, collapse_whitespace, first_doi, iso_day, paper_id, unwrap
+from reader.ingest.common import (
+    arxiv_id_in,
+    arxiv_links,
+    collapse_whitespace,
+    element_events,
+    first_doi,
+    iso_day,
+    paper_id,
+    unwrap,
+)
 from reader.ingest.oaipmh import refuse_declarations
 from reader.models import Paper, Problem, Source
 
@@ -22,9 +31,7 @@ NAME = "arxiv-rss"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _RSS = re.compile(r"<rss\b[^>]*\bversion\s*=\s*[\"']2\.0[\"']")
-_DESCRIPTION = re.compile(
-    r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<kind>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$", re.S
-)
+_DESCRIPTION = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<kind>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$", re.S)
 _CHUNK = 64 * 1024
 
 
@@ -43,7 +50,7 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
                 refuse_declarations(chunk, file_name, "an RSS feed")
                 first = False
             parser.feed(chunk)
-            for _, element in parser.read_events():
+            for _, element in element_events(parser):
                 if element.tag in ("pubDate", "lastBuildDate") and day is None and position == 0:
                     day = iso_day(element.text)
                 elif element.tag == "item":

@@ -7,7 +7,17 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import TextIO
 
-from reader.ingest.common import arxiv_id_in, arxiv_links, collapse_whitespace, day_in_name, first_doi, iso_day, paper_id, unwrap
+from reader.ingest.common import (
+    arxiv_id_in,
+    arxiv_links,
+    collapse_whitespace,
+    day_in_name,
+    element_events,
+    first_doi,
+    iso_day,
+    paper_id,
+    unwrap,
+)
 from reader.models import Paper, Problem, Source
 
 NAME = "arxiv-atom"
@@ -31,7 +41,7 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
     try:
         while chunk := stream.read(_CHUNK):
             parser.feed(chunk)
-            for event, element in parser.read_events():
+            for event, element in element_events(parser):
                 if event == "start":
                     depth += 1
                     continue

@@ -36,8 +36,9 @@ _EDTF = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 NOT_PAPERS = {"proceedings", "mvproceedings", "collection", "mvcollection", "periodical", "set", "xdata"}
 _SKIPPED = {"comment", "preamble"}
-_MONTHS = {m: f"{i:02d}" for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    m: f"{i:02d}" for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 
 MACRO_GROWTH = 10
 """Times the text read so far that the uses of @string macros may add: a real
@@ -121,9 +122,15 @@ def _parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
             yield Problem(file_name, f"entry {key or '?'} (line {entry.line}): {error}; entry skipped", ordinal)
             continue
         if (first := lines.setdefault(key.casefold(), entry.line)) != entry.line:
-            yield Problem(file_name, f"entry {key} (line {entry.line}): the key {key} is used again (first at line {first}); both kept", ordinal)
+            yield Problem(
+                file_name,
+                f"entry {key} (line {entry.line}): the key {key} is used again (first at line {first}); both kept",
+                ordinal,
+            )
         for name in repeated:
-            yield Problem(file_name, f"entry {key} (line {entry.line}): field {name!r} is given more than once; the last one kept", ordinal)
+            yield Problem(
+                file_name, f"entry {key} (line {entry.line}): field {name!r} is given more than once; the last one kept", ordinal
+            )
         if entry.kind in NOT_PAPERS:
             volume = fields
             volumes[key.casefold()] = fields
@@ -194,8 +201,23 @@ class _Parents:
 
 
 _INHERITED = {
-    "date", "year", "month", "publisher", "editor", "volume", "number", "series", "location", "address",
-    "organization", "journal", "journaltitle", "booktitle", "eventtitle", "institution", "school",
+    "date",
+    "year",
+    "month",
+    "publisher",
+    "editor",
+    "volume",
+    "number",
+    "series",
+    "location",
+    "address",
+    "organization",
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "eventtitle",
+    "institution",
+    "school",
 }
 
 
@@ -300,13 +322,13 @@ def _fields(body: str, macros: _Macros, keyed: bool = True) -> tuple[str, dict[s
     while True:
         # Regexes, not a loop per character, skip the text between marks: a value
         # can be megabytes long.
-        at = _SPACES_AND_COMMAS.match(body, at).end()
+        at = _past(_SPACES_AND_COMMAS, body, at)
         if at >= len(body):
             return key, fields, "", repeated
         name = _NAME_TOKEN.match(body, at)
         if not name:
-            return key, fields, f"cannot read a field name at {body[at:at + 20]!r}", repeated
-        at = _SPACES.match(body, name.end()).end()
+            return key, fields, f"cannot read a field name at {body[at : at + 20]!r}", repeated
+        at = _past(_SPACES, body, name.end())
         if at >= len(body) or body[at] != "=":
             return key, fields, f"field {name.group()!r} has no '='", repeated
         value, at, error = _value(body, at + 1, macros)
@@ -322,7 +344,7 @@ def _value(body: str, at: int, macros: _Macros) -> tuple[str, int, str]:
     """One value: `{...}`, `"..."`, a number or a macro, joined by `#`."""
     parts: list[str] = []
     while True:
-        at = _SPACES.match(body, at).end()
+        at = _past(_SPACES, body, at)
         if at >= len(body):
             return "", at, "the value is missing"
         char = body[at]
@@ -341,7 +363,7 @@ def _value(body: str, at: int, macros: _Macros) -> tuple[str, int, str]:
             word = token.group()
             parts.append(word if word.isdigit() else macros.expand(word))
             at = token.end()
-        at = _SPACES.match(body, at).end()
+        at = _past(_SPACES, body, at)
         if at < len(body) and body[at] == "#":
             at += 1
             continue
@@ -367,8 +389,9 @@ def _closing(body: str, at: int) -> int:
     return -1
 
 
-def _paper(kind: str, line: int, key: str, fields: dict[str, str], ordinal: int,
-           volume: dict[str, str], file_name: str) -> Paper | Problem:
+def _paper(
+    kind: str, line: int, key: str, fields: dict[str, str], ordinal: int, volume: dict[str, str], file_name: str
+) -> Paper | Problem:
     title = collapse_whitespace(fields.get("title", ""))
     if not title.strip("{} "):
         return Problem(file_name, f"entry {key or '?'} (line {line}) has no title", ordinal)
@@ -402,7 +425,9 @@ def _paper(kind: str, line: int, key: str, fields: dict[str, str], ordinal: int,
         number=_text(fields, "number", "issue"),
         pages=_text(fields, "pages"),
         publisher=_text(fields, "publisher"),
-        month=published[5:7] if published and len(published) >= 7 else month_number(fields.get("month", "")) or _text(fields, "month"),
+        month=published[5:7]
+        if published and len(published) >= 7
+        else month_number(fields.get("month", "")) or _text(fields, "month"),
         doi=doi,
         editors=authors(fields.get("editor", "")),
         files=_files(fields.get("file", "")),
@@ -552,3 +577,10 @@ def month_number(value: str) -> str | None:
     if value.isdigit() and 1 <= int(value) <= 12:
         return f"{int(value):02d}"
     return _MONTHS.get(value[:3])
+
+
+def _past(run: re.Pattern[str], body: str, at: int) -> int:
+    """Where `run`, a pattern that also matches nothing, stops matching from `at`."""
+    match = run.match(body, at)
+    assert match is not None  # every pattern given here matches the empty string
+    return match.end()

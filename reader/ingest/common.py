@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from reader import jsoncodec
 from reader.models import Problem, arxiv_key, doi_key, normalise_doi, parse_arxiv_id, title_key
@@ -132,7 +133,7 @@ def arxiv_id_in(value: Any) -> str | None:
 
 def arxiv_in_doi(doi: str | None) -> str | None:
     """The arXiv id in a DOI arXiv registered (`10.48550/arxiv.2406.12345`), else None."""
-    return parse_arxiv_id(doi[len("10.48550/arxiv."):]) if doi and doi.startswith("10.48550/arxiv.") else None
+    return parse_arxiv_id(doi[len("10.48550/arxiv.") :]) if doi and doi.startswith("10.48550/arxiv.") else None
 
 
 def strings(value: Any) -> list[str]:
@@ -332,3 +333,8 @@ def _json_lines(stream: TextIO, file_name: str, first: str, first_no: int) -> It
             return
         line_no += 1
 
+
+def element_events(parser: ET.XMLPullParser) -> Iterator[tuple[str, ET.Element]]:
+    """The parser's events and their elements. Our parsers ask only for "start" and
+    "end", whose item is always an element; the stubs type it for every event kind."""
+    return cast(Iterator[tuple[str, ET.Element]], parser.read_events())

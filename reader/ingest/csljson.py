@@ -15,8 +15,19 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import (
-    arxiv_id_in, arxiv_in_doi, arxiv_links, collapse_whitespace, day_in_name, first_doi, iso_day, json_records,
-    name_of, paper_id, text_or_none, unwrap, year_of,
+    arxiv_id_in,
+    arxiv_in_doi,
+    arxiv_links,
+    collapse_whitespace,
+    day_in_name,
+    first_doi,
+    iso_day,
+    json_records,
+    name_of,
+    paper_id,
+    text_or_none,
+    unwrap,
+    year_of,
 )
 from reader.models import Paper, Problem, Source
 
@@ -24,7 +35,7 @@ NAME = "csl-json"
 
 # Keys only CSL uses, near the start of the file: how it differs from other JSON.
 _CSL_KEYS = re.compile(r'"(?:container-title|issued|date-parts|citation-key|title-short|collection-title)"\s*:')
-_ITEM_START = re.compile(r'^\ufeff?\s*[\[{]')
+_ITEM_START = re.compile(r"^\ufeff?\s*[\[{]")
 # CSL's rich text in titles (<i>, <b>, <sup>, <sub>, <span class="nocase">) and
 # Crossref's JATS abstracts (<jats:p>): markup, not words. Other angle brackets are text.
 _TAG = re.compile(r"</?(?:i|b|sup|sub|sc|span|jats:[A-Za-z-]+)(?:\s[^<>]{0,200})?>")
@@ -69,7 +80,9 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
     return Paper(
         id=paper_id(arxiv_id, title, doi),
         title=title,
-        abstract=unwrap(_TAG.sub(" ", item["abstract"]), indented_paragraphs=False) if isinstance(item.get("abstract"), str) else "",
+        abstract=unwrap(_TAG.sub(" ", item["abstract"]), indented_paragraphs=False)
+        if isinstance(item.get("abstract"), str)
+        else "",
         authors=_names(item.get("author")),
         links=tuple(dict.fromkeys(links)),
         sources=(Source(file_name, NAME, position, day),),

@@ -74,7 +74,9 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
             # Refused before any splitting or URL scanning, which would cost
             # many times the line's size: a 50 MB line is no abstract.
             position += title is None
-            yield Problem(file_name, f"a line of {len(line):,} characters is too long to be a title or abstract; skipped", position)
+            yield Problem(
+                file_name, f"a line of {len(line):,} characters is too long to be a title or abstract; skipped", position
+            )
             title = None
             continue
         if _DATE.fullmatch(line):

@@ -16,7 +16,16 @@ from typing import TextIO
 
 from reader.ingest.bibtex import authors as bibtex_authors
 from reader.ingest.common import (
-    arxiv_id_in, arxiv_in_doi, arxiv_links, collapse_whitespace, first_doi, iso_day, name_of, paper_id, unwrap,
+    arxiv_id_in,
+    arxiv_in_doi,
+    arxiv_links,
+    collapse_whitespace,
+    element_events,
+    first_doi,
+    iso_day,
+    name_of,
+    paper_id,
+    unwrap,
 )
 from reader.models import Paper, Problem, Source
 
@@ -37,9 +46,7 @@ def refuse_declarations(first_chunk: str, file_name: str, what: str) -> None:
     from reader.ingest import IngestError  # the package imports this module first
 
     if _DECLARATIONS.search(first_chunk):
-        raise IngestError(
-            f"{file_name}: declares a DOCTYPE or entities, which {what} never does (a hostile file?); not read"
-        )
+        raise IngestError(f"{file_name}: declares a DOCTYPE or entities, which {what} never does (a hostile file?); not read")
 
 
 def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
@@ -53,7 +60,7 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
                 refuse_declarations(chunk, file_name, "OAI-PMH")
                 first = False
             parser.feed(chunk)
-            for _, element in parser.read_events():
+            for _, element in element_events(parser):
                 name = _local(element.tag)
                 if name == "responseDate" and day is None:
                     day = iso_day(element.text)  # when the harvest ran
@@ -108,10 +115,7 @@ def _paper(record: ET.Element, file_name: str, position: int, day: str | None) -
         authors = tuple(n.strip() for n in re.split(r",\s*|\s+and\s+", collapse_whitespace(first("authors"))) if n.strip())
         published = iso_day(first("date"))
     else:
-        authors = tuple(
-            name for author in fields.get("author", ())
-            if (name := _arxiv_author(author))
-        )
+        authors = tuple(name for author in fields.get("author", ()) if (name := _arxiv_author(author)))
         published = iso_day(first("created"))
     links = list(arxiv_links(arxiv_id)) if arxiv_id else []
     if doi:

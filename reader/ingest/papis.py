@@ -19,7 +19,15 @@ import yaml
 from reader.ingest.bibtex import authors as bibtex_authors
 from reader.ingest.bibtex import month_number
 from reader.ingest.common import (
-    arxiv_id_in, arxiv_in_doi, arxiv_links, day_in_name, first_doi, name_of, paper_id, text_or_none, unwrap,
+    arxiv_id_in,
+    arxiv_in_doi,
+    arxiv_links,
+    day_in_name,
+    first_doi,
+    name_of,
+    paper_id,
+    text_or_none,
+    unwrap,
     year_of,
 )
 from reader.models import Paper, Problem, Source
@@ -34,8 +42,10 @@ _PAPIS_KEY = re.compile(r"(?m)^(?:author|author_list|papis_id|ref|files|type):")
 
 
 def sniff(head: str) -> bool:
-    return not head.lstrip("\ufeff \t\r\n").startswith(("{", "[", "<", "@")) and bool(_TITLE.search(head)) and bool(
-        _PAPIS_KEY.search(head)
+    return (
+        not head.lstrip("\ufeff \t\r\n").startswith(("{", "[", "<", "@"))
+        and bool(_TITLE.search(head))
+        and bool(_PAPIS_KEY.search(head))
     )
 
 
@@ -108,9 +118,7 @@ def _authors(info: dict[str, Any]) -> tuple[str, ...]:
     """`author_list` (family/given) when papis wrote it, else the BibTeX-style `author`."""
     listed = info.get("author_list")
     if isinstance(listed, list):
-        names = tuple(
-            name for a in listed if isinstance(a, dict) and (name := name_of(a.get("family"), a.get("given")))
-        )
+        names = tuple(name for a in listed if isinstance(a, dict) and (name := name_of(a.get("family"), a.get("given"))))
         if names:
             return names
     return bibtex_authors(info["author"]) if isinstance(info.get("author"), str) else ()

@@ -56,7 +56,7 @@ def _check(header: dict[str, Any], file_name: str) -> None:
     from reader.ingest import IngestError
 
     if header.get("format") != FORMAT:
-        raise IngestError(f"{file_name}: not a reader export (no \"format\": \"reader\" before the papers)")
+        raise IngestError(f'{file_name}: not a reader export (no "format": "reader" before the papers)')
     version = header.get("version")
     if not isinstance(version, int) or version > VERSION:
         raise IngestError(f"{file_name}: made by a newer reader (format version {version!r}); update reader")

@@ -16,7 +16,15 @@ import rispy
 
 from reader.ingest.bibtex import authors as bibtex_authors
 from reader.ingest.common import (
-    arxiv_id_in, arxiv_in_doi, arxiv_links, day_in_name, first_doi, paper_id, text_or_none, unwrap, year_of,
+    arxiv_id_in,
+    arxiv_in_doi,
+    arxiv_links,
+    day_in_name,
+    first_doi,
+    paper_id,
+    text_or_none,
+    unwrap,
+    year_of,
 )
 from reader.models import Paper, Problem, Source
 

@@ -14,8 +14,17 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import (
-    arxiv_links, collapse_whitespace, day_in_name, first_doi, iso_day, json_records, paper_id, strings,
-    text_or_none, unwrap, year_of,
+    arxiv_links,
+    collapse_whitespace,
+    day_in_name,
+    first_doi,
+    iso_day,
+    json_records,
+    paper_id,
+    strings,
+    text_or_none,
+    unwrap,
+    year_of,
 )
 from reader.models import Paper, Problem, Source, parse_arxiv_id
 
@@ -49,7 +58,7 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
     title = text_or_none(item.get("title"))
     if not title:
         return Problem(file_name, f"paper {str(item.get('paperId', '?'))[:60]!r} has no title", position)
-    ids = item.get("externalIds") if isinstance(item.get("externalIds"), dict) else {}
+    ids = _record(item.get("externalIds"))
     arxiv_id = parse_arxiv_id(ids["ArXiv"]) if isinstance(ids.get("ArXiv"), str) else None
     doi = first_doi(ids.get("DOI"))
     links = list(arxiv_links(arxiv_id)) if arxiv_id else []
@@ -63,8 +72,8 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
         links.append(pdf["url"])
     if doi:
         links.append(f"https://doi.org/{doi}")
-    journal = item.get("journal") if isinstance(item.get("journal"), dict) else {}
-    venue_record = item.get("publicationVenue") if isinstance(item.get("publicationVenue"), dict) else {}
+    journal = _record(item.get("journal"))
+    venue_record = _record(item.get("publicationVenue"))
     published = iso_day(item.get("publicationDate")) or year_of(item.get("year"))
     types = strings(item.get("publicationTypes"))
     return Paper(
@@ -87,3 +96,8 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
         month=published[5:7] if published and len(published) >= 7 else None,
         doi=doi,
     )
+
+
+def _record(value: Any) -> dict[str, Any]:
+    """A nested object of the record, or an empty one when it is missing or not an object."""
+    return value if isinstance(value, dict) else {}

@@ -39,7 +39,7 @@ class LastWordSuggester(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         head, _, word = value.rpartition(" ")
         sign = "-" if word.startswith("-") else ""
-        stem = word[len(sign):]
+        stem = word[len(sign) :]
         if not stem:
             return None
         for tag in self.tags:

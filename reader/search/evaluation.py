@@ -143,9 +143,7 @@ class Matching:
                     fuzzy2.add(docno)
                 elif near_prefixes and any(n in text for n in near_prefixes):
                     fprefix.add(docno)
-            per_field.append(
-                (f, [(EXACT, exact), (PREFIX, prefix), (FUZZY1, fuzzy1), (FUZZY2, fuzzy2), (FPREFIX, fprefix)])
-            )
+            per_field.append((f, [(EXACT, exact), (PREFIX, prefix), (FUZZY1, fuzzy1), (FUZZY2, fuzzy2), (FPREFIX, fprefix)]))
         return evaluated(per_field)
 
     def _phrase(self, atom: Atom, within: Docs | None) -> Evaluated:
@@ -195,7 +193,8 @@ class Matching:
         if atom.field == "cat":
             whole, archive = atom.value, atom.value + "."
             return {
-                d for d, p in enumerate(self._papers)
+                d
+                for d, p in enumerate(self._papers)
                 if any(c.casefold() == whole or c.casefold().startswith(archive) for c in p.categories)
             }
         if atom.field == "venue":
@@ -210,9 +209,7 @@ class Matching:
             return {docno} if docno is not None else set()
         return set()
 
-    def _state_docs(
-        self, atom: Atom, state_of: Callable[[str], PaperState], stateful_ids: Collection[str] | None
-    ) -> Docs:
+    def _state_docs(self, atom: Atom, state_of: Callable[[str], PaperState], stateful_ids: Collection[str] | None) -> Docs:
         test = _state_test(atom)
         if stateful_ids is None:
             return {d for d, i in enumerate(self._facts.ids) if test(state_of(i))}
@@ -288,7 +285,7 @@ def _venue_matches(atom: Atom, venue: str) -> bool:
 def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
     if atom.field == "key":
         value = atom.value
-        return lambda s: bool(s.key) and s.key.casefold().startswith(value)
+        return lambda s: bool(s.key and s.key.casefold().startswith(value))
     if atom.field == "tag":
         value = atom.value
         return lambda s: any(t.casefold().startswith(value) for t in s.tags)

@@ -184,9 +184,7 @@ class SearchIndex(Matching):
             workers = min(4, os.cpu_count() or 1)
         return AbstractBuilder([p.abstract for p in self._papers], workers)
 
-    def complete(
-        self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None
-    ) -> SearchIndex:
+    def complete(self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None) -> SearchIndex:
         """Finish a build begun with `begin`, and save it in `cache_dir` under the name
         `fingerprint` (by default a hash of the indexed text)."""
         cache_file = None
@@ -364,12 +362,7 @@ class SearchIndex(Matching):
             candidates = self._deferred(clause, candidates, state_of)
 
         text_atoms = [a for c in query.clauses if not c.negated for a in c.atoms if a.is_text]  # query order
-        matchers = [
-            self._expand(word)
-            for a in text_atoms
-            if not a.phrase and TITLE in FIELDS_OF[a.field]
-            for word in a.words
-        ]
+        matchers = [self._expand(word) for a in text_atoms if not a.phrase and TITLE in FIELDS_OF[a.field] for word in a.words]
         groups = score_groups(candidates, passes)
         ranked, scores = rank(groups, passes, matchers, wanted, self._rank, self._facts.titles)
         terms = self._terms(text_atoms)

@@ -83,9 +83,7 @@ class Vocabulary:
         if not pool:
             return {}
         found: dict[str, int] = {}
-        for word, distance, _ in process.extract(
-            q, pool, scorer=OSA.distance, score_cutoff=budget, limit=None, processor=None
-        ):
+        for word, distance, _ in process.extract(q, pool, scorer=OSA.distance, score_cutoff=budget, limit=None, processor=None):
             if word != q:
                 found[word] = int(distance)
         return found

@@ -267,10 +267,15 @@ class PaperList(ScrollView, can_focus=True):
         marker = Text()
         if self.selected:
             marker.append("▶" if is_selected else " ", style("paper-list--selected"))
-        marker.append("×" if state.dismissed else "●" if not state.read else " ", style("paper-list--unread" if not state.read else "paper-list--read"))
+        marker.append(
+            "×" if state.dismissed else "●" if not state.read else " ",
+            style("paper-list--unread" if not state.read else "paper-list--read"),
+        )
         marker.append("★" if state.bookmarked else " ", style("paper-list--bookmark"))
         marker.append(" ")
-        title = Text(one_line(tex_to_text(data.paper.title)), style=style("paper-list--unread" if not state.read else "paper-list--read"))
+        title = Text(
+            one_line(tex_to_text(data.paper.title)), style=style("paper-list--unread" if not state.read else "paper-list--read")
+        )
         for start, end in highlight_spans(title.plain, self.terms):
             title.stylize(style("paper-list--match"), start, end)
         line = marker + title
@@ -282,11 +287,12 @@ class PaperList(ScrollView, can_focus=True):
             line.append(one_line(tags)[:room], style("paper-list--tags"))
         line.truncate(width, overflow="ellipsis")
         base = self.rich_style
-        segments = [Segment(s.text, base + s.style if s.style else base) for s in line.render(self.app.console)]
+        styled = [(s.text, base + s.style if s.style else base) for s in line.render(self.app.console)]
         if is_cursor:
             # Only the cursor's background and weight: the row keeps its colours.
             cursor = style("paper-list--cursor")
             highlight = Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse)
             base = base + highlight
-            segments = [Segment(s.text, s.style + highlight) for s in segments]
+            styled = [(text, text_style + highlight) for text, text_style in styled]
+        segments = [Segment(text, text_style) for text, text_style in styled]
         return Strip(segments).extend_cell_length(width, base).crop(0, width)

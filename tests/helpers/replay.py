@@ -96,11 +96,12 @@ def recorded_entries() -> list[Entry]:
 
 def error_feed(message: str) -> bytes:
     """The feed the arXiv API sends for a query it cannot run."""
+    key = message.replace(" ", "_")
     entry = (
-        "<entry><id>http://arxiv.org/api/errors#%s</id><title>Error</title>"
-        "<summary>%s</summary><updated>2026-08-21T00:00:00-04:00</updated>"
-        '<link href="http://arxiv.org/api/errors#%s" rel="alternate" type="text/html"/>'
-        "<author><name>arXiv api core</name></author></entry>" % (message.replace(" ", "_"), message, message.replace(" ", "_"))
+        f"<entry><id>http://arxiv.org/api/errors#{key}</id><title>Error</title>"
+        f"<summary>{message}</summary><updated>2026-08-21T00:00:00-04:00</updated>"
+        f'<link href="http://arxiv.org/api/errors#{key}" rel="alternate" type="text/html"/>'
+        "<author><name>arXiv api core</name></author></entry>"
     )
     return _FEED_HEAD % (b"Error", 1, 1, 0) + entry.encode() + b"\n</feed>\n"
 
@@ -292,7 +293,7 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             status, kind, body = replay.answer(parts.path, parse_qs(parts.query), self.headers.get("Accept", ""))
             if fault is not None and fault.kind == "cut":
                 body = body[: len(body) // 2]
-            etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+            etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
             if status == 200 and self.headers.get("If-None-Match") == etag:
                 return self._send(seen, 304, kind, b"", {"ETag": etag})
             if status == 200 and kind == "application/pdf" and (wanted := self.headers.get("Range")):
@@ -307,7 +308,9 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             extra = {"Content-Range": f"bytes {first}-{len(body) - 1}/{len(body)}"}
             self._send(seen, 206, "application/pdf", body[first:], extra, truncate=fault is not None and fault.kind == "truncate")
 
-        def _send(self, seen: Seen, status: int, kind: str, body: bytes, extra: dict | None = None, truncate: bool = False) -> None:
+        def _send(
+            self, seen: Seen, status: int, kind: str, body: bytes, extra: dict | None = None, truncate: bool = False
+        ) -> None:
             seen.status = status
             self.send_response(status)
             self.send_header("Content-Type", kind)

@@ -8,14 +8,14 @@ from rich.console import Console
 from textual.actions import parse
 from textual.command import CommandList
 
+from helpers.paths import ROOT
+from helpers.pilot import settle
 from reader.actions import ABSTRACT, ACTIONS, APP, BINDING_IDS, LIST, MAIN, TEXTUAL
 from reader.app import ReaderApp
 from reader.screens.help import HelpScreen
 from reader.screens.main import MainScreen
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList
-from helpers.paths import ROOT
-from helpers.pilot import settle
 
 KEYED = [a for a in ACTIONS if a.keys]
 FOCUS = {LIST: PaperList, ABSTRACT: AbstractView, APP: PaperList, MAIN: PaperList, TEXTUAL: PaperList}
@@ -99,7 +99,9 @@ def test_every_action_is_reachable_and_every_help_row_is_whole():
     for action in ACTIONS:
         assert action.keys or action.palette, f"{action.id}: neither a key nor a palette name"
         assert action.help is None or action.help_with is None, action.id
-        assert not (action.footer and action.on not in (APP, MAIN)), f"{action.id}: the footer shows the app's and the main screen's keys"
+        assert not (action.footer and action.on not in (APP, MAIN)), (
+            f"{action.id}: the footer shows the app's and the main screen's keys"
+        )
     leads = {a.id for a in ACTIONS if a.help is not None}
     assert all(a.help_with in leads for a in ACTIONS if a.help_with), "help_with names an action without help"
 

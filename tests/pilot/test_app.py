@@ -1,7 +1,5 @@
 """The app as a person uses it: keys in, what the screen shows out."""
 
-import pytest
-
 from helpers.pilot import abstract_text, papers, settle
 from reader.app import ReaderApp
 from reader.library import Library

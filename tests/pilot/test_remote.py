@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 
+from helpers.pilot import abstract_text, papers, settle, status, toasts
 from reader.actions import BINDING_IDS
 from reader.app import ReaderApp, _bindings, _key_name
 from reader.export import to_json
@@ -15,7 +16,6 @@ from reader.screens.help import HelpScreen
 from reader.screens.pick import PickScreen
 from reader.settings import parse_settings
 from reader.widgets.paper_list import PaperList
-from helpers.pilot import abstract_text, papers, settle, status, toasts
 
 ARXIV = Paper(
     id="arxiv:2306.13575",
@@ -329,7 +329,25 @@ async def test_an_unknown_key_and_a_key_taken_from_quit_are_named_and_the_defaul
         assert app.screen.library.state_of(first).bookmarked
 
 
-@pytest.mark.parametrize("key", ["b", "B", "?", "question_mark", "slash", "/", "ctrl+b", "f2", "f24", "pageup", "enter", "shift+tab", "ctrl+shift+up", "euro_sign"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "b",
+        "B",
+        "?",
+        "question_mark",
+        "slash",
+        "/",
+        "ctrl+b",
+        "f2",
+        "f24",
+        "pageup",
+        "enter",
+        "shift+tab",
+        "ctrl+shift+up",
+        "euro_sign",
+    ],
+)
 def test_textual_key_names_are_keys(key):
     assert _key_name(key) is not None
 

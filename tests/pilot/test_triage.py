@@ -7,7 +7,6 @@ from reader.screens.confirm import ConfirmScreen
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen
 from reader.views import INBOX
-from reader.widgets.paper_list import PaperList
 
 
 async def test_each_decision_moves_on_to_the_next_unread_paper(home, tz):  # "done today" on any date

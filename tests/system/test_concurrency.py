@@ -90,12 +90,14 @@ def test_two_processes_make_500_changes_each_at_once_and_all_1000_are_kept(tmp_p
     # After one poll, each instance's view holds all 1,000 changes, its own and the other's.
     assert seen == {name: [str(tags), str(2 * EACH - tags)] for name in writers}
     interleaved = [t.split("-")[0] for t in states["p1"].tags]
-    switches = sum(a != b for a, b in zip(interleaved, interleaved[1:]))
+    switches = sum(a != b for a, b in zip(interleaved, interleaved[1:], strict=False))
     print(f"\nconcurrency: {kept} of {2 * EACH} changes kept; the writers took turns {switches} times on paper p1")
 
 
 def small_library(home: Path, count: int = 3) -> list[str]:
-    papers = [Paper(id=f"title:{n:012d}", title=f"Paper {n}", abstract="", sources=(Source("f", "hf-page", n),)) for n in range(count)]
+    papers = [
+        Paper(id=f"title:{n:012d}", title=f"Paper {n}", abstract="", sources=(Source("f", "hf-page", n),)) for n in range(count)
+    ]
     Store(home).save_papers(papers)
     return [p.id for p in papers]
 
@@ -331,7 +333,13 @@ def test_two_processes_importing_at_once_keep_every_paper_of_both(tmp_path):
     small_library(home, 3)
     files = [listing(tmp_path / "left.jsonl", "left", 2000), listing(tmp_path / "right.jsonl", "right", 2000, 2000)]
     importers = [
-        subprocess.Popen([sys.executable, "-c", IMPORTER, str(home), str(file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", IMPORTER, str(home), str(file)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for file in files
     ]
     try:

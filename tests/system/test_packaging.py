@@ -34,18 +34,40 @@ def test_an_installed_wheel_gives_a_reader_command_with_its_styles_and_demo(tmp_
     wheel = _wheel(tmp_path / "dist")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     site = next((venv / "lib").glob("python3*/site-packages"))
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     work = tmp_path / "elsewhere"
     work.mkdir()
-    found = subprocess.run([venv / "bin" / "reader", "--home", str(tmp_path / "home"), "search", "diffusion"], cwd=work, capture_output=True, text=True)
+    found = subprocess.run(
+        [venv / "bin" / "reader", "--home", str(tmp_path / "home"), "search", "diffusion"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert found.returncode == 0 and "iffusion" in found.stdout
     assert "demo library: 423 bundled papers" in found.stderr
     probe = (
         "from reader.resources import resource_dir; from importlib import metadata; import reader;"
         "print(resource_dir('styles')); print(reader.__file__); print(metadata.version(reader.DISTRIBUTION))"
     )
-    styles, package, version = subprocess.run([venv / "bin" / "python", "-c", probe], cwd=work, capture_output=True, text=True, check=True).stdout.splitlines()
+    styles, package, version = subprocess.run(
+        [venv / "bin" / "python", "-c", probe], cwd=work, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     assert styles.startswith(str(site)) and package.startswith(str(site))
     assert version == __version__  # the fetch client's User-Agent reads it under that name

@@ -227,7 +227,6 @@ def test_each_tab_runs_reader_open_on_the_same_home(tmp_path):
     assert argv == [sys.executable, "-m", "reader", "--home", str(home.resolve()), "open"]
 
 
-
 # --- who may use it: a real websocket client against a real server --------------------
 
 
@@ -315,9 +314,7 @@ def test_the_page_needs_the_token_and_then_keeps_it_in_a_cookie(served):
 def test_localhost_is_sent_to_the_address_served(served):
     async def fetch():
         async with aiohttp.ClientSession() as session:
-            async with session.get(
-                served.url, headers={"Host": f"localhost:{served.port}"}, allow_redirects=False
-            ) as page:
+            async with session.get(served.url, headers={"Host": f"localhost:{served.port}"}, allow_redirects=False) as page:
                 return page.status, page.headers.get("Location")
 
     assert asyncio.run(fetch()) == (302, served.url)
@@ -367,8 +364,17 @@ def test_loopback_is_one_listener_whatever_its_name(gate, host):
 
 @pytest.mark.parametrize(
     "host",
-    [None, "", "evil.example:8000", "127.0.0.1:8001", "127.0.0.1", "evil.example@127.0.0.1:8000",
-     "127.0.0.1:8000/x", "127.0.0.1:port", "10.0.0.5:8000"],
+    [
+        None,
+        "",
+        "evil.example:8000",
+        "127.0.0.1:8001",
+        "127.0.0.1",
+        "evil.example@127.0.0.1:8000",
+        "127.0.0.1:8000/x",
+        "127.0.0.1:port",
+        "10.0.0.5:8000",
+    ],
 )
 def test_a_host_that_is_not_the_address_served_is_refused(gate, host):
     assert "Host" in gate.refusal(host, None, (gate.token,))
@@ -376,8 +382,15 @@ def test_a_host_that_is_not_the_address_served_is_refused(gate, host):
 
 @pytest.mark.parametrize(
     "origin",
-    ["http://evil.example", "http://evil.example:8000", "https://127.0.0.1:8000", "null",
-     "http://127.0.0.1:8001", "http://127.0.0.1:8000/x", "ws://127.0.0.1:8000"],
+    [
+        "http://evil.example",
+        "http://evil.example:8000",
+        "https://127.0.0.1:8000",
+        "null",
+        "http://127.0.0.1:8001",
+        "http://127.0.0.1:8000/x",
+        "ws://127.0.0.1:8000",
+    ],
 )
 def test_a_page_from_another_origin_is_refused(gate, origin):
     assert "may not use this server" in gate.refusal("127.0.0.1:8000", origin, (gate.token,))

@@ -64,7 +64,7 @@ def seeded(tmp_path_factory):
     """A home holding the bundled library (423 papers), the answers of a start with
     no caches, and the good bytes of the caches that start wrote."""
     home = tmp_path_factory.mktemp("caches") / "home"
-    Library.open(home).index
+    _ = Library.open(home).index  # the property builds the search index and writes its cache
     drop_caches(home)
     library = Library.open(home, seed=False)
     expected = answers(library)
@@ -154,7 +154,7 @@ def test_another_librarys_caches_under_these_names_are_not_used(seeded, tmp_path
     # Another library of as many papers, one title different.
     other = tmp_path / "other"
     Store(other).save_papers([replace(papers[0], title="Quokka Zebrafish Survey"), *papers[1:]])
-    Library.open(other, seed=False).index
+    _ = Library.open(other, seed=False).index  # the property builds the index and writes its cache
     mine, theirs = cache_files(home), cache_files(other)
     for name in mine:
         shutil.copyfile(theirs[name], mine[name])
@@ -204,7 +204,7 @@ async def test_the_app_shows_the_right_titles_and_notes_the_damage_in_the_status
 
     home = tmp_path / "home"
     library = Library.open(home)
-    library.index
+    _ = library.index  # the property builds the search index and writes its cache
     newest = library.get(library.search("").ids[0])
     flip_a_title(home / "library.snapshot", newest.title)
     app = ReaderApp(home=home)

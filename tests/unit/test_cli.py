@@ -79,7 +79,10 @@ def test_import_of_a_named_pipe_refuses_it_and_goes_on(tmp_path):
     good.write_text("Get trending papers in your email inbox!\nA paper read past a pipe\nIts abstract ends here.\n")
     done = subprocess.run(
         [sys.executable, "-m", "reader", "--home", str(tmp_path / "home"), "import", str(pipe), str(good)],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 1  # a whole file could not be read
     assert done.stderr.strip() == f"problem: {pipe}: not a regular file (a pipe or device); skipped"
@@ -201,7 +204,10 @@ def test_export_refuses_a_fifo_without_opening_it(home, tmp_path, capsys):
     os.mkfifo(fifo)
     code, _, err = run(capsys, "export", "-o", str(fifo))
     assert code == 1
-    assert err.splitlines(keepends=True)[-1] == f"reader: {fifo}: is a FIFO (named pipe), not a file; export writes regular files only\n"
+    assert (
+        err.splitlines(keepends=True)[-1]
+        == f"reader: {fifo}: is a FIFO (named pipe), not a file; export writes regular files only\n"
+    )
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
@@ -217,7 +223,11 @@ def test_export_refuses_a_device_even_through_a_symlink(home, tmp_path, capsys):
 
 def test_export_refuses_a_folder(home, tmp_path, capsys):
     code, _, err = run(capsys, "export", "-o", str(tmp_path))
-    assert code == 1 and err.splitlines(keepends=True)[-1] == f"reader: {tmp_path}: is a folder, not a file; export writes regular files only\n"
+    assert (
+        code == 1
+        and err.splitlines(keepends=True)[-1]
+        == f"reader: {tmp_path}: is a folder, not a file; export writes regular files only\n"
+    )
 
 
 @pytest.mark.parametrize("how", ["directly", "via a symlink", "via a hard link", "as a new file"])
@@ -314,7 +324,7 @@ def test_remove_asks_for_yes_then_undo_brings_the_papers_back_with_their_state(h
     assert again.keys() == {r["id"] for r in found} and again[found[0]["id"]]["tags"] == ["keep"]
     assert run(capsys, "redo")[0] == 0
     assert run(capsys, "search", "diffusion")[0] == 1
-    assert run(capsys, "search", f"tag:keep")[0] == 1
+    assert run(capsys, "search", "tag:keep")[0] == 1
 
 
 def test_removing_a_source_keeps_the_papers_that_also_came_from_another(home, capsys):
@@ -322,7 +332,11 @@ def test_removing_a_source_keeps_the_papers_that_also_came_from_another(home, ca
 
     library = Library.open(home)
     only = [p.id for p in library.papers.values() if {s.file for s in p.sources} == {"000_c5e99e074c6bc0be.txt"}]
-    shared = [p.id for p in library.papers.values() if len({s.file for s in p.sources}) > 1 and "000_c5e99e074c6bc0be.txt" in {s.file for s in p.sources}]
+    shared = [
+        p.id
+        for p in library.papers.values()
+        if len({s.file for s in p.sources}) > 1 and "000_c5e99e074c6bc0be.txt" in {s.file for s in p.sources}
+    ]
     assert only and shared
     code, out, _ = run(capsys, "remove", "src:000_c5e", "--yes")
     assert code == 0 and out.startswith(f"{len(only)} papers removed")

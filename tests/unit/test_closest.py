@@ -11,11 +11,10 @@ from hypothesis import strategies as st
 
 from helpers.paths import CORPORA
 from reader.cli import main
-from reader.search import closest_divider
 from reader.library import Library
 from reader.models import BLANK_STATE, Paper
 from reader.query import QueryError, parse_query
-from reader.search import SearchIndex
+from reader.search import SearchIndex, closest_divider
 from reader.words import words
 
 # Descriptions of bundled papers, written from their abstracts without their titles' words.

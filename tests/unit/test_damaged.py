@@ -65,7 +65,10 @@ DAMAGE = {
 }
 WRONG_RECORD = {
     "state.json": [b'{"state": {"1": {"id": 5}}}', b'{"state": {"1": {"id": "p", "tags": "abc"}}}'],
-    "library.json": [b'{"papers": {"1": {"id": "x", "title": 3}}}', b'{"papers": {"1": {"id": "x", "title": "t", "authors": "abc"}}}'],
+    "library.json": [
+        b'{"papers": {"1": {"id": "x", "title": 3}}}',
+        b'{"papers": {"1": {"id": "x", "title": "t", "authors": "abc"}}}',
+    ],
 }
 CASES = [(name, label, content) for name in ("state.json", "library.json") for label, content in DAMAGE.items()] + [
     (name, f"a wrong record {i}", content) for name, contents in WRONG_RECORD.items() for i, content in enumerate(contents)
@@ -85,7 +88,7 @@ def kept_copies(home: Path, name: str) -> list[Path]:
 
 
 @pytest.mark.parametrize("backups", [True, False], ids=["with-backup", "no-backup"])
-@pytest.mark.parametrize(("name", "label", "content"), CASES, ids=[f"{n}:{l}" for n, l, _ in CASES])
+@pytest.mark.parametrize(("name", "label", "content"), CASES, ids=[f"{n}:{label}" for n, label, _ in CASES])
 def test_a_damaged_file_is_named_kept_aside_and_never_reset(tmp_path, capsys, name, label, content, backups):
     home = tmp_path / "home"
     make_home(home, backups)

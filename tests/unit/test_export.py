@@ -8,8 +8,8 @@ import re
 
 import bibtexparser
 import pytest
-from helpers.paths import CORPORA
 
+from helpers.paths import CORPORA
 from reader import export
 from reader.ingest import bibtex, detect, read_file, readerjson
 from reader.models import Paper, PaperState, Problem, Source, StatedPaper, title_key
@@ -48,7 +48,9 @@ def pairs() -> list[tuple[Paper, PaperState]]:
     states = [
         PaperState(),
         PaperState(read=True, updated="2026-01-02T03:04:05+00:00"),
-        PaperState(bookmarked=True, tags=("to-read", "diffusion"), note="Check eq. 3\nand the 50% claim", updated="2026-01-03T00:00:00Z"),
+        PaperState(
+            bookmarked=True, tags=("to-read", "diffusion"), note="Check eq. 3\nand the 50% claim", updated="2026-01-03T00:00:00Z"
+        ),
         PaperState(tags=("ünïcode tag",), note="= not a formula"),
     ]
     return [(paper, states[i % len(states)]) for i, paper in enumerate(sample_papers())]
@@ -114,7 +116,7 @@ def test_bibtex_is_accepted_by_a_real_parser_with_unique_keys(pairs, bib):
 
 def test_bibtex_entries_carry_the_right_fields(pairs, bib):
     library = bibtexparser.parse_string(bib)
-    for (paper, state), entry in zip(pairs, library.entries):
+    for (paper, state), entry in zip(pairs, library.entries, strict=True):
         fields = {name.lower(): f.value for name, f in entry.fields_dict.items()}
         # A listing's preprint is @misc; a BibTeX paper keeps its own type (PMLR's @inproceedings).
         assert entry.entry_type == (paper.entry_type or "misc").lower()
@@ -151,8 +153,9 @@ def test_bibtex_keeps_tex_that_is_already_tex():
 
 
 def test_bibtex_keys_are_author_year_word_with_suffixes_for_clashes():
-    a = Paper("arxiv:2503.07677", "PLADIS: Pushing the Limits", "", ("Kwanyoung Kim",), arxiv_id="2503.07677",
-              published="2025-03-10")
+    a = Paper(
+        "arxiv:2503.07677", "PLADIS: Pushing the Limits", "", ("Kwanyoung Kim",), arxiv_id="2503.07677", published="2025-03-10"
+    )
     b = Paper("x", "The Pladis Again", "", ("Jin Kim",), published="2025-01-01")
     c = Paper("y", "Pladis, third", "", ("Ann Kim",), published="2025-05-05")
     nobody = Paper("z", "On Nothing", "")
@@ -166,7 +169,7 @@ def test_bibtex_export_imports_back_as_the_same_papers(pairs, bib):
     back = list(bibtex.parse(io.StringIO(bib), "export.bib"))
     assert not [r for r in back if isinstance(r, Problem)]
     assert len(back) == len(pairs)
-    for (paper, _), again in zip(pairs, back):
+    for (paper, _), again in zip(pairs, back, strict=True):
         # arXiv papers come back under the same id; PMLR and page-dump papers
         # under the same title key, so a re-import merges instead of duplicating.
         assert again.id == paper.id or again.keys[-1] == paper.keys[-1] or paper is PLAIN

@@ -60,7 +60,9 @@ def cli(capsys, *args):
 # --- what `reader add` accepts ---------------------------------------------------
 
 NEW_ID = st.from_regex(r"[0-9]{4}\.[0-9]{4,5}", fullmatch=True)
-OLD_ID = st.builds("{}/{}".format, st.sampled_from(["hep-th", "cond-mat", "math.PR", "q-bio"]), st.from_regex(r"[0-9]{7}", fullmatch=True))
+OLD_ID = st.builds(
+    "{}/{}".format, st.sampled_from(["hep-th", "cond-mat", "math.PR", "q-bio"]), st.from_regex(r"[0-9]{7}", fullmatch=True)
+)
 VERSION = st.sampled_from(["", "v1", "v12"])
 FORMS = [
     "{}", "arXiv:{}", "arxiv:{}", " {} ", "https://arxiv.org/abs/{}", "http://arxiv.org/abs/{}", "https://www.arxiv.org/abs/{}",
@@ -80,7 +82,10 @@ def test_old_style_arxiv_ids_are_read_too(bare, version, form):
     assert parse_input(form.format(bare + version)) == Wanted(ARXIV, bare)
 
 
-@given(st.from_regex(r"10\.[0-9]{4,9}/[A-Za-z0-9._;()/:-]{1,40}", fullmatch=True), st.sampled_from(["doi:{}", "DOI: {}", "{}", "https://doi.org/{}", "http://dx.doi.org/{}"]))
+@given(
+    st.from_regex(r"10\.[0-9]{4,9}/[A-Za-z0-9._;()/:-]{1,40}", fullmatch=True),
+    st.sampled_from(["doi:{}", "DOI: {}", "{}", "https://doi.org/{}", "http://dx.doi.org/{}"]),
+)
 def test_every_way_of_writing_a_doi_names_it(doi, form):
     if doi.casefold().startswith("10.48550/arxiv."):
         return
@@ -93,7 +98,17 @@ def test_any_text_is_read_or_refused_without_an_error(text):
     assert wanted is None or (wanted.kind in (ARXIV, DOI) and wanted.key and wanted.key == wanted.key.strip())
 
 
-@pytest.mark.parametrize("text", ["", "nonsense", "https://example.org/abs/2306.13575", "https://arxiv.org/list/cs.CL/new", "ftp://arxiv.org/abs/2306.13575", "10.1145"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "nonsense",
+        "https://example.org/abs/2306.13575",
+        "https://arxiv.org/list/cs.CL/new",
+        "ftp://arxiv.org/abs/2306.13575",
+        "10.1145",
+    ],
+)
 def test_what_names_no_paper_is_refused(text):
     assert parse_input(text) is None
 
@@ -121,7 +136,10 @@ def test_add_by_id_and_urls_asks_arxiv_once_for_them_all(home, replay, capsys):
     assert paper.authors == ("Ye-eun Kim", "Seoung Yun Kim", "Hyunjoong Kim")
     assert (paper.published, paper.categories) == ("2024-10-24", ("cs.LG", "stat.ML"))
 
-    assert cli(capsys, "add", "2410.19022")[1].splitlines()[0] == "arxiv:2410.19022  already in the library  Heterogeneous Random Forest"
+    assert (
+        cli(capsys, "add", "2410.19022")[1].splitlines()[0]
+        == "arxiv:2410.19022  already in the library  Heterogeneous Random Forest"
+    )
 
 
 def test_add_says_which_inputs_it_could_not_use_and_adds_the_rest(home, replay, capsys):
@@ -139,7 +157,9 @@ def test_add_a_doi_reads_its_csl_json_record(home, replay, capsys):
     code, out, err = cli(capsys, "add", "doi:10.1145/3442188.3445922", "https://doi.org/10.1145/0000000.0000000")
     assert code == 1
     assert out.splitlines()[0].endswith("  new  On the Dangers of Stochastic Parrots")
-    assert err.splitlines() == [f"reader: https://doi.org/10.1145/0000000.0000000: {replay.url.removeprefix('http://')}: no such DOI"]
+    assert err.splitlines() == [
+        f"reader: https://doi.org/10.1145/0000000.0000000: {replay.url.removeprefix('http://')}: no such DOI"
+    ]
     assert replay.seen[0].headers["Accept"] == "application/vnd.citationstyles.csl+json"
     library = Library.open(home)
     [paper] = [p for p in library.papers.values() if p.title == "On the Dangers of Stochastic Parrots"]
@@ -264,7 +284,13 @@ def test_csl_json_is_recognised_by_what_only_csl_writes_and_reads_as_precisely_a
 
     assert detect(json.dumps([PARROTS])) == "csl-json"
     assert detect((CORPORA / "interop" / "semantic-scholar" / "s2_Paper.json").read_text()[:65536]) != "csl-json"
-    zotero = {"id": "k", "type": "article-journal", "title": "A", "author": [{"literal": "The Team"}], "issued": {"date-parts": [["2021"]]}}
+    zotero = {
+        "id": "k",
+        "type": "article-journal",
+        "title": "A",
+        "author": [{"literal": "The Team"}],
+        "issued": {"date-parts": [["2021"]]},
+    }
     [paper] = csljson.parse(io.StringIO(json.dumps([zotero])), "refs.json")
     assert (paper.authors, paper.published, paper.id.startswith("title:")) == (("The Team",), "2021", True)
 
@@ -275,7 +301,9 @@ def test_csl_json_is_recognised_by_what_only_csl_writes_and_reads_as_precisely_a
 def test_feeds_default_to_hugging_face_and_each_category_is_a_feed(tmp_path):
     path = tmp_path / "settings.toml"
     assert load_feeds(path) == ((Feed("hf"),), {}, [])
-    path.write_text('[[feeds]]\nsource = "arxiv"\ncategories = ["cs.CL", "cs.LG"]\n[[feeds]]\nsource = "hf"\n[urls]\nhf = "http://127.0.0.1:8080/"\n')
+    path.write_text(
+        '[[feeds]]\nsource = "arxiv"\ncategories = ["cs.CL", "cs.LG"]\n[[feeds]]\nsource = "hf"\n[urls]\nhf = "http://127.0.0.1:8080/"\n'
+    )
     feeds, urls, problems = load_feeds(path)
     assert [f.name for f in feeds] == ["arxiv cs.CL", "arxiv cs.LG", "hf"]
     assert (urls, problems) == ({"hf": "http://127.0.0.1:8080"}, [])
@@ -284,7 +312,8 @@ def test_feeds_default_to_hugging_face_and_each_category_is_a_feed(tmp_path):
 def test_a_feed_that_cannot_be_used_is_named_with_what_would_do(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text(
-        '[[feeds]]\nsource = "rss"\n[[feeds]]\nsource = "arxiv"\n[[feeds]]\nsource = "arxiv"\ncategories = ["cs.CL", "CS CL"]\nfilter = 1\n'
+        '[[feeds]]\nsource = "rss"\n[[feeds]]\nsource = "arxiv"\n'
+        '[[feeds]]\nsource = "arxiv"\ncategories = ["cs.CL", "CS CL"]\nfilter = 1\n'
         '[urls]\ndoi = "doi.org"\nbing = "https://bing.com"\n'
     )
     feeds, urls, problems = load_feeds(path)

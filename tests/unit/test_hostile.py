@@ -200,7 +200,7 @@ def test_a_50_mb_line_is_refused_without_blowing_memory(tmp_path):
     first, *problems = done.stdout.splitlines()
     grown_mb, records, problem_count, _ = map(int, first.split())
     assert records == 0 and problem_count == len(files) == len(problems)
-    for path, problem in zip(files, problems):
+    for path, problem in zip(files, problems, strict=True):
         assert path.name in problem
     assert stored(home) == before
     # Three 50 MB lines, one after another: a copy or two of one is fine; a list of
@@ -241,7 +241,9 @@ def test_bombs_fail_fast_each_on_its_own_in_bounded_memory(tmp_path):
     Library.open(home, seed=False)
     done = subprocess.run(
         [sys.executable, "-c", BIG_LINE_SCRIPT, str(home), *map(str, bombs), str(good)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     first, *problems = done.stdout.splitlines()
@@ -314,7 +316,7 @@ UNSAFE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202
 
 def assert_inert(text: str) -> None:
     found = UNSAFE.search(text)
-    assert found is None, f"{found.group()!r} reaches the terminal at {text[max(0, found.start() - 30):found.end() + 30]!r}"
+    assert found is None, f"{found.group()!r} reaches the terminal at {text[max(0, found.start() - 30) : found.end() + 30]!r}"
 
 
 def hostile_export(folder: Path) -> Path:
@@ -471,11 +473,54 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 # Pieces of every format, so generated text gets past sniffing and into the parsers.
 TOKENS = [
-    "{", "}", "[", "]", ",", ":", '"', "\\", "\n", " ", "@article{", "@misc{", "title", "abstract", "author",
-    "=", '"paper"', '"id"', '"title"', '"summary"', '"2401.00001"', '"format"', '"reader"', '"version"', "1",
-    '"papers"', "<feed>", "<entry>", "</entry>", "<title>", "</title>", "<summary>", "<id>", "</id>", "</feed>",
-    "Get trending papers in your email inbox!", "by AK and the research community", "Mar 14", '"\\udc80"',
-    "\x00", "\x1b[31m", "é", "null", "true", "-", "9" * 20, "http://arxiv.org/abs/2401.00001", "Subscribe",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    '"',
+    "\\",
+    "\n",
+    " ",
+    "@article{",
+    "@misc{",
+    "title",
+    "abstract",
+    "author",
+    "=",
+    '"paper"',
+    '"id"',
+    '"title"',
+    '"summary"',
+    '"2401.00001"',
+    '"format"',
+    '"reader"',
+    '"version"',
+    "1",
+    '"papers"',
+    "<feed>",
+    "<entry>",
+    "</entry>",
+    "<title>",
+    "</title>",
+    "<summary>",
+    "<id>",
+    "</id>",
+    "</feed>",
+    "Get trending papers in your email inbox!",
+    "by AK and the research community",
+    "Mar 14",
+    '"\\udc80"',
+    "\x00",
+    "\x1b[31m",
+    "é",
+    "null",
+    "true",
+    "-",
+    "9" * 20,
+    "http://arxiv.org/abs/2401.00001",
+    "Subscribe",
 ]
 format_like = st.lists(st.sampled_from(TOKENS) | st.text(max_size=8), max_size=60).map("".join)
 any_text = st.text(max_size=400) | format_like
@@ -508,7 +553,12 @@ def test_reading_any_file_returns_records_or_raises_ingest_error(tmp_path_factor
 
 
 @FAST
-@given(text=st.text(max_size=200) | st.lists(st.sampled_from(['"', "-", "|", ":", "title:", "year:", "is:", "tag:", "x", " ", "..", ">="]), max_size=30).map("".join))
+@given(
+    text=st.text(max_size=200)
+    | st.lists(st.sampled_from(['"', "-", "|", ":", "title:", "year:", "is:", "tag:", "x", " ", "..", ">="]), max_size=30).map(
+        "".join
+    )
+)
 def test_the_query_parser_returns_a_query_or_raises_query_error(text):
     from reader.query import QueryError, parse_query
 
@@ -545,7 +595,10 @@ def test_inert_text_never_holds_a_control_character(text):
 @FAST
 @given(title=st.text(st.characters(exclude_categories=())), note=st.text())
 def test_any_export_to_a_terminal_holds_no_control_character(title, note):
-    pair = (Paper(id="title:x", title=title, abstract=title, authors=(title,), links=(title,)), PaperState(tags=(title,), note=note))
+    pair = (
+        Paper(id="title:x", title=title, abstract=title, authors=(title,), links=(title,)),
+        PaperState(tags=(title,), note=note),
+    )
     for format, write in export.FORMATS.items():
         terminal = io.StringIO()
         write([pair], CleanedStream(terminal, inert))

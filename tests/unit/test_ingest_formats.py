@@ -11,12 +11,24 @@ import io
 from pathlib import Path
 
 import pytest
-from helpers.paths import CORPORA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.ingest import FORMATS, IngestError, detect, expand_paths, open_text, read_file
-from reader.ingest import arxivlisting, arxivsnapshot, atom, bibtex, hfjson, readerjson
+from helpers.paths import CORPORA
+from reader.ingest import (
+    FORMATS,
+    IngestError,
+    arxivlisting,
+    arxivsnapshot,
+    atom,
+    bibtex,
+    detect,
+    expand_paths,
+    hfjson,
+    open_text,
+    read_file,
+    readerjson,
+)
 from reader.models import Paper, Problem, StatedPaper, arxiv_key, title_key
 
 HF_DAYS = CORPORA / "hf-daily-papers" / "daily"
@@ -77,8 +89,14 @@ def listing():
 
 @pytest.mark.parametrize(
     "folder, expected",
-    [(HF_DAYS, "hf-json"), (HF_JSONL, "hf-json"), (LISTING, "arxiv-listing"),
-     (SNAPSHOT, "arxiv-snapshot"), (ATOM, "arxiv-atom"), (BIBTEX, "bibtex")],
+    [
+        (HF_DAYS, "hf-json"),
+        (HF_JSONL, "hf-json"),
+        (LISTING, "arxiv-listing"),
+        (SNAPSHOT, "arxiv-snapshot"),
+        (ATOM, "arxiv-atom"),
+        (BIBTEX, "bibtex"),
+    ],
 )
 def test_every_corpus_file_is_recognised_as_its_format(folder, expected):
     files, _ = expand_paths([folder])
@@ -128,9 +146,7 @@ def test_hf_odd_days_python_repr_and_wrapped_object_all_import():
 
 def test_hf_record_is_unwrapped_and_complete(hf_days):
     paper = distinct(hf_days[0])["arxiv:2503.07677"]
-    assert paper.title == (
-        "PLADIS: Pushing the Limits of Attention in Diffusion Models at Inference Time by Leveraging Sparsity"
-    )
+    assert paper.title == ("PLADIS: Pushing the Limits of Attention in Diffusion Models at Inference Time by Leveraging Sparsity")
     assert "\n" not in paper.abstract and paper.abstract.startswith("Diffusion models have shown")
     assert paper.authors[:2] == ("Kwanyoung Kim", "Byeongsu Sim")
     assert paper.published == "2025-03-10"
@@ -366,7 +382,10 @@ def test_truncated_atom_keeps_entries_before_the_break():
 
 
 def test_arxiv_api_error_feed_is_a_problem_with_arxivs_message():
-    entry = "<entry><id>http://arxiv.org/api/errors#incorrect_id</id><title>Error</title><summary>incorrect id format for 1234</summary></entry>"
+    entry = (
+        "<entry><id>http://arxiv.org/api/errors#incorrect_id</id><title>Error</title>"
+        "<summary>incorrect id format for 1234</summary></entry>"
+    )
     (problem,) = parse_text(atom, ATOM_HEAD + entry + "</feed>")
     assert isinstance(problem, Problem) and "incorrect id format" in problem.message
 
@@ -398,7 +417,10 @@ def test_reader_json_bad_record_is_a_problem_and_reading_goes_on():
     "module, text",
     [
         (hfjson, f"[{HF_ITEM}]"),
-        (arxivlisting, '{"id": "2606.00001", "abs": "https://arxiv.org/abs/2606.00001", "authors": [], "title": "T", "summary": "S"}\n'),
+        (
+            arxivlisting,
+            '{"id": "2606.00001", "abs": "https://arxiv.org/abs/2606.00001", "authors": [], "title": "T", "summary": "S"}\n',
+        ),
         (arxivsnapshot, '{"id": "0704.0001", "title": "T", "abstract": "A", "versions": []}\n'),
         (atom, ATOM_HEAD + "<entry><id>http://arxiv.org/abs/2101.02199v5</id><title>T</title></entry></feed>"),
         (bibtex, "@article{k, title = {T}}"),
@@ -429,8 +451,17 @@ def test_gzipped_file_is_read_transparently(tmp_path):
 # --- any text at all -------------------------------------------------------------
 
 _PREFIXES = st.sampled_from(
-    ["", "[", "{", '{"paper": {"id": "2401.00001", "title": ', "@article{k,", "@misc(k, title = {",
-     ATOM_HEAD, '{"format": "reader", "version": 1, "papers": [', '{"id": "0704.0001", "title": "x"}\n']
+    [
+        "",
+        "[",
+        "{",
+        '{"paper": {"id": "2401.00001", "title": ',
+        "@article{k,",
+        "@misc(k, title = {",
+        ATOM_HEAD,
+        '{"format": "reader", "version": 1, "papers": [',
+        '{"id": "0704.0001", "title": "x"}\n',
+    ]
 )
 
 

@@ -118,8 +118,19 @@ def test_blank_lines_between_entries_change_nothing():
 
 def test_furniture_between_entries_is_skipped_and_a_date_line_dates_the_page():
     text = "\n".join(
-        ["new", "Subscribe", "Daily Papers", "by AK and the research community", "Jun 3",
-         "First Paper", ABSTRACT, "Subscribe", "Second Paper", "", ABSTRACT]
+        [
+            "new",
+            "Subscribe",
+            "Daily Papers",
+            "by AK and the research community",
+            "Jun 3",
+            "First Paper",
+            ABSTRACT,
+            "Subscribe",
+            "Second Paper",
+            "",
+            ABSTRACT,
+        ]
     )
     first, second = parse_text(text)
     assert (first.title, first.sources) == ("First Paper", (Source("page.txt", "hf-page", 1, "Jun 3"),))
@@ -150,7 +161,10 @@ def test_a_title_missing_its_abstract_mid_page_does_not_shift_the_papers_after_i
         ("Clone https://github.com/a/b.git. Or https://a.io/.", ("https://github.com/a/b.git", "https://a.io/")),
         # LaTeX residue from arXiv: \href{url}{url} with an escaped underscore, and a hard-wrapped URL.
         ("at~https://x.com/Strip_MLP{https://x.com/Strip\\_MLP}.", ("https://x.com/Strip_MLP",)),
-        ("at https://github.com/deepmind/ deepmind-research/tree/nfnets", ("https://github.com/deepmind/deepmind-research/tree/nfnets",)),
+        (
+            "at https://github.com/deepmind/ deepmind-research/tree/nfnets",
+            ("https://github.com/deepmind/deepmind-research/tree/nfnets",),
+        ),
         ("Data at github.com/a/b.", ("https://github.com/a/b",)),
         ("No links here, e.g. none at all.", ()),
     ],
@@ -161,9 +175,9 @@ def test_links_are_urls_in_the_abstract_without_the_sentence_punctuation(abstrac
 
 
 def test_real_links_with_odd_endings(papers):
-    assert papers["002_a57fd4700eb33b2b.txt", "KERPLE: Kernelized Relative Positional Embedding for Length Extrapolation"].links == (
-        "https://github.com/chijames/KERPLE.git",
-    )
+    assert papers[
+        "002_a57fd4700eb33b2b.txt", "KERPLE: Kernelized Relative Positional Embedding for Length Extrapolation"
+    ].links == ("https://github.com/chijames/KERPLE.git",)
     assert papers["000_c5e99e074c6bc0be.txt", "Strip-MLP: Efficient Token Interaction for Vision MLP"].links == (
         "https://github.com/Med-Process/Strip_MLP",
     )
@@ -179,7 +193,7 @@ def test_real_links_with_odd_endings(papers):
         "<feed>Get trending papers in your email inbox!</feed>",
         "@article{x, title={Get trending papers in your email inbox!}}",
         "% Get trending papers in your email inbox!",
-        "  \n  {\"a\": \"byAK and the research community\"}",
+        '  \n  {"a": "byAK and the research community"}',
         "Just some notes about papers.\nNothing else.",
     ],
 )

@@ -65,7 +65,13 @@ def test_the_citation_fields_are_read():
         " file = {Full Text:papers/lecun.pdf:application/pdf;Snapshot:C\\:/web/x.html:text/html}}"
     )
     assert (paper.entry_type, paper.venue, paper.volume, paper.number, paper.pages, paper.publisher) == (
-        "article", "Nature", "521", "7553", "436--444", "Springer")
+        "article",
+        "Nature",
+        "521",
+        "7553",
+        "436--444",
+        "Springer",
+    )
     assert (paper.published, paper.month, paper.editors) == ("2015-05", "05", ("F E", "H G"))
     assert paper.files == ("papers/lecun.pdf", "C:/web/x.html")
 
@@ -75,14 +81,24 @@ def test_a_crossref_child_inherits_its_parents_date_venue_and_publisher_even_whe
     papers, _ = read(path.read_text(encoding="utf-8"), path.name)
     (child,) = [p for p in papers if p.title == "The True Frontier"]
     assert (child.published, child.venue, child.publisher, child.editors) == (
-        "2000", "Space and Beyond", "Greenwood", ("Gary Westfahl",))
+        "2000",
+        "Space and Beyond",
+        "Greenwood",
+        ("Gary Westfahl",),
+    )
     assert child.pages == "55-65"  # its own fields stay its own
 
 
-@pytest.mark.parametrize(("date", "published"), [
-    ("2006", "2006"), ("{1991-03}", "1991-03"), ("{2004-10-27}", "2004-10-27"),
-    ("{1984/1986}", "1984"), ("{1968-05-19/1968-05-25}", "1968-05-19"),
-])
+@pytest.mark.parametrize(
+    ("date", "published"),
+    [
+        ("2006", "2006"),
+        ("{1991-03}", "1991-03"),
+        ("{2004-10-27}", "2004-10-27"),
+        ("{1984/1986}", "1984"),
+        ("{1968-05-19/1968-05-25}", "1968-05-19"),
+    ],
+)
 def test_biblatex_dates(date, published):
     (paper,), _ = read(f"@book{{k, title = {{T}}, date = {date}}}")
     assert paper.published == published

@@ -12,10 +12,10 @@ from pathlib import Path
 import bibtexparser
 import pytest
 import rispy
-from helpers.paths import CORPORA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.paths import CORPORA
 from reader import cli, export
 from reader.ingest import bibtex, csljson, read_file, ris
 from reader.library import Library, LibraryError
@@ -23,20 +23,43 @@ from reader.models import Paper, PaperState, Problem, Source, title_key
 from reader.tex import tex_to_text
 
 ARTICLE = Paper(
-    id="doi:10.1000/jmlr.1", title="Deep {GP}s for Everyone", abstract="We study things.",
-    authors=("Ada Lovelace", "Charles van der Babbage"), links=("https://doi.org/10.1000/jmlr.1",),
-    sources=(Source("in.bib", "bibtex", 1),), published="2021-03", entry_type="article",
-    venue="Journal of Machine Learning Research", volume="22", number="4", pages="101--130",
-    publisher="JMLR \\& Co", month="03", doi="10.1000/jmlr.1",
+    id="doi:10.1000/jmlr.1",
+    title="Deep {GP}s for Everyone",
+    abstract="We study things.",
+    authors=("Ada Lovelace", "Charles van der Babbage"),
+    links=("https://doi.org/10.1000/jmlr.1",),
+    sources=(Source("in.bib", "bibtex", 1),),
+    published="2021-03",
+    entry_type="article",
+    venue="Journal of Machine Learning Research",
+    volume="22",
+    number="4",
+    pages="101--130",
+    publisher="JMLR \\& Co",
+    month="03",
+    doi="10.1000/jmlr.1",
 )
 CHAPTER = Paper(
-    id=title_key("A Chapter"), title="A Chapter", abstract="", authors=("Grace Hopper",),
-    sources=(Source("in.ris", "ris", 1),), published="1999", entry_type="CHAP", venue="The Big Book",
-    pages="5-9", publisher="Springer", editors=("Alan Turing",),
+    id=title_key("A Chapter"),
+    title="A Chapter",
+    abstract="",
+    authors=("Grace Hopper",),
+    sources=(Source("in.ris", "ris", 1),),
+    published="1999",
+    entry_type="CHAP",
+    venue="The Big Book",
+    pages="5-9",
+    publisher="Springer",
+    editors=("Alan Turing",),
 )
 PREPRINT = Paper(
-    id="arxiv:2606.01234", title="A Listing's Preprint", abstract="No date given.", authors=("Kim Lee",),
-    sources=(Source("2026-06-03.jsonl", "arxiv-listing", 1),), arxiv_id="2606.01234", categories=("cs.CL", "cs.LG"),
+    id="arxiv:2606.01234",
+    title="A Listing's Preprint",
+    abstract="No date given.",
+    authors=("Kim Lee",),
+    sources=(Source("2026-06-03.jsonl", "arxiv-listing", 1),),
+    arxiv_id="2606.01234",
+    categories=("cs.CL", "cs.LG"),
 )
 
 
@@ -55,8 +78,14 @@ def test_bibtex_entry_has_the_papers_type_and_every_field_it_holds():
     assert article.entry_type == "article"
     fields = {k.lower(): str(f.value) for k, f in article.fields_dict.items()}
     assert {k: fields[k] for k in ("journal", "volume", "number", "pages", "publisher", "doi", "month", "year")} == {
-        "journal": "Journal of Machine Learning Research", "volume": "22", "number": "4", "pages": "101--130",
-        "publisher": "JMLR \\& Co", "doi": "10.1000/jmlr.1", "month": "mar", "year": "2021",
+        "journal": "Journal of Machine Learning Research",
+        "volume": "22",
+        "number": "4",
+        "pages": "101--130",
+        "publisher": "JMLR \\& Co",
+        "doi": "10.1000/jmlr.1",
+        "month": "mar",
+        "year": "2021",
     }
     assert chapter.entry_type == "incollection"  # RIS's CHAP
     assert chapter.fields_dict["booktitle"].value == "The Big Book"
@@ -81,8 +110,9 @@ _WORD = st.text(alphabet=string.ascii_letters + string.digits + "éü.:'-", min_
     lambda word: "--" not in word and "''" not in word
 )
 _TEXT = st.lists(_WORD, min_size=1, max_size=6).map(" ".join)
-_NAME = st.lists(st.text(alphabet=string.ascii_letters, min_size=2, max_size=10).map(str.capitalize),
-                 min_size=2, max_size=3).map(" ".join)
+_NAME = st.lists(st.text(alphabet=string.ascii_letters, min_size=2, max_size=10).map(str.capitalize), min_size=2, max_size=3).map(
+    " ".join
+)
 
 
 @st.composite
@@ -92,15 +122,20 @@ def papers(draw) -> Paper:
     month = draw(st.one_of(st.none(), st.integers(1, 12)))
     first, last = draw(st.integers(1, 999)), draw(st.integers(1000, 2000))
     return Paper(
-        id=title_key(title), title=title, abstract=draw(st.one_of(st.just(""), _TEXT)),
+        id=title_key(title),
+        title=title,
+        abstract=draw(st.one_of(st.just(""), _TEXT)),
         authors=tuple(draw(st.lists(_NAME, min_size=1, max_size=4))),
         sources=(Source("gen.bib", "bibtex", 1),),
         published=f"{year}-{month:02d}" if month else str(year),
         entry_type=draw(st.sampled_from(["article", "inproceedings", "incollection", "book", "misc", "phdthesis"])),
-        venue=draw(st.one_of(st.none(), _TEXT)), volume=draw(st.one_of(st.none(), st.integers(1, 99).map(str))),
+        venue=draw(st.one_of(st.none(), _TEXT)),
+        volume=draw(st.one_of(st.none(), st.integers(1, 99).map(str))),
         number=draw(st.one_of(st.none(), st.integers(1, 12).map(str))),
-        pages=draw(st.one_of(st.none(), st.just(f"{first}--{last}"))), publisher=draw(st.one_of(st.none(), _TEXT)),
-        month=f"{month:02d}" if month else None, editors=tuple(draw(st.lists(_NAME, max_size=2))),
+        pages=draw(st.one_of(st.none(), st.just(f"{first}--{last}"))),
+        publisher=draw(st.one_of(st.none(), _TEXT)),
+        month=f"{month:02d}" if month else None,
+        editors=tuple(draw(st.lists(_NAME, max_size=2))),
     )
 
 
@@ -109,8 +144,7 @@ def papers(draw) -> Paper:
 def test_any_paper_exported_to_bibtex_and_imported_again_keeps_its_fields(paper):
     (again,) = bibtex.parse(io.StringIO(written(export.to_bibtex, [(paper, PaperState())])), "x.bib")
     assert tex_to_text(again.title) == paper.title  # `{AA}`: the capitals braced, so styles keep them
-    for name in ("abstract", "authors", "published", "volume", "number", "pages", "publisher", "month",
-                 "editors", "entry_type"):
+    for name in ("abstract", "authors", "published", "volume", "number", "pages", "publisher", "month", "editors", "entry_type"):
         assert getattr(again, name) == getattr(paper, name), name
     if paper.entry_type in ("article", "misc", "inproceedings", "incollection"):
         assert again.venue == paper.venue  # journal or booktitle; a book's or thesis's venue has no field
@@ -128,7 +162,11 @@ def test_csl_json_is_json_with_the_schemas_required_fields_and_the_citation():
     assert article["author"] == [{"family": "Lovelace", "given": "Ada"}, {"family": "van der Babbage", "given": "Charles"}]
     assert article["issued"] == {"date-parts": [[2021, 3]]}
     assert (article["container-title"], article["volume"], article["issue"], article["page"]) == (
-        "Journal of Machine Learning Research", "22", "4", "101-130")
+        "Journal of Machine Learning Research",
+        "22",
+        "4",
+        "101-130",
+    )
     assert (article["publisher"], article["DOI"]) == ("JMLR & Co", "10.1000/jmlr.1")
     assert preprint["id"] == "lee2026a" and preprint["number"] == "arXiv:2606.01234"
     assert preprint["issued"] == {"date-parts": [[2026]]}
@@ -138,7 +176,12 @@ def test_csl_json_imports_back_as_the_same_papers(tmp_path):
     path = tmp_path / "zotero.csl.json"
     path.write_text(written(export.to_csl_json, [(ARTICLE, PaperState()), (PREPRINT, PaperState())]), encoding="utf-8")
     article, preprint = csljson.parse(path.open(encoding="utf-8"), path.name)
-    assert (article.doi, article.venue, article.pages, article.published) == ("10.1000/jmlr.1", ARTICLE.venue, "101-130", "2021-03")
+    assert (article.doi, article.venue, article.pages, article.published) == (
+        "10.1000/jmlr.1",
+        ARTICLE.venue,
+        "101-130",
+        "2021-03",
+    )
     assert preprint.arxiv_id == "2606.01234"
 
 
@@ -147,10 +190,18 @@ def test_ris_is_read_by_rispy_with_every_field():
     article, chapter = rispy.loads(text)
     assert article["type_of_reference"] == "JOUR" and article["title"] == "Deep GPs for Everyone"
     assert article["authors"] == ["Lovelace, Ada", "van der Babbage, Charles"]
-    assert (article["secondary_title"], article["volume"], article["number"]) == ("Journal of Machine Learning Research", "22", "4")
+    assert (article["secondary_title"], article["volume"], article["number"]) == (
+        "Journal of Machine Learning Research",
+        "22",
+        "4",
+    )
     assert (article["start_page"], article["end_page"], article["year"], article["date"]) == ("101", "130", "2021", "2021/03/")
     assert (article["doi"], article["publisher"], article["keywords"], article["notes"]) == (
-        "10.1000/jmlr.1", "JMLR & Co", ["ml"], ["two lines"])
+        "10.1000/jmlr.1",
+        "JMLR & Co",
+        ["ml"],
+        ["two lines"],
+    )
     assert chapter["type_of_reference"] == "CHAP" and chapter["secondary_authors"] == ["Turing, Alan"]
 
 
@@ -158,7 +209,12 @@ def test_ris_imports_back_as_the_same_papers():
     text = written(export.to_ris, [(ARTICLE, PaperState()), (PREPRINT, PaperState())])
     article, preprint = ris.parse(io.StringIO(text), "x.ris")
     assert (article.venue, article.volume, article.number, article.pages, article.doi) == (
-        ARTICLE.venue, "22", "4", "101--130", "10.1000/jmlr.1")
+        ARTICLE.venue,
+        "22",
+        "4",
+        "101--130",
+        "10.1000/jmlr.1",
+    )
     assert article.authors == ARTICLE.authors and preprint.arxiv_id == "2606.01234"
 
 
@@ -166,9 +222,16 @@ def test_ris_imports_back_as_the_same_papers():
 
 
 def test_csv_has_key_doi_venue_year_and_abstract_columns():
-    rows = list(csv.DictReader(io.StringIO(written(export.to_csv, [(ARTICLE, PaperState(key="ada21")), (PREPRINT, PaperState())]))))
+    rows = list(
+        csv.DictReader(io.StringIO(written(export.to_csv, [(ARTICLE, PaperState(key="ada21")), (PREPRINT, PaperState())])))
+    )
     assert {k: rows[0][k] for k in ("key", "doi", "venue", "year", "abstract")} == {
-        "key": "ada21", "doi": "10.1000/jmlr.1", "venue": ARTICLE.venue, "year": "2021", "abstract": "We study things."}
+        "key": "ada21",
+        "doi": "10.1000/jmlr.1",
+        "venue": ARTICLE.venue,
+        "year": "2021",
+        "abstract": "We study things.",
+    }
     assert rows[1]["year"] == "2026" and rows[1]["venue"] == ""
 
 
@@ -189,10 +252,23 @@ def test_keys_follow_google_scholar(title, author, year, key):
     assert export.citation_key(Paper("x", title, "", (author,), published=year)) == key
 
 
-GPT = Paper("arxiv:2303.08774", "GPT-4 Technical Report", "", ("OpenAI",), arxiv_id="2303.08774",
-            sources=(Source("a.json", "hf", 1),), published="2023-03-15")
-TWIN = Paper(title_key("GPT-4 technical report (2)"), "GPT-4 Technical Report (2)", "", ("OpenAI",),
-             sources=(Source("b.bib", "bibtex", 1),), published="2023")
+GPT = Paper(
+    "arxiv:2303.08774",
+    "GPT-4 Technical Report",
+    "",
+    ("OpenAI",),
+    arxiv_id="2303.08774",
+    sources=(Source("a.json", "hf", 1),),
+    published="2023-03-15",
+)
+TWIN = Paper(
+    title_key("GPT-4 technical report (2)"),
+    "GPT-4 Technical Report (2)",
+    "",
+    ("OpenAI",),
+    sources=(Source("b.bib", "bibtex", 1),),
+    published="2023",
+)
 
 
 @pytest.fixture
@@ -248,8 +324,9 @@ def test_choosing_keys_is_not_a_decision_and_undo_keeps_them(twins):
 @pytest.fixture
 def searchable(tmp_path) -> Library:
     source = tmp_path / "in.json"
-    source.write_text(written(export.to_json, [(ARTICLE, PaperState()), (CHAPTER, PaperState()), (PREPRINT, PaperState())]),
-                      encoding="utf-8")
+    source.write_text(
+        written(export.to_json, [(ARTICLE, PaperState()), (CHAPTER, PaperState()), (PREPRINT, PaperState())]), encoding="utf-8"
+    )
     library = Library.open(tmp_path / "home", seed=False)
     library.import_paths([source])
     return library

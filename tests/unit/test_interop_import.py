@@ -46,7 +46,7 @@ def test_every_oai_pmh_record_is_read_with_its_id_title_and_doi(path):
     assert problems == []
     assert {p.sources[0].format for p in papers} <= {"oai-pmh"}
     assert [(p.arxiv_id, p.title) for p in papers] == [(i, t) for i, t, _ in expected]
-    for paper, (_, _, doi) in zip(papers, expected):
+    for paper, (_, _, doi) in zip(papers, expected, strict=True):
         assert paper.doi == (doi.replace(",", " ").replace(";", " ").split()[0].lower() if doi else None)
         assert paper.categories and paper.published and paper.authors
 
@@ -75,15 +75,20 @@ networks.</dc:description>
     path = _write(xml, "harvest.xml")
     (paper,), problems = papers_and_problems(path)
     assert problems == []
-    assert (paper.arxiv_id, paper.title, paper.authors) == ("1706.03762", "Attention Is All You Need",
-                                                           ("Ashish Vaswani", "Noam Shazeer"))
+    assert (paper.arxiv_id, paper.title, paper.authors) == (
+        "1706.03762",
+        "Attention Is All You Need",
+        ("Ashish Vaswani", "Noam Shazeer"),
+    )
     assert paper.abstract == "The dominant sequence transduction models are based on complex recurrent networks."
     assert (paper.published, paper.sources[0].date) == ("2017-06-12", "2024-06-11")
 
 
 def test_an_xml_file_declaring_entities_is_refused_before_parsing():
-    bomb = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
-            '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords/></OAI-PMH>\n')
+    bomb = (
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
+        '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords/></OAI-PMH>\n'
+    )
     with pytest.raises(IngestError, match="declares a DOCTYPE or entities"):
         list(read_file(_write(bomb, "bomb.xml")))
 
@@ -107,12 +112,20 @@ def test_a_semantic_scholar_search_page_gives_each_result():
     papers, problems = papers_and_problems(path)
     assert problems == []
     assert [p.title for p in papers] == [d["title"] for d in data]
-    assert all(f"https://www.semanticscholar.org/paper/{d['paperId']}" in p.links for p, d in zip(papers, data))
+    assert all(f"https://www.semanticscholar.org/paper/{d['paperId']}" in p.links for p, d in zip(papers, data, strict=True))
 
 
 def test_a_semantic_scholar_list_with_arxiv_ids():
-    items = [{"paperId": "a" * 40, "title": "Attention Is All You Need", "externalIds": {"ArXiv": "1706.03762", "DOI": "10.48550/arXiv.1706.03762"},
-              "year": 2017, "authors": [{"authorId": "1", "name": "Ashish Vaswani"}], "publicationTypes": None}]
+    items = [
+        {
+            "paperId": "a" * 40,
+            "title": "Attention Is All You Need",
+            "externalIds": {"ArXiv": "1706.03762", "DOI": "10.48550/arXiv.1706.03762"},
+            "year": 2017,
+            "authors": [{"authorId": "1", "name": "Ashish Vaswani"}],
+            "publicationTypes": None,
+        }
+    ]
     (paper,), _ = papers_and_problems(_write(json.dumps(items), "batch.json"))
     assert (paper.id, paper.published, paper.authors) == ("arxiv:1706.03762", "2017", ("Ashish Vaswani",))
 
@@ -174,7 +187,13 @@ def test_a_zotero_ris_export_is_read_as_rispy_reads_it():
     assert [p.title for p in papers] == [e["title"] for e in expected]
     nature, chapter, preprint = papers
     assert (nature.venue, nature.volume, nature.number, nature.pages, nature.doi, nature.published) == (
-        "Nature", "521", "7553", "436--444", "10.1038/nature14539", "2015-05-27")
+        "Nature",
+        "521",
+        "7553",
+        "436--444",
+        "10.1038/nature14539",
+        "2015-05-27",
+    )
     assert nature.authors == ("Yann LeCun", "Yoshua Bengio", "Geoffrey Hinton")
     assert nature.abstract.endswith("multiple levels of abstraction.")
     assert nature.files == ("files/12/LeCun et al. - 2015 - Deep learning.pdf",)
@@ -198,15 +217,33 @@ def test_ris_never_fails_on_arbitrary_text(text):
         assert isinstance(record, (Paper, Problem))
 
 
-@given(st.lists(st.fixed_dictionaries({
-    "title": _text, "authors": st.lists(st.tuples(_text.filter(lambda s: "," not in s and " and " not in s),
-                                                 _text.filter(lambda s: "," not in s and " and " not in s)), max_size=3),
-    "year": st.integers(1000, 2999), "volume": st.integers(1, 999), "venue": _text,
-}), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "title": _text,
+                "authors": st.lists(
+                    st.tuples(
+                        _text.filter(lambda s: "," not in s and " and " not in s),
+                        _text.filter(lambda s: "," not in s and " and " not in s),
+                    ),
+                    max_size=3,
+                ),
+                "year": st.integers(1000, 2999),
+                "volume": st.integers(1, 999),
+                "venue": _text,
+            }
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 def test_generated_ris_records_read_back_field_for_field(records):
     text = "".join(
-        "TY  - JOUR\n" + f"TI  - {r['title']}\n" + "".join(f"AU  - {last}, {first}\n" for last, first in r["authors"])
+        "TY  - JOUR\n"
+        + f"TI  - {r['title']}\n"
+        + "".join(f"AU  - {last}, {first}\n" for last, first in r["authors"])
         + f"JF  - {r['venue']}\nPY  - {r['year']}\nVL  - {r['volume']}\nER  - \n\n"
         for r in records
     )
@@ -220,13 +257,29 @@ def test_generated_ris_records_read_back_field_for_field(records):
 # --- CSL-JSON ------------------------------------------------------------------------
 
 CSL = [
-    {"id": "lecun2015", "type": "article-journal", "title": "Deep learning", "container-title": "Nature",
-     "volume": "521", "issue": "7553", "page": "436-444", "DOI": "10.1038/nature14539", "publisher": "Nature Publishing Group",
-     "author": [{"family": "LeCun", "given": "Yann"}, {"literal": "Google DeepMind"}],
-     "editor": [{"family": "Smith", "given": "Ann"}], "issued": {"date-parts": [[2015, 5, 27]]},
-     "abstract": "Deep learning allows computational models."},
-    {"id": "vaswani2017", "type": "article", "title": "Attention Is All You Need", "number": "arXiv:1706.03762",
-     "URL": "http://arxiv.org/abs/1706.03762", "issued": {"date-parts": [["2017", "6"]]}},
+    {
+        "id": "lecun2015",
+        "type": "article-journal",
+        "title": "Deep learning",
+        "container-title": "Nature",
+        "volume": "521",
+        "issue": "7553",
+        "page": "436-444",
+        "DOI": "10.1038/nature14539",
+        "publisher": "Nature Publishing Group",
+        "author": [{"family": "LeCun", "given": "Yann"}, {"literal": "Google DeepMind"}],
+        "editor": [{"family": "Smith", "given": "Ann"}],
+        "issued": {"date-parts": [[2015, 5, 27]]},
+        "abstract": "Deep learning allows computational models.",
+    },
+    {
+        "id": "vaswani2017",
+        "type": "article",
+        "title": "Attention Is All You Need",
+        "number": "arXiv:1706.03762",
+        "URL": "http://arxiv.org/abs/1706.03762",
+        "issued": {"date-parts": [["2017", "6"]]},
+    },
     {"id": "broken", "type": "book"},
 ]
 
@@ -235,9 +288,19 @@ def test_a_csl_json_export_is_read():
     papers, problems = papers_and_problems(_write(json.dumps(CSL, indent=2), "My Library.json"))
     nature, attention = papers
     assert (nature.entry_type, nature.venue, nature.volume, nature.number, nature.pages, nature.publisher) == (
-        "article-journal", "Nature", "521", "7553", "436-444", "Nature Publishing Group")
+        "article-journal",
+        "Nature",
+        "521",
+        "7553",
+        "436-444",
+        "Nature Publishing Group",
+    )
     assert (nature.authors, nature.editors, nature.published, nature.doi) == (
-        ("Yann LeCun", "Google DeepMind"), ("Ann Smith",), "2015-05-27", "10.1038/nature14539")
+        ("Yann LeCun", "Google DeepMind"),
+        ("Ann Smith",),
+        "2015-05-27",
+        "10.1038/nature14539",
+    )
     assert (attention.id, attention.published) == ("arxiv:1706.03762", "2017-06")
     assert [str(p) for p in problems] == ["My Library.json:3: item 'broken' has no title"]
 
@@ -249,10 +312,20 @@ def test_zoteros_wrapped_csl_items_and_deep_yaml():
         list(papis.parse(io.StringIO("title: x\nauthor: " + "[" * 5000 + "]" * 5000 + "\n"), "info.yaml"))
 
 
-_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
-                         ["title", "author", "issued", "date-parts", "DOI", "URL", "page", "family", "literal", "number", "type"]),
-                         inner, max_size=4), max_leaves=12)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                ["title", "author", "issued", "date-parts", "DOI", "URL", "page", "family", "literal", "number", "type"]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @given(st.lists(_json, max_size=4))
@@ -266,17 +339,34 @@ def test_csl_json_never_fails_on_arbitrary_items(items):
 _csl_text = _text.filter(lambda s: "<" not in s)
 
 
-@given(st.lists(st.fixed_dictionaries({
-    "title": _csl_text, "container-title": _csl_text, "volume": st.integers(1, 999).map(str),
-    "author": st.lists(st.fixed_dictionaries({"family": _csl_text, "given": _csl_text}), max_size=3),
-    "issued": st.fixed_dictionaries({"date-parts": st.tuples(st.integers(1000, 2999), st.integers(1, 12)).map(lambda d: [list(d)])}),
-}), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "title": _csl_text,
+                "container-title": _csl_text,
+                "volume": st.integers(1, 999).map(str),
+                "author": st.lists(st.fixed_dictionaries({"family": _csl_text, "given": _csl_text}), max_size=3),
+                "issued": st.fixed_dictionaries(
+                    {"date-parts": st.tuples(st.integers(1000, 2999), st.integers(1, 12)).map(lambda d: [list(d)])}
+                ),
+            }
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 def test_generated_csl_items_read_back_field_for_field(items):
     papers = list(csljson.parse(io.StringIO(json.dumps(items)), "gen.json"))
     assert [(p.title, p.venue, p.volume, p.published) for p in papers] == [
-        (" ".join(i["title"].split()), " ".join(i["container-title"].split()), i["volume"],
-         f"{i['issued']['date-parts'][0][0]}-{i['issued']['date-parts'][0][1]:02d}") for i in items
+        (
+            " ".join(i["title"].split()),
+            " ".join(i["container-title"].split()),
+            i["volume"],
+            f"{i['issued']['date-parts'][0][0]}-{i['issued']['date-parts'][0][1]:02d}",
+        )
+        for i in items
     ]
     assert [p.authors for p in papers] == [
         tuple(" ".join(f"{a['given']} {a['family']}".split()) for a in i["author"]) for i in items
@@ -287,7 +377,8 @@ def test_generated_csl_items_read_back_field_for_field(items):
 
 # The shape rss.arxiv.org serves (RSS 2.0 with arxiv: and dc: elements), as its documentation shows.
 ARXIV_RSS = """<?xml version='1.0' encoding='UTF-8'?>
-<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">
   <channel>
     <title>cs.LG updates on arXiv.org</title>
     <link>http://rss.arxiv.org/rss/cs.LG</link>
@@ -331,7 +422,11 @@ def test_an_arxiv_rss_feed_is_read():
     new, replaced = papers
     assert problems == [] and {p.sources[0].format for p in papers} == {"arxiv-rss"}
     assert (new.arxiv_id, new.title, new.authors, new.categories) == (
-        "2406.12345", "Scaling Laws for Sparse Autoencoders", ("Ann Lee", "Bo Chen", "Cy Diaz"), ("cs.LG", "cs.AI"))
+        "2406.12345",
+        "Scaling Laws for Sparse Autoencoders",
+        ("Ann Lee", "Bo Chen", "Cy Diaz"),
+        ("cs.LG", "cs.AI"),
+    )
     assert new.abstract == "We study how sparse autoencoders scale with the number of latents."
     assert (new.published, replaced.published, replaced.sources[0].date) == ("2024-06-18", None, "2024-06-18")
 
@@ -367,7 +462,13 @@ def test_a_papis_info_yaml_is_read_with_its_pdf_as_a_full_path(tmp_path):
     (paper,), problems = papers_and_problems(folder / "info.yaml")
     assert problems == []
     assert (paper.title, paper.authors, paper.venue, paper.volume, paper.published, paper.doi) == (
-        "Deep learning: a review", ("Yann LeCun", "Yoshua Bengio"), "Nature", "521", "2015-05", "10.1038/nature14539")
+        "Deep learning: a review",
+        ("Yann LeCun", "Yoshua Bengio"),
+        "Nature",
+        "521",
+        "2015-05",
+        "10.1038/nature14539",
+    )
     assert paper.files == (str(folder / "lecun-deep-learning.pdf"),)
 
 

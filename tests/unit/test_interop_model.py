@@ -70,8 +70,12 @@ def test_merging_keeps_the_first_known_citation_fact_and_unions_files():
 
 
 def test_dois_are_compared_without_resolver_prefix_case_or_tex_escapes():
-    spellings = ["10.1145/3292500.3330701", "https://doi.org/10.1145/3292500.3330701",
-                 "doi:10.1145/3292500.3330701", "HTTPS://DX.DOI.ORG/10.1145/3292500.3330701"]
+    spellings = [
+        "10.1145/3292500.3330701",
+        "https://doi.org/10.1145/3292500.3330701",
+        "doi:10.1145/3292500.3330701",
+        "HTTPS://DX.DOI.ORG/10.1145/3292500.3330701",
+    ]
     assert {normalise_doi(s) for s in spellings} == {"10.1145/3292500.3330701"}
     assert normalise_doi(r"10.1007/978-3-030-53288-8\_14") == "10.1007/978-3-030-53288-8_14"
     assert normalise_doi("not a doi") is None
@@ -80,8 +84,7 @@ def test_dois_are_compared_without_resolver_prefix_case_or_tex_escapes():
 def test_the_same_doi_under_two_titles_is_one_paper(home, tmp_path):
     (tmp_path / "a.bib").write_text("@article{a, title = {Deep Residual Learning}, doi = {10.1109/CVPR.2016.90}}\n")
     (tmp_path / "b.bib").write_text(
-        "@article{b, title = {Deep residual learning for image recognition},"
-        " doi = {https://doi.org/10.1109/cvpr.2016.90}}\n"
+        "@article{b, title = {Deep residual learning for image recognition}, doi = {https://doi.org/10.1109/cvpr.2016.90}}\n"
     )
     library = Library.open(home, seed=False)
     report = library.import_paths([tmp_path / "a.bib", tmp_path / "b.bib"])

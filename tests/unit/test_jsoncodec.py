@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from reader import jsoncodec
 
+
 # Everything a library or state file can hold, and what orjson refuses: lone
 # surrogates (scraped text), integers beyond 64 bits.
 def json_values(integers):
@@ -44,7 +45,7 @@ def test_reading_agrees_with_the_standard_library(value):
         assert jsoncodec.loads(text) == json.loads(text)
 
 
-@pytest.mark.parametrize("text", ['{"x": NaN}', '[1, Infinity]', '"\\udc80"'])
+@pytest.mark.parametrize("text", ['{"x": NaN}', "[1, Infinity]", '"\\udc80"'])
 def test_what_only_the_standard_library_reads_is_still_read(text):
     assert repr(jsoncodec.loads(text)) == repr(json.loads(text))
     with pytest.raises(ValueError):

@@ -1,7 +1,6 @@
 import os
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -127,16 +126,16 @@ def test_an_import_reports_progress_through_the_bytes_it_has_read(tmp_path):
 
 def test_opening_says_which_slow_steps_it_takes_and_a_second_open_takes_none(tmp_path):
     home = tmp_path / "home"
-    Library.open(home).index  # the seed library, its snapshot and its search index
+    _ = Library.open(home).index  # the property builds the seed library, its snapshot and its search index
     for cache in [home / "library.snapshot", *home.glob("search-*.idx")]:
         cache.unlink()  # as for a library.json copied from another machine
     heard: list[str] = []
     library = Library.open(home, announce=heard.append)
-    library.index
+    _ = library.index  # the property builds the search index, announcing each slow step
     assert [step.split()[0] for step in heard] == ["reading", "indexing"]
     assert "library.json" in heard[0] and f"{len(library):,} papers" in heard[1]
     heard.clear()
-    Library.open(home, announce=heard.append).index
+    _ = Library.open(home, announce=heard.append).index  # the property would announce any slow step it took
     assert heard == []
 
 

@@ -14,9 +14,7 @@ def atoms(text: str) -> list[list[tuple[str, str, bool]]]:
     """Clauses as lists of (field, value-or-words, negated) for compact assertions."""
     out = []
     for clause in parse_query(text).clauses:
-        out.append(
-            [(a.field, " ".join(a.words) if a.words else a.value, clause.negated) for a in clause.atoms]
-        )
+        out.append([(a.field, " ".join(a.words) if a.words else a.value, clause.negated) for a in clause.atoms])
     return out
 
 

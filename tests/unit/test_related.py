@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
-from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers.paths import DATA
 from reader import ingest
 from reader.models import Paper
 from reader.related import Related, RelatedIndex

@@ -491,11 +491,7 @@ small_papers = st.lists(
     ),
     min_size=1,
     max_size=12,
-).map(
-    lambda rows: [
-        paper(f"p{i}", " ".join(t).title(), " ".join(a), published=d) for i, (t, a, d) in enumerate(rows)
-    ]
-)
+).map(lambda rows: [paper(f"p{i}", " ".join(t).title(), " ".join(a), published=d) for i, (t, a, d) in enumerate(rows)])
 
 query_text = st.one_of(
     st.text(max_size=30),
@@ -560,10 +556,7 @@ def test_narrowing_by_reading_candidates_matches_the_index(monkeypatch):
 
     rng = random.Random(0)
     vocab = WORDS + ["graphs", "modeling", "visual", "lang", "networks", "transformers", "dataset"]
-    papers = [
-        paper(f"p{i}", " ".join(rng.sample(vocab, 4)).title(), " ".join(rng.choices(vocab, k=12)))
-        for i in range(400)
-    ]
+    papers = [paper(f"p{i}", " ".join(rng.sample(vocab, 4)).title(), " ".join(rng.choices(vocab, k=12))) for i in range(400)]
     calls = []
     original = SearchIndex._word_within
 

@@ -54,7 +54,7 @@ def test_good_values_are_read(tmp_path):
         ('view = "tag:"', 'view = "tag:" is not a view'),
         ('keys = "B"', "keys must be a table"),
         ('[keys]\nfly = "x"', "keys.fly is not a binding; one of: bookmark, down, help, quit, read, tags"),
-        ('[keys]\nbookmark = 2', "keys.bookmark = 2 is not a key list"),
+        ("[keys]\nbookmark = 2", "keys.bookmark = 2 is not a key list"),
         ('[keys]\nbookmark = "B,,b"', 'keys.bookmark = "B,,b" is not a key list'),
         ('[keys]\nbookmark = "ctrl b"', 'keys.bookmark = "ctrl b" is not a key list'),
         ('[keys]\nbookmark = "not-a-key"', 'keys.bookmark = "not-a-key": "not-a-key" is not a key; write a key such as "B"'),
@@ -128,7 +128,7 @@ def test_a_long_hostile_value_is_quoted_short_and_inert(tmp_path):
     [
         ("", 'theme = "nord"\n'),
         ('theme = "gruvbox"\n', 'theme = "nord"\n'),
-        ("# mine\ntheme = 'gruvbox'   # dark one\nview = \"unread\"\n", "# mine\ntheme = \"nord\"   # dark one\nview = \"unread\"\n"),
+        ("# mine\ntheme = 'gruvbox'   # dark one\nview = \"unread\"\n", '# mine\ntheme = "nord"   # dark one\nview = "unread"\n'),
         ('[keys]\nbookmark = "B"\n', 'theme = "nord"\n[keys]\nbookmark = "B"\n'),
         ('view = "all"\n[keys]\ntheme = "x"\n', 'theme = "nord"\nview = "all"\n[keys]\ntheme = "x"\n'),
     ],

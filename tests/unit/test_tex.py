@@ -20,7 +20,7 @@ from reader.tex import tex_to_text
         (r"Bal\'azs", "Balázs"),
         # accents in every spelling real .bib and arXiv files use
         (r"Poincar\'e and {\'e}cole and Poincar{\'{e}}", "Poincaré and école and Poincaré"),
-        (r'Schr\"odinger, M{\"u}ller, \"{o}', "Schrödinger, Müller, ö"),
+        (r"Schr\"odinger, M{\"u}ller, \"{o}", "Schrödinger, Müller, ö"),
         (r"Gar\c{c}on \v{S}r\'amek Bro\v{n}a \c c", "Garçon Šrámek Broňa ç"),
         (r"\L ukasz, \l{}\'od\'z, Bj\o rn, Stra\ss e, Fran\c{c}ois", "Łukasz, łódź, Bjørn, Straße, François"),
         (r"\'{\i}ndice, Ji\v{r}\'{\i}", "índice, Jiří"),
