@@ -13,10 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
+from reader.citation import Keys, doi_of, entry_types, main_url, month_of, venue_of, year_of
+from reader.citation import citation_key as citation_key  # export.citation_key, as it always was
 from reader.ingest import readerjson
 from reader.models import Paper, PaperState
 from reader.tex import tex_to_text
@@ -24,85 +25,7 @@ from reader.text import inert, inert_json
 
 Pairs = Iterable[tuple[Paper, PaperState]]
 
-# Skipped when picking a citation key's title word, as Google Scholar does: `kim2025pladis`,
-# not `kim2025the`. Scholar keeps "towards" (madry2017towards) and "does" (clark2019does,
-# "What Does BERT Look At?") but skips "do" (recht2019imagenet, "Do ImageNet Classifiers...").
-_STOPWORDS = set("a an the on of in for to and with from via is are do by at as we how what why when".split())
 
-
-# --- entry types ------------------------------------------------------------------
-
-# A source's own type (BibTeX, RIS or CSL, casefolded) -> (BibTeX type, CSL type, RIS type).
-# CSL's types are those of CSL 1.0.1's schema, which every CSL reader knows.
-_JOURNAL = ("article", "article-journal", "JOUR")
-_CONFERENCE = ("inproceedings", "paper-conference", "CPAPER")
-_CHAPTER = ("incollection", "chapter", "CHAP")
-_BOOK = ("book", "book", "BOOK")
-_THESIS = ("phdthesis", "thesis", "THES")
-_REPORT = ("techreport", "report", "RPRT")
-_ONLINE = ("online", "webpage", "ELEC")
-_UNPUBLISHED = ("unpublished", "manuscript", "UNPB")
-_MISC = ("misc", "article", "GEN")  # CSL's `article` is a preprint's type, as Zotero exports it
-_TYPES: dict[str, tuple[str, str, str]] = {
-    # BibTeX and biblatex
-    "article": _JOURNAL,
-    "inproceedings": _CONFERENCE,
-    "conference": _CONFERENCE,
-    "incollection": _CHAPTER,
-    "inbook": ("inbook", "chapter", "CHAP"),
-    "book": _BOOK,
-    "mvbook": _BOOK,
-    "booklet": ("booklet", "pamphlet", "PAMP"),
-    "manual": ("manual", "book", "BOOK"),
-    "phdthesis": _THESIS,
-    "thesis": ("thesis", "thesis", "THES"),
-    "mastersthesis": ("mastersthesis", "thesis", "THES"),
-    "techreport": _REPORT,
-    "report": ("report", "report", "RPRT"),
-    "online": _ONLINE,
-    "electronic": _ONLINE,
-    "www": _ONLINE,
-    "unpublished": _UNPUBLISHED,
-    "misc": _MISC,
-    "patent": ("patent", "patent", "PAT"),
-    "dataset": ("dataset", "dataset", "DATA"),
-    "software": ("software", "book", "COMP"),
-    # RIS
-    "jour": _JOURNAL,
-    "jfull": _JOURNAL,
-    "ejour": _JOURNAL,
-    "mgzn": ("article", "article-magazine", "MGZN"),
-    "news": ("article", "article-newspaper", "NEWS"),
-    "conf": _CONFERENCE,
-    "cpaper": _CONFERENCE,
-    "chap": _CHAPTER,
-    "echap": _CHAPTER,
-    "ebook": _BOOK,
-    "edbook": _BOOK,
-    "thes": _THESIS,
-    "rprt": _REPORT,
-    "elec": _ONLINE,
-    "web": _ONLINE,
-    "blog": _ONLINE,
-    "pat": ("patent", "patent", "PAT"),
-    "data": ("dataset", "dataset", "DATA"),
-    "comp": ("software", "book", "COMP"),
-    "unpb": _UNPUBLISHED,
-    "manscpt": _UNPUBLISHED,
-    "gen": _MISC,
-    "pamp": ("booklet", "pamphlet", "PAMP"),
-    # CSL (its `article`, a preprint, is told apart from BibTeX's in `_types`)
-    "article-journal": _JOURNAL,
-    "article-magazine": ("article", "article-magazine", "MGZN"),
-    "article-newspaper": ("article", "article-newspaper", "NEWS"),
-    "paper-conference": _CONFERENCE,
-    "chapter": _CHAPTER,
-    "webpage": _ONLINE,
-    "post": _ONLINE,
-    "post-weblog": _ONLINE,
-    "manuscript": _UNPUBLISHED,
-    "pamphlet": ("booklet", "pamphlet", "PAMP"),
-}
 # Where each BibTeX type puts the venue: a journal's name, else the book or proceedings.
 _IN_JOURNAL = {"article", "misc", "online", "unpublished"}
 
@@ -112,26 +35,6 @@ class Writable(Protocol):
     wrapper (text.CleanedStream) serves as well as a file."""
 
     def write(self, text: str, /) -> int: ...
-
-
-def _types(paper: Paper) -> tuple[str, str, str]:
-    """(BibTeX, CSL, RIS) types of the paper: its source's own type, else a journal
-    article when it names a venue, else `misc` (an arXiv listing's preprint)."""
-    source_type = (paper.entry_type or "").casefold()
-    if source_type == "article" and not any(s.format == "bibtex" for s in paper.sources):
-        return _JOURNAL if paper.venue and not _is_archive(paper) else _MISC  # CSL's preprint
-    if found := _TYPES.get(source_type):
-        return found
-    return _JOURNAL if paper.venue and not _is_archive(paper) else _MISC
-
-
-def _is_archive(paper: Paper) -> bool:
-    """Is the venue only the eprint archive (biblatex's `eprinttype = {arxiv}`)?"""
-    return bool(paper.arxiv_id) and (paper.venue or "").casefold() == "arxiv"
-
-
-def _venue(paper: Paper) -> str:
-    return "" if _is_archive(paper) else paper.venue or ""
 
 
 # --- BibTeX --------------------------------------------------------------------
@@ -163,10 +66,10 @@ def to_bibtex(pairs: Pairs, out: Writable) -> int:
     natbib styles print a proper arXiv reference; the person's tags and note
     ride along in `keywords` and `annote`, which styles do not print.
     """
-    keys = _Keys()
+    keys = Keys()
     written = 0
     for paper, state in pairs:
-        kind = _types(paper)[0]
+        kind = entry_types(paper)[0]
         body = ",\n".join(f"  {name} = {value}" for name, value in _bib_fields(paper, state, kind))
         out.write(f"@{kind}{{{keys.of(paper, state)},\n{body}\n}}\n\n")
         written += 1
@@ -175,7 +78,7 @@ def to_bibtex(pairs: Pairs, out: Writable) -> int:
 
 def _bib_fields(paper: Paper, state: PaperState, kind: str) -> list[tuple[str, str]]:
     """(name, value as written: braced, or a bare month macro) for each field the paper has."""
-    venue = _venue(paper)
+    venue = venue_of(paper)
     fields: list[tuple[str, str]] = [
         ("title", _protect_caps(bib_escape(paper.title))),
         ("author", " and ".join(_bib_name(a) for a in paper.authors)),
@@ -194,14 +97,14 @@ def _bib_fields(paper: Paper, state: PaperState, kind: str) -> list[tuple[str, s
             ("primaryClass", paper.categories[0] if paper.categories else ""),
         ]
     fields += [
-        ("url", _main_url(paper)),
-        ("doi", _doi(paper)),
+        ("url", main_url(paper)),
+        ("doi", doi_of(paper)),
         ("abstract", bib_escape(paper.abstract)),
         ("keywords", bib_escape(", ".join(state.tags))),
         ("annote", bib_escape(state.note)),
     ]
     written = [(name, f"{{{value}}}") for name, value in fields if value]
-    if month := _month(paper):
+    if month := month_of(paper):
         # BibTeX's own month macros (`jan`): styles print them in the document's language.
         at = next(i for i, (name, _) in enumerate(written) if name == "year") + 1 if year_of(paper) else len(written)
         written.insert(at, ("month", _MONTH_MACROS[int(month) - 1] if month.isdigit() else f"{{{bib_escape(month)}}}"))
@@ -209,12 +112,6 @@ def _bib_fields(paper: Paper, state: PaperState, kind: str) -> list[tuple[str, s
 
 
 _MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-def _month(paper: Paper) -> str:
-    """`01`-`12` when the paper's month is one, else the source's own text ('' for none)."""
-    month = paper.month or (paper.published or "")[5:7]
-    return month if not month.isdigit() or 1 <= int(month) <= 12 else ""
 
 
 def bib_escape(text: str) -> str:
@@ -302,93 +199,6 @@ def _bib_name(name: str) -> str:
     return bib_escape(name)
 
 
-def year_of(paper: Paper) -> str:
-    """The publication year, else the one an arXiv id encodes (2606.22798 -> 2026).
-
-    A daily listing gives no date, but a new-style id starts with YYMM and an
-    old one (hep-th/9901001) with YYMM after the slash.
-    """
-    year = (paper.published or "")[:4]
-    if year.isdigit():
-        return year
-    match = re.match(r"(?:[a-z-]+(?:\.[A-Z]{2})?/)?(\d{2})(\d{2})", paper.arxiv_id or "")
-    if not match:
-        return ""
-    yy = int(match.group(1))
-    return f"{2000 + yy if yy < 91 else 1900 + yy}"
-
-
-def citation_key(paper: Paper) -> str:
-    """Google Scholar's key: first author's surname, year, first significant title word
-    (`vaswani2017attention`); a clash in the home adds b, c... (see `unique_key`)."""
-    name = tex_to_text(paper.authors[0]).split() if paper.authors and paper.authors[0] != "et al." else []
-    last = _ascii(name[-1]).replace(" ", "") if name else ""
-    words = [w for w in _ascii(tex_to_text(paper.title)).split() if w not in _STOPWORDS]
-    return f"{last or 'anon'}{year_of(paper)}{words[0] if words else 'paper'}"
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
-
-
-def unique_key(key: str, taken: set[str]) -> str:
-    """`key`, or key+b, key+c... when taken (compared casefolded: BibTeX's keys are); added to `taken`."""
-    candidate, n = key, 0
-    while candidate.casefold() in taken:
-        n += 1
-        candidate = key + _letters(n)
-    taken.add(candidate.casefold())
-    return candidate
-
-
-def _letters(n: int) -> str:
-    """1 -> b, 2 -> c, ... 25 -> z, 26 -> ba: the first paper keeps the bare key."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    if n < 26:
-        return letters[n]
-    return letters[n // 26 % 26] + letters[n % 26] if n < 26 * 26 else str(n)
-
-
-_BAD_KEY = re.compile(r"[\s,{}()=#%\"'\\~]")
-
-
-def key_problem(key: str) -> str:
-    """Why `key` cannot be a citation key (BibTeX would misread it), else ''."""
-    if not key:
-        return "a citation key cannot be empty"
-    if found := _BAD_KEY.search(key):
-        return f"a citation key cannot hold {found.group()!r} (BibTeX would misread it)"
-    return ""
-
-
-class _Keys:
-    """The key of each paper in one export: the state's, else `citation_key`, unique
-    within the export (a library assigns keys first, so this is for other callers)."""
-
-    def __init__(self) -> None:
-        self._taken: set[str] = set()
-
-    def of(self, paper: Paper, state: PaperState) -> str:
-        if state.key:
-            self._taken.add(state.key.casefold())
-            return state.key
-        return unique_key(citation_key(paper), self._taken)
-
-
-def _main_url(paper: Paper) -> str:
-    if paper.arxiv_id:
-        return f"https://arxiv.org/abs/{paper.arxiv_id}"
-    pages = [link for link in paper.links if not link.startswith("https://doi.org/")]
-    return (pages or list(paper.links) or [""])[0]
-
-
-def _doi(paper: Paper) -> str:
-    if paper.doi:
-        return paper.doi
-    return next((link[len("https://doi.org/") :] for link in paper.links if link.startswith("https://doi.org/")), "")
-
-
 # --- Markdown ------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -420,7 +230,7 @@ def to_markdown(pairs: Pairs, out: Writable, title: str = "Reading list") -> int
 
 def markdown_link(paper: Paper) -> str:
     """`[Title](<url>)`, or '' for a paper with no link."""
-    url = _main_url(paper)
+    url = main_url(paper)
     return f"[{_md(tex_to_text(paper.title))}](<{url}>)" if url else ""
 
 
@@ -443,7 +253,7 @@ def paper_links(paper: Paper) -> list[str]:
 
     Made inert (see `snippet`): they are shown, copied and handed to a browser.
     """
-    return [inert(url) for url in dict.fromkeys((_main_url(paper), *paper.links)) if url]
+    return [inert(url) for url in dict.fromkeys((main_url(paper), *paper.links)) if url]
 
 
 def _bibtex_entry(paper: Paper, state: PaperState) -> str:
@@ -455,7 +265,7 @@ def _bibtex_entry(paper: Paper, state: PaperState) -> str:
 SNIPPETS: dict[str, Callable[[Paper, PaperState], str]] = {
     "key": lambda paper, state: state.key or citation_key(paper),
     "title": lambda paper, state: " ".join(tex_to_text(paper.title).split()),
-    "url": lambda paper, state: _main_url(paper),
+    "url": lambda paper, state: main_url(paper),
     "bibtex": _bibtex_entry,
     "markdown": lambda paper, state: markdown_link(paper),
     "abstract": lambda paper, state: tex_to_text(paper.abstract).strip(),
@@ -504,7 +314,7 @@ def to_csl_json(pairs: Pairs, out: Writable) -> int:
     Text is rendered from TeX: CSL processors print it as it is. A preprint's
     arXiv id is its `number` (`arXiv:2406.12345`), as Zotero writes it.
     """
-    keys = _Keys()
+    keys = Keys()
     out.write("[")
     written = 0
     for paper, state in pairs:
@@ -516,7 +326,7 @@ def to_csl_json(pairs: Pairs, out: Writable) -> int:
 
 
 def _csl_item(paper: Paper, state: PaperState, key: str) -> dict:
-    item: dict = {"id": key, "type": _types(paper)[1], "title": _plain(paper.title)}
+    item: dict = {"id": key, "type": entry_types(paper)[1], "title": _plain(paper.title)}
     people = {"author": paper.authors, "editor": paper.editors}
     for role, names in people.items():
         if names:
@@ -524,14 +334,14 @@ def _csl_item(paper: Paper, state: PaperState, key: str) -> dict:
     if parts := _date_parts(paper):
         item["issued"] = {"date-parts": [parts]}
     texts = {
-        "container-title": _venue(paper),
+        "container-title": venue_of(paper),
         "volume": paper.volume,
         "issue": paper.number,
         "page": (paper.pages or "").replace("--", "-"),
         "publisher": paper.publisher,
         "number": f"arXiv:{paper.arxiv_id}" if paper.arxiv_id and not paper.number else None,
-        "DOI": _doi(paper),
-        "URL": _main_url(paper),
+        "DOI": doi_of(paper),
+        "URL": main_url(paper),
         "abstract": paper.abstract,
     }
     item.update((name, _plain(value)) for name, value in texts.items() if value)
@@ -554,7 +364,7 @@ def _date_parts(paper: Paper) -> list[int]:
     if not pieces[0].isdigit():
         return [int(year)] if (year := year_of(paper)) else []
     parts = [int(p) for p in pieces[:3] if p.isdigit()]
-    if len(parts) == 1 and (month := _month(paper)).isdigit():
+    if len(parts) == 1 and (month := month_of(paper)).isdigit():
         parts.append(int(month))
     return parts
 
@@ -588,13 +398,13 @@ def to_ris(pairs: Pairs, out: Writable) -> int:
 
 
 def _ris_lines(paper: Paper, state: PaperState) -> Iterator[tuple[str, str]]:
-    yield "TY", _types(paper)[2]
+    yield "TY", entry_types(paper)[2]
     yield "TI", _plain(paper.title)
     for name in paper.authors:
         yield "AU", _ris_name(name)
     for name in paper.editors:
         yield "A2", _ris_name(name)
-    if venue := _venue(paper):
+    if venue := venue_of(paper):
         yield "T2", _plain(venue)
     if year := year_of(paper):
         yield "PY", year
@@ -607,8 +417,8 @@ def _ris_lines(paper: Paper, state: PaperState) -> Iterator[tuple[str, str]]:
         ("SP", pages[0]),
         ("EP", pages[1] if len(pages) > 1 else ""),
         ("PB", paper.publisher),
-        ("DO", _doi(paper)),
-        ("UR", _main_url(paper)),
+        ("DO", doi_of(paper)),
+        ("UR", main_url(paper)),
         ("AB", paper.abstract),
     )
     for tag, value in fields:
@@ -654,7 +464,7 @@ def to_csv(pairs: Pairs, out: Writable) -> int:
     """For spreadsheets: readable text (TeX rendered), one row per paper."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    keys = _Keys()
+    keys = Keys()
     written = 0
     for paper, state in pairs:
         writer.writerow(
@@ -665,10 +475,10 @@ def to_csv(pairs: Pairs, out: Writable) -> int:
                 tex_to_text(paper.title),
                 "; ".join(tex_to_text(a) for a in paper.authors),
                 year_of(paper),
-                tex_to_text(_venue(paper)),
-                _doi(paper),
+                tex_to_text(venue_of(paper)),
+                doi_of(paper),
                 paper.arxiv_id or "",
-                _main_url(paper),
+                main_url(paper),
                 tex_to_text(paper.abstract).strip(),
                 "; ".join(state.tags),
                 "yes" if state.bookmarked else "no",

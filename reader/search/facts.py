@@ -13,7 +13,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 
-from reader.export import year_of
+from reader.citation import year_of
 from reader.models import Paper
 from reader.words import padded
 
