@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reader import export, ingest
+from reader import export, ingest, recovery
 from reader.browser import open_file
 from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
@@ -168,7 +168,7 @@ def _positive(text: str) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    for line in Store(resolve_home(args.home)).recover(empty=args.empty):
+    for line in recovery.recover(Store(resolve_home(args.home)), empty=args.empty):
         print(one_line(line))
     return 0
 

@@ -16,7 +16,7 @@ Damage. A file that is empty, truncated, not UTF-8, not JSON or not shaped like
 ours is never reset and never written over. It is kept aside under a
 timestamped name (`state.json.broken-20250101-120000`, a hard link: no copy,
 whatever its size) and `DamagedFileError` says which file, what is wrong and
-what to do: `reader recover` (`Store.recover`) puts the last good copy back.
+what to do: `reader recover` (`recovery.recover`) puts the last good copy back.
 The last good copy is `<name>.bak`: before each state change replaces
 `state.json`, the version being replaced (which was just read and checked) is
 hard-linked as `state.json.bak`, so the backup is the state as it was one
@@ -30,13 +30,9 @@ was last opened).
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
-import shlex
-import shutil
-import time
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,7 +43,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from reader import clock, history, jsoncodec, marshalfile, snapshot
-from reader.files import StoreError, fsync_dir, home_lock, save_failed, write_atomically
+from reader.files import StoreError, home_lock, save_failed, write_atomically
 from reader.models import Paper, PaperState
 
 LIBRARY_FILE = "library.json"
@@ -67,7 +63,7 @@ class DamagedFileError(StoreError):
     """A home file is unreadable as ours. It was kept aside, not reset.
 
     `path` is the damaged file, `kept` the timestamped copy (None if the home
-    is read-only), `backup` the last good copy if there is one; `Store.recover`
+    is read-only), `backup` the last good copy if there is one; `recovery.recover`
     puts the backup in place (or, asked to, starts that file afresh).
     """
 
@@ -573,58 +569,9 @@ class Store:
     # -- damage and recovery ----------------------------------------------------
 
     def _damaged(self, path: Path, problem: str) -> DamagedFileError:
-        kept, why_not = None, ""
-        try:
-            kept = self._keep_aside(path)
-        except OSError as error:
-            why_not = error.strerror or str(error)
-        candidate = self.backup_path(path)
-        backup = candidate if candidate.is_file() else None
-        command = f"reader --home {shlex.quote(str(self.home.absolute()))} recover"
-        lines = [f"{path} is damaged: {problem}. Nothing was reset or written over."]
-        if kept is not None:
-            lines.append(f"A copy of the damaged file is kept as {kept.name}.")
-        else:
-            lines.append(f"(A copy could not be kept aside: {why_not}.)")
-        if backup is not None:
-            saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
-            lines.append(f"To put back the last good copy ({backup.name}, saved {saved}), run: {command}")
-        elif path.name == STATE_FILE:
-            lines.append(f"There is no backup. To start with no bookmarks, tags, read marks or notes, run: {command} --empty")
-        elif path.name == SEARCHES_FILE:
-            lines.append(f"There is no backup. To start with no saved searches, run: {command} --empty")
-        elif path.name == FEEDS_FILE:
-            lines.append(
-                f"There is no backup. To forget when each feed was last fetched (the next fetch goes back "
-                f"its --days) and when each saved search was last opened, run: {command} --empty"
-            )
-        else:
-            lines.append(
-                f"There is no backup. To start the library afresh (your bookmarks, tags and notes are kept; "
-                f"import your files again), run: {command} --empty"
-            )
-        return DamagedFileError(" ".join(lines), path, kept, backup)
+        from reader import recovery  # it imports this module: imported here, when first needed
 
-    def _keep_aside(self, path: Path) -> Path:
-        """A timestamped hard link to the damaged file (once per damaged version)."""
-        st = path.stat()
-        for existing in path.parent.glob(f"{path.name}{BROKEN_INFIX}*"):
-            with contextlib.suppress(OSError):
-                if os.path.samestat(existing.stat(), st):
-                    return existing
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        for n in range(1, 1000):
-            kept = path.with_name(f"{path.name}{BROKEN_INFIX}{stamp}" + (f"-{n}" if n > 1 else ""))
-            try:
-                os.link(path, kept)
-            except FileExistsError:
-                continue
-            except OSError as error:
-                if error.errno in (errno.EROFS, errno.ENOSPC, errno.EACCES):
-                    raise
-                shutil.copyfile(path, kept)  # no hard links on this file system
-            return kept
-        raise OSError(errno.EEXIST, "too many kept copies")
+        return recovery.damaged(self, path, problem)
 
     def check(self, path: Path) -> str | None:
         """What is wrong with a home file, or None if it reads fine (or is absent)."""
@@ -642,51 +589,3 @@ class Store:
         except _Damage as damage:
             return str(damage)
         return None
-
-    def recover(self, empty: bool = False) -> list[str]:
-        """Put the last good backup in place of each damaged home file.
-
-        The damaged file is kept aside (timestamped) first. With no good backup,
-        StoreError, unless `empty`: then the damaged file is only set aside, so
-        that file starts afresh (an empty state; the bundled library re-imported).
-        Returns what was done, one sentence per file.
-        """
-        done: list[str] = []
-        failed: list[str] = []
-        with home_lock(self.home):
-            for path in (self.library_path, self.state_path, self.searches_path, self.feeds_path):
-                problem = self.check(path)
-                if problem is None:
-                    continue
-                try:
-                    kept = self._keep_aside(path)
-                except OSError as error:
-                    raise save_failed(path, error) from error
-                backup = self.backup_path(path)
-                backup_problem = self.check(backup) if backup.is_file() else "there is none"
-                try:
-                    if backup_problem is None:
-                        tmp = path.with_name(f".{path.name}.{os.getpid()}.recover.tmp")
-                        tmp.unlink(missing_ok=True)
-                        os.link(backup, tmp)
-                        os.replace(tmp, path)
-                        fsync_dir(self.home)
-                        done.append(
-                            f"{path.name}: put back the last good copy ({backup.name}); the damaged one is kept as {kept.name}"
-                        )
-                    elif empty:
-                        path.unlink()
-                        fsync_dir(self.home)
-                        afresh = "starts afresh (import your files again)" if path == self.library_path else "starts empty"
-                        done.append(f"{path.name}: {afresh}; the damaged one is kept as {kept.name}")
-                    else:
-                        failed.append(
-                            f"{path.name} is damaged ({problem}) and has no good backup ({backup.name}: {backup_problem}). "
-                            f"The damaged file is kept as {kept.name}. To start that file afresh, run recover with --empty."
-                        )
-                except OSError as error:
-                    raise save_failed(path, error) from error
-        self._states = None
-        if failed:
-            raise StoreError(" ".join([f"{line}." for line in done] + failed))
-        return done or ["nothing to recover: library.json, state.json, searches.json and feeds.json read fine"]

@@ -1,0 +1,124 @@
+"""Damaged home files: each kept aside and named with the way out (`damaged`),
+and put back from its last good copy by `reader recover` (`recover`).
+
+The scheme (`<name>.bak`, `<name>.broken-<time>`) is described in `reader.store`,
+which finds the damage; this module builds on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shlex
+import shutil
+import time
+from pathlib import Path
+
+from reader.files import StoreError, fsync_dir, home_lock, save_failed
+from reader.store import BROKEN_INFIX, FEEDS_FILE, SEARCHES_FILE, STATE_FILE, DamagedFileError, Store
+
+
+def damaged(store: Store, path: Path, problem: str) -> DamagedFileError:
+    kept, why_not = None, ""
+    try:
+        kept = keep_aside(path)
+    except OSError as error:
+        why_not = error.strerror or str(error)
+    candidate = store.backup_path(path)
+    backup = candidate if candidate.is_file() else None
+    command = f"reader --home {shlex.quote(str(store.home.absolute()))} recover"
+    lines = [f"{path} is damaged: {problem}. Nothing was reset or written over."]
+    if kept is not None:
+        lines.append(f"A copy of the damaged file is kept as {kept.name}.")
+    else:
+        lines.append(f"(A copy could not be kept aside: {why_not}.)")
+    if backup is not None:
+        saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
+        lines.append(f"To put back the last good copy ({backup.name}, saved {saved}), run: {command}")
+    elif path.name == STATE_FILE:
+        lines.append(f"There is no backup. To start with no bookmarks, tags, read marks or notes, run: {command} --empty")
+    elif path.name == SEARCHES_FILE:
+        lines.append(f"There is no backup. To start with no saved searches, run: {command} --empty")
+    elif path.name == FEEDS_FILE:
+        lines.append(
+            f"There is no backup. To forget when each feed was last fetched (the next fetch goes back "
+            f"its --days) and when each saved search was last opened, run: {command} --empty"
+        )
+    else:
+        lines.append(
+            f"There is no backup. To start the library afresh (your bookmarks, tags and notes are kept; "
+            f"import your files again), run: {command} --empty"
+        )
+    return DamagedFileError(" ".join(lines), path, kept, backup)
+
+
+def keep_aside(path: Path) -> Path:
+    """A timestamped hard link to the damaged file (once per damaged version)."""
+    st = path.stat()
+    for existing in path.parent.glob(f"{path.name}{BROKEN_INFIX}*"):
+        with contextlib.suppress(OSError):
+            if os.path.samestat(existing.stat(), st):
+                return existing
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        kept = path.with_name(f"{path.name}{BROKEN_INFIX}{stamp}" + (f"-{n}" if n > 1 else ""))
+        try:
+            os.link(path, kept)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            if error.errno in (errno.EROFS, errno.ENOSPC, errno.EACCES):
+                raise
+            shutil.copyfile(path, kept)  # no hard links on this file system
+        return kept
+    raise OSError(errno.EEXIST, "too many kept copies")
+
+
+def recover(store: Store, empty: bool = False) -> list[str]:
+    """Put the last good backup in place of each damaged home file.
+
+    The damaged file is kept aside (timestamped) first. With no good backup,
+    StoreError, unless `empty`: then the damaged file is only set aside, so
+    that file starts afresh (an empty state; the bundled library re-imported).
+    Returns what was done, one sentence per file.
+    """
+    done: list[str] = []
+    failed: list[str] = []
+    with home_lock(store.home):
+        for path in (store.library_path, store.state_path, store.searches_path, store.feeds_path):
+            problem = store.check(path)
+            if problem is None:
+                continue
+            try:
+                kept = keep_aside(path)
+            except OSError as error:
+                raise save_failed(path, error) from error
+            backup = store.backup_path(path)
+            backup_problem = store.check(backup) if backup.is_file() else "there is none"
+            try:
+                if backup_problem is None:
+                    tmp = path.with_name(f".{path.name}.{os.getpid()}.recover.tmp")
+                    tmp.unlink(missing_ok=True)
+                    os.link(backup, tmp)
+                    os.replace(tmp, path)
+                    fsync_dir(store.home)
+                    done.append(
+                        f"{path.name}: put back the last good copy ({backup.name}); the damaged one is kept as {kept.name}"
+                    )
+                elif empty:
+                    path.unlink()
+                    fsync_dir(store.home)
+                    afresh = "starts afresh (import your files again)" if path == store.library_path else "starts empty"
+                    done.append(f"{path.name}: {afresh}; the damaged one is kept as {kept.name}")
+                else:
+                    failed.append(
+                        f"{path.name} is damaged ({problem}) and has no good backup ({backup.name}: {backup_problem}). "
+                        f"The damaged file is kept as {kept.name}. To start that file afresh, run recover with --empty."
+                    )
+            except OSError as error:
+                raise save_failed(path, error) from error
+    store._states = None
+    if failed:
+        raise StoreError(" ".join([f"{line}." for line in done] + failed))
+    return done or ["nothing to recover: library.json, state.json, searches.json and feeds.json read fine"]
