@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from reader import export, ingest, recovery
 from reader.browser import open_file
+from reader.export_files import export_format, export_target, export_to_file
 from reader.files import StoreError, resolve_home, tell_lock_waits
-from reader.library import ImportReport, Library, LibraryError, export_format, export_target, export_to_file, normalise_tag
+from reader.importing import ImportReport
+from reader.library import Library, LibraryError, normalise_tag
 from reader.query import asks_similar
 from reader.search import SearchResult, closest_divider
 from reader.settings import Feed

@@ -26,7 +26,8 @@ from reader.fetch.client import Client, FetchError, Response, Validators
 from reader.fetch.endpoints import Endpoints, endpoints
 from reader.fetch.inputs import ARXIV, Wanted, parse_input
 from reader.fetch.sources import Batch, SourceError
-from reader.library import ImportReport, Library
+from reader.importing import ImportReport
+from reader.library import Library
 from reader.models import Paper
 from reader.settings import Feed, load_feeds, settings_path
 

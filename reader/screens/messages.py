@@ -14,7 +14,8 @@ from pathlib import Path
 from textual.message import Message
 from textual.notifications import SeverityLevel
 
-from reader.library import Library, LibraryReload
+from reader.importing import LibraryReload
+from reader.library import Library
 from reader.related import Related
 from reader.search import SearchResult
 

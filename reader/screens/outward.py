@@ -20,7 +20,8 @@ from textual import work
 
 from reader.browser import no_browser_reason, open_file
 from reader.export import paper_links, snippet
-from reader.library import StoreError, export_target, export_to_file
+from reader.export_files import export_target, export_to_file
+from reader.library import StoreError
 from reader.models import Paper
 from reader.screens.base import LibraryScreen
 from reader.screens.export import ExportRequest, ExportScreen

@@ -1,0 +1,373 @@
+"""Import: papers read from files, or fetched, merged into the library and saved.
+
+Each record is merged into the paper it is a copy of (one it shares a key with:
+`Paper.keys`), or added; what changed is saved in one write of library.json, rebased
+onto another process's import if one wrote first, and the state that came with
+the papers is added to the person's in one write of state.json. Another
+process's import is picked up by `reload_papers_if_changed` and `adopt`.
+`Importing` is that part of `Library`, which inherits it (kept here: library.py
+was too long to read as one); the library's attributes it works on are
+declared on it.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+from reader import ingest, snapshot
+from reader.files import StoreError
+from reader.models import Paper, PaperState, Problem, StatedPaper
+from reader.related import RelatedIndex
+from reader.search import SearchIndex
+from reader.store import LibraryVersion, Store
+
+
+@dataclass
+class ImportReport:
+    new: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    files: int = 0
+    per_format: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)  # the new papers (a fetch's alerts count them)
+
+    @property
+    def records(self) -> int:
+        return self.new + self.merged + self.unchanged
+
+    def summary(self) -> str:
+        return f"{self.new} new, {self.merged} merged, {self.unchanged} unchanged"
+
+
+@dataclass(frozen=True)
+class LibraryReload:
+    """The papers another process's import left in library.json, with their index."""
+
+    version: LibraryVersion
+    papers: dict[str, Paper]
+    index: SearchIndex
+    new: int  # papers this library did not have
+    gone: int  # papers it had that are no longer there (a backup put back)
+    warnings: list[str]  # a damaged cache rebuilt on the way, in one line each
+
+
+Progress = Callable[[int, int, int], None]
+"""progress(bytes_read, bytes_total, records_read), called now and then during an import;
+bytes_read == bytes_total once every file is read (saving and indexing follow)."""
+
+
+class Importing:
+    """`Library`'s import (a mixin: Library sets these attributes)."""
+
+    store: Store
+    papers: dict[str, Paper]
+    states: dict[str, PaperState]
+    _alias_map: dict[str, str] | None
+    _keys_of: defaultdict[str, list[str]] | None
+    _index: SearchIndex | None
+    _related: RelatedIndex | None
+    _state_signature: str | tuple[str, str] | None
+    _unreadable_library: snapshot.Identity | None
+
+    def import_paths(
+        self, paths: Sequence[Path], format: str | None = None, progress: Progress | None = None, *, index: bool = False
+    ) -> ImportReport:
+        """Read files into the library and save it. With `index`, also build the search
+        index and leave it cached in the home, so the next start only reads it."""
+        with no_collector_pauses():
+            return self._import_paths(paths, format, progress, index)
+
+    def _import_paths(self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool) -> ImportReport:
+        report = ImportReport()
+        papers_before, aliases_before = dict(self.papers), dict(self._aliases)
+        files, report.problems = ingest.expand_paths(paths)
+        report.files = len(files)
+        sizes = [_size(path) for path in files]
+        total, before = sum(sizes), 0
+        changed: dict[str, Paper] = {}
+        arriving_states: dict[str, PaperState] = {}
+
+        def at(position: int) -> None:
+            if progress:
+                progress(min(before + position, total), total, report.records)
+
+        for path, size in zip(files, sizes, strict=True):
+            at(0)
+            try:
+                for record in ingest.read_file(path, format, at if progress else None):
+                    self._take(record, path.name, report, changed, arriving_states)
+            except ingest.IngestError as error:
+                # Named once: parsers name the file too, by its name alone.
+                said = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+                report.problems.append(Problem(str(path), said))
+            except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
+                report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
+            before += size
+        return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), progress, total, index)
+
+    def import_records(self, records: Iterable[Paper | Problem], *, index: bool = False) -> ImportReport:
+        """Papers already in memory (a fetched day or page) into the library, saved
+        before this returns: a fetch imports each response as it arrives, so one
+        broken off keeps what it got. Merged as `import_paths` merges files."""
+        with no_collector_pauses():
+            report = ImportReport()
+            papers_before, aliases_before = dict(self.papers), dict(self._aliases)
+            changed: dict[str, Paper] = {}
+            arriving_states: dict[str, PaperState] = {}
+            for record in records:
+                self._take(record, "fetched", report, changed, arriving_states)
+            return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), None, 0, index)
+
+    def _take(
+        self,
+        record: Paper | StatedPaper | Problem,
+        file_name: str,
+        report: ImportReport,
+        changed: dict[str, Paper],
+        arriving_states: dict[str, PaperState],
+    ) -> None:
+        """Merge one record read from `file_name` (or note why it cannot be used)."""
+        if isinstance(record, Problem):
+            report.problems.append(record)
+            return
+        state = None
+        if isinstance(record, StatedPaper):
+            state = record.state
+            record = record.paper
+        too_large = oversized(record)
+        if too_large:
+            where = record.sources[0] if record.sources else None
+            report.problems.append(Problem(where.file if where else file_name, too_large, where.position if where else None))
+            return
+        report.per_format[record.sources[0].format if record.sources else "?"] += 1
+        paper_id = self._merge(record, report, changed)
+        if state is not None and not state.is_blank:
+            arriving_states[paper_id] = state
+
+    def _save_import(
+        self,
+        report: ImportReport,
+        changed: dict[str, Paper],
+        arriving_states: dict[str, PaperState],
+        before: tuple[dict[str, Paper], dict[str, str]],
+        progress: Progress | None,
+        total: int,
+        index: bool,
+    ) -> ImportReport:
+        """Save what an import changed (`before`: the papers and aliases to go back
+        to if it cannot be saved), keep the indexes up to date, and add the state
+        that arrived with the papers."""
+        papers_before, aliases_before = before
+        if changed:
+            if progress:
+                progress(total, total, report.records)
+            # Indexing the abstracts in worker processes while library.json is written
+            # takes seconds off a large import.
+            pending = SearchIndex.begin(list(self.papers.values())) if index and self._index is None else None
+            moved: dict[str, str] | None = None  # set if another import wrote first: old id -> new id
+
+            def rebase(theirs: list[Paper]) -> list[Paper]:
+                nonlocal moved
+                moved = self._rebase(theirs, changed, report)
+                return list(self.papers.values())
+
+            try:
+                self.store.save_papers(self.papers.values(), rebase)
+            except StoreError:
+                self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
+                if pending is not None:
+                    pending.cancel()
+                raise
+            if moved is not None:
+                # The indexes know neither the other import's papers nor where this one's
+                # went: they are built again when needed (now, if asked to).
+                if pending is not None:
+                    pending.cancel()
+                    pending = SearchIndex.begin(list(self.papers.values()))
+                self._index = self._related = None
+                arriving_states = {moved.get(pid, pid): state for pid, state in arriving_states.items()}
+            else:
+                if self._related is not None:
+                    self._related.add(changed.values())
+                if self._index is not None:
+                    self._index.add(list(changed.values()))
+            if pending is not None:
+                self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
+        if arriving_states:
+            # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
+            saved = self.store.change_states(
+                {pid: partial(merge_states, incoming=state) for pid, state in arriving_states.items()}
+            )
+            self.states.update(saved)
+            self._state_signature = self.store.synced_signature
+        if progress:
+            progress(total, total, report.records)
+        return report
+
+    def _rebase(self, theirs: list[Paper], changed: dict[str, Paper], report: ImportReport) -> dict[str, str]:
+        """Make this import's changes again onto `theirs`, the library another import
+        wrote meanwhile, and count them against it. Returns the ids that moved (a
+        paper this import added under one id that the other had added under another).
+
+        The counts are exact when each paper came once; a paper that came again
+        counts the second time as merged."""
+        self.papers, self._alias_map = {paper.id: paper for paper in theirs}, None
+        again, moved = ImportReport(), {}
+        for paper_id, paper in changed.items():
+            now = self._merge(paper, again, {})
+            if now != paper_id:
+                moved[paper_id] = now
+        changed_records = report.new + report.merged
+        report.new, report.new_ids = again.new, again.new_ids
+        report.unchanged += again.unchanged
+        report.merged = changed_records - again.new - again.unchanged
+        return moved
+
+    def _merge(self, incoming: Paper, report: ImportReport, changed: dict[str, Paper]) -> str:
+        keys = incoming.keys  # hashes the title: once per record, not once per use
+        existing_id = next((self._aliases[k] for k in keys if self._same_paper(k, incoming)), None)
+        if existing_id is None:
+            self._put(incoming, keys)
+            changed[incoming.id] = incoming
+            report.new += 1
+            report.new_ids.append(incoming.id)
+            return incoming.id
+        existing = self.papers[existing_id]
+        merged = existing.merged(incoming)
+        if merged == existing:
+            report.unchanged += 1
+        else:
+            self._put(merged)
+            changed[existing_id] = merged
+            report.merged += 1
+        return existing_id
+
+    def _same_paper(self, key: str, incoming: Paper) -> bool:
+        """Does `key` name a paper `incoming` is a copy of?
+
+        A shared title is enough only when no two arXiv ids tell them apart
+        ("EvTexture" and "EvTexture++" normalise alike but are two papers).
+        """
+        existing_id = self._aliases.get(key)
+        if existing_id is None:
+            return False
+        known = self.papers[existing_id].arxiv_id
+        return not (known and incoming.arxiv_id and known != incoming.arxiv_id)
+
+    @property
+    def _aliases(self) -> dict[str, str]:
+        """Every key a paper is known by -> its id; built on first need (import, resolve),
+        because hashing 100k titles would otherwise slow every start."""
+        if self._alias_map is None:
+            aliases: dict[str, str] = {}
+            for paper in self.papers.values():
+                aliases[paper.id] = paper.id
+                for key in paper.keys:
+                    aliases.setdefault(key, paper.id)
+            self._alias_map = aliases
+        return self._alias_map
+
+    def _put(self, paper: Paper, keys: tuple[str, ...] | None = None) -> None:
+        self.papers[paper.id] = paper
+        self._keys_of = None
+        aliases = self._aliases
+        aliases[paper.id] = paper.id
+        for key in paper.keys if keys is None else keys:
+            aliases.setdefault(key, paper.id)
+
+    def reload_papers_if_changed(self) -> LibraryReload | None:
+        """library.json as another process (an import) left it, read and indexed; None
+        while it is the file these papers came from (a stat: poll it freely).
+
+        Slow when there is news (a read, perhaps an index build), so call it in a
+        worker: it changes nothing the library shows. `adopt` swaps the result in.
+        """
+        if not self.store.library_replaced():
+            return None
+        identity = snapshot.identity(self.store.library_path)
+        if identity == self._unreadable_library:
+            return None
+        noted: list[str] = []  # a damaged cache met on the way, rebuilt
+        try:
+            with no_collector_pauses():
+                version = self.store.read_library(note=noted.append)
+                if version.content_id == self.store.content_id:
+                    self.store.sync_library(version)  # another file, the same papers
+                    return None
+                papers = {paper.id: paper for paper in version.papers}
+                index = SearchIndex(version.papers, cache_dir=self.store.home, fingerprint=version.content_id, note=noted.append)
+        except StoreError:
+            self._unreadable_library = identity  # say it once, not on every poll
+            raise
+        new = sum(1 for pid in papers if pid not in self.papers)
+        gone = sum(1 for pid in self.papers if pid not in papers)
+        return LibraryReload(version, papers, index, new, gone, noted)
+
+    def adopt(self, reload: LibraryReload) -> None:
+        """Swap in what `reload_papers_if_changed` read, on the thread that shows the
+        library, so that nothing shown mixes the old papers with the new."""
+        self.papers, self._alias_map, self._keys_of = reload.papers, None, None
+        self._index, self._related = reload.index, None  # the related index is rebuilt on its next use
+        self.store.sync_library(reload.version)
+
+
+@contextmanager
+def no_collector_pauses() -> Iterator[None]:
+    """Load or import millions of long-lived objects without the cyclic collector rescanning them.
+
+    Each collection walks every tracked object, so at 100k papers the passes
+    triggered while loading cost more than the loading; afterwards the loaded
+    objects are frozen out of later collections too (they live as long as the app).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+MAX_TEXT = 200_000
+"""Characters in a title, an abstract or all authors together: real ones are a few thousand."""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it will say what is wrong
+
+
+def oversized(paper: Paper) -> str | None:
+    """Why a record is too large to keep (a 50 MB line is not an abstract), else None."""
+    for name, size in (
+        ("title", len(paper.title)),
+        ("abstract", len(paper.abstract)),
+        ("author list", sum(map(len, paper.authors))),
+        ("link list", sum(map(len, paper.links))),
+    ):
+        if size > MAX_TEXT:
+            return f"record too large to keep ({name} of {size:,} characters; at most {MAX_TEXT:,}), skipped"
+    return None
+
+
+def merge_states(current: PaperState, incoming: PaperState) -> PaperState:
+    """Imported state adds to what the person already decided; it never takes away."""
+    return replace(
+        current,
+        read=current.read or incoming.read,
+        bookmarked=current.bookmarked or incoming.bookmarked,
+        tags=tuple(dict.fromkeys(current.tags + incoming.tags)),
+        note=current.note or incoming.note,
+        dismissed=current.dismissed or incoming.dismissed,
+        key=current.key or incoming.key,
+    )
