@@ -16,14 +16,13 @@ from typing import TextIO
 from reader.ingest.common import (
     arxiv_id_in,
     arxiv_links,
+    closed_elements,
     collapse_whitespace,
-    element_events,
     first_doi,
     iso_day,
     paper_id,
     unwrap,
 )
-from reader.ingest.oaipmh import refuse_declarations
 from reader.models import Paper, Problem, Source
 
 NAME = "arxiv-rss"
@@ -32,7 +31,6 @@ _DC = "{http://purl.org/dc/elements/1.1/}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _RSS = re.compile(r"<rss\b[^>]*\bversion\s*=\s*[\"']2\.0[\"']")
 _DESCRIPTION = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<kind>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$", re.S)
-_CHUNK = 64 * 1024
 
 
 def sniff(head: str) -> bool:
@@ -40,24 +38,16 @@ def sniff(head: str) -> bool:
 
 
 def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
-    parser = ET.XMLPullParser(events=("end",))
     day: str | None = None
     position = 0
-    first = True
     try:
-        while chunk := stream.read(_CHUNK):
-            if first:
-                refuse_declarations(chunk, file_name, "an RSS feed")
-                first = False
-            parser.feed(chunk)
-            for _, element in element_events(parser):
-                if element.tag in ("pubDate", "lastBuildDate") and day is None and position == 0:
-                    day = iso_day(element.text)
-                elif element.tag == "item":
-                    position += 1
-                    yield _paper(element, file_name, position, day)
-                    element.clear()
-        parser.close()
+        for element in closed_elements(stream, file_name, "an RSS feed"):
+            if element.tag in ("pubDate", "lastBuildDate") and day is None and position == 0:
+                day = iso_day(element.text)
+            elif element.tag == "item":
+                position += 1
+                yield _paper(element, file_name, position, day)
+                element.clear()
     except ET.ParseError as error:
         where = f"after item {position}" if position else "before the first item"
         yield Problem(file_name, f"the XML is broken {where} ({error}); reading stopped", position + 1)

@@ -338,3 +338,29 @@ def element_events(parser: ET.XMLPullParser) -> Iterator[tuple[str, ET.Element]]
     """The parser's events and their elements. Our parsers ask only for "start" and
     "end", whose item is always an element; the stubs type it for every event kind."""
     return cast(Iterator[tuple[str, ET.Element]], parser.read_events())
+
+
+_DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)\b")
+_XML_CHUNK = 64 * 1024
+
+
+def closed_elements(stream: TextIO, file_name: str, what: str) -> Iterator[ET.Element]:
+    """Each element of the XML in `stream` as its end tag is read, in chunks.
+
+    A file that declares a DOCTYPE or entities is refused first (IngestError):
+    `what` (an RSS feed, OAI-PMH) never uses them, and entity expansion is how a
+    small XML file becomes a huge one. They must come before the root element, so
+    within the first chunk of any real file. Raises ET.ParseError where the XML breaks.
+    """
+    from reader.ingest import IngestError  # the package imports this module first
+
+    parser = ET.XMLPullParser(events=("end",))
+    first = True
+    while chunk := stream.read(_XML_CHUNK):
+        if first and _DECLARATIONS.search(chunk):
+            raise IngestError(f"{file_name}: declares a DOCTYPE or entities, which {what} never does (a hostile file?); not read")
+        first = False
+        parser.feed(chunk)
+        for _, element in element_events(parser):
+            yield element
+    parser.close()

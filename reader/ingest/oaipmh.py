@@ -19,8 +19,8 @@ from reader.ingest.common import (
     arxiv_id_in,
     arxiv_in_doi,
     arxiv_links,
+    closed_elements,
     collapse_whitespace,
-    element_events,
     first_doi,
     iso_day,
     name_of,
@@ -32,49 +32,30 @@ from reader.models import Paper, Problem, Source
 NAME = "oai-pmh"
 
 _ENVELOPE = re.compile(r"<OAI-PMH\b[^>]*\bxmlns\s*=\s*[\"']http://www\.openarchives\.org/OAI/2\.0/?[\"']")
-_DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)\b")
-_CHUNK = 64 * 1024
 
 
 def sniff(head: str) -> bool:
     return bool(_ENVELOPE.search(head))
 
 
-def refuse_declarations(first_chunk: str, file_name: str, what: str) -> None:
-    """Raise IngestError if the XML declares a DOCTYPE or entities (which must come
-    before the root element, so within the first chunk of any real file)."""
-    from reader.ingest import IngestError  # the package imports this module first
-
-    if _DECLARATIONS.search(first_chunk):
-        raise IngestError(f"{file_name}: declares a DOCTYPE or entities, which {what} never does (a hostile file?); not read")
-
-
 def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
-    parser = ET.XMLPullParser(events=("end",))
     day: str | None = None
     position = 0
-    first = True
     try:
-        while chunk := stream.read(_CHUNK):
-            if first:
-                refuse_declarations(chunk, file_name, "OAI-PMH")
-                first = False
-            parser.feed(chunk)
-            for _, element in element_events(parser):
-                name = _local(element.tag)
-                if name == "responseDate" and day is None:
-                    day = iso_day(element.text)  # when the harvest ran
-                elif name == "record":
-                    if _deleted(element):
-                        element.clear()
-                        continue
-                    position += 1
-                    yield _paper(element, file_name, position, day)
-                    element.clear()  # a harvest of a whole set must not pile up in memory
-                elif name == "error":
-                    said = collapse_whitespace(element.text or "")
-                    yield Problem(file_name, f"OAI-PMH error {element.get('code', '')}: {said}")
-        parser.close()
+        for element in closed_elements(stream, file_name, "OAI-PMH"):
+            name = _local(element.tag)
+            if name == "responseDate" and day is None:
+                day = iso_day(element.text)  # when the harvest ran
+            elif name == "record":
+                if _deleted(element):
+                    element.clear()
+                    continue
+                position += 1
+                yield _paper(element, file_name, position, day)
+                element.clear()  # a harvest of a whole set must not pile up in memory
+            elif name == "error":
+                said = collapse_whitespace(element.text or "")
+                yield Problem(file_name, f"OAI-PMH error {element.get('code', '')}: {said}")
     except ET.ParseError as error:
         where = f"after record {position}" if position else "before the first record"
         yield Problem(file_name, f"the XML is broken {where} ({error}); reading stopped", position + 1)
