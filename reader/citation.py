@@ -21,6 +21,12 @@ _THESIS = ("phdthesis", "thesis", "THES")
 _REPORT = ("techreport", "report", "RPRT")
 _ONLINE = ("online", "webpage", "ELEC")
 _UNPUBLISHED = ("unpublished", "manuscript", "UNPB")
+_PATENT = ("patent", "patent", "PAT")
+_DATASET = ("dataset", "dataset", "DATA")
+_SOFTWARE = ("software", "book", "COMP")
+_MAGAZINE = ("article", "article-magazine", "MGZN")
+_NEWSPAPER = ("article", "article-newspaper", "NEWS")
+_BOOKLET = ("booklet", "pamphlet", "PAMP")
 _MISC = ("misc", "article", "GEN")  # CSL's `article` is a preprint's type, as Zotero exports it
 _TYPES: dict[str, tuple[str, str, str]] = {
     # BibTeX and biblatex
@@ -31,7 +37,7 @@ _TYPES: dict[str, tuple[str, str, str]] = {
     "inbook": ("inbook", "chapter", "CHAP"),
     "book": _BOOK,
     "mvbook": _BOOK,
-    "booklet": ("booklet", "pamphlet", "PAMP"),
+    "booklet": _BOOKLET,
     "manual": ("manual", "book", "BOOK"),
     "phdthesis": _THESIS,
     "thesis": ("thesis", "thesis", "THES"),
@@ -43,15 +49,15 @@ _TYPES: dict[str, tuple[str, str, str]] = {
     "www": _ONLINE,
     "unpublished": _UNPUBLISHED,
     "misc": _MISC,
-    "patent": ("patent", "patent", "PAT"),
-    "dataset": ("dataset", "dataset", "DATA"),
-    "software": ("software", "book", "COMP"),
+    "patent": _PATENT,
+    "dataset": _DATASET,
+    "software": _SOFTWARE,
     # RIS
     "jour": _JOURNAL,
     "jfull": _JOURNAL,
     "ejour": _JOURNAL,
-    "mgzn": ("article", "article-magazine", "MGZN"),
-    "news": ("article", "article-newspaper", "NEWS"),
+    "mgzn": _MAGAZINE,
+    "news": _NEWSPAPER,
     "conf": _CONFERENCE,
     "cpaper": _CONFERENCE,
     "chap": _CHAPTER,
@@ -63,24 +69,24 @@ _TYPES: dict[str, tuple[str, str, str]] = {
     "elec": _ONLINE,
     "web": _ONLINE,
     "blog": _ONLINE,
-    "pat": ("patent", "patent", "PAT"),
-    "data": ("dataset", "dataset", "DATA"),
-    "comp": ("software", "book", "COMP"),
+    "pat": _PATENT,
+    "data": _DATASET,
+    "comp": _SOFTWARE,
     "unpb": _UNPUBLISHED,
     "manscpt": _UNPUBLISHED,
     "gen": _MISC,
-    "pamp": ("booklet", "pamphlet", "PAMP"),
+    "pamp": _BOOKLET,
     # CSL (its `article`, a preprint, is told apart from BibTeX's in `entry_types`)
     "article-journal": _JOURNAL,
-    "article-magazine": ("article", "article-magazine", "MGZN"),
-    "article-newspaper": ("article", "article-newspaper", "NEWS"),
+    "article-magazine": _MAGAZINE,
+    "article-newspaper": _NEWSPAPER,
     "paper-conference": _CONFERENCE,
     "chapter": _CHAPTER,
     "webpage": _ONLINE,
     "post": _ONLINE,
     "post-weblog": _ONLINE,
     "manuscript": _UNPUBLISHED,
-    "pamphlet": ("booklet", "pamphlet", "PAMP"),
+    "pamphlet": _BOOKLET,
 }
 
 
