@@ -340,6 +340,9 @@ def element_events(parser: ET.XMLPullParser) -> Iterator[tuple[str, ET.Element]]
     return cast(Iterator[tuple[str, ET.Element]], parser.read_events())
 
 
+JSON_START = re.compile(r"^\ufeff?\s*[\[{]")
+"""A head that may be JSON: an array or an object first (a BOM allowed)."""
+
 _DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)\b")
 _XML_CHUNK = 64 * 1024
 

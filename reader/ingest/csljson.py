@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import (
+    JSON_START,
     arxiv_id_in,
     arxiv_in_doi,
     arxiv_links,
@@ -35,14 +36,13 @@ NAME = "csl-json"
 
 # Keys only CSL uses, near the start of the file: how it differs from other JSON.
 _CSL_KEYS = re.compile(r'"(?:container-title|issued|date-parts|citation-key|title-short|collection-title)"\s*:')
-_ITEM_START = re.compile(r"^\ufeff?\s*[\[{]")
 # CSL's rich text in titles (<i>, <b>, <sup>, <sub>, <span class="nocase">) and
 # Crossref's JATS abstracts (<jats:p>): markup, not words. Other angle brackets are text.
 _TAG = re.compile(r"</?(?:i|b|sup|sub|sc|span|jats:[A-Za-z-]+)(?:\s[^<>]{0,200})?>")
 
 
 def sniff(head: str) -> bool:
-    return bool(_ITEM_START.match(head)) and bool(_CSL_KEYS.search(head)) and '"type"' in head
+    return bool(JSON_START.match(head)) and bool(_CSL_KEYS.search(head)) and '"type"' in head
 
 
 def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from reader.ingest.common import (
+    JSON_START,
     arxiv_links,
     collapse_whitespace,
     day_in_name,
@@ -31,11 +32,10 @@ from reader.models import Paper, Problem, Source, parse_arxiv_id
 NAME = "semantic-scholar"
 
 _PAPER_ID = re.compile(r'"paperId"\s*:\s*"[0-9a-f]{40}"')
-_START = re.compile(r"^\ufeff?\s*[\[{]")
 
 
 def sniff(head: str) -> bool:
-    return bool(_START.match(head)) and bool(_PAPER_ID.search(head))
+    return bool(JSON_START.match(head)) and bool(_PAPER_ID.search(head))
 
 
 def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
