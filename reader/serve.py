@@ -2,7 +2,7 @@
 
 Each browser tab gets its own `reader open` process (a terminal app behind a
 websocket), so several instances on one home are normal; the store handles that.
-Textual and textual-serve are imported only when the command runs (reader.serve_app
+Textual and textual-serve are imported only when the command runs (reader.screens.browser_tab
 holds the server part): the CLI never loads them.
 
 A web page the person visits can open a websocket to 127.0.0.1 too, and a session
@@ -12,7 +12,7 @@ URL printed then, kept in a cookie after the first page so the page's own assets
 and websocket carry it), a `Host` that names the address served (DNS rebinding) and,
 when a browser sends one, an `Origin` of that address (cross-site websockets).
 Each session is a process, so their number is capped. The decisions live here, as
-plain functions of the request's headers; reader.serve_app wires them into aiohttp.
+plain functions of the request's headers; reader.screens.browser_tab wires them into aiohttp.
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ def serve(home: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, 
         return 1
     if not is_loopback(host):
         print(exposure_warning(host), file=sys.stderr, flush=True)
-    from reader.serve_app import serve_in_browser  # Textual only once the checks pass
+    from reader.screens.browser_tab import serve_in_browser  # Textual only once the checks pass
 
     try:
         serve_in_browser(app_command(home), host, Gate.for_address(host, port, sessions))

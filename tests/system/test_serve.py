@@ -445,10 +445,10 @@ def test_the_page_on_another_name_is_fetched_from_the_address_served(gate):
 
 
 def test_a_non_loopback_host_warns_loudly_and_loopback_does_not(monkeypatch, capsys):
-    import reader.serve_app
+    import reader.screens.browser_tab
 
     started = []
-    monkeypatch.setattr(reader.serve_app, "serve_in_browser", lambda command, host, gate: started.append(gate))
+    monkeypatch.setattr(reader.screens.browser_tab, "serve_in_browser", lambda command, host, gate: started.append(gate))
     port = free_port()
     assert serve(None, host="0.0.0.0", port=port) == 0
     assert "WARNING: --host 0.0.0.0" in capsys.readouterr().err

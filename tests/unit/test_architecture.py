@@ -6,7 +6,7 @@ import sys
 
 from helpers.paths import ROOT
 
-UI = ("app.py", "serve_app.py", "screens", "widgets")
+UI = ("app.py", "screens", "widgets")
 
 
 def test_domain_modules_do_not_import_textual():
