@@ -22,7 +22,7 @@ from reader.browser import no_browser_reason, open_file
 from reader.export import paper_links, snippet
 from reader.export_files import export_target, export_to_file
 from reader.library import StoreError
-from reader.models import Paper
+from reader.models import Paper, PaperState
 from reader.screens.base import LibraryScreen
 from reader.screens.export import ExportRequest, ExportScreen
 from reader.screens.messages import Exported, PdfReady, Progress, Refused
@@ -84,14 +84,26 @@ class Outward(LibraryScreen):
         paper_id = self._current_paper()
         if paper_id is None:
             return
-        label = next(choice.label for choice in COPY_CHOICES if choice.value == what)
         paper, state = self.library.get(paper_id), self.library.state_of(paper_id)
         if what in ("key", "bibtex") and not state.key:
-            try:  # the key (also the BibTeX entry's) is chosen now, once, and kept
-                [(paper, state)] = self.library.keyed([paper_id])
-            except StoreError as error:
-                self.notify(f"Not copied: {error}", title="Could not save the key", severity="error", timeout=15, markup=False)
-                return
+            self._copy_with_key(paper_id, what)  # the key (also the BibTeX entry's) is chosen now, once, and kept
+        else:
+            self._send_to_clipboard(paper, state, what)
+
+    @work(exclusive=False, group="copy")
+    async def _copy_with_key(self, paper_id: str, what: str) -> None:
+        """Choosing the first key looks at every paper (~2 s at 100k) and saves the state:
+        on the writer thread, in order with other changes, never on the UI thread."""
+        library = self.library
+        try:
+            [(paper, state)] = await self.writer.run(lambda: library.keyed([paper_id]))
+        except StoreError as error:
+            self.notify(f"Not copied: {error}", title="Could not save the key", severity="error", timeout=15, markup=False)
+            return
+        self._send_to_clipboard(paper, state, what)
+
+    def _send_to_clipboard(self, paper: Paper, state: PaperState, what: str) -> None:
+        label = next(choice.label for choice in COPY_CHOICES if choice.value == what)
         text = snippet(paper, state, what)
         if not text:
             self.notify(f"This paper has no {label}", timeout=3, markup=False)

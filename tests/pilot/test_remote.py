@@ -105,6 +105,7 @@ async def test_y_b_copies_a_bibtex_entry_and_esc_copies_nothing(two_papers, term
         assert not isinstance(app.screen, PickScreen)
         assert osc52_payloads(terminal_output) == []
         await pilot.press("y", "b")
+        await settle(pilot)  # the first key is chosen and saved on the writer thread
         [entry] = osc52_payloads(terminal_output)
         assert entry.startswith("@misc{bachmann2023scaling,")
         assert "eprint = {2306.13575}" in entry and "url = {https://arxiv.org/abs/2306.13575}" in entry
@@ -116,6 +117,7 @@ async def test_y_k_copies_the_citation_key_which_is_kept(two_papers, terminal_ou
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("y", "k")
+        await settle(pilot)  # the first key is chosen and saved on the writer thread
         assert osc52_payloads(terminal_output) == ["bachmann2023scaling"]
         assert "sent citation key to the clipboard" in status(app)
         await pilot.press("y", "b")
