@@ -37,13 +37,15 @@ class Triage(LibraryScreen):
     def decide(self, ids: list[str], change: Callable[[], object], said: str, *, advance: bool = True) -> None:
         """Make `change`, a Library intent on `ids` (one undoable step); then, for a
         single paper, move on to the next unread one (triage), and for a selection,
-        clear it."""
+        clear it. Only a single paper's decision counts for the pace: a bulk step
+        is one key for many papers, and would make the pace meaningless."""
         papers = self.papers
         if papers.selected:
             papers.clear_selection()
         elif advance:
             self._jump_unread(1, quiet=True)
-        self.status.decided(len(ids))
+        if len(ids) == 1:
+            self.status.decided()
         self.save(change, f"saved: {said}")
 
     def action_bookmark(self) -> None:
@@ -132,7 +134,7 @@ class Triage(LibraryScreen):
         def apply(text: str | None) -> None:
             if text is not None and text.strip() != state.note:
                 said = "note" if text.strip() else "note removed"
-                self.decide([paper_id], partial(self.library.set_note, paper_id, text), said, advance=False)
+                self.save(partial(self.library.set_note, paper_id, text), f"saved: {said}")  # not a decision: no pace
 
         self.app.push_screen(NoteScreen(paper.title, state.note), apply)
 

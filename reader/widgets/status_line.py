@@ -28,8 +28,9 @@ class StatusLine(Static):
         self._counts = counts
         self._done_today = done_today
 
-    def decided(self, papers: int) -> None:
-        self._decided += papers
+    def decided(self) -> None:
+        """One paper decided by one key (reader.screens.triage says which count)."""
+        self._decided += 1
         if self._triage_start is None:
             self._triage_start = time.monotonic()
 
