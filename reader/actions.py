@@ -121,6 +121,15 @@ ACTIONS: tuple[Action, ...] = (
         help="dismiss: read and out of the inbox, then on",
     ),
     Action(
+        "remove",
+        "remove_papers",
+        "D",
+        label="Remove",
+        palette="Remove from the library…",
+        help="remove the paper (or the selection) from the library; u puts it back",
+    ),
+    Action("remove-demo", "remove_demo", palette="Remove the demo papers"),
+    Action(
         "undo",
         "undo",
         "u",
@@ -136,7 +145,7 @@ ACTIONS: tuple[Action, ...] = (
         "space",
         LIST,
         "Select",
-        help="select this paper / a range (v, move, v) / all listed\nb t r x e then apply to the selection",
+        help="select this paper / a range (v, move, v) / all listed\nb t r x D e then apply to the selection",
     ),
     Action("select-range", "select_range", "v", LIST, "Select range", help_with="select"),
     # The palette runs it on the main screen, which hands it to the list.

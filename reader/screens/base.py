@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -54,6 +55,12 @@ class LibraryScreen(Screen[None]):
         """List `view`'s papers: the main screen's to do."""
         raise NotImplementedError
 
+    def papers_leaving(self, ids: list[str]) -> None:
+        """Take the papers being removed off the list now, and keep them off until
+        their removal is saved (no row may be drawn from a paper the writer has taken
+        out of the library): the main screen's to do."""
+        raise NotImplementedError
+
     def refresh_views(self) -> None:
         """The sidebar, and the counts the status line shows: counted here, when state
         or view changes, not on every keystroke's status line."""
@@ -78,13 +85,16 @@ class LibraryScreen(Screen[None]):
     def save(self, change: Callable[[], T], said: str | Callable[[T], str]) -> None:
         """Make `change` (a call to the library) on the writer thread; then StateSaved
         says `said`, or what `said` makes of the change's result (or SaveFailed why not)."""
+        self.save_then(change, lambda result, warnings: StateSaved(said(result) if callable(said) else said, warnings))
+
+    def save_then(self, change: Callable[[], T], message: Callable[[T, list[str]], Message]) -> None:
+        """As `save`, the message made of the change's result and the library's warnings."""
         library = self.library
 
         def write() -> tuple[T, list[str]]:
             return change(), library.take_warnings()
 
-        def saved(done: tuple[Any, list[str]]) -> StateSaved:
-            result, warnings = done
-            return StateSaved(said(result) if callable(said) else said, warnings)
+        def saved(done: tuple[Any, list[str]]) -> Message:
+            return message(*done)
 
         self.writer.write(self, write, saved, lambda error: SaveFailed(str(error)))

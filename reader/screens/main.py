@@ -18,7 +18,7 @@ and what leaves the app: export, the clipboard, the browser
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from textual import on, work
@@ -28,6 +28,7 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, get_current_worker
 
 from reader.actions import MAIN
+from reader.history import Entry
 from reader.library import Library, LibraryError, StoreError
 from reader.related import Related
 from reader.screens.messages import (
@@ -40,6 +41,7 @@ from reader.screens.messages import (
     SearchDone,
     StateReloaded,
     StateSaved,
+    StepSaved,
 )
 from reader.screens.outward import Outward
 from reader.screens.palette import ReaderCommands
@@ -47,7 +49,8 @@ from reader.screens.searches import SavedSearches
 from reader.screens.triage import Triage
 from reader.screens.writer import Writer
 from reader.search import SearchResult
-from reader.text import one_line
+from reader.tex import tex_to_text
+from reader.text import one_line, plural
 from reader.views import STANDARD, RelatedTo, Saved, Tag, View
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.bindings import bindings
@@ -58,7 +61,7 @@ from reader.widgets.status_line import StatusLine
 SEARCH_PLACEHOLDER = '/ search: words, "phrase", -not, tag:, is:unread …'
 
 
-def panes(row_data: Callable[[str], RowData], *, searchable: bool = True) -> ComposeResult:
+def panes(row_data: Callable[[str], RowData | None], *, searchable: bool = True) -> ComposeResult:
     """The main screen's panes; the loading screen shows them empty (and the search box off)."""
     with Horizontal(id="body"):
         yield Sidebar(id="views")
@@ -68,6 +71,20 @@ def panes(row_data: Callable[[str], RowData], *, searchable: bool = True) -> Com
             yield AbstractView(id="abstract")
     yield StatusLine(id="status")
     yield Footer(compact=True)  # compact: every key fits in 80 columns
+
+
+def shortened(title: str, room: int = 32) -> str:
+    """A paper's title, cut to `room` characters for the status line."""
+    text = one_line(tex_to_text(title))
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def _without(gone: set[str], ids: Sequence[str], complete: int) -> tuple[Sequence[str], int]:
+    """`ids` without the `gone` papers, and where their closest matches (from `complete` on) then start."""
+    if not gone:
+        return ids, complete
+    before = sum(1 for pid in ids[:complete] if pid in gone)
+    return [pid for pid in ids if pid not in gone], complete - before
 
 
 def closest_said(result: SearchResult) -> str | None:
@@ -100,6 +117,10 @@ class MainScreen(Triage, SavedSearches, Outward):
         # From F until the reload after the fetch: the one-second poll may read the fetch's
         # imports first, and must say they are the fetch's, not another reader's.
         self._fetch_active = False
+        # Papers whose removal is under way: off the list from D on, whatever a search
+        # that started before finds (the writer takes them out of the library meanwhile).
+        self._leaving: set[str] = set()
+        self._find_after_search: str | None = None  # the paper an undo put back: the cursor goes to it
 
     def compose(self) -> ComposeResult:
         yield from panes(self._row_data)
@@ -111,8 +132,10 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.run_search()
         self.count_alerts()
 
-    def _row_data(self, paper_id: str) -> RowData:
-        return RowData(self.library.get(paper_id), self.library.state_of(paper_id))
+    def _row_data(self, paper_id: str) -> RowData | None:
+        # A redo of a removal takes papers out on the writer thread before this screen hears of it.
+        paper = self.library.papers.get(paper_id)
+        return RowData(paper, self.library.state_of(paper_id)) if paper is not None else None
 
     # -- views ---------------------------------------------------------------------------
 
@@ -160,11 +183,15 @@ class MainScreen(Triage, SavedSearches, Outward):
             return  # a newer keystroke's search is under way: never show a stale list
         result = done.result
         papers = self.papers
-        keep = papers.current
+        find, self._find_after_search = self._find_after_search, None
         self.result = result if not result.error else None
-        papers.show(result.ids, result.terms, keep=keep, closest_from=result.complete)
+        listed, complete = _without(self._leaving, result.ids, result.complete)
+        papers.show(listed, result.terms, keep=find or papers.current, closest_from=complete)
         self._show_current()
-        said = [m for m in (self._after_search, closest_said(result)) if m]
+        after = self._after_search
+        if after and find and papers.current != find:
+            after += " (not in this view)"
+        said = [m for m in (after, closest_said(result)) if m]
         self.update_status(result.error or " · ".join(said) or None)
         self._after_search = None
 
@@ -221,7 +248,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         library = self.library
         paper_id = self.papers.current
         view = self.query_one(AbstractView)
-        if paper_id is None:
+        if paper_id is None or paper_id not in library.papers:  # none, or removed (see _row_data)
             view.show(None, None)
             return
         related = self._related.get(paper_id) if isinstance(self.view, RelatedTo) else None
@@ -241,13 +268,76 @@ class MainScreen(Triage, SavedSearches, Outward):
     # -- changes saved, and other readers' ----------------------------------------------
 
     def on_state_saved(self, saved: StateSaved) -> None:
-        for warning in saved.warnings:
-            self.notify(warning, title="Undo history", severity="warning", timeout=15, markup=False)
+        self._warn(saved.warnings)
         self._state_changed(saved.said)
+
+    def _warn(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.notify(warning, title="Undo history", severity="warning", timeout=15, markup=False)
 
     def on_save_failed(self, failed: SaveFailed) -> None:
         self.notify(f"Not saved: {failed.error}", title="Could not save", severity="error", timeout=15, markup=False)
-        self.update_status("NOT SAVED")
+        if self._leaving:  # a removal that failed: its papers are still there
+            self._leaving.clear()
+            self._after_search = "NOT SAVED"
+            self.run_search()
+        else:
+            self.update_status("NOT SAVED")
+
+    # -- removals, undo and redo -----------------------------------------------------
+
+    def papers_leaving(self, ids: list[str]) -> None:
+        self._leaving.update(ids)
+        self._off_the_list(self._leaving)
+
+    def _off_the_list(self, gone: set[str]) -> None:
+        """List the rest, the cursor on the next paper that stays."""
+        papers = self.papers
+        listed, cursor = papers.ids, papers.cursor
+        after = (pid for pid in listed[cursor:] if pid not in gone)
+        keep = next(after, next((pid for pid in reversed(listed[:cursor]) if pid not in gone), None))
+        closest_from = papers.closest_from if papers.closest_from is not None else len(listed)
+        staying, complete = _without(gone, listed, closest_from)
+        papers.show(staying, papers.terms, keep=keep, closest_from=complete)
+
+    def on_step_saved(self, saved: StepSaved) -> None:
+        """A removal, undo or redo saved: the list follows, and the cursor goes to the
+        paper the step changed, named (undo after a restart must show what it did)."""
+        self._warn(saved.warnings)
+        step, kind = saved.step, saved.kind
+        if kind == "removed":
+            said = f"removed {plural(len(step.removed), 'paper')} · u to undo" if step else "nothing removed: already gone"
+            self._leaving.difference_update(step.removed if step else ())
+            self._papers_changed(said)
+        elif step is None:
+            self._state_changed("nothing to undo" if kind == "undone" else "nothing to redo")
+        else:
+            self._show_step(kind, step)
+
+    def _show_step(self, kind: str, step: Entry) -> None:
+        ids = list(step.removed or step.after)
+        said = f"{kind}: {step.said or 'a change'}"
+        paper = (step.removed.get(ids[0]) or self.library.papers.get(ids[0])) if len(ids) == 1 else None
+        if paper is not None:
+            said += (" " if step.removed else " on ") + f"“{shortened(paper.title)}”"
+        if step.removed and kind == "redone":
+            self._off_the_list(set(ids))  # already out of the library: the search below cannot find them
+            self._papers_changed(said)
+        elif step.removed:
+            self._find_after_search = ids[0]
+            self._papers_changed(said)
+        else:
+            changed = set(ids)
+            target = next((pid for pid in self.papers.ids if pid in changed), None)
+            if target is None or not self.papers.move_to(target):
+                said += " (not in this view)"
+            self._state_changed(said)
+
+    def _papers_changed(self, said: str) -> None:
+        """Papers left or came back: list the view again, then say `said`."""
+        self._after_search = said
+        self.refresh_views()
+        self.run_search()
 
     def _state_changed(self, message: str) -> None:
         self.papers.repaint_rows()

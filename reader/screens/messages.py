@@ -14,6 +14,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.notifications import SeverityLevel
 
+from reader.history import Entry
 from reader.importing import LibraryReload
 from reader.library import Library
 from reader.related import Related
@@ -69,6 +70,24 @@ class StateSaved(Message):
 
     said: str
     warnings: list[str]
+
+
+@dataclass
+class StepSaved(Message):
+    """A removal, an undo or a redo is on disk. `kind`: "removed", "undone" or
+    "redone"; `step`: the history entry it made or moved (None: there was none to
+    move, or nothing to remove); each of `warnings` in a notification."""
+
+    kind: str
+    step: Entry | None
+    warnings: list[str]
+
+
+@dataclass
+class DemoPapers(Message):
+    """The library's demo papers (Library.demo_papers), found on the writer thread."""
+
+    ids: list[str]
 
 
 @dataclass

@@ -2,9 +2,10 @@
 
 b t r x decide about the current paper, or about every selected one; a
 single paper's decision moves on to the next unread paper, a selection's
-clears the selection. a writes a note, u and ctrl+r undo and redo (also after
-a restart), n and N find the next unread paper, and the palette renames or
-merges a tag.
+clears the selection. D removes papers from the library. a writes a note, u
+and ctrl+r undo and redo (also after a restart; the main screen then shows
+the paper the step changed), n and N find the next unread paper, and the
+palette renames or merges a tag.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import partial
 
 from reader.screens.base import LibraryScreen
 from reader.screens.confirm import ConfirmScreen
+from reader.screens.messages import DemoPapers, SaveFailed, StepSaved
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen
 from reader.screens.tags import TagEdit, TagScreen
@@ -78,12 +80,40 @@ class Triage(LibraryScreen):
         else:
             self.decide(ids, partial(self.library.dismiss, ids), said)
 
-    def _confirm(self, question: str, then: Callable[[], None]) -> None:
+    def _confirm(self, question: str, then: Callable[[], None], *, enter_says_no: bool = False) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
                 then()
 
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.app.push_screen(ConfirmScreen(question, enter_says_no=enter_says_no), answered)
+
+    def action_remove_papers(self) -> None:
+        ids = self._targets()
+        if len(ids) > 1:
+            question = f"Remove {len(ids)} papers from the library? (u puts them back)"
+            self._confirm(question, partial(self.take_out, ids), enter_says_no=True)
+        elif ids:
+            self.take_out(ids)
+
+    def action_remove_demo(self) -> None:
+        # Finding them reads every paper's sources: on the writer thread, as the removal is.
+        library = self.library
+        self.writer.write(self, library.demo_papers, DemoPapers, lambda error: SaveFailed(str(error)))
+
+    def on_demo_papers(self, found: DemoPapers) -> None:
+        if not found.ids:
+            self.notify("No demo papers in this library", timeout=3, markup=False)
+            return
+        question = f"Remove the {len(found.ids)} demo papers from the library? (u puts them back)"
+        self._confirm(question, partial(self.take_out, found.ids), enter_says_no=True)
+
+    def take_out(self, ids: list[str]) -> None:
+        """Take the papers out of the library, as one step u puts back (their state too)."""
+        if self.papers.selected:
+            self.papers.clear_selection()
+        self.papers_leaving(ids)
+        step = partial(self.library.remove, ids, "removed" + _count(ids))
+        self.save_then(step, partial(StepSaved, "removed"))
 
     def action_tags(self) -> None:
         ids = self._targets()
@@ -139,10 +169,10 @@ class Triage(LibraryScreen):
         self.app.push_screen(NoteScreen(paper.title, state.note), apply)
 
     def action_undo(self) -> None:
-        self.save(self.library.undo, lambda step: f"undone: {step.said}" if step else "nothing to undo")
+        self.save_then(self.library.undo, partial(StepSaved, "undone"))
 
     def action_redo(self) -> None:
-        self.save(self.library.redo, lambda step: f"redone: {step.said}" if step else "nothing to redo")
+        self.save_then(self.library.redo, partial(StepSaved, "redone"))
 
     def action_next_unread(self) -> None:
         self._jump_unread(1)
@@ -167,6 +197,6 @@ class Triage(LibraryScreen):
     def on_paper_list_selection_changed(self, event: PaperList.SelectionChanged) -> None:
         if event.count or event.ranging:
             how = " (v: range on; move to extend, v again to stop)" if event.ranging else ""
-            self.update_status(f"{event.count} selected{how}: b t r x e apply to them · esc clears")
+            self.update_status(f"{event.count} selected{how}: b t r x D e apply to them · esc clears")
         else:
             self.update_status()

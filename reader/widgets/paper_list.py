@@ -73,7 +73,9 @@ class PaperList(ScrollView, can_focus=True):
             self.count = count
             self.ranging = ranging
 
-    def __init__(self, row_data: Callable[[str], RowData], **kwargs) -> None:
+    def __init__(self, row_data: Callable[[str], RowData | None], **kwargs) -> None:
+        """`row_data(id)`: what the row shows; None for a paper no longer in the library
+        (listed until the screen hears of its removal): a blank row."""
         super().__init__(**kwargs)
         self._row_data = row_data
         self.ids: Sequence[str] = ()
@@ -262,6 +264,8 @@ class PaperList(ScrollView, can_focus=True):
 
     def _render_row_uncached(self, paper_id: str, width: int, is_cursor: bool, is_selected: bool) -> Strip:
         data = self._row_data(paper_id)
+        if data is None:
+            return Strip.blank(width, self.rich_style)
         state = data.state
         style = self.get_component_rich_style
         marker = Text()
