@@ -4,14 +4,15 @@
 the state file is written (under the same lock, so numbers and order agree):
 
     {"do": 7, "said": "tags +ml", "at": "...", "before": {id: state}, "after": {id: state}}
-    {"do": 8, "said": "removed", ..., "removed": {id: paper}}
+    {"do": 8, "said": "removed", ..., "removed": {id: paper}, "places": {id: n}}
     {"undo": 7, "at": "..."}
     {"redo": 7, "at": "..."}
 
 Replaying the lines gives the undo and redo stacks, shared by every instance on
 the home (the history is the home's, not one window's). A removal carries the papers it
-took out of library.json (their states are its `before`), so an undo puts them
-back as they were.
+took out of library.json (their states are its `before`) and the places they
+stood there, so an undo puts them back as they were, where they were (papers
+with no other order, undated ones, are listed in library.json's).
 
 A step is recorded only once its change is saved, so a change the disk refused is
 never undone or redone into existence. A line that cannot be written (disk full)
@@ -52,13 +53,15 @@ READ_AT_MOST = 16 * LIMIT  # bytes read of a file that grew long before LIMIT ex
 @dataclass(frozen=True)
 class Entry:
     """One undoable step: every paper it changed, as it was and as it became,
-    and the papers it removed from the library (none but for a removal)."""
+    and the papers it removed from the library (none but for a removal), with
+    their places in it (a step written before places were kept has none)."""
 
     number: int
     said: str
     before: dict[str, PaperState]
     after: dict[str, PaperState]
     removed: dict[str, Paper] = field(default_factory=dict)
+    places: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,7 +121,8 @@ def _entry(event: dict) -> Entry:
         return {str(pid): PaperState.from_dict(state) for pid, state in table.items()}
 
     removed = {str(pid): Paper.from_dict(paper) for pid, paper in event.get("removed", {}).items()}
-    return Entry(int(event["do"]), str(event.get("said", "")), states(event["before"]), states(event["after"]), removed)
+    places = {str(pid): int(place) for pid, place in event.get("places", {}).items()}
+    return Entry(int(event["do"]), str(event.get("said", "")), states(event["before"]), states(event["after"]), removed, places)
 
 
 def _states(table: dict[str, PaperState]) -> dict[str, dict]:
@@ -129,6 +133,7 @@ def _done(entry: Entry, at: str) -> dict:
     done = {"do": entry.number, "said": entry.said, "at": at, "before": _states(entry.before), "after": _states(entry.after)}
     if entry.removed:
         done["removed"] = {pid: paper.to_dict() for pid, paper in entry.removed.items()}
+        done["places"] = entry.places
     return done
 
 

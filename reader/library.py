@@ -229,7 +229,7 @@ class Library(Importing):
             if entry is not None:
                 target = entry.before if kind == "undo" else entry.after
                 if entry.removed and kind == "undo":  # the papers come back before their states
-                    self._put_back(entry.removed)
+                    self._put_back(entry.removed, entry.places)
                 elif entry.removed:
                     self._take_out(entry.removed)
                 unsaid = f"the {kind} is saved, but the next {'u' if kind == 'undo' else 'ctrl+r'} may repeat it"
@@ -253,12 +253,13 @@ class Library(Importing):
         removed = {pid: self.papers[pid] for pid in dict.fromkeys(paper_ids) if pid in self.papers}
         if not removed:
             return None
+        places = {pid: place for place, pid in enumerate(self.papers) if pid in removed}
         made: list[history.Entry] = []
 
         def journal(diff: dict[str, tuple[PaperState, PaperState]]) -> None:
             before = {pid: pair[0] for pid, pair in diff.items()}
             after = {pid: pair[1] for pid, pair in diff.items()}
-            made.append(history.Entry(history.new_number(), said, before, after, removed))
+            made.append(history.Entry(history.new_number(), said, before, after, removed, places))
             unsaid = "the papers are removed, but the removal cannot be undone"
             if self._write_history(lambda: history.record(self._history, made[0], clock.now()), unsaid):
                 history.compact(self._history, clock.now(), write_atomically)
@@ -297,14 +298,19 @@ class Library(Importing):
     def _take_out(self, removed: Mapping[str, Paper]) -> None:
         self._rewrite_papers(lambda papers: [p for p in papers if p.id not in removed])
 
-    def _put_back(self, removed: Mapping[str, Paper]) -> None:
-        """The removed papers, merged into any copy imported since."""
+    def _put_back(self, removed: Mapping[str, Paper], places: Mapping[str, int]) -> None:
+        """The removed papers at their `places` (those with none at the end), each merged
+        into any copy imported since (which keeps its own place)."""
 
         def with_them(papers: list[Paper]) -> list[Paper]:
             table = {paper.id: paper for paper in papers}
+            back = []
             for pid, paper in removed.items():
-                table[pid] = table[pid].merged(paper) if pid in table else paper
-            return list(table.values())
+                if pid in table:
+                    table[pid] = table[pid].merged(paper)
+                else:
+                    back.append((places.get(pid, len(table) + len(removed)), paper))
+            return _placed(list(table.values()), back)
 
         self._rewrite_papers(with_them)
 
@@ -516,6 +522,24 @@ SIMILAR_PAGE = 100
 """Papers a `~text` search lists when no limit is asked for."""
 SIMILAR_POOL = 1000
 """The most similar papers a filtered `~text` search (is:inbox ~text) picks from."""
+
+
+def _placed(papers: list[Paper], back: list[tuple[int, Paper]]) -> list[Paper]:
+    """`papers` with each of `back`'s (place, paper) at its place, in one pass (a
+    removal undone may bring back thousands into a hundred thousand)."""
+    back.sort(key=lambda pair: pair[0])
+    placed: list[Paper] = []
+    waiting = iter(back)
+    coming = next(waiting, None)
+    for paper in papers:
+        while coming is not None and coming[0] <= len(placed):
+            placed.append(coming[1])
+            coming = next(waiting, None)
+        placed.append(paper)
+    if coming is not None:
+        placed.append(coming[1])
+    placed.extend(paper for _, paper in waiting)
+    return placed
 
 
 def _with_key(key: str) -> Callable[[PaperState], PaperState]:

@@ -188,3 +188,16 @@ def test_each_intent_is_one_undoable_step_over_the_papers_and_says_which_changed
     assert library.undo().said == "note"
     again = Library.open(home)
     assert again.state_of(c).dismissed and not again.state_of(c).read and again.state_of(a).note == ""
+
+
+def test_undoing_a_removal_puts_the_papers_back_where_they_stood(home, library):
+    order = list(library.papers)
+    library.tag([order[5]], ["keep"])
+    library.remove([order[0], order[5], order[6], order[-1]])
+    library.remove([order[3]])
+    again = Library.open(home)  # the history is read back from the file
+    again.undo()
+    again.undo()
+    assert list(again.papers) == order
+    assert list(Library.open(home).papers) == order
+    assert again.state_of(order[5]).tags == ("keep",)
