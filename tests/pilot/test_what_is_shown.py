@@ -1,7 +1,7 @@
-"""What the abstract pane shows of a paper, at 80x24 and 120x40: what people triage by.
+"""What a row and the abstract pane show of a paper, at 80x24 and 120x40: what people triage by.
 
 The homes hold real listings: a Hugging Face day (upvotes, many authors, five
-links) and a Semantic Scholar record (venue, DOI).
+links), an arXiv API answer (categories) and a Semantic Scholar record (venue, DOI).
 """
 
 import re
@@ -9,7 +9,7 @@ import re
 import pytest
 
 from helpers.paths import CORPORA
-from helpers.pilot import abstract_text, papers, seen_in, settle
+from helpers.pilot import abstract_text, list_lines, papers, seen_in, settle
 from reader.app import ReaderApp
 from reader.export import paper_links
 from reader.library import Library
@@ -17,6 +17,7 @@ from reader.tex import tex_to_text
 from reader.widgets.abstract_view import AbstractView
 
 HF_DAY = CORPORA / "hf-daily-papers/daily/2026-08-20.json.gz"
+ARXIV_API = CORPORA / "arxiv-api-atom/query_ti-random_2026-02-12.xml"
 TURING = CORPORA / "interop/semantic-scholar/s2_Paper.json"  # Mind, with a DOI
 
 
@@ -28,6 +29,11 @@ def home_with(home, *paths):
 @pytest.fixture
 def hf_day(home):
     return home_with(home, HF_DAY)
+
+
+@pytest.fixture
+def hf_and_arxiv(home):
+    return home_with(home, HF_DAY, ARXIV_API)
 
 
 def pane(app) -> AbstractView:
@@ -118,3 +124,38 @@ async def test_venue_and_doi_show_above_the_abstract_where_there_is_room(home):
         seen = flat(seen_in(pane(app)))
         assert "for the reading group" in seen
         assert opening(paper) in seen
+
+
+# --- the list's rows --------------------------------------------------------------
+
+
+async def test_rows_at_120_columns_show_first_author_upvotes_or_category_and_date_in_columns(hf_and_arxiv):
+    app = ReaderApp(home=hf_and_arxiv)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        library = app.screen.library
+        rows = list(zip(list_lines(app), papers(app).ids, strict=False))
+        kinds = set()
+        columns = set()
+        for row, paper_id in rows:
+            paper = library.get(paper_id)
+            fact = f"▲ {paper.upvotes}" if paper.upvotes is not None else paper.categories[0]
+            kinds.add(paper.upvotes is not None)
+            assert f" {paper.authors[0].split()[-1]} " in row
+            assert row.rstrip().endswith(f"{fact} {paper.date}")
+            columns.add(row.index(paper.date))
+        assert kinds == {True, False}  # Hugging Face and arXiv papers both on screen
+        assert len(columns) == 1  # the dates line up
+
+
+async def test_at_80_columns_the_title_keeps_most_of_the_row_beside_the_date(hf_and_arxiv):
+    app = ReaderApp(home=hf_and_arxiv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        library = app.screen.library
+        for row, paper_id in zip(list_lines(app), papers(app).ids, strict=False):
+            paper = library.get(paper_id)
+            assert row.rstrip().endswith(f" {paper.date}")
+            title = row[3 : row.rindex(paper.date)].strip().removesuffix("…")
+            assert paper.title.startswith(title)
+            assert len(title) >= min(len(paper.title), len(row) * 2 // 3)

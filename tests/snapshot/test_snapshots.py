@@ -27,7 +27,9 @@ class TestMainScreen:
 
 
 class TestListings:
-    """A Hugging Face day and an arXiv API answer: the abstract under a header of one line a fact."""
+    """A Hugging Face day and an arXiv API answer: rows with the date (and from 120
+    columns the first author and the upvotes or category), the abstract under a
+    header of one line a fact."""
 
     @pytest.fixture
     def listings(self, home):
