@@ -144,6 +144,18 @@ def citation_key(paper: Paper) -> str:
     return f"{last or 'anon'}{year_of(paper)}{words[0] if words else 'paper'}"
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """`First Middle Last` -> (`Last`, `First Middle`), TeX rendered, keeping `van der`/`de`
+    with the surname; one word (an organisation, a mononym) is all family."""
+    words = tex_to_text(name).split()
+    if len(words) < 2:
+        return " ".join(words), ""
+    start = len(words) - 1
+    while start > 1 and words[start - 1].islower():  # von, van der, de la
+        start -= 1
+    return " ".join(words[start:]), " ".join(words[:start])
+
+
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())

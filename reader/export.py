@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
-from reader.citation import Keys, doi_of, entry_types, main_url, month_of, venue_of, year_of
+from reader.citation import Keys, doi_of, entry_types, main_url, month_of, split_name, venue_of, year_of
 from reader.citation import citation_key as citation_key  # export.citation_key, as it always was
 from reader.ingest import readerjson
 from reader.models import Paper, PaperState
@@ -354,7 +354,7 @@ def _csl_item(paper: Paper, state: PaperState, key: str) -> dict:
 
 
 def _csl_name(name: str) -> dict[str, str]:
-    family, given = _split_name(name)
+    family, given = split_name(name)
     return {"family": family, "given": given} if given else {"literal": family}
 
 
@@ -367,18 +367,6 @@ def _date_parts(paper: Paper) -> list[int]:
     if len(parts) == 1 and (month := month_of(paper)).isdigit():
         parts.append(int(month))
     return parts
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    """`First Middle Last` -> (`Last`, `First Middle`), keeping `van der`/`de` with the
-    surname; one word (an organisation, a mononym) is all family."""
-    words = _plain(name).split()
-    if len(words) < 2:
-        return " ".join(words), ""
-    start = len(words) - 1
-    while start > 1 and words[start - 1].islower():  # von, van der, de la
-        start -= 1
-    return " ".join(words[start:]), " ".join(words[:start])
 
 
 def _plain(text: str) -> str:
@@ -431,7 +419,7 @@ def _ris_lines(paper: Paper, state: PaperState) -> Iterator[tuple[str, str]]:
 
 
 def _ris_name(name: str) -> str:
-    family, given = _split_name(name)
+    family, given = split_name(name)
     return f"{family}, {given}" if given else family
 
 

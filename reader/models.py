@@ -18,6 +18,7 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 
 def normalise_title(title: str) -> str:
@@ -106,6 +107,15 @@ class Paper:
     doi: str | None = None  # normalised (normalise_doi): lower case, no resolver prefix
     editors: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # local files (PDFs) a reference manager keeps for it
+
+    @property
+    def date(self) -> str:
+        """The date it goes by, as ISO text (YYYY, YYYY-MM or YYYY-MM-DD): its publication,
+        else the latest day a listing gave; '' when nothing dates it. Newest first
+        sorts by it and the list shows it, so both agree."""
+        if self.published and _ISO_DATE.match(self.published):
+            return self.published
+        return max((s.date for s in self.sources if s.date and _ISO_DATE.match(s.date)), default="")
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -13,7 +13,6 @@ place that order is written).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -29,8 +28,6 @@ SEQUENCE = 5  # a hyphenated query word (zero-shot) found as such in a title
 _MAX_BONUS = 0.25  # the second stage: title order and coverage, abstract backing
 _REFINED = 100  # places the second stage may reorder
 _REFINED_AT_MOST = 1500  # papers it reads the titles of
-
-_ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 Levels = list[tuple[int, set[int]]]  # (score in tenths, documents), best first
 Pass = tuple[Levels, Docs | None]  # see Evaluated
@@ -238,7 +235,7 @@ def newest_first(papers: Sequence[Paper], import_pos: Sequence[int] | None = Non
     """The positions of `papers` in the default order: newest first where a date is
     known, then the undated; ties in import order (`import_pos`: a paper's place in
     it; None: its position)."""
-    keys = [_date_key(p) for p in papers]
+    keys = [p.date for p in papers]
     dated = [i for i, k in enumerate(keys) if k]
     undated = [i for i, k in enumerate(keys) if not k]
     if import_pos is not None:
@@ -246,10 +243,3 @@ def newest_first(papers: Sequence[Paper], import_pos: Sequence[int] | None = Non
         undated.sort(key=import_pos.__getitem__)
     dated.sort(key=keys.__getitem__, reverse=True)  # stable: ties keep import order
     return dated + undated
-
-
-def _date_key(paper: Paper) -> str:
-    if paper.published and _ISO_DATE.match(paper.published):
-        return paper.published
-    dates = [s.date for s in paper.sources if s.date and _ISO_DATE.match(s.date)]
-    return max(dates) if dates else ""

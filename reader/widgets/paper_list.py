@@ -3,6 +3,11 @@
 Textual's OptionList and DataTable build every row up front (12 s for 100k rows
 here); this widget keeps a list of ids and draws each visible line on demand.
 
+Right of the title, facts people triage by, each in a fixed width so the rows
+line up: first author, upvotes (or the first arXiv category), date. Each has the
+list width it needs: in 80 columns only the date is added, so the title keeps
+most of the row; from 120 all three are shown.
+
 Closest matches (a search's papers that miss some of its words) follow a divider
 line. The divider is a line, not a row: the cursor counts rows (ids), so no key
 can land on it, and only drawing, clicks and scrolling map rows to lines.
@@ -14,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -25,6 +31,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.actions import LIST
+from reader.citation import split_name
 from reader.models import Paper, PaperState
 from reader.search import closest_divider
 from reader.tex import tex_to_text
@@ -41,6 +48,50 @@ class RowData:
     state: PaperState
 
 
+@dataclass(frozen=True)
+class Column:
+    """A fact drawn right of the title."""
+
+    cells: int
+    from_width: int  # the list's width from which it is shown
+    text: Callable[[Paper], str]
+    right: bool = False  # numbers line up on the right
+
+
+def _first_surname(paper: Paper) -> str:
+    return split_name(paper.authors[0])[0] if paper.authors else ""
+
+
+def _upvotes_or_category(paper: Paper) -> str:
+    if paper.upvotes is not None:
+        return f"▲ {paper.upvotes}"
+    return paper.categories[0] if paper.categories else ""
+
+
+# Left to right. The list is 59 columns wide in an 80-column terminal, 99 in 120.
+COLUMNS = (
+    Column(12, 90, _first_surname),
+    Column(7, 80, _upvotes_or_category, right=True),
+    Column(10, 50, lambda paper: paper.date),
+)
+
+
+def facts(paper: Paper, width: int) -> str:
+    """The columns a row `width` wide shows, each after a space, in its own width;
+    none for a paper with none of these facts (its title takes the row)."""
+    shown = [(column, one_line(column.text(paper))) for column in COLUMNS if width >= column.from_width]
+    if not any(text for _, text in shown):
+        return ""
+    return "".join(" " + _fitted(text, column.cells, column.right) for column, text in shown)
+
+
+def _fitted(text: str, cells: int, right: bool) -> str:
+    if cell_len(text) > cells:
+        return set_cell_size(text, cells - 1) + "…"
+    padding = " " * (cells - cell_len(text))
+    return padding + text if right else text + padding
+
+
 class PaperList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "paper-list--cursor",
@@ -51,6 +102,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--match",
         "paper-list--selected",
         "paper-list--divider",
+        "paper-list--facts",
     }
 
     BINDINGS = bindings(LIST)  # ids and keys: reader.actions
@@ -283,13 +335,16 @@ class PaperList(ScrollView, can_focus=True):
         for start, end in highlight_spans(title.plain, self.terms):
             title.stylize(style("paper-list--match"), start, end)
         line = marker + title
+        columns = facts(data.paper, width)
+        room = width - cell_len(columns)  # for the title and the tags
         if state.tags:
             tags = " ".join(f"#{t}" for t in state.tags)
-            room = max(8, width // 3)
-            line.truncate(max(0, width - min(len(tags), room) - 1), overflow="ellipsis")
+            tag_room = max(8, room // 3)
+            line.truncate(max(0, room - min(len(tags), tag_room) - 1), overflow="ellipsis")
             line.append(" ")
-            line.append(one_line(tags)[:room], style("paper-list--tags"))
-        line.truncate(width, overflow="ellipsis")
+            line.append(one_line(tags)[:tag_room], style("paper-list--tags"))
+        line.truncate(room, overflow="ellipsis", pad=True)
+        line.append(columns, style("paper-list--facts"))
         base = self.rich_style
         styled = [(s.text, base + s.style if s.style else base) for s in line.render(self.app.console)]
         if is_cursor:
