@@ -16,7 +16,7 @@ from reader.models import BLANK_STATE, Paper, PaperState, Source, parse_arxiv_id
 from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
-from reader.search import SearchIndex, SearchResult
+from reader.search import SearchIndex, SearchResult, Sort
 from reader.store import Store
 from reader.text import plural
 
@@ -489,17 +489,23 @@ class Library(Importing):
                 self._related = RelatedIndex(self.papers.values())
         return self._related
 
-    def search(self, query: str, previous: SearchResult | None = None, limit: int | None = None) -> SearchResult:
+    def search(
+        self, query: str, previous: SearchResult | None = None, limit: int | None = None, sort: Sort = Sort.BEST
+    ) -> SearchResult:
         if asks_similar(query):
-            return self._similar(query, limit)
+            return self._similar(query, limit, sort)
         # Only papers with a saved state can differ from blank: is:/tag: filters look at
         # those instead of asking about all 100k. (A copy: the writer thread may add one.)
-        return self.index.search(query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states))
+        return self.index.search(query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states), sort=sort)
 
-    def _similar(self, query: str, limit: int | None) -> SearchResult:
+    def listing_days(self, paper_ids: Sequence[str]) -> list[str]:
+        """The day each paper was published or listed (`[` and `]` step between them)."""
+        return self.index.listing_days(paper_ids)
+
+    def _similar(self, query: str, limit: int | None, sort: Sort) -> SearchResult:
         """`~text`: the papers most like the text, as related papers are found, among
         those the clauses before the `~` match; the words they share with it are
-        highlighted."""
+        highlighted. `sort` reorders the most alike."""
         try:
             parsed = parse_query(query)
         except QueryError as error:
@@ -513,6 +519,9 @@ class Library(Importing):
             allowed = set(within.ids[: within.complete])
             pool = self._related_index().similar_to_text(parsed.similar, max(wanted, SIMILAR_POOL))
             found = [r for r in pool if r.paper_id in allowed][:wanted]
+        if sort is not Sort.BEST:
+            place = self.index.place_of(sort)
+            found.sort(key=lambda r: place(r.paper_id))
         terms = frozenset(t for r in found for t in r.shared_terms)
         ids, scores = tuple(r.paper_id for r in found), tuple(r.score for r in found)
         return SearchResult(query, ids, scores, terms, total=len(ids), complete=len(ids))

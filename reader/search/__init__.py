@@ -7,7 +7,7 @@ contain it, per field. `SearchIndex(papers).search(text, state_of)` gives a
     index.py       SearchIndex: build, update, plan a search (narrowing, the clause cache)
     evaluation.py  what a word, phrase or filter matches: postings, or the candidates' text
     vocabulary.py  which indexed words a query word matches (prefixes, typos)
-    ranking.py     scores, the second stage, and the default order (newest first)
+    ranking.py     scores, the second stage, the default order (newest first), the other sorts, days
     postings.py    word -> documents, per field, as flat arrays
     facts.py       per-paper facts that filters and ranking read (titles, years, sources ...)
     builder.py     the abstracts' postings of a large library, in worker processes (worker.py)
@@ -15,5 +15,6 @@ contain it, per field. `SearchIndex(papers).search(text, state_of)` gives a
 """
 
 from reader.search.index import CLOSEST_MATCHES, SearchIndex, SearchResult, closest_divider
+from reader.search.ranking import Sort, day_step
 
-__all__ = ["CLOSEST_MATCHES", "SearchIndex", "SearchResult", "closest_divider"]
+__all__ = ["CLOSEST_MATCHES", "SearchIndex", "SearchResult", "Sort", "closest_divider", "day_step"]

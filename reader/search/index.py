@@ -41,12 +41,15 @@ from reader.search.ranking import (
     SEQUENCE,
     Evaluated,
     Pass,
+    Sort,
     closest_scores,
     idf,
     in_default_order,
+    listing_day,
     newest_first,
     rank,
     score_groups,
+    sort_order,
 )
 from reader.search.vocabulary import Vocabulary
 
@@ -71,7 +74,8 @@ def closest_divider(complete: int) -> str:
 class SearchResult:
     """One answer to one query.
 
-    `ids` are ranked best first; `scores` are parallel to them (higher is better).
+    `ids` are ranked best first, or in the order asked for (`Sort`); `scores` are
+    parallel to them (higher is better).
     `terms` are the folded words to highlight (see `reader.words.highlight_spans`); a
     term that ends in "*" is a prefix, one with spaces a phrase. `error` is a short
     hint for a malformed query, and then `ids` is empty. `total` is how many papers
@@ -91,6 +95,12 @@ class SearchResult:
     _docs: Docs | None = field(default=None, repr=False, compare=False)  # never mutated
     _parsed: Query | None = field(default=None, repr=False, compare=False)
     _owner: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def ranked(self) -> bool:
+        """Are its papers ranked by the words they match (not a view or a filter, whose
+        best order is newest first)?"""
+        return bool(self.terms)
 
 
 class SearchIndex(Matching):
@@ -161,7 +171,8 @@ class SearchIndex(Matching):
         self._cache: OrderedDict[Any, Evaluated] = OrderedDict()
         self._cache_size = 0
         self._expansions = OrderedDict()
-        self._default: list[int] | None = None
+        self._orders: dict[Sort, tuple[list[int], list[int]]] = {}  # see _order
+        self._days: list[str] | None = None  # each document's listing_day, once asked for
         self._abstract_text = {}
         self.cache_hit = False  # was the index read from cache_dir?
 
@@ -267,7 +278,8 @@ class SearchIndex(Matching):
 
     def _invalidate(self) -> None:
         self._generation += 1
-        self._default = None
+        self._orders.clear()
+        self._days = None
         self._abstract_text.clear()
         self._cache.clear()
         self._cache_size = 0
@@ -283,18 +295,47 @@ class SearchIndex(Matching):
         limit: int | None = None,
         *,
         stateful_ids: Collection[str] | None = None,
+        sort: Sort = Sort.BEST,
     ) -> SearchResult:
         """Rank the papers matching `text`. Never raises for any text: a malformed
         query gives a result with `error` set. `previous` (the last result) is reused
         when this query only narrows it. `stateful_ids`, when given, are the only ids
         whose state may differ from blank: is:/tag: filters then need not ask
-        `state_of` about every paper."""
+        `state_of` about every paper. `sort` orders the papers with every word; closest
+        matches stay ranked by closeness after them."""
         try:
             query = parse_query(text)
         except QueryError as error:
             return SearchResult(text, (), (), frozenset(), error=str(error))
         with self._lock:
-            return self._search(query, state_of, previous, limit, stateful_ids)
+            return self._search(query, state_of, previous, limit, stateful_ids, sort)
+
+    def place_of(self, sort: Sort) -> Callable[[str], int]:
+        """A paper's place in `sort`'s order (a key to sort a list not searched here by)."""
+        with self._lock:
+            place, docno = self._order(sort)[1], self._facts.docno
+        return lambda paper_id: place[docno[paper_id]]
+
+    def listing_days(self, paper_ids: Sequence[str]) -> list[str]:
+        """Each paper's `listing_day` ("" for one not indexed), read once per change of the papers."""
+        with self._lock:
+            if self._days is None:
+                self._days = [listing_day(paper) for paper in self._papers]
+            days, docno = self._days, self._facts.docno
+        return [days[d] if (d := docno.get(paper_id)) is not None else "" for paper_id in paper_ids]
+
+    def _order(self, sort: Sort) -> tuple[list[int], list[int]]:
+        """Every document in `sort`'s order, and each one's place in it: worked out once
+        per change of the papers, so sorting a search is sorting by a list lookup."""
+        sort = sort.shown_as(ranked=False)  # best match, with no words to rank by
+        found = self._orders.get(sort)
+        if found is None:
+            if sort is Sort.NEWEST:
+                order = in_default_order(self._all, self._rank)
+            else:
+                order = sort_order(sort, self._papers, self._facts.titles, self._order(Sort.NEWEST)[0])
+            found = self._orders[sort] = (order, _places(order))
+        return found
 
     def _search(
         self,
@@ -303,14 +344,13 @@ class SearchIndex(Matching):
         previous: SearchResult | None,
         limit: int | None,
         stateful_ids: Collection[str] | None,
+        sort: Sort,
     ) -> SearchResult:
         owner = (self._token, self._generation)
         ids = self._facts.ids
         wanted = len(self._all) if limit is None else max(0, limit)
         if query.is_empty:
-            if self._default is None:
-                self._default = in_default_order(self._all, self._rank)
-            order = self._default[:wanted]
+            order = self._order(sort)[0][:wanted]
             return SearchResult(
                 query.text, tuple(map(ids.__getitem__, order)), (0.0,) * len(order), frozenset(),
                 total=len(self._all), complete=len(order), _docs=self._all, _parsed=query, _owner=owner,
@@ -364,7 +404,10 @@ class SearchIndex(Matching):
         text_atoms = [a for c in query.clauses if not c.negated for a in c.atoms if a.is_text]  # query order
         matchers = [self._expand(word) for a in text_atoms if not a.phrase and TITLE in FIELDS_OF[a.field] for word in a.words]
         groups = score_groups(candidates, passes)
-        ranked, scores = rank(groups, passes, matchers, wanted, self._rank, self._facts.titles)
+        if sort is Sort.BEST:
+            ranked, scores = rank(groups, passes, matchers, wanted, self._rank, self._facts.titles)
+        else:
+            ranked, scores = self._sorted(groups, sort, wanted)
         terms = self._terms(text_atoms)
         complete = len(ranked)
         plain = _plain_words(query)
@@ -379,6 +422,13 @@ class SearchIndex(Matching):
             query.text, tuple(map(ids.__getitem__, ranked)), tuple(scores), frozenset(terms),
             total=len(candidates), complete=complete, _docs=candidates, _parsed=query, _owner=owner,
         )  # fmt: skip
+
+    def _sorted(self, groups: dict[int, Collection[int]], sort: Sort, wanted: int) -> tuple[list[int], list[float]]:
+        """The first `wanted` documents of the score groups in `sort`'s order, with their scores."""
+        place = self._order(sort)[1]
+        score_of = {d: score / 10 for score, docs in groups.items() for d in docs}
+        ranked = sorted(score_of, key=place.__getitem__)[:wanted]
+        return ranked, [score_of[d] for d in ranked]
 
     # --- closest matches ---------------------------------------------------------
 

@@ -8,6 +8,11 @@ the steps the rules rely on): the query's words in order in the title, how much
 of the title they cover, how many the abstract also has. Then the default order:
 newest first where a date is known, else import order (`newest_first`, the one
 place that order is written).
+
+A person may sort by something else (`Sort`, the `S` key): newest first, most
+upvoted or title, each worked out once for every paper (`sort_order`), so a
+search sorts its matches by their places in it. The days the default order
+falls into (`listing_day`) are what `[` and `]` step between (`day_step`).
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from itertools import repeat
 from operator import add
 
 from reader.models import Paper
 from reader.search.postings import ABSTRACT, TITLE, Docs
 from reader.search.vocabulary import Expansion
+from reader.tex import tex_to_text
+from reader.words import padded
 
 _FIELD_WEIGHT = (30, 10, 20)  # tenths of a point, by field number
 EXACT, PREFIX, FUZZY1, FUZZY2, FPREFIX = 10, 7, 6, 5, 4  # tenths of the field weight
@@ -243,3 +251,77 @@ def newest_first(papers: Sequence[Paper], import_pos: Sequence[int] | None = Non
         undated.sort(key=import_pos.__getitem__)
     dated.sort(key=keys.__getitem__, reverse=True)  # stable: ties keep import order
     return dated + undated
+
+
+def listing_day(paper: Paper) -> str:
+    """The day the paper was published or listed (`Paper.date` to the day, as the list
+    shows it); "" if undated. The default order falls into runs of one day each."""
+    return paper.date[:10]
+
+
+def day_step(days: Sequence[str], row: int, older: bool) -> int | None:
+    """Where `]` (`older`) or `[` moves from `row` of a list whose papers are of
+    `days` (listing_day): to the first row of the nearest older (newer) day listed,
+    undated ("") being the oldest; None if there is none. In newest-first order that
+    is the next (previous) day's run, as feed readers step; in another order the
+    same day's papers, wherever the first of them is listed."""
+    current = days[row]
+    listed = set(days)
+    if older:
+        target = max((day for day in listed if day < current), default=None)
+    else:
+        target = min((day for day in listed if day > current), default=None)
+    return None if target is None else days.index(target)
+
+
+# --- the orders a person may choose ------------------------------------------------
+
+
+class Sort(Enum):
+    """The orders `S` cycles through. BEST is the search's own ranking: best match for
+    a query with words, and for any other list (a view, a filter) newest first."""
+
+    BEST = "best match"
+    NEWEST = "newest first"
+    UPVOTES = "most upvoted"
+    TITLE = "title A–Z"
+
+    def shown_as(self, ranked: bool) -> Sort:
+        """The order a list is in under this choice; `ranked`: is it a search that ranks by words?"""
+        return Sort.NEWEST if self is Sort.BEST and not ranked else self
+
+    def next(self, ranked: bool) -> Sort:
+        """The choice `S` makes next. Without words to rank by, BEST is newest first
+        already, so newest first is not offered twice."""
+        choices = list(Sort)
+        at = choices.index(self)
+        following = choices[at + 1 :] + choices[: at + 1]
+        return next(sort for sort in following if ranked or sort is not Sort.NEWEST)
+
+    @property
+    def mark(self) -> str:
+        """Its few characters in the status line, after the count of papers shown."""
+        return _MARKS[self]
+
+
+_MARKS = {Sort.BEST: "↓match", Sort.NEWEST: "↓new", Sort.UPVOTES: "↓votes", Sort.TITLE: "A–Z"}
+
+
+def sort_order(sort: Sort, papers: Sequence[Paper], titles: Sequence[str], newest: Sequence[int]) -> list[int]:
+    """The documents in `sort`'s order, ties newest first. `papers` and `titles` (as
+    padded words) by document; `newest`: the documents in the default order."""
+    if sort is Sort.UPVOTES:
+        votes = [-1 if p.upvotes is None else p.upvotes for p in papers]  # unknown below 0
+        return sorted(newest, key=votes.__getitem__, reverse=True)  # stable: ties stay newest first
+    if sort is Sort.TITLE:
+        keys = [_title_key(p.title, words) for p, words in zip(papers, titles, strict=True)]
+        return sorted(newest, key=keys.__getitem__)
+    return list(newest)
+
+
+def _title_key(title: str, words: str) -> str:
+    """A title's words as the A–Z order compares them: case, accents, braces and
+    punctuation are gone from the padded words already ("{GPT}-4" files under g);
+    a TeX command or math is rendered first ("$\\textit{Trans-LoRA}$" compares as
+    "trans lora", not "textit trans lora"). Few titles have any, and rendering costs."""
+    return padded(tex_to_text(title)) if "\\" in title or "$" in title else words
