@@ -22,6 +22,8 @@ _KEY_LABELS = {
     "slash": "/",
     "question_mark": "?",
     "asterisk": "*",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
     "escape": "esc",
     "down": "↓",
     "up": "↑",

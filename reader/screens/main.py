@@ -5,8 +5,10 @@ panes until then), so everything here has a library to work on. Blocking work
 (a search, related papers, a write) runs in a worker that posts a message
 (reader.screens.messages); the handlers here show what came back.
 
-Here: the layout, the views, search, related papers, the current paper,
-other readers' changes, and fetching new papers (F): the fetch runs in a
+Here: the layout, the views, search and its order (S: kept per view for the
+session, as nothing else of a view outlives it), moving by day ([ and ]),
+related papers, the current paper, other readers' changes, and fetching new
+papers (F): the fetch runs in a
 thread worker on a library of its own, so the papers it imports reach this
 screen as another reader's import does (PapersReloaded), the cursor staying
 on its paper. The actions are grouped by what they do, each group
@@ -48,7 +50,7 @@ from reader.screens.palette import ReaderCommands
 from reader.screens.searches import SavedSearches
 from reader.screens.triage import Triage
 from reader.screens.writer import Writer
-from reader.search import SearchResult
+from reader.search import SearchResult, Sort, day_step
 from reader.tex import tex_to_text
 from reader.text import one_line, plural
 from reader.views import STANDARD, RelatedTo, Saved, Tag, View
@@ -110,6 +112,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.result: SearchResult | None = None
         self._search_generation = 0
         self._related: dict[str, Related] = {}  # the related view's papers
+        self._sorts: dict[View, Sort] = {}  # the order chosen in each view (S); BEST where none was
         self._after_search = said
         self._papers_reload: Worker | None = None
         self._fetch: Worker | None = None
@@ -170,11 +173,11 @@ class MainScreen(Triage, SavedSearches, Outward):
             self.view = self.view.back
             self.refresh_views()
         self._search_generation += 1
-        self._search(self.effective_query(), self._search_generation, self.result)
+        self._search(self.effective_query(), self._search_generation, self.result, self.sort)
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, query: str, generation: int, previous: SearchResult | None) -> None:
-        result = self.library.search(query, previous=previous)
+    def _search(self, query: str, generation: int, previous: SearchResult | None, sort: Sort) -> None:
+        result = self.library.search(query, previous=previous, sort=sort)
         if not get_current_worker().is_cancelled:
             self.post_message(SearchDone(result, generation))
 
@@ -187,6 +190,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.result = result if not result.error else None
         listed, complete = _without(self._leaving, result.ids, result.complete)
         papers.show(listed, result.terms, keep=find or papers.current, closest_from=complete)
+        self.status.ordered(self.sort.shown_as(result.ranked).mark)
         self._show_current()
         after = self._after_search
         if after and find and papers.current != find:
@@ -208,6 +212,37 @@ class MainScreen(Triage, SavedSearches, Outward):
         elif self.focused is papers and search.value:
             search.value = ""
         papers.focus()
+
+    @property
+    def sort(self) -> Sort:
+        return self._sorts.get(self.view, Sort.BEST)
+
+    def action_sort(self) -> None:
+        """The view's next order; the cursor stays on its paper (as after any search)."""
+        if isinstance(self.view, RelatedTo):
+            self.update_status("related papers stay most alike first · esc: back")
+            return
+        ranked = self.result is not None and self.result.ranked
+        sort = self.sort.next(ranked)
+        self._sorts[self.view] = sort
+        self._after_search = f"sorted: {sort.shown_as(ranked).value}"
+        self.run_search()
+
+    def action_day(self, older: bool) -> None:
+        """To the first paper of the next older (]) or newer ([) listing day (reader.search.day_step)."""
+        papers = self.papers
+        if papers.current is None:
+            return
+        days = self.library.listing_days(papers.ids)
+        row = day_step(days, papers.cursor, older)
+        if row is None:
+            edge = "older" if older else "newer"
+            self.update_status(
+                f"no {edge} day than {days[papers.cursor] or 'the undated papers'}" if any(days) else "no dates listed"
+            )
+            return
+        papers.top_at(row)
+        self.update_status(f"{days[row] or 'undated'}: {plural(days.count(days[row]), 'paper')}")
 
     # -- related papers ------------------------------------------------------------------
 
@@ -233,6 +268,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.result = None
         terms = frozenset(t for r in found for t in r.shared_terms)
         self.papers.show([r.paper_id for r in found], terms)
+        self.status.ordered("")  # most alike first, as the status line says below
         self.refresh_views()
         self._show_current()
         title = one_line(self.library.get(related.paper_id).title)

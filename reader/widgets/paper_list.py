@@ -261,6 +261,11 @@ class PaperList(ScrollView, can_focus=True):
             self._extend_range()
         self.post_message(self.Highlighted(self.current))
 
+    def top_at(self, row: int) -> None:
+        """The cursor on `row`, shown at the top of the list, the rows after it below (a day's papers)."""
+        self.cursor = row
+        self.scroll_to(y=self._line_of(self.cursor), animate=False, immediate=True)
+
     def action_cursor_down(self) -> None:
         self.cursor += 1
 

@@ -1,8 +1,9 @@
 """The status line: what just happened, then how far the triage has come.
 
-"12 shown · 423 papers · inbox 400 left · 9 done today · 4.5/min". The counts
-are given when state changes (counting on every keystroke would cost at 100k
-papers); the pace is kept here, from the session's decisions.
+"12 shown ↓new · 423 papers · inbox 400 left · 9 done today · 4.5/min" (↓new:
+the list's order, see reader.search.Sort). The counts are given when state
+changes (counting on every keystroke would cost at 100k papers); the pace is
+kept here, from the session's decisions.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class StatusLine(Static):
         super().__init__("Loading library…", markup=False, **kwargs)
         self._counts: Mapping[str, int] = {}
         self._done_today = 0
+        self._order = ""  # the list's order, Sort.mark
         self._decided = 0  # papers decided in this session
         self._triage_start: float | None = None  # the session's first decision
 
@@ -27,6 +29,10 @@ class StatusLine(Static):
         """The library's counts (Library.view_counts) and the papers decided today."""
         self._counts = counts
         self._done_today = done_today
+
+    def ordered(self, mark: str) -> None:
+        """The list's order, as a few characters ("" for a list in its own order: related papers)."""
+        self._order = f" {mark}" if mark else ""
 
     def decided(self) -> None:
         """One paper decided by one key (reader.screens.triage says which count)."""
@@ -38,7 +44,8 @@ class StatusLine(Static):
         """`message` (if any), then the counts with `shown` papers listed."""
         counts = self._counts
         text = (
-            f"{shown} shown · {counts['all']} papers · inbox {counts['inbox']} left · {self._done_today} done today{self._pace()}"
+            f"{shown} shown{self._order} · {counts['all']} papers · inbox {counts['inbox']} left"
+            f" · {self._done_today} done today{self._pace()}"
         )
         self.update(f"{message}  ·  {text}" if message else text)
 
