@@ -83,15 +83,15 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "previous-day",
-        "day(False)",
+        "day(True)",
         "left_square_bracket",
         label="Prev day",
         palette="Previous listing day",
-        help="first paper of the previous / next day",
+        help="first paper of the previous (older) / next (newer) day",
     ),
     Action(
         "next-day",
-        "day(True)",
+        "day(False)",
         "right_square_bracket",
         label="Next day",
         palette="Next listing day",

@@ -229,7 +229,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.run_search()
 
     def action_day(self, older: bool) -> None:
-        """To the first paper of the next older (]) or newer ([) listing day (reader.search.day_step)."""
+        """To the first paper of the previous, older ([) or next, newer (]) listing day (reader.search.day_step)."""
         papers = self.papers
         if papers.current is None:
             return

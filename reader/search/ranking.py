@@ -260,10 +260,10 @@ def listing_day(paper: Paper) -> str:
 
 
 def day_step(days: Sequence[str], row: int, older: bool) -> int | None:
-    """Where `]` (`older`) or `[` moves from `row` of a list whose papers are of
-    `days` (listing_day): to the first row of the nearest older (newer) day listed,
-    undated ("") being the oldest; None if there is none. In newest-first order that
-    is the next (previous) day's run, as feed readers step; in another order the
+    """Where `[` (`older`: the previous day) or `]` (the next day) moves from `row`
+    of a list whose papers are of `days` (listing_day): to the first row of the
+    nearest older (newer) day listed, undated ("") being the oldest; None if there is
+    none. In newest-first order that is the run below (above); in another order the
     same day's papers, wherever the first of them is listed."""
     current = days[row]
     listed = set(days)

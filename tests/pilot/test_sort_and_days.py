@@ -108,19 +108,19 @@ async def test_brackets_step_between_days_and_say_so_at_the_ends(dated_home):
         await settle(pilot)
         dates = listed(app, "published")
         second, third = sorted(set(dates), reverse=True)[1:3]
-        await pilot.press("right_square_bracket")
+        await pilot.press("left_square_bracket")
         assert papers(app).cursor == dates.index(second)
         assert f"{second}: {dates.count(second)} papers" in status(app)
         title = app.screen.library.get(papers(app).current).title
         assert title[:20] in list_lines(app)[0]  # the day's first paper on top, the rest of the day below it
-        await pilot.press("right_square_bracket")
-        assert papers(app).cursor == dates.index(third)
         await pilot.press("left_square_bracket")
+        assert papers(app).cursor == dates.index(third)
+        await pilot.press("right_square_bracket")
         assert papers(app).cursor == dates.index(second)
-        await pilot.press("k", "left_square_bracket")  # on the newest day already
+        await pilot.press("k", "right_square_bracket")  # on the newest day already
         assert papers(app).cursor == dates.index(second) - 1
         assert f"no newer day than {dates[0]}" in status(app)
-        await pilot.press("G", "right_square_bracket")
+        await pilot.press("G", "left_square_bracket")
         assert papers(app).cursor == len(dates) - 1
         assert f"no older day than {dates[-1]}" in status(app)
 
@@ -136,7 +136,7 @@ async def test_in_title_order_a_bracket_goes_to_the_next_days_first_listed_paper
         dates = listed(app, "published")
         day = dates[0]
         older = max(d for d in dates if d < day)
-        await pilot.press("right_square_bracket")
+        await pilot.press("left_square_bracket")
         assert papers(app).cursor == dates.index(older)
         assert f"{older}: " in status(app)
 
