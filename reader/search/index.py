@@ -163,6 +163,7 @@ class SearchIndex(Matching):
         self._expansions = OrderedDict()
         self._default: list[int] | None = None
         self._abstract_text = {}
+        self._surnames = None
         self.cache_hit = False  # was the index read from cache_dir?
 
         papers = list(papers)
@@ -269,6 +270,7 @@ class SearchIndex(Matching):
         self._generation += 1
         self._default = None
         self._abstract_text.clear()
+        self._surnames = None
         self._cache.clear()
         self._cache_size = 0
         self._expansions.clear()
