@@ -5,8 +5,9 @@ spellings), or, when a narrowed search has few candidates left, checked by
 reading their text (`_word_within`: the same levels, found another way). Phrases
 are checked against the text of the papers that have all their words. Filters
 (year:, has:code, src:, id:) read the facts, doi:, cat: and venue: the papers;
-is:, tag:, note: and key: ask the person's state (key: also the key a paper would get). `Matching` is a part of `SearchIndex`; the index decides what to
-match and in what order.
+is:, tag:, note: and key: ask the person's state (key: also the key a paper would
+get). `Matching` is a part of `SearchIndex`; the index decides what to match and
+in what order.
 """
 
 from __future__ import annotations
