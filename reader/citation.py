@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import TypeVar
 
 from reader.models import Paper, PaperState
 from reader.tex import tex_to_text
+
+T = TypeVar("T")
 
 # --- entry types ----------------------------------------------------------------
 
@@ -138,10 +142,24 @@ def year_of(paper: Paper) -> str:
 def citation_key(paper: Paper) -> str:
     """Google Scholar's key: first author's surname, year, first significant title word
     (`vaswani2017attention`); a clash in the home adds b, c... (see `unique_key`)."""
-    name = tex_to_text(paper.authors[0]).split() if paper.authors and paper.authors[0] != "et al." else []
-    last = _ascii(name[-1]).replace(" ", "") if name else ""
     words = [w for w in _ascii(tex_to_text(paper.title)).split() if w not in _STOPWORDS]
-    return f"{last or 'anon'}{year_of(paper)}{words[0] if words else 'paper'}"
+    return f"{key_surname(paper)}{year_of(paper)}{words[0] if words else 'paper'}"
+
+
+def key_surname(paper: Paper) -> str:
+    """How `citation_key` begins: the first author's last name in ASCII letters and
+    digits (`obrien`, `muller`), else `anon`. A plain ASCII name is read as it is:
+    rendering TeX is most of the cost of a key."""
+    first = paper.authors[0] if paper.authors and paper.authors[0] != "et al." else ""
+    if first.isascii() and not any(sign in first for sign in _TEX_SIGNS):
+        name = first.split()
+        return (name[-1].lower().translate(_NOT_ALNUM) if name else "") or "anon"
+    name = tex_to_text(first).split()
+    return (_ascii(name[-1]).replace(" ", "") if name else "") or "anon"
+
+
+_TEX_SIGNS = "\\{}$~%&^_"
+_NOT_ALNUM = str.maketrans("", "", "".join(c for c in map(chr, range(128)) if not c.isalnum()))
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -169,6 +187,15 @@ def unique_key(key: str, taken: set[str]) -> str:
         candidate = key + _letters(n)
     taken.add(candidate.casefold())
     return candidate
+
+
+def first_keys(base: str, unkeyed: Iterable[T], taken: set[str]) -> dict[T, str]:
+    """The keys papers whose `citation_key` is `base` get when they are first exported
+    or copied, given in the order they came into the home (those with a key already
+    left out): the first free one the bare key, the next ones b, c... (`taken`, the
+    keys already given, casefolded, gets theirs). One rule for `Library.keyed`, which
+    gives them, and `key:` search, which finds papers by the key they would get."""
+    return {paper: unique_key(base, taken) for paper in unkeyed}
 
 
 def _letters(n: int) -> str:

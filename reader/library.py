@@ -362,11 +362,10 @@ class Library(Importing):
             if self.state_of(paper_id).key or paper_id in chosen:
                 continue
             base = citation.citation_key(self.papers[paper_id])
-            for earlier in self._key_groups()[base]:  # a twin that came first gets its key now too
-                if not self.state_of(earlier).key and earlier not in chosen:
-                    chosen[earlier] = citation.unique_key(base, taken)
-                if earlier == paper_id:
-                    break
+            twins = self._key_groups()[base]
+            earlier = twins[: twins.index(paper_id) + 1]  # a twin that came first gets its key now too
+            unkeyed = [pid for pid in earlier if not self.state_of(pid).key and pid not in chosen]
+            chosen.update(citation.first_keys(base, unkeyed, taken))
         if chosen:
             # Not a step of the undo history: a key once handed out must keep naming its paper.
             self._commit(self.store.change_states({pid: _with_key(key) for pid, key in chosen.items()}))

@@ -7,8 +7,10 @@ paper's facts but must never touch what the person decided about it.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -107,6 +109,10 @@ class Paper:
     doi: str | None = None  # normalised (normalise_doi): lower case, no resolver prefix
     editors: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # local files (PDFs) a reference manager keeps for it
+    # (field, index into `sources`) for each source that gave a field of PROVENANCE_FIELDS
+    # its value, where that is not the first source alone: empty for most papers (one
+    # source), so library.json at 1M papers barely grows. See `supplied`.
+    provenance: tuple[tuple[str, int], ...] = ()
 
     @property
     def date(self) -> str:
@@ -131,27 +137,30 @@ class Paper:
         """This paper with what `other` (the same paper from another source) adds.
 
         The id never changes, so state keyed by it survives any later import.
-        Lists are unioned in order; scalars keep the first known value, except
-        the longer abstract (a listing may truncate) and the higher upvote count
-        (upvotes are a snapshot, they only grow). Which source gave a value is
-        in `sources`: the earliest one that had it.
+        Each field is merged by its rule in MERGE_RULES, and `provenance` says
+        which of the sources gave the merged value.
         """
-        upvotes = max((v for v in (self.upvotes, other.upvotes) if v is not None), default=None)
-        return replace(
-            self,
-            title=self.title or other.title,
-            abstract=other.abstract if len(other.abstract) > len(self.abstract) else self.abstract,
-            authors=self.authors or other.authors,
-            links=_union(self.links, other.links),
-            sources=_union(self.sources, other.sources),
-            arxiv_id=self.arxiv_id or other.arxiv_id,
-            categories=_union(self.categories, other.categories),
-            published=self.published or other.published,
-            upvotes=upvotes,
-            editors=self.editors or other.editors,
-            files=_union(self.files, other.files),
-            **{name: getattr(self, name) or getattr(other, name) for name in CITATION_TEXTS},
-        )
+        sources = _union(self.sources, other.sources)
+        values: dict[str, Any] = {}
+        provenance: list[tuple[str, int]] = []
+        for name, rule in MERGE_RULES.items():
+            value, whose = rule(getattr(self, name), getattr(other, name))
+            values[name] = value
+            if whose & _THEIRS and name in PROVENANCE_FIELDS:
+                suppliers = (self.supplied(name) if whose & _MINE else ()) + other.supplied(name)
+                if suppliers != sources[:1]:
+                    provenance += [(name, sources.index(source)) for source in dict.fromkeys(suppliers)]
+            elif whose and self.provenance:  # this paper's value, from where it was: `sources` begins with its own
+                provenance += [entry for entry in self.provenance if entry[0] == name]
+        return replace(self, sources=sources, provenance=tuple(provenance), **values)
+
+    def supplied(self, name: str) -> tuple[Source, ...]:
+        """The sources that gave this paper's field `name` (one of PROVENANCE_FIELDS)
+        its value: those `provenance` lists, else the first source (none if it is empty)."""
+        listed = tuple(self.sources[i] for field_name, i in self.provenance if field_name == name)
+        if listed:
+            return listed
+        return self.sources[:1] if _has_value(getattr(self, name)) else ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "title": self.title, "abstract": self.abstract}
@@ -172,6 +181,8 @@ class Paper:
         for name in CITATION_LISTS:
             if value := getattr(self, name):
                 data[name] = list(value)
+        if self.provenance:
+            data["provenance"] = _provenance_dict(self.provenance)
         return data
 
     @classmethod
@@ -188,6 +199,7 @@ class Paper:
         sources = data.get("sources", ())
         if not isinstance(sources, list | tuple):
             raise ValueError("'sources' is not a list")
+        provenance = _provenance_pairs(data.get("provenance", {}), len(sources))
         return cls(
             id=data["id"],
             title=data["title"],
@@ -202,6 +214,7 @@ class Paper:
             **{name: _optional(data, name, str) for name in CITATION_TEXTS},
             # mypy checks a ** mapping against every keyword, not only the names it holds.
             **{name: _strings(data, name) for name in CITATION_LISTS},  # type: ignore[arg-type]
+            provenance=provenance,
         )
 
 
@@ -215,6 +228,103 @@ def _union(first: tuple, second: tuple) -> tuple:
     if not second:
         return first
     return tuple(dict.fromkeys(first + second))
+
+
+# --- merging: which source's value a merged paper keeps ------------------------------
+
+_MINE, _THEIRS = 1, 2  # whose value a rule kept: the paper merged into, the one merged in, or both
+_Rule = Callable[[Any, Any], tuple[Any, int]]
+
+
+def _first(mine: str | tuple | None, theirs: str | tuple | None) -> tuple[Any, int]:
+    """The earlier source's value, the later one's only where it had none (text or a
+    list: empty is none)."""
+    if mine:
+        return mine, _MINE
+    return (theirs, _THEIRS) if theirs else (mine, 0)
+
+
+def _longer(mine: str, theirs: str) -> tuple[str, int]:
+    """The longer text: a listing may truncate an abstract another source gives whole."""
+    return (theirs, _THEIRS) if len(theirs) > len(mine) else (mine, _MINE if mine else 0)
+
+
+def _higher(mine: int | None, theirs: int | None) -> tuple[int | None, int]:
+    """The higher count: upvotes are a snapshot, and they only grow."""
+    if theirs is not None and (mine is None or theirs > mine):
+        return theirs, _THEIRS
+    return mine, _MINE if mine is not None else 0
+
+
+def _unioned(mine: tuple, theirs: tuple) -> tuple[tuple, int]:
+    """Both lists, in order, each item once."""
+    merged = _union(mine, theirs)
+    adds = len(merged) > len(mine)
+    return merged, (_MINE if mine else 0) | (_THEIRS if adds else 0)
+
+
+MERGE_RULES: dict[str, _Rule] = {
+    "title": _first,
+    "abstract": _longer,
+    "authors": _first,
+    "links": _unioned,
+    "arxiv_id": _first,
+    "categories": _unioned,
+    "published": _first,
+    "upvotes": _higher,
+    **dict.fromkeys(CITATION_TEXTS, _first),
+    "editors": _first,
+    "files": _unioned,
+}
+"""How `Paper.merged` makes one value of two sources' values of each field: the
+one place that says which wins. Scalars keep the first known value (the source
+that came first into the home), except the longer abstract and the higher upvote
+count; lists of things a paper has several of are unioned; an author or editor
+list is a whole, kept from the first source that had one."""
+
+PROVENANCE_FIELDS = frozenset(MERGE_RULES) - {"title", "links"}
+"""The fields whose sources `Paper.provenance` records. Not the title: a paper
+always has one, so it is always the first source's. Not links: nearly every source
+adds its own, which would put an entry in most merged papers' records, and a link
+names its site anyway."""
+
+
+def _has_value(value: Any) -> bool:
+    return value is not None and value != "" and value != ()
+
+
+def _provenance_dict(provenance: tuple[tuple[str, int], ...]) -> dict[str, int | list[int]]:
+    """library.json's form: field -> source index, or indexes when several gave it."""
+    grouped: dict[str, list[int]] = {}
+    for name, index in provenance:
+        grouped.setdefault(name, []).append(index)
+    return {name: indexes[0] if len(indexes) == 1 else indexes for name, indexes in grouped.items()}
+
+
+def _provenance_pairs(data: Any, sources: int) -> tuple[tuple[str, int], ...]:
+    """`_provenance_dict`'s form read back, or ValueError."""
+    if not isinstance(data, dict):
+        raise ValueError("'provenance' is not an object")
+    pairs: list[tuple[str, int]] = []
+    for name, indexes in data.items():
+        listed = indexes if isinstance(indexes, list) else [indexes]
+        if name not in PROVENANCE_FIELDS:
+            raise ValueError(f"'provenance' names {name!r}, which is not a field it records")
+        if not all(type(i) is int and 0 <= i < sources for i in listed):
+            raise ValueError(f"'provenance' of {name!r} is not an index into 'sources'")
+        pairs += [(name, i) for i in listed]
+    return tuple(pairs)
+
+
+def provenance_lines(paper: Paper) -> list[str]:
+    """`venue: dblp.bib #12 (bibtex)`, one line for each field of the paper that has a
+    value and a source to name, for a person asking where a value came from."""
+    lines = []
+    for name in MERGE_RULES:
+        if name in PROVENANCE_FIELDS and (suppliers := paper.supplied(name)):
+            named = ", ".join(f"{os.path.basename(s.file)} #{s.position} ({s.format})" for s in suppliers)
+            lines.append(f"{name.replace('_', ' ')}: {named}")
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from reader import marshalfile
 from reader.models import Paper, Source
 
 SNAPSHOT_FILE = "library.snapshot"
-_VERSION = 3  # 3: Paper's citation fields (entry type, venue, DOI...)
+_VERSION = 4  # 3: Paper's citation fields (entry type, venue, DOI...); 4: their provenance
 
 Identity = tuple[int, int, int, int]
 

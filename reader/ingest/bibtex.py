@@ -142,8 +142,12 @@ def _parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
         if parents.inherit(child):
             shared = volumes.get(fields.get("crossref", "").casefold(), volume)
             yield _paper(*child, shared, file_name)
+        for at, line in parents.cycles():
+            yield Problem(file_name, line, at)
     for child in parents.orphans():
         yield _paper(*child, volume, file_name)
+    for at, line in parents.cycles():
+        yield Problem(file_name, line, at)
 
 
 _Child = tuple[str, int, str, dict[str, str], int]  # kind, line, key, fields, ordinal
@@ -152,52 +156,94 @@ _Child = tuple[str, int, str, dict[str, str], int]  # kind, line, key, fields, o
 class _Parents:
     """biblatex `crossref` and `xdata`: an entry takes the fields it lacks from
     the entries it names (a chapter its book's date, publisher and title as its
-    booktitle). A parent may come after its children, as biblatex allows, so a
-    child waits until every parent it names was read (or the file ends). Only the
-    inheritable fields of each entry are kept, so a 100k-entry file costs little,
-    and a child waits under one missing parent's key, so an arrival looks only at
-    the children waiting for it.
+    booktitle), and they from theirs (a proceedings its series' date). Any entry
+    of a chain may come after those naming it, as biblatex allows, so a child
+    waits until every entry up its chain was read (or the file ends), and the
+    chain is walked only then. Only the inheritable fields and the parents'
+    names of each entry are kept, so a 100k-entry file costs little, and a child
+    waits under one missing ancestor's key, so an arrival looks only at the
+    children waiting for it.
     """
 
     def __init__(self) -> None:
-        self._known: dict[str, dict[str, str]] = {}
-        self._waiting: dict[str, list[_Child]] = {}  # a parent not yet read -> its children
+        self._known: dict[str, tuple[dict[str, str], list[str]]] = {}  # key -> (inheritable fields, parents)
+        self._waiting: dict[str, list[_Child]] = {}  # an ancestor not yet read -> the children waiting for it
+        self._cycles: set[frozenset[str]] = set()  # every cycle met, so each is named once
+        self._unsaid: list[tuple[int, str]] = []  # (ordinal, line) of those not yet taken
 
     def arrived(self, key: str, fields: dict[str, str]) -> list[_Child]:
-        """The children that now have every parent they wait for."""
+        """The children that now have every ancestor they wait for."""
         kept = {name: value for name, value in fields.items() if name in _INHERITED}
         if "title" in fields:
             kept.setdefault("booktitle", fields["title"])
-        # A parent's own parents (a proceedings' series) count when read before it;
-        # biblatex resolves such chains in any order, which would need a second pass.
-        for name in _parent_names(fields):
-            for field_name, value in self._known.get(name.casefold(), {}).items():
-                kept.setdefault(field_name, value)
-        self._known[key.casefold()] = kept
+        self._known[key.casefold()] = (kept, _parent_names(fields))
         return [child for child in self._waiting.pop(key.casefold(), ()) if self.inherit(child)]
 
     def inherit(self, child: _Child) -> bool:
-        """Fill the child's fields from its parents; False while one is still to come."""
-        names = _parent_names(child[3])
-        missing = next((name.casefold() for name in names if name.casefold() not in self._known), None)
+        """Fill the child's fields from its ancestors; False while one is still to come."""
+        chain = self._chain(child)
+        missing = next((name for name in chain if name not in self._known), None)
         if missing is not None:
             self._waiting.setdefault(missing, []).append(child)
             return False
-        self._fill(child, names)
+        self._fill(child, chain)
         return True
 
     def orphans(self) -> list[_Child]:
-        """Children whose parent never came, in file order: read with what they have
-        (and what the parents that did come give)."""
+        """Children an ancestor of which never came, in file order: read with what
+        they have (and what the ancestors that did come give)."""
         children = sorted((c for waiting in self._waiting.values() for c in waiting), key=lambda c: c[4])
         for child in children:
-            self._fill(child, _parent_names(child[3]))
+            self._fill(child, self._chain(child))
         return children
 
-    def _fill(self, child: _Child, names: list[str]) -> None:
-        for name in names:
-            for field_name, value in self._known.get(name.casefold(), {}).items():
+    def cycles(self) -> list[tuple[int, str]]:
+        """(ordinal, line) naming each cycle met since the last call."""
+        unsaid, self._unsaid = self._unsaid, []
+        return unsaid
+
+    def _fill(self, child: _Child, chain: list[str]) -> None:
+        for name in chain:
+            for field_name, value in self._known.get(name, ({}, []))[0].items():
                 child[3].setdefault(field_name, value)
+
+    def _chain(self, child: _Child) -> list[str]:
+        """The child's ancestors (casefolded keys), nearest first, depth-first as
+        biblatex looks them up, each once; one not yet read ends its branch. A
+        cycle (a -> b -> a) is cut where it closes, and named."""
+        key, fields = child[2], child[3]
+        chain: list[str] = []
+        seen = {key.casefold()}
+        path, folded_path = [key], [key.casefold()]  # from the child down to the entry looked at
+        todo = [iter(_parent_names(fields))]  # a stack, not recursion: a hostile file's chain may be long
+        while todo:
+            name = next(todo[-1], None)
+            if name is None:
+                todo.pop()
+                path.pop()
+                folded_path.pop()
+                continue
+            folded = name.casefold()
+            if folded in folded_path:
+                self._name_cycle([*path[folded_path.index(folded) :], name], child)
+            elif folded not in seen:
+                seen.add(folded)
+                chain.append(folded)
+                if folded in self._known:
+                    path.append(name)
+                    folded_path.append(folded)
+                    todo.append(iter(self._known[folded][1]))
+        return chain
+
+    def _name_cycle(self, cycle: list[str], child: _Child) -> None:
+        members = frozenset(step.casefold() for step in cycle)
+        if members not in self._cycles:
+            self._cycles.add(members)
+            _, line, key, _, ordinal = child
+            loop = " -> ".join(cycle)
+            self._unsaid.append(
+                (ordinal, f"entry {key} (line {line}): crossref cycle {loop}; each entry in it inherits the others' fields once")
+            )
 
 
 _INHERITED = {

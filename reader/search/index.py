@@ -174,6 +174,7 @@ class SearchIndex(Matching):
         self._orders: dict[Sort, tuple[list[int], list[int]]] = {}  # see _order
         self._days: list[str] | None = None  # each document's listing_day, once asked for
         self._abstract_text = {}
+        self._surnames = None
         self.cache_hit = False  # was the index read from cache_dir?
 
         papers = list(papers)
@@ -281,6 +282,7 @@ class SearchIndex(Matching):
         self._orders.clear()
         self._days = None
         self._abstract_text.clear()
+        self._surnames = None
         self._cache.clear()
         self._cache_size = 0
         self._expansions.clear()

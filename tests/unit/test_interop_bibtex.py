@@ -4,6 +4,7 @@ researchers' files have: biblatex dates, crossref, `2023a`, `\\_` in links,
 repeated fields and keys."""
 
 import io
+import itertools
 import re
 
 import bibtexparser
@@ -138,3 +139,44 @@ def test_a_chain_of_parents_read_after_their_child():
     )
     (paper,) = papers
     assert (paper.venue, paper.published, paper.publisher) == ("Proceedings of X", "1999", "ACM")
+
+
+CHAIN = {
+    "child": "@inproceedings{child, title = {Child}, pages = {1--2}, crossref = {parent}}\n",
+    "parent": "@proceedings{parent, title = {Proceedings of X}, crossref = {grandparent}}\n",
+    "grandparent": "@mvproceedings{grandparent, title = {Series}, date = 1999, publisher = {ACM}}\n",
+}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(CHAIN)), ids="-".join)
+def test_a_crossref_chain_resolves_whatever_the_order_of_its_entries(order):
+    (paper,), problems = read("".join(CHAIN[key] for key in order))
+    assert problems == []
+    assert (paper.venue, paper.published, paper.publisher, paper.pages) == ("Proceedings of X", "1999", "ACM", "1--2")
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(CHAIN)), ids="-".join)
+def test_a_crossref_chain_with_its_grandparent_missing_keeps_what_came(order):
+    (paper,), problems = read("".join(CHAIN[key] for key in order if key != "grandparent"))
+    assert problems == []
+    assert (paper.venue, paper.published, paper.publisher) == ("Proceedings of X", None, None)
+
+
+def test_a_crossref_cycle_is_named_once_and_each_entry_inherits_the_others_fields():
+    papers, problems = read(
+        "@inbook{a, title = {A}, crossref = {b}, date = 2001}\n@inbook{b, title = {B}, crossref = {c}}\n"
+        "@book{c, title = {C}, crossref = {a}, publisher = {ACM}}\n"
+    )
+    assert sorted((p.title, p.published, p.publisher) for p in papers) == [
+        ("A", "2001", "ACM"),
+        ("B", "2001", "ACM"),
+        ("C", "2001", "ACM"),
+    ]
+    assert len(problems) == 1
+    assert "crossref cycle" in problems[0] and all(key in problems[0] for key in "abc")
+
+
+def test_an_entry_naming_itself_as_its_crossref_is_read_and_named():
+    (paper,), problems = read("@article{a, title = {A}, crossref = {a}, year = 2020}\n")
+    assert paper.published == "2020"
+    assert problems == ["refs.bib:1: entry a (line 1): crossref cycle a -> a; each entry in it inherits the others' fields once"]

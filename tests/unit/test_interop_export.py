@@ -12,11 +12,11 @@ from pathlib import Path
 import bibtexparser
 import pytest
 import rispy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from helpers.paths import CORPORA
-from reader import cli, export
+from reader import citation, cli, export
 from reader.ingest import bibtex, csljson, read_file, ris
 from reader.library import Library, LibraryError
 from reader.models import Paper, PaperState, Problem, Source, title_key
@@ -353,12 +353,50 @@ def test_citation_fields_are_searchable(searchable, query, found):
     assert sorted(result.ids) == sorted(found)
 
 
-def test_key_search_finds_the_keys_given(searchable):
-    assert list(searchable.search("key:lovelace").ids) == []  # no key chosen yet
-    searchable.keyed([ARTICLE.id])
-    assert list(searchable.search("key:lovelace2021").ids) == [ARTICLE.id]
-    searchable.rename_key(PREPRINT.id, "myPreprint")
-    assert list(searchable.search("key:mypre").ids) == [PREPRINT.id]
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        ("key:lovelace2021deep", [ARTICLE.id]),
+        ("key:lovel", [ARTICLE.id]),  # typed so far
+        ("key:LOVELACE2021", [ARTICLE.id]),
+        ("key:lee2026listing", [PREPRINT.id]),  # the year from the arXiv id
+        ("key:hopper1999chapter key:hop", [CHAPTER.id]),
+        ("key:lovelace | key:hopper", [ARTICLE.id, CHAPTER.id]),
+        ("-key:lovelace", [CHAPTER.id, PREPRINT.id]),
+        ("key:lovelace2020", []),
+        ("key:babbage", []),  # only the first author names the key
+    ],
+)
+def test_key_search_finds_a_paper_by_the_key_it_would_get_before_any_is_chosen(searchable, query, found):
+    result = searchable.search(query)
+    assert result.error is None
+    assert sorted(result.ids) == sorted(found)
+    assert sorted(searchable.index.search(query, searchable.state_of).ids) == sorted(found)  # state asked paper by paper
+    assert all(not searchable.state_of(pid).key for pid in searchable.papers)  # searching chose none
+
+
+def test_key_search_finds_every_paper_by_the_key_y_k_then_gives(tmp_path):
+    twin = Paper("title:twin", "Deep GPs for Everyone, again", "", authors=("Ada Lovelace",), published="2021")
+    alone = Paper("title:alone", "Anonymous Work", "")
+    names = ["Flann O'Brien", "Anna Smith-Jones", "Jürgen Müller", 'J{\\"u}rgen M{\\"u}ller', "张伟", "Ole Østergaard", "et al."]
+    named = [Paper(f"title:{n}", f"Work {n}", "", authors=(name, "G. Other")) for n, name in enumerate(names)]
+    papers = [ARTICLE, CHAPTER, PREPRINT, twin, alone, *named]
+    searched, keyed = Library.open(tmp_path / "searched", seed=False), Library.open(tmp_path / "keyed", seed=False)
+    for library in (searched, keyed):
+        library.import_records(papers)
+    keys = {paper.id: state.key for paper, state in keyed.keyed([p.id for p in papers])}
+    assert keys["title:twin"] == "lovelace2021deepb"  # came second
+    for paper_id, key in keys.items():
+        assert paper_id in searched.search(f"key:{key}").ids, key
+    assert all(not searched.state_of(pid).key for pid in searched.papers)
+
+
+def test_a_stored_key_wins_over_the_key_a_paper_would_get(searchable):
+    searchable.rename_key(ARTICLE.id, "myArticle")
+    assert list(searchable.search("key:myart").ids) == [ARTICLE.id]
+    assert list(searchable.search("key:lovelace").ids) == []  # renamed: not found by its old key
+    searchable.keyed([PREPRINT.id])
+    assert list(searchable.search("key:lee2026").ids) == [PREPRINT.id]
 
 
 def same(value: str) -> str:
@@ -382,3 +420,11 @@ def test_exported_real_bib_keeps_its_citation_fields(tmp_path):
                 compared += 1
     assert compared > 100
     assert not [r for r in read_file(source) if isinstance(r, Problem)]
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126, blacklist_characters="\\{}$~%&^_"), max_size=30))
+def test_a_plain_name_gives_the_key_surname_its_tex_rendering_does(name):
+    """key_surname reads a plain ASCII name as it is, skipping TeX: `{}` makes it render."""
+    assume(name != "et al.")  # no author named: `anon`
+    plain, rendered = (Paper("x", "T", "", authors=(written,)) for written in (name, name + "{}"))
+    assert citation.key_surname(plain) == citation.key_surname(rendered)

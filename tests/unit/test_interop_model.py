@@ -4,11 +4,13 @@ across sources, and used for identity (DOI beside the arXiv id, TeX-blind titles
 import io
 import json
 
+import pytest
+
 from reader import snapshot
 from reader.export import to_json
 from reader.ingest import readerjson
 from reader.library import Library
-from reader.models import BLANK_STATE, Paper, Source, normalise_doi, title_key
+from reader.models import BLANK_STATE, Paper, Source, normalise_doi, provenance_lines, title_key
 
 FULL = Paper(
     id="doi:10.1145/3292500.3330701",
@@ -117,3 +119,76 @@ def test_an_arxiv_atom_entry_and_a_bib_entry_with_its_doi_are_one_paper(home, tm
     report = library.import_paths([bib])
     assert (report.new, report.merged) == (0, 1)
     assert library.papers[with_doi.id].doi == with_doi.doi
+
+
+# --- provenance: which source gave each field ---------------------------------------------
+
+PREPRINT_BIB = (
+    "@misc{p, title = {Optuna}, author = {Akiba, Takuya}, doi = {10.1145/3292500.3330701},"
+    " publisher = {arXiv}, year = 2019, abstract = {Short.}}\n"
+)
+JOURNAL_BIB = (
+    "@inproceedings{j, title = {Optuna}, author = {Akiba, T.}, doi = {10.1145/3292500.3330701},"
+    " booktitle = {Proceedings of KDD}, pages = {2623--2631}, publisher = {ACM},"
+    " abstract = {A longer abstract, whole.}}\n"
+)
+
+
+def merged_home(home, tmp_path) -> Library:
+    (tmp_path / "preprint.bib").write_text(PREPRINT_BIB)
+    (tmp_path / "journal.bib").write_text(JOURNAL_BIB)
+    library = Library.open(home, seed=False)
+    library.import_paths([tmp_path / "preprint.bib", tmp_path / "journal.bib"])
+    return library
+
+
+def test_a_merged_paper_says_which_source_gave_each_field(home, tmp_path):
+    library = merged_home(home, tmp_path)
+    (paper,) = library.papers.values()
+    preprint, journal = paper.sources
+    assert (paper.publisher, paper.supplied("publisher")) == ("arXiv", (preprint,))  # a conflict: the first source wins
+    assert (paper.venue, paper.supplied("venue")) == ("Proceedings of KDD", (journal,))
+    assert (paper.pages, paper.supplied("pages")) == ("2623--2631", (journal,))
+    assert paper.supplied("abstract") == (journal,)  # the longer abstract wins
+    assert (paper.doi, paper.supplied("doi")) == ("10.1145/3292500.3330701", (preprint,))
+    assert paper.supplied("volume") == ()  # no source gave one
+    assert "venue: journal.bib #1 (bibtex)" in provenance_lines(paper)
+    assert "publisher: preprint.bib #1 (bibtex)" in provenance_lines(paper)
+
+
+def test_provenance_survives_library_json_its_snapshot_and_the_reader_json_export(home, tmp_path):
+    library = merged_home(home, tmp_path)
+    (paper,) = library.papers.values()
+    for _ in range(2):  # the first reopening parses library.json, the second reads the snapshot
+        assert Library.open(home, seed=False).papers[paper.id] == paper
+    exported = tmp_path / "export.json"
+    exported.write_text(_written_json([(paper, BLANK_STATE)]))
+    fresh = Library.open(tmp_path / "fresh", seed=False)
+    fresh.import_paths([exported])
+    assert fresh.papers[paper.id] == paper
+    assert provenance_lines(fresh.papers[paper.id]) == provenance_lines(paper)
+
+
+def test_importing_a_source_again_changes_no_provenance(home, tmp_path):
+    library = merged_home(home, tmp_path)
+    before = dict(library.papers)
+    report = library.import_paths([tmp_path / "journal.bib", tmp_path / "preprint.bib"])
+    assert (report.new, report.merged, report.unchanged) == (0, 0, 2)
+    assert library.papers == before
+
+
+def test_a_paper_from_one_source_records_no_provenance():
+    assert "provenance" not in FULL.to_dict()  # every field is its one source's: library.json stays small
+    assert "venue: refs.bib #1 (bibtex)" in provenance_lines(FULL)
+
+
+def test_a_provenance_naming_no_source_is_refused():
+    record = FULL.to_dict() | {"provenance": {"venue": 3}}
+    with pytest.raises(ValueError, match="'provenance' of 'venue' is not an index into 'sources'"):
+        Paper.from_dict(record)
+
+
+def _written_json(pairs) -> str:
+    out = io.StringIO()
+    to_json(pairs, out)
+    return out.getvalue()
