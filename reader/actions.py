@@ -7,7 +7,7 @@ here imports Textual: keys are Textual's key names as plain text ("slash",
 "ctrl+r", "j,down"), and the UI turns entries into bindings.
 
 `ACTIONS` is in the help screen's order; the palette lists its entries in the
-same order, and the footer shows the `footer=True` ones in it too.
+same order, and the footer shows those with a `footer` rank in it too.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class Action:
     keys: str = ""
     on: str = MAIN
     label: str = ""
-    footer: bool = False
+    footer: int = 0
+    changes: bool = False
     palette: str | None = None
     help: str | None = None
     help_with: str | None = None
@@ -60,7 +61,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("page-down", "page_down", "pagedown,ctrl+f", LIST, "Page down", help="page down / up"),
     Action("page-up", "page_up", "pageup,ctrl+b", LIST, "Page up", help_with="page-down"),
     Action("read-abstract", "open", "enter", LIST, "Open", help="open the paper (marks it read)"),
-    # The abstract pane's scroll keys, under the list's ids.
+    # The abstract pane's scroll keys, under the list's ids (the help screen scrolls by them too).
     Action("down", "scroll_down", "j", ABSTRACT, "Down"),
     Action("up", "scroll_up", "k", ABSTRACT, "Up"),
     Action("first", "scroll_home", "g", ABSTRACT, "Top"),
@@ -97,7 +98,7 @@ ACTIONS: tuple[Action, ...] = (
         palette="Next listing day",
         help_with="previous-day",
     ),
-    Action("search", "search", "slash", label="Search", palette="Search", help="search (live, typo-tolerant)"),
+    Action("search", "search", "slash", label="Search", footer=2, palette="Search", help="search (live, typo-tolerant)"),
     Action("back", "escape", "escape", label="Back", help="clear the selection, leave related papers, clear the search"),
     Action(
         "sort",
@@ -112,7 +113,8 @@ ACTIONS: tuple[Action, ...] = (
         "bookmark",
         "b",
         label="Bookmark",
-        footer=True,
+        footer=3,
+        changes=True,
         palette="Bookmark / unbookmark",
         help="bookmark / unbookmark, then on to the next unread paper",
     ),
@@ -121,17 +123,19 @@ ACTIONS: tuple[Action, ...] = (
         "tags",
         "t",
         label="Tags",
-        footer=True,
+        footer=5,
+        changes=True,
         palette="Edit tags",
         help="edit tags (→ completes a known tag), then on",
     ),
-    Action("rename-tag", "rename_tag", palette="Rename or merge a tag…"),
+    Action("rename-tag", "rename_tag", changes=True, palette="Rename or merge a tag…"),
     Action(
         "read",
         "toggle_read",
         "r",
         label="Read",
-        footer=True,
+        footer=11,
+        changes=True,
         palette="Mark read / unread",
         help="mark read / unread, then on",
     ),
@@ -140,7 +144,8 @@ ACTIONS: tuple[Action, ...] = (
         "dismiss_papers",
         "x",
         label="Dismiss",
-        footer=True,
+        footer=4,
+        changes=True,
         palette="Dismiss (read, out of the inbox)",
         help="dismiss: read and out of the inbox, then on",
     ),
@@ -149,20 +154,22 @@ ACTIONS: tuple[Action, ...] = (
         "remove_papers",
         "D",
         label="Remove",
+        changes=True,
         palette="Remove from the library…",
         help="remove the paper (or the selection) from the library; u puts it back",
     ),
-    Action("remove-demo", "remove_demo", palette="Remove the demo papers"),
+    Action("remove-demo", "remove_demo", changes=True, palette="Remove the demo papers"),
     Action(
         "undo",
         "undo",
         "u",
         label="Undo",
-        footer=True,
+        footer=6,
+        changes=True,
         palette="Undo",
         help="undo / redo the last change (also after a restart)",
     ),
-    Action("redo", "redo", "ctrl+r", label="Redo", palette="Redo", help_with="undo"),
+    Action("redo", "redo", "ctrl+r", label="Redo", changes=True, palette="Redo", help_with="undo"),
     Action(
         "select",
         "toggle_selected",
@@ -174,12 +181,21 @@ ACTIONS: tuple[Action, ...] = (
     Action("select-range", "select_range", "v", LIST, "Select range", help_with="select"),
     # The palette runs it on the main screen, which hands it to the list.
     Action("select-all", "select_all", "asterisk", LIST, "Select all", palette="Select all listed papers", help_with="select"),
-    Action("note", "note", "a", label="Note", palette="Edit the note", help="write a note on the paper (search it with note:)"),
+    Action(
+        "note",
+        "note",
+        "a",
+        label="Note",
+        changes=True,
+        palette="Edit the note",
+        help="write a note on the paper (search it with note:)",
+    ),
     Action(
         "related",
         "related",
         "m",
         label="Related",
+        footer=9,
         palette="Related papers",
         help="related papers, most alike first, with the words they share",
     ),
@@ -188,6 +204,7 @@ ACTIONS: tuple[Action, ...] = (
         "save_search",
         "s",
         label="Save search",
+        changes=True,
         palette="Save this search",
         help="save this search / show a saved search",
     ),
@@ -195,12 +212,13 @@ ACTIONS: tuple[Action, ...] = (
         Action(f"saved-{n}", f"recall_search({n})", str(n), label=f"Saved search {n}", help_with="save-search")
         for n in range(1, 10)
     ),
-    Action("delete-search", "delete_search", palette="Delete a saved search…"),
+    Action("delete-search", "delete_search", changes=True, palette="Delete a saved search…"),
     Action(
         "export",
         "export",
         "e",
         label="Export",
+        footer=7,
         palette="Export…",
         help="export this paper, the visible list, the selection or the bookmarks (.bib .md .json .csv)",
     ),
@@ -217,6 +235,7 @@ ACTIONS: tuple[Action, ...] = (
         "open_page",
         "o",
         label="Open",
+        footer=8,
         palette="Open the paper's page",
         help="open the paper's page (over SSH: show and copy its URL)",
     ),
@@ -233,18 +252,31 @@ ACTIONS: tuple[Action, ...] = (
         "fetch",
         "F",
         label="Fetch",
+        changes=True,
         palette="Fetch new papers",
         help="fetch new papers from the feeds; saved searches then show the new ones they match (+3)",
     ),
-    Action("command-palette", "command_palette", "ctrl+p", TEXTUAL, help="command palette: every action, view, tag and theme"),
+    Action(
+        "command-palette",
+        "command_palette",
+        "ctrl+p",
+        TEXTUAL,
+        footer=10,
+        help="command palette: every action, view, tag and theme",
+    ),
     Action("focus-next", "app.focus_next", "tab", TEXTUAL, help="move between views, list and abstract"),
     Action("focus-previous", "app.focus_previous", "shift+tab", TEXTUAL, help_with="focus-next"),
-    Action("help", "help", "question_mark", APP, "Help", footer=True, palette="Help", help="this help"),
-    Action("quit", "quit", "q", APP, "Quit", footer=True, help="quit"),
+    Action("help", "help", "question_mark", APP, "Help", footer=1, palette="Help", help="this help"),
+    Action("quit", "quit", "q", APP, "Quit", footer=12, help="quit"),
 )
 
 # The ids settings.toml's [keys] table may rebind.
 BINDING_IDS: frozenset[str] = frozenset(a.id for a in ACTIONS if a.keys and a.on != TEXTUAL)
+
+
+def footer_rank(action_id: str) -> int:
+    """The footer rank of a binding id (reader.actions.Action.footer): 0 for none."""
+    return next((a.footer for a in ACTIONS if a.id == action_id and a.footer), 0)
 
 
 def bound_on(place: str) -> list[Action]:

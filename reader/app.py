@@ -25,6 +25,7 @@ from reader.screens.main import MainScreen
 from reader.screens.messages import LibraryLoaded, LockWait, Refused
 from reader.screens.writer import Writer
 from reader.settings import Bindings, SettingsError, load_settings, save_theme, settings_path
+from reader.text import plural
 from reader.views import STANDARD, View
 from reader.widgets.bindings import bindings
 from reader.widgets.status_line import StatusLine
@@ -84,7 +85,7 @@ class ReaderApp(App[None]):
                 return
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.settings.keys))
+        self.push_screen(HelpScreen(self.settings.keys, self._settings_problems))
 
     # -- settings.toml ---------------------------------------------------------------------
 
@@ -104,8 +105,11 @@ class ReaderApp(App[None]):
         self.set_keymap(dict(self.settings.keys))
 
     def _report_settings_problems(self) -> None:
-        for problem in self._settings_problems:
-            self.notify(problem, title="settings.toml: using the default", severity="warning", timeout=20, markup=False)
+        # One short line: each problem in full (a list of themes, of binding ids) ran
+        # off the top of an 80x24 screen and hid the list; the help lists them.
+        if problems := self._settings_problems:
+            said = f"settings.toml: {plural(len(problems), 'problem')}, the defaults used · ? lists them"
+            self.notify(said, severity="warning", timeout=8, markup=False)
 
     def watch_theme(self, theme: str) -> None:
         if theme != self._theme_on_disk:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 # C0/C1 controls (ESC starts every terminal escape sequence; U+009B is a
@@ -50,6 +50,27 @@ def plural(count: int, noun: str) -> str:
 
 def one_line(text: str) -> str:
     return " ".join(inert(text).split())
+
+
+def fit(parts: Sequence[tuple[int, int]], width: int) -> list[int]:
+    """Which of `parts`, each (width, rank), fit in `width` together, by index in order.
+
+    The highest rank is left out first (of two alike, the later), until the rest
+    fit: the footer's keys and the status line's segments are fitted so, never cut.
+    """
+    kept = sorted(range(len(parts)), key=lambda i: parts[i][1])
+    while kept and sum(parts[i][0] for i in kept) > width:
+        kept.pop()
+    return sorted(kept)
+
+
+def clip_words(text: str, width: int) -> str:
+    """`text` cut to `width` after a whole word, with "…" where it was cut."""
+    if len(text) <= width:
+        return text
+    head = text[: max(width - 1, 0)]
+    cut = head.rfind(" ")
+    return (head[:cut] if cut > 0 else head).rstrip(" ·,;:") + "…"
 
 
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")

@@ -82,6 +82,12 @@ def _table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
     return table
 
 
+def _problems(problems: Sequence[str]) -> Text:
+    # Settings files are the person's text: plain, never markup.
+    lines = [Text("Ignored in settings.toml (the defaults are used):", style="bold"), *(Text(f"• {p}") for p in problems)]
+    return Text("\n").join(lines)
+
+
 SETTINGS_NOTE = (
     "settings.toml in the home folder sets the theme (one chosen in the palette is remembered), "
     "the first view and, in its [keys] table, other keys by binding id (README: Settings)."
@@ -91,12 +97,16 @@ SETTINGS_NOTE = (
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, rebound: Mapping[str, str]) -> None:
+    def __init__(self, rebound: Mapping[str, str], settings_problems: Sequence[str] = ()) -> None:
+        """`settings_problems`: what settings.toml had that is not used (the start said how many)."""
         super().__init__()
         self.rows = key_rows(rebound)  # rebound: binding id -> keys, from settings.toml
+        self.settings_problems = settings_problems
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
+            if self.settings_problems:
+                yield Static(_problems(self.settings_problems), id="help-settings")
             yield Static(_table("Keys", [(row.keys, row.what) for row in self.rows]))
             yield Static(_table("Search", SYNTAX))
             yield Static(Text(SETTINGS_NOTE))

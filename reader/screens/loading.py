@@ -28,7 +28,7 @@ from reader.widgets.status_line import StatusLine
 def _still_loading(action: Action) -> Binding:
     """The main screen's binding of `action` (reader.widgets.bindings), saying it waits."""
     # One action string per key: the footer shows one key per action.
-    return Binding(action.keys, f"still_loading({action.id!r})", action.label, show=action.footer, id=action.id)
+    return Binding(action.keys, f"still_loading({action.id!r})", action.label, show=bool(action.footer), id=action.id)
 
 
 def _no_rows(paper_id: str) -> RowData:

@@ -26,7 +26,7 @@ from functools import partial
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
 from reader.actions import MAIN
@@ -52,10 +52,11 @@ from reader.screens.triage import Triage
 from reader.screens.writer import Writer
 from reader.search import SearchResult, Sort, day_step
 from reader.tex import tex_to_text
-from reader.text import one_line, plural
+from reader.text import clip_words, one_line, plural
 from reader.views import STANDARD, RelatedTo, Saved, Tag, View
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.bindings import bindings
+from reader.widgets.footer import FittedFooter
 from reader.widgets.paper_list import PaperList, RowData
 from reader.widgets.sidebar import Sidebar
 from reader.widgets.status_line import StatusLine
@@ -72,7 +73,7 @@ def panes(row_data: Callable[[str], RowData | None], *, searchable: bool = True)
             yield PaperList(row_data, id="papers")
             yield AbstractView(id="abstract")
     yield StatusLine(id="status")
-    yield Footer(compact=True)  # compact: every key fits in 80 columns
+    yield FittedFooter()
 
 
 def shortened(title: str, room: int = 32) -> str:
@@ -101,8 +102,8 @@ def closest_said(result: SearchResult) -> str | None:
 
 
 class MainScreen(Triage, SavedSearches, Outward):
-    # The footer must fit 80 columns: it shows the triage keys; the search box's
-    # placeholder says "/ search", and ? and ctrl+p list the rest (reader.actions).
+    # The footer shows the keys it has room for, by rank (reader.actions); ? and
+    # ctrl+p list the rest.
     BINDINGS = bindings(MAIN)
     COMMANDS = {ReaderCommands}
 
@@ -271,8 +272,8 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.status.ordered("")  # most alike first, as the status line says below
         self.refresh_views()
         self._show_current()
-        title = one_line(self.library.get(related.paper_id).title)
-        self.update_status(f"related to “{title[:50]}”, most alike first · esc: back")
+        title = clip_words(one_line(self.library.get(related.paper_id).title), 36)
+        self.update_status(f"related to “{title}”, most alike first · esc: back")
 
     # -- the current paper ---------------------------------------------------------------
 

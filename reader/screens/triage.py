@@ -19,6 +19,7 @@ from reader.screens.messages import DemoPapers, SaveFailed, StepSaved
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen
 from reader.screens.tags import TagEdit, TagScreen
+from reader.text import clip_words
 from reader.views import Tag
 from reader.widgets.paper_list import PaperList
 
@@ -150,9 +151,9 @@ class Triage(LibraryScreen):
             old, new = words
             self.save(partial(library.rename_tag, old, new), lambda n: f"#{old} is now #{new} on {n} papers (u undoes it)")
 
-        hint = (
-            "old new · into a tag that exists: the two merge · " + " ".join(f"#{t}" for t in sorted(library.tag_counts()))[:120]
-        )
+        # Whole tags, on the lines the dialog wraps the hint to.
+        tags = clip_words(" ".join(f"#{t}" for t in sorted(library.tag_counts())), 160)
+        hint = f"old new · into a tag that exists: the two merge · {tags}"
         self.app.push_screen(PromptScreen("Rename or merge a tag", placeholder="old new", value=current, hint=hint), rename)
 
     def action_note(self) -> None:

@@ -4,6 +4,10 @@
 the list's order, see reader.search.Sort). The counts are given when state
 changes (counting on every keystroke would cost at 100k papers); the pace is
 kept here, from the session's decisions.
+
+Each part is a segment with a rank; where the line is too narrow for all
+(80 columns, after a message), the highest ranks are left out first, whole
+(reader.text.fit), and a message too long alone is cut after a word.
 """
 
 from __future__ import annotations
@@ -11,9 +15,22 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.visual import VisualType
 from textual.widgets import Static
+
+from reader.text import clip_words, fit
+
+SEPARATOR = " · "
+# The segments' ranks: the highest are left out first where the line is too narrow.
+MESSAGE = 0  # what just happened
+INBOX = 10
+TODAY = 20
+PACE = 30
+SHOWN = 40
+PAPERS = 50
 
 
 class StatusLine(Static):
@@ -24,6 +41,7 @@ class StatusLine(Static):
         self._order = ""  # the list's order, Sort.mark
         self._decided = 0  # papers decided in this session
         self._triage_start: float | None = None  # the session's first decision
+        self._segments: list[tuple[str, int]] = []  # what say() shows, (text, rank) each
 
     def tally(self, counts: Mapping[str, int], done_today: int) -> None:
         """The library's counts (Library.view_counts) and the papers decided today."""
@@ -43,20 +61,41 @@ class StatusLine(Static):
     def say(self, message: str | None, shown: int) -> None:
         """`message` (if any), then the counts with `shown` papers listed."""
         counts = self._counts
-        text = (
-            f"{shown} shown{self._order} · {counts['all']} papers · inbox {counts['inbox']} left"
-            f" · {self._done_today} done today{self._pace()}"
-        )
-        self.update(f"{message}  ·  {text}" if message else text)
+        segments = [
+            (f"{shown} shown{self._order}", SHOWN),
+            (f"{counts['all']} papers", PAPERS),
+            (f"inbox {counts['inbox']} left", INBOX),
+            (f"{self._done_today} done today", TODAY),
+            *([(pace, PACE)] if (pace := self._pace()) else []),
+        ]
+        self._segments = [(message, MESSAGE), *segments] if message else segments
+        self._fit()
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        self._segments = []  # shown as given: not fitted again on a resize
+        super().update(content, layout=layout)
 
     def link(self, url: str, said: str) -> None:
         """`url` as an OSC 8 link (a click opens it on the person's machine where the
         terminal supports it), then `said`. The URL first: at 80 columns the rest may be cut."""
         self.update(Text.assemble(Text(url, style=Style(link=url, underline=True)), said))
 
+    def on_resize(self) -> None:
+        if self._segments:
+            self._fit()
+
+    def _fit(self) -> None:
+        segments = self._segments
+        gap = len(SEPARATOR)
+        width = self.content_size.width or sum(cell_len(text) + gap for text, _ in segments)
+        # Each segment with the separator before it; the first has none, hence `width` + one.
+        kept = fit([(cell_len(text) + gap, rank) for text, rank in segments], width + gap)
+        text = SEPARATOR.join(segments[i][0] for i in kept) if kept else clip_words(segments[0][0], width)
+        super().update(text)
+
     def _pace(self) -> str:
         """Papers decided per minute over this session's triage (from its first decision)."""
         if self._triage_start is None or self._decided < 2:
             return ""
         minutes = max(time.monotonic() - self._triage_start, 30.0) / 60
-        return f" · {self._decided / minutes:.1f}/min"
+        return f"{self._decided / minutes:.1f}/min"

@@ -296,12 +296,23 @@ async def test_keys_from_settings_replace_the_default_keys(home):
         assert [row.keys for row in app.screen.rows if "bookmark" in row.ids] == ["B"]
 
 
+async def settings_problems(pilot) -> str:
+    """What the start said of settings.toml's problems, then the help's list of them."""
+    app = pilot.app
+    said = toasts(app)
+    await pilot.press("question_mark")
+    listed = str(app.screen.query_one("#help-settings").render())
+    await pilot.press("escape")
+    return f"{said} {listed}"
+
+
 async def test_bad_settings_are_named_and_the_app_opens_with_the_defaults(home):
     write_settings(home, 'theme = "no-such-theme"\nview = 3\n[keys]\nfly = "x"\nbookmark = ""\n')
     app = ReaderApp(home=home)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
-        said = toasts(app)
+        said = await settings_problems(pilot)
+        assert "settings.toml: 4 problems" in said
         assert 'theme = "no-such-theme" is not a theme' in said and "nord" in said
         assert "view = 3 is not a view" in said and "unread" in said
         assert "keys.fly is not a binding" in said
@@ -319,7 +330,7 @@ async def test_an_unknown_key_and_a_key_taken_from_quit_are_named_and_the_defaul
     app = ReaderApp(home=home)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
-        said = toasts(app)
+        said = await settings_problems(pilot)
         assert 'keys.read = "not-a-key": "not-a-key" is not a key' in said
         assert 'keys.bookmark = "q": q is already the key of quit; bookmark keeps "b"' in said
         first = papers(app).current
@@ -371,7 +382,7 @@ async def test_a_settings_file_that_is_not_toml_is_reported(home):
     app = ReaderApp(home=home)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
-        assert "not valid TOML" in toasts(app)
+        assert "not valid TOML" in await settings_problems(pilot)
         assert len(papers(app).ids) == 423
 
 

@@ -1,0 +1,131 @@
+"""At 80x24, as a new user first sees it: the footer, the status line, settings.toml's problems, the dialogs."""
+
+from helpers.pilot import papers, screen_lines, settle
+from reader.app import ReaderApp
+from reader.library import Library
+from reader.screens.help import HelpScreen
+from reader.screens.prompt import PromptScreen
+
+SIZE = (80, 24)
+
+
+def footer_line(app) -> str:
+    return screen_lines(app)[-1]
+
+
+def status_line(app) -> str:
+    return screen_lines(app)[-2]
+
+
+def dialog_text(app, selector: str) -> str:
+    """What the screen shows inside the dialog `selector`, its lines joined by spaces."""
+    x, y, width, height = app.screen.query_one(selector).region
+    return " ".join(line[x : x + width] for line in screen_lines(app)[y : y + height])
+
+
+# --- the footer and the status line ------------------------------------------------------
+
+
+async def test_the_footer_at_80_columns_shows_search_export_open_and_related(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = footer_line(app)
+        for hint in ("/ Search", "b Bookmark", "x Dismiss", "e Export", "o Open", "m Related", "? Help"):
+            assert hint in footer, footer
+
+
+async def test_the_footer_shows_every_key_where_there_is_room(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        footer = footer_line(app)
+        for hint in ("/ Search", "r Read", "m Related", "q Quit", "^p palette"):
+            assert hint in footer, footer
+
+
+async def test_the_status_line_at_80_columns_keeps_today_and_the_pace_after_a_message(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "x")
+        await settle(pilot)
+        line = status_line(app).strip()
+        assert "dismissed" in line and "2 done today" in line
+        assert line.endswith("/min"), line  # the last segment whole, nothing cut at the edge
+
+
+async def test_a_long_message_is_cut_after_a_word_not_in_one(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.update_status("word " * 30)
+        await pilot.pause()
+        words = status_line(app).split()
+        assert words[-1] == "word…" and set(words[:-1]) == {"word"}  # whole words, then the cut said
+
+
+# --- settings.toml's problems --------------------------------------------------------------
+
+
+async def test_a_bad_settings_file_leaves_the_list_visible_and_the_help_says_why(home):
+    home.mkdir(parents=True)
+    (home / "settings.toml").write_text('theme = "no-such-theme"\nview = 3\n[keys]\nfly = "x"\nbookmark = ""\n')
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = screen_lines(app)
+        rows = _list_rows(app)
+        assert sum(bool(row.strip()) for row in rows) >= 8
+        for y, row in enumerate(rows, start=1):  # the list's rows, under the search box, all whole
+            assert screen[y].startswith(row.rstrip(), 20), (screen[y], row)
+        assert any("4 problems" in line for line in screen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = " ".join(screen_lines(app))
+        assert "is not a theme" in help_text and "keys.fly is not a binding" in help_text
+
+
+def _list_rows(app) -> list[str]:
+    paper_list = papers(app)
+    return [paper_list.render_line(y).text for y in range(paper_list.scrollable_content_region.height)]
+
+
+# --- dialogs -------------------------------------------------------------------------------
+
+
+async def test_the_tag_dialog_shows_the_whole_title(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        title = app.screen.library.get(papers(app).current).title
+        assert len(title) > 60  # longer than the dialog is wide
+        await pilot.press("t")
+        await settle(pilot)
+        shown = dialog_text(app, "#tag-dialog")
+        assert all(word in shown for word in title.split()), title
+
+
+async def test_the_export_hint_is_whole(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        shown = dialog_text(app, "#export-dialog")
+        assert ".csv pick the format" in shown and "esc: cancel" in shown
+
+
+async def test_the_rename_dialog_lists_whole_tags(home):
+    tags = ["reinforcement-learning", "graph-neural-networks", "diffusion-models", "to-read-this-week", "survey"]
+    library = Library.open(home)
+    for paper_id, tag in zip(library.papers, tags, strict=False):
+        library.add_tags(paper_id, [tag])
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.screen.run_action("rename_tag")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        shown = dialog_text(app, "#prompt-dialog")
+        assert all(f"#{tag}" in shown for tag in tags), shown
