@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from platformdirs import user_downloads_path
 from textual.app import App
 from textual.binding import Binding
 from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_character
@@ -78,11 +79,30 @@ class ReaderApp(App[None]):
         self.post_message(LockWait(text))
 
     def on_lock_wait(self, waiting: LockWait) -> None:
+        self._say(waiting.text)
+
+    def _say(self, text: str) -> None:
         # On the status line shown, the loading or the main screen's, under any dialog.
         for screen in reversed(self.screen_stack):
             if (status := screen.query_one_optional(StatusLine)) is not None:
-                status.update(waiting.text)
+                status.update(text)
                 return
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot, saved where it can be found and said on the status
+        line: Textual saves into ~/Downloads, which most servers do not have (it failed)."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        folder = Path(path) if path else _screenshot_folder()
+        try:
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as error:
+            self.notify(f"Screenshot not saved in {folder}: {error.strerror or error}", severity="error", markup=False)
+            return None
+        self._say(f"screenshot saved: {_from_home(Path(saved))}")
+        return None
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.settings.keys, self._settings_problems))
@@ -127,6 +147,18 @@ class ReaderApp(App[None]):
     def keys_for(self, binding_id: str) -> str:
         """The key(s) of a binding as the person has them: settings.toml's, else the default."""
         return ",".join(self.get_key_display(Binding(key, "")) for key in current_keys(binding_id, self.settings.keys))
+
+
+def _screenshot_folder() -> Path:
+    """~/Downloads where there is one (a desktop), else the home folder (a server)."""
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else Path.home()
+
+
+def _from_home(path: Path) -> str:
+    """`path`, with ~ for the home folder: short enough for the status line."""
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
 
 
 def _bindings() -> Bindings:

@@ -18,7 +18,11 @@ from reader.actions import ACTIONS, APP
 from reader.text import one_line
 from reader.views import View
 
-Entry = tuple[str, Callable[[], object], str]  # (shown name, what it runs, help line)
+Entry = tuple[str, Callable[[], object], str, bool]  # (shown name, what it runs, help line, changes the library)
+
+# An action that changes the library scores this much of its match: typing "Inbox"
+# then enter must show the inbox, not dismiss a paper ("…out of the inbox").
+CHANGE_WEIGHT = 0.8
 
 
 class AppHost(Protocol):
@@ -51,27 +55,28 @@ class ReaderCommands(Provider):
             if action.palette is not None:
                 keys = app.keys_for(action.id)
                 where = app if action.on == APP else screen
-                yield action.palette, partial(where.run_action, action.run), f"key: {escape(keys)}" if keys else ""
+                help = f"key: {escape(keys)}" if keys else ""
+                yield action.palette, partial(where.run_action, action.run), help, action.changes
         for view in screen.palette_views():
             # A tag is the person's text (and may hold "[…]"): never markup, one line.
-            yield f"View: {one_line(view.label)}", partial(screen.show_view, view), ""
+            yield f"View: {one_line(view.label)}", partial(screen.show_view, view), "", False
         for theme in sorted(app.available_themes):
             current = " (current)" if theme == app.theme else ""
-            yield f"Theme: {theme}", partial(setattr, app, "theme", theme), f"remembered in settings.toml{current}"
+            yield f"Theme: {theme}", partial(setattr, app, "theme", theme), f"remembered in settings.toml{current}", False
 
     async def discover(self) -> Hits:
-        for name, command, help in self._commands():
+        for name, command, help, _ in self._commands():
             yield DiscoveryHit(Content(name), command, text=name, help=help or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, command, help in self._commands():
-            hit = _hit(matcher, name, command, help)
+        for name, command, help, changes in self._commands():
+            hit = _hit(matcher, name, command, help, CHANGE_WEIGHT if changes else 1.0)
             if hit is not None:
                 yield hit
 
 
-def _hit(matcher: Matcher, name: str, command: Callable[[], object], help: str) -> Hit | None:
+def _hit(matcher: Matcher, name: str, command: Callable[[], object], help: str, weight: float) -> Hit | None:
     # Matcher.highlight would read `name` as markup; build the display from plain text instead.
     score, offsets = matcher.fuzzy_search.match(matcher.query, name)
     if not score:
@@ -79,4 +84,4 @@ def _hit(matcher: Matcher, name: str, command: Callable[[], object], help: str) 
     display = Content(name)
     for offset in offsets:
         display = display.stylize(matcher.match_style, offset, offset + 1)
-    return Hit(score, display, command, text=name, help=help or None)
+    return Hit(score * weight, display, command, text=name, help=help or None)

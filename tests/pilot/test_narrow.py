@@ -1,10 +1,11 @@
-"""At 80x24, as a new user first sees it: the footer, the status line, settings.toml's problems, the dialogs."""
+"""At 80x24, as a new user first sees it: the footer, the status line, settings.toml's problems, the dialogs, the palette."""
 
 from helpers.pilot import papers, screen_lines, settle
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.help import HelpScreen
 from reader.screens.prompt import PromptScreen
+from reader.views import INBOX
 
 SIZE = (80, 24)
 
@@ -21,6 +22,14 @@ def dialog_text(app, selector: str) -> str:
     """What the screen shows inside the dialog `selector`, its lines joined by spaces."""
     x, y, width, height = app.screen.query_one(selector).region
     return " ".join(line[x : x + width] for line in screen_lines(app)[y : y + height])
+
+
+async def open_palette_command(pilot, text: str) -> None:
+    """Type `text` in the palette and press enter on what it ranks first."""
+    await pilot.press("ctrl+p", *text)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 # --- the footer and the status line ------------------------------------------------------
@@ -129,3 +138,35 @@ async def test_the_rename_dialog_lists_whole_tags(home):
         assert isinstance(app.screen, PromptScreen)
         shown = dialog_text(app, "#prompt-dialog")
         assert all(f"#{tag}" in shown for tag in tags), shown
+
+
+# --- the palette ---------------------------------------------------------------------------
+
+
+async def test_inbox_then_enter_in_the_palette_shows_the_inbox_and_dismisses_nothing(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_palette_command(pilot, "Inbox")
+        assert app.screen.view == INBOX
+        library = app.screen.library
+        assert not any(library.state_of(pid).dismissed for pid in library.papers)
+        assert len(papers(app).ids) == 423
+
+
+async def test_the_palette_screenshot_is_saved_in_the_home_folder_and_named(home, tmp_path, monkeypatch):
+    user = tmp_path / "user"  # a server's: no ~/Downloads
+    user.mkdir()
+    monkeypatch.setenv("HOME", str(user))
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_palette_command(pilot, "Screenshot")
+        for _ in range(100):  # the palette takes it a tenth of a second after closing
+            if list(user.glob("*.svg")):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        (saved,) = user.glob("*.svg")
+        assert "<svg" in saved.read_text()
+        assert f"screenshot saved: ~/{saved.name}" in status_line(app)
