@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input
 
 from reader import clock
 from reader.library import Library
@@ -22,6 +21,7 @@ from reader.screens.messages import SaveFailed, StateSaved
 from reader.screens.writer import Writer
 from reader.views import Saved, View
 from reader.widgets.paper_list import PaperList
+from reader.widgets.search_box import SearchBox
 from reader.widgets.sidebar import Sidebar
 from reader.widgets.status_line import StatusLine
 
@@ -44,8 +44,8 @@ class LibraryScreen(Screen[None]):
         return self.query_one(PaperList)
 
     @property
-    def search_box(self) -> Input:
-        return self.query_one("#search", Input)
+    def search_box(self) -> SearchBox:
+        return self.query_one("#search", SearchBox)
 
     @property
     def status(self) -> StatusLine:

@@ -14,8 +14,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from reader.actions import current_keys, help_rows
+from reader.actions import ABSTRACT, current_keys, help_rows
 from reader.query import SYNTAX
+from reader.widgets.bindings import bindings
 
 # How a key name reads here: the character it types, or its short name.
 _KEY_LABELS = {
@@ -88,6 +89,12 @@ def _problems(problems: Sequence[str]) -> Text:
     return Text("\n").join(lines)
 
 
+class HelpBody(VerticalScroll):
+    """The help's text: it scrolls by the abstract pane's keys (j k g G, and as rebound)."""
+
+    BINDINGS = bindings(ABSTRACT)
+
+
 SETTINGS_NOTE = (
     "settings.toml in the home folder sets the theme (one chosen in the palette is remembered), "
     "the first view and, in its [keys] table, other keys by binding id (README: Settings)."
@@ -104,7 +111,7 @@ class HelpScreen(ModalScreen[None]):
         self.settings_problems = settings_problems
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-dialog"):
+        with HelpBody(id="help-dialog"):
             if self.settings_problems:
                 yield Static(_problems(self.settings_problems), id="help-settings")
             yield Static(_table("Keys", [(row.keys, row.what) for row in self.rows]))

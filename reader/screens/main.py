@@ -26,7 +26,7 @@ from functools import partial
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input
+from textual.widgets import HelpPanel, Input
 from textual.worker import Worker, get_current_worker
 
 from reader.actions import MAIN
@@ -58,6 +58,7 @@ from reader.widgets.abstract_view import AbstractView
 from reader.widgets.bindings import bindings
 from reader.widgets.footer import FittedFooter
 from reader.widgets.paper_list import PaperList, RowData
+from reader.widgets.search_box import SearchBox
 from reader.widgets.sidebar import Sidebar
 from reader.widgets.status_line import StatusLine
 
@@ -69,7 +70,7 @@ def panes(row_data: Callable[[str], RowData | None], *, searchable: bool = True)
     with Horizontal(id="body"):
         yield Sidebar(id="views")
         with Vertical(id="main"):
-            yield Input(placeholder=SEARCH_PLACEHOLDER, id="search", disabled=not searchable)
+            yield SearchBox(placeholder=SEARCH_PLACEHOLDER, id="search", disabled=not searchable)
             yield PaperList(row_data, id="papers")
             yield AbstractView(id="abstract")
     yield StatusLine(id="status")
@@ -124,7 +125,9 @@ class MainScreen(Triage, SavedSearches, Outward):
         # Papers whose removal is under way: off the list from D on, whatever a search
         # that started before finds (the writer takes them out of the library meanwhile).
         self._leaving: set[str] = set()
-        self._find_after_search: str | None = None  # the paper an undo put back: the cursor goes to it
+        # The paper the next list puts the cursor on: the one an undo put back, or
+        # the one related papers were of (esc goes back to it).
+        self._find_after_search: str | None = None
 
     def compose(self) -> ComposeResult:
         yield from panes(self._row_data)
@@ -201,14 +204,18 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._after_search = None
 
     def action_search(self) -> None:
-        self.search_box.focus()
+        self.search_box.open()
 
     def action_escape(self) -> None:
         search = self.search_box
         papers = self.papers
+        if self.query(HelpPanel):  # the palette's Keys panel: esc closes it, as it does the palette
+            self.app.action_hide_help_panel()
+            return
         if self.focused is papers and papers.selected:
             papers.clear_selection()
         elif self.focused is papers and isinstance(self.view, RelatedTo):
+            self._find_after_search = self.view.paper_id
             self.show_view(self.view.back)
         elif self.focused is papers and search.value:
             search.value = ""

@@ -1,4 +1,4 @@
-"""At 80x24, as a new user first sees it: the footer, the status line, settings.toml's problems, the dialogs, the palette."""
+"""At 80x24, as a new user first sees it: the footer, the status line, the dialogs, the palette and esc."""
 
 from helpers.pilot import papers, screen_lines, settle
 from reader.app import ReaderApp
@@ -170,3 +170,79 @@ async def test_the_palette_screenshot_is_saved_in_the_home_folder_and_named(home
         (saved,) = user.glob("*.svg")
         assert "<svg" in saved.read_text()
         assert f"screenshot saved: ~/{saved.name}" in status_line(app)
+
+
+# --- keys: help, esc, tab ------------------------------------------------------------------
+
+
+async def test_the_help_scrolls_with_j_k_g_and_capital_g(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        body = app.screen.query_one("#help-dialog")
+        assert body.max_scroll_y > 0  # at 80x24 the help is longer than the screen
+        await pilot.press("G")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("g", "j", "j")
+        await pilot.pause()
+        assert body.scroll_y == 2
+        await pilot.press("k")
+        await pilot.pause()
+        assert body.scroll_y == 1
+
+
+async def test_esc_closes_the_palettes_keys_panel(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_palette_command(pilot, "Keys")
+        assert app.screen.query("HelpPanel")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+
+async def test_esc_from_related_papers_returns_to_the_paper_and_the_search(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"diffusion", "enter")
+        await settle(pilot)
+        await pilot.press("j", "j")
+        searched, start = list(papers(app).ids), papers(app).current
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("j", "j")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert list(papers(app).ids) == searched
+        assert papers(app).current == start
+        assert app.screen.query_one("#search").value == "diffusion"
+
+
+async def test_shift_tab_from_the_list_then_j_does_not_type_a_search(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+tab", "j")
+        await settle(pilot)
+        assert app.screen.query_one("#search").value == ""
+        assert len(papers(app).ids) == 423
+        await pilot.press("tab", "tab", "tab")  # the views, the list, the abstract: never the box
+        assert not app.screen.query_one("#search").has_focus
+
+
+async def test_slash_and_a_click_still_open_the_search_box(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "j")
+        box = app.screen.query_one("#search")
+        assert box.value == "j"
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.click("#search")
+        await pilot.press("k")
+        assert box.value == "k"
