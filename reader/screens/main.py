@@ -478,7 +478,7 @@ class MainScreen(Triage, SavedSearches, Outward):
             return
         failures = [f"{feed.feed}: {one_line(feed.failure)}" for feed in report.feeds if feed.failure]
         if report.status == 2:
-            said = f"fetch failed: cannot reach {failures[0]}; nothing changed"
+            said = f"fetch failed, nothing changed: cannot reach {failures[0]}"
         else:
             said = f"fetched: {report.summary() or 'no feeds in settings.toml'}"
         changed = any(feed.new or feed.merged for feed in report.feeds)

@@ -7,7 +7,8 @@ kept here, from the session's decisions.
 
 Each part is a segment with a rank; where the line is too narrow for all
 (80 columns, after a message), the highest ranks are left out first, whole
-(reader.text.fit), and a message too long alone is cut after a word.
+(reader.text.fit). A message too long alone (a long path) is kept whole and
+ends in "…" at the edge: its start says the most (reader.screens.outward).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.text import Text
 from textual.visual import VisualType
 from textual.widgets import Static
 
-from reader.text import clip_words, fit
+from reader.text import fit
 
 SEPARATOR = " · "
 # The segments' ranks: the highest are left out first where the line is too narrow.
@@ -90,8 +91,7 @@ class StatusLine(Static):
         width = self.content_size.width or sum(cell_len(text) + gap for text, _ in segments)
         # Each segment with the separator before it; the first has none, hence `width` + one.
         kept = fit([(cell_len(text) + gap, rank) for text, rank in segments], width + gap)
-        text = SEPARATOR.join(segments[i][0] for i in kept) if kept else clip_words(segments[0][0], width)
-        super().update(text)
+        super().update(SEPARATOR.join(segments[i][0] for i in kept) if kept else segments[0][0])
 
     def _pace(self) -> str:
         """Papers decided per minute over this session's triage (from its first decision)."""
