@@ -73,8 +73,8 @@ class LibraryScreen(Screen[None]):
     def effective_query(self) -> str:
         return f"{self.view.query} {self.search_box.value}".strip()
 
-    def update_status(self, message: str | None = None) -> None:
-        self.status.say(message, shown=len(self.papers.ids))
+    def update_status(self, message: str | None = None, aside: str | None = None) -> None:
+        self.status.say(message, shown=len(self.papers.ids), aside=aside)
 
     def _current_paper(self) -> str | None:
         paper_id = self.papers.current

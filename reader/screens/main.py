@@ -199,8 +199,8 @@ class MainScreen(Triage, SavedSearches, Outward):
         after = self._after_search
         if after and find and papers.current != find:
             after += " (not in this view)"
-        said = [m for m in (after, closest_said(result)) if m]
-        self.update_status(result.error or " · ".join(said) or None)
+        # The closest matches said as an aside: at 80 columns the list's order goes before it.
+        self.update_status(result.error or after, aside=None if result.error else closest_said(result))
         self._after_search = None
 
     def action_search(self) -> None:

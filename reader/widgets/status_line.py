@@ -26,11 +26,14 @@ from reader.text import fit
 
 SEPARATOR = " · "
 # The segments' ranks: the highest are left out first where the line is too narrow.
+# The inbox's and the library's counts go first: the sidebar shows them too
+# ("Inbox 400", "All 423"); today's count and the pace are only here.
 MESSAGE = 0  # what just happened
-INBOX = 10
-TODAY = 20
-PACE = 30
-SHOWN = 40
+TODAY = 10
+PACE = 20
+SHOWN = 30  # with the list's order
+ASIDE = 35
+INBOX = 40
 PAPERS = 50
 
 
@@ -59,17 +62,20 @@ class StatusLine(Static):
         if self._triage_start is None:
             self._triage_start = time.monotonic()
 
-    def say(self, message: str | None, shown: int) -> None:
-        """`message` (if any), then the counts with `shown` papers listed."""
+    def say(self, message: str | None, shown: int, aside: str | None = None) -> None:
+        """`message` (if any), then `aside` (if any: more about the list, such as its
+        closest matches), then the counts with `shown` papers listed."""
         counts = self._counts
         segments = [
+            (message, MESSAGE),
+            (aside, ASIDE),
             (f"{shown} shown{self._order}", SHOWN),
             (f"{counts['all']} papers", PAPERS),
             (f"inbox {counts['inbox']} left", INBOX),
             (f"{self._done_today} done today", TODAY),
             *([(pace, PACE)] if (pace := self._pace()) else []),
         ]
-        self._segments = [(message, MESSAGE), *segments] if message else segments
+        self._segments = [(text, rank) for text, rank in segments if text]
         self._fit()
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:

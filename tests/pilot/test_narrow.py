@@ -247,3 +247,16 @@ async def test_slash_and_a_click_still_open_the_search_box(home):
         await pilot.click("#search")
         await pilot.press("k")
         assert box.value == "k"
+
+
+async def test_a_sorted_search_at_80_columns_shows_its_order_and_today_before_the_closest_matches(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"diffusion video generation", "enter")
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        line = status_line(app).strip()
+        assert line.startswith("sorted: ") and "shown ↓" in line, line  # the list's order, whole
+        assert line.endswith("done today"), line
