@@ -1,6 +1,6 @@
 """At 80x24, as a new user first sees it: the footer, the status line, the dialogs, the palette and esc."""
 
-from helpers.pilot import papers, screen_lines, settle
+from helpers.pilot import papers, screen_lines, seen_in, settle
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.help import HelpScreen
@@ -42,6 +42,15 @@ async def test_the_footer_at_80_columns_shows_search_export_open_and_related(hom
         footer = footer_line(app)
         for hint in ("/ Search", "b Bookmark", "x Dismiss", "e Export", "o Open", "m Related", "? Help"):
             assert hint in footer, footer
+
+
+async def test_every_row_of_the_list_at_80x24_shows_a_paper(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = seen_in(papers(app)).splitlines()
+        assert len(rows) == papers(app).size.height  # no row given to a sideways scrollbar
+        assert all(row.strip() for row in rows), rows
 
 
 async def test_the_footer_shows_every_key_where_there_is_room(home):
