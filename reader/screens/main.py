@@ -78,9 +78,8 @@ def panes(row_data: Callable[[str], RowData | None], *, searchable: bool = True)
 
 
 def shortened(title: str, room: int = 32) -> str:
-    """A paper's title, cut to `room` characters for the status line."""
-    text = one_line(tex_to_text(title))
-    return text if len(text) <= room else text[: room - 1] + "…"
+    """A paper's title, cut after a whole word to `room` characters for the status line."""
+    return clip_words(one_line(tex_to_text(title)), room)
 
 
 def _without(gone: set[str], ids: Sequence[str], complete: int) -> tuple[Sequence[str], int]:

@@ -4,6 +4,7 @@ from helpers.pilot import abstract_text, list_lines, papers, settle, status
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.confirm import ConfirmScreen
+from reader.screens.main import shortened
 from reader.text import one_line
 
 
@@ -151,3 +152,9 @@ async def test_a_paper_gone_before_the_screen_hears_of_it_is_drawn_blank(home):
         assert list_lines(app)[0].strip() == "" and list_lines(app)[2].strip()
         await pilot.press("j")
         assert abstract_text(app) == "No paper selected."
+
+
+def test_an_undone_papers_name_is_cut_after_a_whole_word():
+    title = "On the Provable Advantage of Unsupervised Pretraining"
+    assert shortened(title) == "On the Provable Advantage of…"
+    assert shortened("Pointer Networks") == "Pointer Networks"
