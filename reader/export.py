@@ -340,11 +340,11 @@ def _csl_item(paper: Paper, state: PaperState, key: str) -> dict:
         "page": (paper.pages or "").replace("--", "-"),
         "publisher": paper.publisher,
         "number": f"arXiv:{paper.arxiv_id}" if paper.arxiv_id and not paper.number else None,
-        "DOI": doi_of(paper),
-        "URL": main_url(paper),
         "abstract": paper.abstract,
     }
     item.update((name, _plain(value)) for name, value in texts.items() if value)
+    # Identifiers are not TeX: a `~` in a DOI or URL is a tilde, not a space.
+    item.update((name, value) for name, value in (("DOI", doi_of(paper)), ("URL", main_url(paper))) if value)
     if state.tags:
         item["keyword"] = ", ".join(state.tags)
     if state.note:
@@ -405,13 +405,15 @@ def _ris_lines(paper: Paper, state: PaperState) -> Iterator[tuple[str, str]]:
         ("SP", pages[0]),
         ("EP", pages[1] if len(pages) > 1 else ""),
         ("PB", paper.publisher),
-        ("DO", doi_of(paper)),
-        ("UR", main_url(paper)),
         ("AB", paper.abstract),
     )
     for tag, value in fields:
         if value and (text := _one_line(_plain(value))):
             yield tag, text
+    # Identifiers are not TeX: a `~` in a DOI or URL is a tilde, not a space.
+    for tag, value in (("DO", doi_of(paper)), ("UR", main_url(paper))):
+        if value:
+            yield tag, _one_line(value)
     if note := _one_line(state.note):
         yield "N1", note
     for tag in state.tags:

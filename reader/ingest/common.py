@@ -90,11 +90,17 @@ def paper_id(arxiv_id: str | None, title: str, doi: str | None = None) -> str:
     return doi_key(doi) if doi else title_key(title)
 
 
+# Where a field lists several DOIs: whitespace, or `,`/`;` with whitespace before the
+# next DOI. Not a bare `;` or `,`: a DOI's suffix may hold any printable character,
+# and Wiley's SICI DOIs do (`10.1002/(SICI)...3.0.CO;2-P`).
+_DOI_SEPARATOR = re.compile(r"[,;]\s+(?=(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?10\.)|\s+", re.I)
+
+
 def first_doi(value: Any) -> str | None:
     """The first DOI in a field that may list several (`10.1/a, 10.1/b`), normalised."""
     if not isinstance(value, str):
         return None
-    return next((doi for part in re.split(r"[\s,;]+", value) if (doi := normalise_doi(part))), None)
+    return next((doi for part in _DOI_SEPARATOR.split(value) if (doi := normalise_doi(part))), None)
 
 
 def text_or_none(value: Any) -> str | None:

@@ -14,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers.paths import CORPORA
+from reader import export
 from reader.ingest import IngestError, arxivrss, csljson, papis, read_file, ris
+from reader.ingest.common import first_doi
 from reader.library import Library
-from reader.models import Paper, Problem
+from reader.models import Paper, PaperState, Problem, Source
 
 INTEROP = CORPORA / "interop"
 OAI_FILES = sorted((INTEROP / "oai-pmh").glob("*.xml"))
@@ -532,3 +534,55 @@ def test_format_names_list_the_new_formats():
 
     assert {"ris", "csl-json", "oai-pmh", "arxiv-rss", "semantic-scholar", "papis"} <= set(format_names())
     assert arxivrss.NAME == "arxiv-rss"
+
+
+# --- DOIs -------------------------------------------------------------------------
+
+
+def _sici_doi() -> str:
+    """A Wiley SICI DOI (with `;`) as a real biblatex file gives it."""
+    text = (INTEROP / "bibtex-real" / "plk_biblatex-examples.bib").read_text(encoding="utf-8")
+    (doi,) = {line.split("{", 1)[1].rsplit("}", 1)[0] for line in text.splitlines() if "doi" in line and "CO;2" in line}
+    return doi
+
+
+def test_a_doi_with_a_semicolon_is_kept_whole_in_csl_json_and_ris():
+    doi = _sici_doi()
+    csl = json.dumps([{"id": "x", "type": "article-journal", "title": "SICI", "issued": {"date-parts": [[1998]]}, "DOI": doi}])
+    ris_text = f"TY  - JOUR\nTI  - SICI\nDO  - {doi}\nER  - \n"
+    (from_csl,), _ = papers_and_problems(_write(csl, "z.json"))
+    (from_ris,), _ = papers_and_problems(_write(ris_text, "z.ris"))
+    assert from_csl.doi == from_ris.doi == doi.lower()
+    assert f"https://doi.org/{doi.lower()}" in from_csl.links
+
+
+def test_a_field_listing_several_dois_gives_the_first():
+    assert first_doi("10.1000/a, 10.1000/b") == "10.1000/a"
+    assert first_doi("10.1000/a; doi:10.1000/b") == "10.1000/a"
+    assert first_doi("see 10.1000/a 10.1000/b") == "10.1000/a"
+
+
+# Printable, no space; no backslash, which BibTeX escaping (`\_`) is undone from.
+_DOI_SUFFIX = st.text(
+    st.characters(min_codepoint=33, max_codepoint=0x2FFF, blacklist_categories=("Z", "C"), blacklist_characters="\\"),
+    min_size=1,
+    max_size=40,
+)
+_DOIS = st.builds(lambda registrant, suffix: f"10.{registrant}/{suffix}", st.integers(1000, 999999), _DOI_SUFFIX)
+
+
+@given(_DOIS)
+def test_any_printable_doi_survives_first_doi(doi):
+    assert first_doi(doi) == doi.lower()
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(_DOIS)
+def test_any_printable_doi_survives_csl_json_and_ris_export_and_import(doi):
+    paper = Paper(id=f"doi:{doi.lower()}", title="T", abstract="", doi=doi.lower(), sources=(Source("a.bib", "bibtex", 1),))
+    csl_out, ris_out = io.StringIO(), io.StringIO()
+    export.to_csl_json([(paper, PaperState())], csl_out)
+    export.to_ris([(paper, PaperState())], ris_out)
+    (from_csl,) = csljson.parse(io.StringIO(csl_out.getvalue()), "x.json")
+    (from_ris,) = ris.parse(io.StringIO(ris_out.getvalue()), "x.ris")
+    assert from_csl.doi == from_ris.doi == doi.lower()
