@@ -63,7 +63,8 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
         raise IngestError(f"{file_name}: YAML nested too deeply for a papis info.yaml; not read") from None
     if not isinstance(info, dict):
         raise IngestError(f"{file_name}: not a papis info.yaml (expected key: value lines)")
-    folder = Path(stream.name).parent if isinstance(getattr(stream, "name", None), str) else None
+    # Absolute now: a path relative to the cwd of this import means nothing later.
+    folder = Path(stream.name).absolute().parent if isinstance(getattr(stream, "name", None), str) else None
     yield _paper(info, file_name, folder)
 
 

@@ -474,6 +474,15 @@ def test_a_papis_info_yaml_is_read_with_its_pdf_as_a_full_path(tmp_path):
     assert paper.files == (str(folder / "lecun-deep-learning.pdf"),)
 
 
+def test_a_papis_pdf_is_a_full_path_when_imported_from_another_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "papers" / "lecun"
+    folder.mkdir(parents=True)
+    (folder / "info.yaml").write_text(PAPIS)
+    monkeypatch.chdir(tmp_path)
+    (paper,), _ = papers_and_problems(Path("papers/lecun/info.yaml"))
+    assert paper.files == (str(folder / "lecun-deep-learning.pdf"),)
+
+
 def test_a_papis_file_that_is_not_yaml_says_where():
     with pytest.raises(IngestError, match=r"not valid YAML \(.* at line 3\)"):
         list(papis.parse(io.StringIO("title: x\nauthor: [unclosed\n"), "info.yaml"))
