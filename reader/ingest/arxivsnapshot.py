@@ -16,6 +16,7 @@ from reader.ingest.common import (
     arxiv_links,
     collapse_whitespace,
     day_in_name,
+    first_doi,
     first_record,
     iso_day,
     json_records,
@@ -56,8 +57,9 @@ def _paper(position: int, record: Any, file_name: str, day: str | None) -> Paper
         return Problem(file_name, "record has no title", position)
     arxiv_id = arxiv_id_in(record.get("id"))
     links = list(arxiv_links(arxiv_id)) if arxiv_id else []
-    if isinstance(record.get("doi"), str) and record["doi"].strip():
-        links.append(f"https://doi.org/{record['doi'].split()[0]}")
+    doi = first_doi(record.get("doi"))
+    if doi:
+        links.append(f"https://doi.org/{doi}")
     categories = record.get("categories")
     abstract = record.get("abstract")
     return Paper(
@@ -70,6 +72,7 @@ def _paper(position: int, record: Any, file_name: str, day: str | None) -> Paper
         arxiv_id=arxiv_id,
         categories=tuple(categories.split()) if isinstance(categories, str) else (),
         published=_first_version_day(record.get("versions")) or iso_day(record.get("update_date")),
+        doi=doi,
     )
 
 

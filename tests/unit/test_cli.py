@@ -370,3 +370,13 @@ def test_the_readme_first_screen_says_what_import_reads_and_what_make_test_insta
     assert "`chromium` and `chromium-driver`" in first and "apt" in first
     for source in ("BibTeX", "RIS", "CSL-JSON", "arXiv", "OAI-PMH", "Hugging Face", "Semantic Scholar", "papis", "Zotero"):
         assert source in first
+
+
+def test_a_kaggle_snapshot_papers_doi_is_searchable(home, capsys):
+    from helpers.paths import CORPORA
+
+    run(capsys, "import", str(CORPORA / "arxiv-kaggle-snapshot-sample" / "arxiv-metadata-oai-snapshot.head200.json"))
+    (found,) = search_json(capsys, "doi:10.1103/PhysRevD.76.013009")
+    assert found["id"] == "arxiv:0704.0001"
+    (listing_two,) = search_json(capsys, "doi:10.1364/JOSAA.23.002578")  # the first of the two the record lists
+    assert listing_two["id"] == "arxiv:0704.0033"
