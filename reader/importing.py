@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from reader import ingest, snapshot
+from reader import citation, ingest, snapshot
 from reader.files import StoreError
 from reader.models import Paper, PaperState, Problem, StatedPaper
 from reader.related import RelatedIndex
@@ -93,6 +93,7 @@ class Importing:
         total, before = sum(sizes), 0
         changed: dict[str, Paper] = {}
         arriving_states: dict[str, PaperState] = {}
+        owners = self._key_owners()
 
         def at(position: int) -> None:
             if progress:
@@ -102,7 +103,7 @@ class Importing:
             at(0)
             try:
                 for record in ingest.read_file(path, format, at if progress else None):
-                    self._take(record, path.name, report, changed, arriving_states)
+                    self._take(record, path.name, report, changed, arriving_states, owners)
             except ingest.IngestError as error:
                 # Named once: parsers name the file too, by its name alone.
                 said = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
@@ -121,8 +122,9 @@ class Importing:
             papers_before, aliases_before = dict(self.papers), dict(self._aliases)
             changed: dict[str, Paper] = {}
             arriving_states: dict[str, PaperState] = {}
+            owners = self._key_owners()
             for record in records:
-                self._take(record, "fetched", report, changed, arriving_states)
+                self._take(record, "fetched", report, changed, arriving_states, owners)
             return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), None, 0, index)
 
     def _take(
@@ -132,8 +134,10 @@ class Importing:
         report: ImportReport,
         changed: dict[str, Paper],
         arriving_states: dict[str, PaperState],
+        owners: dict[str, str],
     ) -> None:
-        """Merge one record read from `file_name` (or note why it cannot be used)."""
+        """Merge one record read from `file_name` (or note why it cannot be used);
+        `owners`: the paper each citation key (casefolded) is the key of, so far."""
         if isinstance(record, Problem):
             report.problems.append(record)
             return
@@ -147,9 +151,41 @@ class Importing:
             report.problems.append(Problem(where.file if where else file_name, too_large, where.position if where else None))
             return
         report.per_format[record.sources[0].format if record.sources else "?"] += 1
+        chosen = record.cite_key
+        if chosen is not None:
+            record = replace(record, cite_key=None)  # state, not a fact of the paper
         paper_id = self._merge(record, report, changed)
+        if chosen and not citation.key_problem(chosen) and not (state and state.key):
+            state = replace(state or PaperState(), key=chosen)
+        earlier = arriving_states.get(paper_id)
+        if state is not None and state.key:
+            # A paper keeps the key it has (in the home, or from its first record here).
+            keyed = (earlier and earlier.key) or (paper_id in self.states and self.states[paper_id].key)
+            state = replace(state, key=None) if keyed else self._key_if_free(paper_id, state, record, report, owners)
         if state is not None and not state.is_blank:
-            arriving_states[paper_id] = state
+            arriving_states[paper_id] = merge_states(earlier, state) if earlier else state
+
+    @staticmethod
+    def _key_if_free(paper_id: str, state: PaperState, record: Paper, report: ImportReport, owners: dict[str, str]) -> PaperState:
+        """`state`, without its key when another paper has that key already (in the home
+        or earlier in this import), which the person is told: export then gives the
+        paper a key by the usual rule."""
+        key = state.key or ""
+        owner = owners.setdefault(key.casefold(), paper_id)
+        if owner == paper_id:
+            return state
+        where = record.sources[0] if record.sources else None
+        report.problems.append(
+            Problem(
+                where.file if where else paper_id,
+                f"citation key {key!r} is already the key of {owner}; {paper_id} gets its own at export",
+                where.position if where else 0,
+            )
+        )
+        return replace(state, key=None)
+
+    def _key_owners(self) -> dict[str, str]:
+        return {s.key.casefold(): pid for pid, s in self.states.items() if s.key}
 
     def _save_import(
         self,

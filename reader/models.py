@@ -11,7 +11,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reader.tex import tex_to_text
@@ -113,6 +113,10 @@ class Paper:
     # its value, where that is not the first source alone: empty for most papers (one
     # source), so library.json at 1M papers barely grows. See `supplied`.
     provenance: tuple[tuple[str, int], ...] = ()
+    # The citation key the source gave the record (BibTeX's entry key, CSL's `id`, RIS's
+    # ID): the person's choice, which import makes the paper's key in its state. Only
+    # on the way in: never stored with the facts, never part of a paper's equality.
+    cite_key: str | None = field(default=None, compare=False)
 
     @property
     def date(self) -> str:

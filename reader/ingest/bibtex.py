@@ -477,6 +477,7 @@ def _paper(
         doi=doi,
         editors=authors(fields.get("editor", "")),
         files=_files(fields.get("file", "")),
+        cite_key=key or None,
     )
 
 

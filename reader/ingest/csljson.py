@@ -38,6 +38,7 @@ NAME = "csl-json"
 _CSL_KEYS = re.compile(r'"(?:container-title|issued|date-parts|citation-key|title-short|collection-title)"\s*:')
 # CSL's rich text in titles (<i>, <b>, <sup>, <sub>, <span class="nocase">) and
 # Crossref's JATS abstracts (<jats:p>): markup, not words. Other angle brackets are text.
+_KEY_LIKE = re.compile(r"^[A-Za-z][\w:.+-]*$")
 _TAG = re.compile(r"</?(?:i|b|sup|sub|sc|span|jats:[A-Za-z-]+)(?:\s[^<>]{0,200})?>")
 
 
@@ -97,7 +98,14 @@ def _paper(item: Any, file_name: str, position: int, day: str | None) -> Paper |
         month=published[5:7] if published and len(published) >= 7 else None,
         doi=doi,
         editors=_names(item.get("editor")),
+        # Better BibTeX writes the .bib key as `citation-key`; Zotero's own `id` is no key.
+        cite_key=text_or_none(item.get("citation-key")) or _key_like(item.get("id")),
     )
+
+
+def _key_like(value: Any) -> str | None:
+    """An `id` that reads as a citation key (`lecun2015deep`), not a URI or item number."""
+    return value if isinstance(value, str) and _KEY_LIKE.match(value) else None
 
 
 def _text(value: Any) -> str | None:

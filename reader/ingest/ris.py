@@ -95,6 +95,7 @@ def _paper(lines: list[str], file_name: str, position: int, line: int, day: str 
         doi=doi,
         editors=_names(fields, "secondary_authors") if fields.get("type_of_reference") in _EDITED else (),
         files=tuple(f for name in ("file_attachments1", "file_attachments2") for f in _list(fields.get(name))),
+        cite_key=_first(fields, "id"),
     )
 
 

@@ -428,3 +428,42 @@ def test_a_plain_name_gives_the_key_surname_its_tex_rendering_does(name):
     assume(name != "et al.")  # no author named: `anon`
     plain, rendered = (Paper("x", "T", "", authors=(written,)) for written in (name, name + "{}"))
     assert citation.key_surname(plain) == citation.key_surname(rendered)
+
+
+# --- a source's own citation keys --------------------------------------------------------
+
+
+def test_a_real_bibs_own_keys_are_kept_on_export(tmp_path):
+    source = CORPORA / "interop/bibtex-real/rnbguy_thesis2021_dblp.bib"
+    library = Library.open(tmp_path / "home", seed=False)
+    report = library.import_paths([source])
+    given_keys = keys_in(source.read_text(encoding="utf-8"))
+    exported = keys_in(written(export.to_bibtex, library.keyed(list(library.papers))))
+    assert report.new == len(given_keys) and sorted(exported) == sorted(given_keys)  # DBLP's `DBLP:conf/...` keys
+
+
+def test_a_csl_and_ris_key_is_kept_and_a_key_another_paper_has_is_not_taken(twins, tmp_path):
+    library = Library.open(twins)
+    library.rename_key(GPT.id, "lee2019report")
+    csl = tmp_path / "zotero.json"
+    csl.write_text(written(export.to_csl_json, [(ARTICLE, PaperState(key="lovelace-gps"))]), encoding="utf-8")
+    ris_file = tmp_path / "refs.ris"
+    ris_file.write_text(written(export.to_ris, [(CHAPTER, PaperState())]).replace("ER  -", "ID  - lee2019report\nER  -"))
+    report = library.import_paths([csl, ris_file])
+    assert [str(p) for p in report.problems] == [
+        f"refs.ris:1: citation key 'lee2019report' is already the key of {GPT.id}; {CHAPTER.id} gets its own at export"
+    ]
+    reopened = Library.open(twins)
+    keys = {paper.id: state.key for paper, state in reopened.keyed([ARTICLE.id, CHAPTER.id, GPT.id])}
+    assert keys == {ARTICLE.id: "lovelace-gps", CHAPTER.id: "hopper1999chapter", GPT.id: "lee2019report"}
+
+
+def test_a_key_once_given_stays_when_the_bib_is_imported_again_with_another(tmp_path):
+    bib = tmp_path / "mine.bib"
+    bib.write_text("@techreport{lee2019report, title={A Technical Report}, author={Kim Lee}, year={2019}}\n")
+    home = tmp_path / "home"
+    Library.open(home, seed=False).import_paths([bib])
+    bib.write_text("@techreport{kimlee19, title={A Technical Report}, author={Kim Lee}, year={2019}}\n")
+    library = Library.open(home)
+    library.import_paths([bib])
+    assert keys_in(written(export.to_bibtex, library.keyed(list(library.papers)))) == ["lee2019report"]
