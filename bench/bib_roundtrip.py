@@ -5,8 +5,11 @@
 Default files: the real ones in /work/shared/corpora (biblatex's examples, a DBLP
 export, two PMLR volumes). For each file: import it into a fresh home (no seed
 papers), export every paper as BibTeX, then read the input and the output with
-bibtexparser 2.x (an independent parser) and pair entries by title (TeX rendered). For each field
-people cite with, count the input entries that have it and how many output
+bibtexparser 2.x (an independent parser) and pair entries by citation key (import
+keeps a .bib's own keys). An input entry with no output entry of its key (merged
+into another paper of the same title, say) counts as lost for each of its fields.
+For each field people cite with (those Paper holds, and the others it keeps in
+`extra`), count the input entries that have it and how many output
 entries hold the same value, compared as a reader of the bibliography would
 (braces, spacing and case aside; `#`-joined @string macros expanded; `jan` = `1`; `1-10` = `1--10`; a DOI without its
 resolver). biblatex's `journaltitle` counts as `journal`. A field inherited
@@ -32,9 +35,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reader import export  # noqa: E402
 from reader.library import Library  # noqa: E402
-from reader.tex import tex_to_text  # noqa: E402
 
-FIELDS = ("journal", "booktitle", "pages", "volume", "number", "publisher", "month", "doi")
+FIELDS = ("journal", "booktitle", "pages", "volume", "number", "publisher", "month", "doi") + (
+    "school",
+    "institution",
+    "address",
+    "location",
+    "note",
+    "edition",
+    "isbn",
+    "series",
+    "howpublished",
+    "organization",
+    "chapter",
+    "eprinttype",
+)
 ALIASES = {"journaltitle": "journal", "issue": "number"}
 DEFAULT_FILES = sorted(Path("/work/shared/corpora/interop/bibtex-real").glob("*.bib")) + sorted(
     Path("/work/shared/corpora/bibtex-pmlr").glob("*.bib")
@@ -55,15 +70,14 @@ def normalised(name: str, value: str) -> str:
 
 
 def entries(text: str) -> dict[str, dict[str, str]]:
-    """title (as read: TeX rendered) -> {field: normalised value}, for the entries that are papers."""
+    """citation key -> {field: normalised value}, for the entries that are papers."""
     library = bibtexparser.parse_string(text)
     strings = {s.key.casefold(): s.value.strip('{}"') for s in library.strings}
     found: dict[str, dict[str, str]] = {}
     for entry in library.entries:
         fields = {ALIASES.get(k.lower(), k.lower()): _concatenated(str(f.value), strings) for k, f in entry.fields_dict.items()}
         if "title" in fields and entry.entry_type.lower() not in NOT_PAPERS:
-            title = normalised("title", tex_to_text(fields["title"]))
-            found.setdefault(title, {name: normalised(name, fields[name]) for name in FIELDS if name in fields})
+            found.setdefault(entry.key, {name: normalised(name, fields[name]) for name in FIELDS if name in fields})
     return found
 
 
@@ -84,8 +98,8 @@ def roundtrip(path: Path) -> dict[str, dict[str, float]]:
         exported = entries(out.getvalue())
     given = entries(path.read_text(encoding="utf-8", errors="replace"))
     counts: dict[str, Counter] = {name: Counter() for name in FIELDS}
-    for title, fields in given.items():
-        back = exported.get(title, {})
+    for key, fields in given.items():
+        back = exported.get(key, {})
         for name, value in fields.items():
             counts[name]["input"] += 1
             counts[name]["kept"] += back.get(name) == value

@@ -108,6 +108,9 @@ def _bib_fields(paper: Paper, state: PaperState, kind: str) -> list[tuple[str, s
         # BibTeX's own month macros (`jan`): styles print them in the document's language.
         at = next(i for i, (name, _) in enumerate(written) if name == "year") + 1 if year_of(paper) else len(written)
         written.insert(at, ("month", _MONTH_MACROS[int(month) - 1] if month.isdigit() else f"{{{bib_escape(month)}}}"))
+    # The source's other fields, raw TeX as read; where reader wrote a field itself, its own.
+    have = {name.casefold() for name, _ in written}
+    written += [(name, f"{{{_balance(value)}}}") for name, value in paper.extra if name not in have]
     return written
 
 

@@ -390,6 +390,7 @@ def oversized(paper: Paper) -> str | None:
         ("abstract", len(paper.abstract)),
         ("author list", sum(map(len, paper.authors))),
         ("link list", sum(map(len, paper.links))),
+        ("other fields", sum(len(name) + len(value) for name, value in paper.extra)),
     ):
         if size > MAX_TEXT:
             return f"record too large to keep ({name} of {size:,} characters; at most {MAX_TEXT:,}), skipped"

@@ -109,6 +109,9 @@ class Paper:
     doi: str | None = None  # normalised (normalise_doi): lower case, no resolver prefix
     editors: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # local files (PDFs) a reference manager keeps for it
+    # A .bib entry's fields the others do not hold (school, address, note, series, isbn...):
+    # (lower-case name, raw TeX as read) pairs, written back by the BibTeX export.
+    extra: tuple[tuple[str, str], ...] = ()
     # (field, index into `sources`) for each source that gave a field of PROVENANCE_FIELDS
     # its value, where that is not the first source alone: empty for most papers (one
     # source), so library.json at 1M papers barely grows. See `supplied`.
@@ -185,6 +188,8 @@ class Paper:
         for name in CITATION_LISTS:
             if value := getattr(self, name):
                 data[name] = list(value)
+        if self.extra:
+            data["extra"] = dict(self.extra)
         if self.provenance:
             data["provenance"] = _provenance_dict(self.provenance)
         return data
@@ -218,6 +223,7 @@ class Paper:
             **{name: _optional(data, name, str) for name in CITATION_TEXTS},
             # mypy checks a ** mapping against every keyword, not only the names it holds.
             **{name: _strings(data, name) for name in CITATION_LISTS},  # type: ignore[arg-type]
+            extra=_extra_fields(data.get("extra", {})),
             provenance=provenance,
         )
 
@@ -226,6 +232,19 @@ CITATION_TEXTS = ("entry_type", "venue", "volume", "number", "pages", "publisher
 """Paper's optional text fields a citation gives; absent from a record written
 before they existed, so every decoder reads them as optional."""
 CITATION_LISTS = ("editors", "files")
+
+
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_.:+-]*$")
+
+
+def _extra_fields(data: Any) -> tuple[tuple[str, str], ...]:
+    """`extra` as library.json holds it (`{"school": "MIT"}`) read back, or ValueError:
+    each name must be one BibTeX can read back, as the export writes it as a field."""
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError("'extra' is not an object of texts")
+    if bad := next((name for name in data if not _FIELD_NAME.match(name)), None):
+        raise ValueError(f"'extra' names {bad[:40]!r}, which is no BibTeX field name")
+    return tuple(data.items())
 
 
 def _union(first: tuple, second: tuple) -> tuple:
@@ -267,6 +286,13 @@ def _unioned(mine: tuple, theirs: tuple) -> tuple[tuple, int]:
     return merged, (_MINE if mine else 0) | (_THEIRS if adds else 0)
 
 
+def _by_name(mine: tuple, theirs: tuple) -> tuple[tuple, int]:
+    """(name, value) pairs of both, each name once: the earlier source's value where both have it."""
+    names = {name for name, _ in mine}
+    added = tuple(pair for pair in theirs if pair[0] not in names)
+    return mine + added, (_MINE if mine else 0) | (_THEIRS if added else 0)
+
+
 MERGE_RULES: dict[str, _Rule] = {
     "title": _first,
     "abstract": _longer,
@@ -279,12 +305,14 @@ MERGE_RULES: dict[str, _Rule] = {
     **dict.fromkeys(CITATION_TEXTS, _first),
     "editors": _first,
     "files": _unioned,
+    "extra": _by_name,
 }
 """How `Paper.merged` makes one value of two sources' values of each field: the
 one place that says which wins. Scalars keep the first known value (the source
 that came first into the home), except the longer abstract and the higher upvote
 count; lists of things a paper has several of are unioned; an author or editor
-list is a whole, kept from the first source that had one."""
+list is a whole, kept from the first source that had one; a .bib's other fields
+(`extra`) are unioned by name, the first source's value where both have one."""
 
 PROVENANCE_FIELDS = frozenset(MERGE_RULES) - {"title", "links"}
 """The fields whose sources `Paper.provenance` records. Not the title: a paper

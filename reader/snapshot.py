@@ -25,7 +25,7 @@ from reader import marshalfile
 from reader.models import Paper, Source
 
 SNAPSHOT_FILE = "library.snapshot"
-_VERSION = 4  # 3: Paper's citation fields (entry type, venue, DOI...); 4: their provenance
+_VERSION = 5  # 3: Paper's citation fields (entry type, venue, DOI...); 4: their provenance; 5: a .bib's other fields
 
 Identity = tuple[int, int, int, int]
 

@@ -477,8 +477,19 @@ def _paper(
         doi=doi,
         editors=authors(fields.get("editor", "")),
         files=_files(fields.get("file", "")),
+        extra=tuple((name, value.strip()) for name, value in fields.items() if name not in HELD and value.strip()),
         cite_key=key or None,
     )
+
+
+HELD = frozenset(
+    "title author editor abstract file crossref xdata journal journaltitle booktitle volume number issue "
+    "pages publisher year date month doi url".split()
+)
+"""The fields Paper holds in fields of its own (or, for crossref/xdata, resolved into
+the entry); every other field of an entry is kept as it is in `Paper.extra`, so a
+.bib exported again loses nothing (eprint, keywords... are kept too: the export
+writes its own when it has one, else the source's)."""
 
 
 def _text(fields: dict[str, str], *names: str) -> str | None:

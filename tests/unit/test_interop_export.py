@@ -467,3 +467,63 @@ def test_a_key_once_given_stays_when_the_bib_is_imported_again_with_another(tmp_
     library = Library.open(home)
     library.import_paths([bib])
     assert keys_in(written(export.to_bibtex, library.keyed(list(library.papers)))) == ["lee2019report"]
+
+
+# --- a .bib's other fields -------------------------------------------------------------
+
+OTHER_FIELDS = ("series", "location", "address", "institution", "school", "note", "edition", "isbn", "howpublished")
+
+
+@pytest.mark.parametrize("name", ["rnbguy_thesis2021_dblp.bib", "plk_biblatex-examples.bib"])
+def test_a_real_bibs_other_fields_are_exported_again(tmp_path, name):
+    source = CORPORA / "interop/bibtex-real" / name
+    library = Library.open(tmp_path / "home", seed=False)
+    library.import_paths([source])
+    out = written(export.to_bibtex, library.keyed(list(library.papers)))
+    back = {e.key: e.fields_dict for e in bibtexparser.parse_string(out).entries}
+    compared = 0
+    for entry in bibtexparser.parse_string(source.read_text(encoding="utf-8")).entries:
+        if entry.key not in back:
+            continue  # a volume (@proceedings), or merged into a paper of the same title
+        for field in OTHER_FIELDS:
+            if field in entry.fields_dict:
+                assert same(back[entry.key][field].value) == same(entry.fields_dict[field].value), (entry.key, field)
+                compared += 1
+    assert compared >= 7
+
+
+def test_other_fields_survive_the_home_and_reader_json_and_merge(tmp_path):
+    bib = tmp_path / "thesis.bib"
+    bib.write_text(
+        "@phdthesis{kim2020, title={Deep Things}, author={Kim Lee}, school={MIT}, year={2020},"
+        " address={Cambridge, {MA}}, note={Also \\emph{online}}}\n"
+        "@misc{kim2020b, title={Deep Things}, author={Kim Lee}, school={Harvard}, isbn={978-3-16}}\n"
+    )
+    Library.open(tmp_path / "home", seed=False).import_paths([bib])
+    library = Library.open(tmp_path / "home")  # library.json, or the snapshot made from it, read back
+    (paper,) = library.papers.values()
+    assert paper.extra == (
+        ("school", "MIT"),
+        ("address", "Cambridge, {MA}"),
+        ("note", "Also \\emph{online}"),
+        ("isbn", "978-3-16"),
+    )
+    copy = tmp_path / "backup.json"
+    copy.write_text(written(export.to_json, library.keyed(list(library.papers))), encoding="utf-8")
+    other = Library.open(tmp_path / "other", seed=False)
+    other.import_paths([copy])
+    (entry,) = bibtexparser.parse_string(written(export.to_bibtex, other.keyed(list(other.papers)))).entries
+    assert entry.key == "kim2020" and entry.entry_type == "phdthesis"
+    assert {name: entry.fields_dict[name].value for name in ("school", "address", "note", "isbn")} == {
+        "school": "MIT",
+        "address": "Cambridge, {MA}",
+        "note": "Also \\emph{online}",
+        "isbn": "978-3-16",
+    }
+
+
+def test_a_library_record_with_a_field_name_bibtex_cannot_read_is_refused():
+    record = {"id": "x", "title": "T", "abstract": "", "extra": {"school": "MIT", "note}, x = {": "y"}}
+    with pytest.raises(ValueError, match="no BibTeX field name"):
+        Paper.from_dict(record)
+    assert Paper.from_dict({**record, "extra": {"school": "MIT"}}).extra == (("school", "MIT"),)
