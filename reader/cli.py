@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from reader.fetch.client import Client
     from reader.fetch.endpoints import Endpoints
 from reader.store import Store
+from reader.tex import tex_to_text
 from reader.text import CleanedStream, encodable, inert, inert_json, one_line, plural
 
 
@@ -239,7 +240,9 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         if args.json:
             record = {
                 "id": paper_id,
-                "title": paper.title,
+                "title": paper.title,  # as stored (TeX and all): what `id:` and exports work from
+                "title_text": tex_to_text(paper.title),
+                "upvotes": paper.upvotes,
                 "score": round(score, 3),
                 "bookmarked": state.bookmarked,
                 "read": state.read,
@@ -253,7 +256,9 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
                 print(f"-- {closest_divider(result.complete)} --")
             marks = ("*" if state.bookmarked else " ") + (" " if state.read else "N")
             tags = f"  [{one_line(' '.join(state.tags))}]" if state.tags else ""
-            print(f"{one_line(paper_id):<24} {marks} {one_line(paper.title)}{tags}")
+            votes = f"  ▲ {paper.upvotes}" if paper.upvotes is not None else ""
+            # Rendered as the app's list renders it: `{GPT}-4` is TeX, not the title a person reads.
+            print(f"{one_line(paper_id):<24} {marks} {one_line(tex_to_text(paper.title))}{votes}{tags}")
     return 0
 
 

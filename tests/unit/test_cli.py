@@ -380,3 +380,27 @@ def test_a_kaggle_snapshot_papers_doi_is_searchable(home, capsys):
     assert found["id"] == "arxiv:0704.0001"
     (listing_two,) = search_json(capsys, "doi:10.1364/JOSAA.23.002578")  # the first of the two the record lists
     assert listing_two["id"] == "arxiv:0704.0033"
+
+
+def test_search_prints_titles_as_read_not_as_tex_and_json_keeps_both(home, capsys):
+    from helpers.paths import CORPORA
+
+    run(capsys, "import", str(CORPORA / "interop/bibtex-real/plk_biblatex-examples.bib"))
+    code, out, _ = run(capsys, "search", "natura deorum", "--limit", "1")
+    assert code == 0 and out.splitlines()[0].endswith(" De natura deorum. Über das Wesen der Götter")
+    (found,) = search_json(capsys, "natura deorum", "--limit", "1")
+    assert found["title"] == 'De natura deorum. {\\"U}ber das Wesen der G{\\"o}tter'  # stored, as the .bib wrote it
+    assert found["title_text"] == "De natura deorum. Über das Wesen der Götter"
+
+
+def test_search_shows_upvotes(home, capsys):
+    from helpers.paths import CORPORA
+
+    run(capsys, "import", str(CORPORA / "hf-daily-papers/daily/2024-05-27.json.gz"))
+    results = search_json(capsys, "model", "--limit", "5")
+    _, out, _ = run(capsys, "search", "model", "--limit", "5")
+    voted = [r for r in results if r["upvotes"] is not None]
+    assert voted
+    for result, line in zip(results, out.splitlines(), strict=True):
+        assert line.startswith(result["id"])
+        assert (f"  ▲ {result['upvotes']}" in line) == (result["upvotes"] is not None)
