@@ -211,7 +211,7 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
         stream.seek(0)
         records = FORMATS[name].parse(stream, path.name)
         if format:
-            records = _explained(records, name, detect(head), path)
+            records = _explained(records, name, detect(head), path, fits=FORMATS[name].sniff(head))
         try:
             if at is None:
                 yield from records
@@ -229,22 +229,32 @@ def read_file(path: Path, format: str | None = None, at: Callable[[int], None] |
         stream.close()
 
 
-def _explained(records: Iterator[Paper | Problem], forced: str, detected: str | None, path: Path) -> Iterator[Paper | Problem]:
+def _explained(
+    records: Iterator[Paper | Problem], forced: str, detected: str | None, path: Path, fits: bool
+) -> Iterator[Paper | Problem]:
     """A forced format's records, except that a file it finds no paper in is one
     line saying so (and what the file looks like), not a line per unusable record.
-    Problems are held back until the first paper shows the format fits."""
+    Problems are held back until the first paper shows the format fits.
+
+    So is a file that has none of the forced format's own keys (`fits`: its sniffer
+    says no) while another format's sniffer knows it: read as the wrong format, its
+    records would give papers with no authors or year, silently."""
     held: list[Problem] = []
+    looks = f"the file looks like {detected}" if detected and detected != forced else "no format recognises it either"
     for record in records:
         if isinstance(record, Problem) and held is not None:
             held.append(record)
             continue
+        if held is not None and not fits and detected and detected != forced:
+            raise IngestError(
+                f"{path}: read as {forced}: its records lack that format's keys; {looks} (import it without --format)"
+            )
         if held:
             yield from held
         held = None  # type: ignore[assignment]
         yield record
     if held is None:
         return
-    looks = f"the file looks like {detected}" if detected and detected != forced else "no format recognises it either"
     found = f"{len(held)} records unusable, the first: {held[0].message}" if held else "no records found"
     raise IngestError(f"{path}: read as {forced}: no papers found ({found}); {looks}")
 

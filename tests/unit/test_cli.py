@@ -404,3 +404,18 @@ def test_search_shows_upvotes(home, capsys):
     for result, line in zip(results, out.splitlines(), strict=True):
         assert line.startswith(result["id"])
         assert (f"  ▲ {result['upvotes']}" in line) == (result["upvotes"] is not None)
+
+
+def test_a_forced_format_the_files_records_do_not_fit_is_refused_in_one_line(home, tmp_path, capsys):
+    from helpers.paths import CORPORA
+
+    run(capsys, "import", str(CORPORA / "interop/bibtex-real/rnbguy_thesis2021_dblp.bib"))
+    zotero = tmp_path / "zotero.csl.json"
+    run(capsys, "export", "-o", str(zotero))
+    other = tmp_path / "other"
+    code, out, err = run(capsys, "--home", str(other), "import", "--format", "semantic-scholar", str(zotero))
+    assert code == 1 and out.strip() == "0 new, 0 merged, 0 unchanged"
+    assert err.splitlines() == [
+        f"problem: {zotero}: read as semantic-scholar: its records lack that format's keys; "
+        "the file looks like csl-json (import it without --format)"
+    ]
