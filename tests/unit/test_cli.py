@@ -419,3 +419,16 @@ def test_a_forced_format_the_files_records_do_not_fit_is_refused_in_one_line(hom
         f"problem: {zotero}: read as semantic-scholar: its records lack that format's keys; "
         "the file looks like csl-json (import it without --format)"
     ]
+
+
+def test_the_readme_shows_an_import_command_for_every_format():
+    from helpers.paths import ROOT
+    from reader.ingest import FORMATS
+
+    readme = (ROOT / "README.md").read_text()
+    examples = [
+        line.split("#", 1)[1].split(":")[0].strip()
+        for line in readme.splitlines()
+        if line.startswith("reader import ") and "#" in line
+    ]
+    assert set(FORMATS) <= set(examples)
