@@ -1,7 +1,8 @@
 """Import: papers read from files, or fetched, merged into the library and saved.
 
 Each record is merged into the paper it is a copy of (one it shares a key with:
-`Paper.keys`), or added; what changed is saved in one write of library.json, rebased
+`Paper.keys`), or added (`_merge`, which also says when one file's records of
+one title are two works); what changed is saved in one write of library.json, rebased
 onto another process's import if one wrote first, and the state that came with
 the papers is added to the person's in one write of state.json. Another
 process's import is picked up by `reload_papers_if_changed` and `adopt`.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from reader import citation, ingest, snapshot
 from reader.files import StoreError
-from reader.models import Paper, PaperState, Problem, StatedPaper
+from reader.models import Paper, PaperState, Problem, StatedPaper, title_key
 from reader.related import RelatedIndex
 from reader.search import SearchIndex
 from reader.store import LibraryVersion, Store
@@ -154,7 +155,7 @@ class Importing:
         chosen = record.cite_key
         if chosen is not None:
             record = replace(record, cite_key=None)  # state, not a fact of the paper
-        paper_id = self._merge(record, report, changed)
+        paper_id = self._merge(record, report, changed, chosen, arriving_states)
         if chosen and not citation.key_problem(chosen) and not (state and state.key):
             state = replace(state or PaperState(), key=chosen)
         earlier = arriving_states.get(paper_id)
@@ -266,10 +267,35 @@ class Importing:
         report.merged = changed_records - again.new - again.unchanged
         return moved
 
-    def _merge(self, incoming: Paper, report: ImportReport, changed: dict[str, Paper]) -> str:
+    def _merge(
+        self,
+        incoming: Paper,
+        report: ImportReport,
+        changed: dict[str, Paper],
+        cite_key: str | None = None,
+        arriving: Mapping[str, PaperState] | None = None,
+    ) -> str:
+        """Merge `incoming` (a record its file calls `cite_key`) into the paper it is a
+        copy of, or add it; returns the paper's id. `arriving`: the state this import
+        has given papers so far (their keys)."""
         keys = incoming.keys  # hashes the title: once per record, not once per use
-        existing_id = next((self._aliases[k] for k in keys if self._same_paper(k, incoming)), None)
+        edition = edition_id(incoming)
+        *lasting, by_title = keys  # its arXiv id and DOI, then its title
+        # Of a title split into works by year (`_told_apart`), the work of its year; a
+        # work already split off (being rebased) is never its title's other work.
+        by_year = (edition,) if edition else ()
+        candidates = (*lasting, *by_year) if incoming.id == edition else (*lasting, *by_year, by_title)
+        existing_id = next(
+            (
+                self._aliases[k]
+                for k in candidates
+                if self._same_paper(k, incoming) and not self._told_apart(self._aliases[k], incoming, cite_key, arriving or {})
+            ),
+            None,
+        )
         if existing_id is None:
+            if incoming.id in self.papers and edition:
+                incoming = replace(incoming, id=edition)  # its title's id is the other work's
             self._put(incoming, keys)
             changed[incoming.id] = incoming
             report.new += 1
@@ -296,6 +322,26 @@ class Importing:
             return False
         known = self.papers[existing_id].arxiv_id
         return not (known and incoming.arxiv_id and known != incoming.arxiv_id)
+
+    def _told_apart(self, existing_id: str, incoming: Paper, cite_key: str | None, arriving: Mapping[str, PaperState]) -> bool:
+        """Does the file `incoming` comes from say it is another work than `existing_id`?
+
+        It does when it gave that paper first, under another citation key, and the two
+        records differ in year or both have DOIs that differ: a reprint, a translation,
+        a new edition a person cites apart (biblatex's `kullback` of 1959 and
+        `kullback:reprint` of 1997). Across files a shared title still merges (a
+        preprint here, its published version there), and so do two keys of one year
+        in one file (the same work entered twice).
+        """
+        existing = self.papers[existing_id]
+        # Its year and key are that file's only while the file is where it came first.
+        if not (cite_key and incoming.sources and existing.sources and incoming.sources[0].file == existing.sources[0].file):
+            return False
+        state = arriving.get(existing_id) or self.states.get(existing_id)
+        if not (state and state.key) or state.key.casefold() == cite_key.casefold():
+            return False
+        years = (existing.published or "")[:4], (incoming.published or "")[:4]
+        return bool(all(years) and years[0] != years[1]) or bool(existing.doi and incoming.doi and existing.doi != incoming.doi)
 
     @property
     def _aliases(self) -> dict[str, str]:
@@ -370,6 +416,14 @@ def no_collector_pauses() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def edition_id(paper: Paper) -> str | None:
+    """The id of a paper known by its title and year (`title:6f0c2922cb86/1997`): the one
+    a work gets that its file tells apart from another of its title (`_told_apart`),
+    stable on every import, and found by a later record of that title and year."""
+    year = (paper.published or "")[:4]
+    return f"{title_key(paper.title)}/{year}" if year else None
 
 
 MAX_TEXT = 200_000

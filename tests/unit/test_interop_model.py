@@ -121,6 +121,61 @@ def test_an_arxiv_atom_entry_and_a_bib_entry_with_its_doi_are_one_paper(home, tm
     assert library.papers[with_doi.id].doi == with_doi.doi
 
 
+# --- one file's two works of one title -----------------------------------------------------
+
+
+def test_a_reprint_the_bib_keeps_under_its_own_key_is_exported_with_its_own_publisher(home):
+    import bibtexparser
+
+    from helpers.paths import CORPORA
+    from reader import export
+
+    source = CORPORA / "interop/bibtex-real/plk_biblatex-examples.bib"
+    library = Library.open(home, seed=False)
+    library.import_paths([source])
+    out = io.StringIO()
+    export.to_bibtex(library.keyed(list(library.papers)), out)
+    back = {e.key: {k: str(f.value) for k, f in e.fields_dict.items()} for e in bibtexparser.parse_string(out.getvalue()).entries}
+    assert (back["kullback"]["publisher"], back["kullback"]["year"]) == ("John Wiley \\& Sons", "1959")
+    assert (back["kullback:reprint"]["publisher"], back["kullback:reprint"]["year"]) == ("Dover Publications", "1997")
+    assert (back["moore:related"]["journal"], back["moore:related"]["year"]) == ("Proceedings of the {IEEE}", "1998")
+    assert Library.open(home).import_paths([source]).new == 0
+
+
+def test_one_files_records_of_one_title_are_two_papers_when_their_dois_differ(home, tmp_path):
+    (tmp_path / "refs.bib").write_text(
+        "@article{conf, title = {Deep Things}, doi = {10.1234/conf}}\n"
+        "@article{journal, title = {Deep Things}, doi = {10.1234/journal}}\n"
+    )
+    library = Library.open(home, seed=False)
+    assert library.import_paths([tmp_path / "refs.bib"]).new == 2
+    assert Library.open(home).import_paths([tmp_path / "refs.bib"]).new == 0
+
+
+def test_a_later_record_of_a_split_title_joins_the_paper_of_its_year(home, tmp_path):
+    (tmp_path / "refs.bib").write_text(
+        "@book{first, title = {Information Theory}, year = 1959, publisher = {Wiley}}\n"
+        "@book{reprint, title = {Information Theory}, year = 1997, publisher = {Dover}}\n"
+    )
+    (tmp_path / "zotero.bib").write_text("@book{kullback97, title = {Information Theory}, year = 1997, isbn = {0-486}}\n")
+    library = Library.open(home, seed=False)
+    library.import_paths([tmp_path / "refs.bib"])
+    assert library.import_paths([tmp_path / "zotero.bib"]).merged == 1
+    (reprint,) = [p for p in library.papers.values() if p.publisher == "Dover"]
+    assert reprint.extra == (("isbn", "0-486"),)
+
+
+def test_across_files_or_within_one_year_one_title_is_still_one_paper(home, tmp_path):
+    (tmp_path / "preprints.bib").write_text("@misc{pre, title = {Deep Things}, year = 2019}\n")
+    (tmp_path / "published.bib").write_text(
+        "@article{pub, title = {Deep Things}, year = 2020, journal = {JMLR}}\n"
+        "@misc{again, title = {Deep {T}hings}, year = 2020}\n"
+    )
+    library = Library.open(home, seed=False)
+    report = library.import_paths([tmp_path / "preprints.bib", tmp_path / "published.bib"])
+    assert (report.new, len(library.papers)) == (1, 1)
+
+
 # --- provenance: which source gave each field ---------------------------------------------
 
 PREPRINT_BIB = (
