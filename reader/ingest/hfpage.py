@@ -103,7 +103,18 @@ def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
 
 
 def links_in(text: str) -> tuple[str, ...]:
-    """The URLs in `text`, in order, once each, without the sentence's punctuation."""
+    """The URLs in `text`, in order, once each, without the sentence's punctuation.
+
+    Every URL `_URL` finds holds a slash or `www.` (unescaping LaTeX only drops a
+    backslash before one of `_%&#~$`, so it makes neither), and most abstracts hold
+    neither: testing for them first costs 1 us an abstract, where the pattern costs
+    70 us (a third of the abstracts are left to it)."""
+    if "/" not in text and "www." not in text.lower():
+        return ()
+    return _links_found(text)
+
+
+def _links_found(text: str) -> tuple[str, ...]:
     links: dict[str, None] = {}
     for match in _URL.finditer(_LATEX_ESCAPE.sub(r"\1", text)):
         url = _trim(match.group().replace(" ", ""))

@@ -218,3 +218,22 @@ def test_any_text_yields_only_papers_with_a_title_and_abstract_or_problems(text)
         assert paper.title not in hfpage.BOILERPLATE
     positions = [r.sources[0].position if isinstance(r, Paper) else r.position for r in records]
     assert positions == list(range(1, len(records) + 1))
+
+
+# Text made of the pieces a URL is found by (schemes, `www.`, hosts, slashes, LaTeX
+# escapes, case variants and the letters Python's re folds into ASCII ones), so the
+# search reaches the pattern's every branch, not only text without a link.
+_URL_PIECES = st.lists(
+    st.one_of(
+        st.sampled_from(["http://", "HTTPS://", "www.", "WwW.", "github.com/", "a.IO/", ".ai/", "x.dev", "/", " ", ".", ")"]),
+        st.sampled_from(["\\_", "\\%", "\\", "{", "}", "ı", "İ", "ſ", "\u212a", "w", "W"]),
+        st.text(max_size=8),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), _URL_PIECES))
+def test_the_quick_test_for_links_finds_what_the_pattern_alone_finds(text):
+    assert hfpage.links_in(text) == hfpage._links_found(text)
