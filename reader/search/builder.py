@@ -9,8 +9,14 @@ __main__, and unlike fork it is safe from a process that already runs threads
 
 The protocol, both sides of it here: the worker's stdin holds length-prefixed
 marshal frames, each a list of texts, then an empty frame; its first document
-number is its one argument; it writes one marshal'd `Part` to stdout. Any failure
-(no processes in a sandbox, a frozen app, a worker that dies) builds in-process.
+number is its one argument; it writes one marshal'd `Part` to stdout.
+
+A worker that cannot start (no processes in a sandbox, a frozen app, no room for
+its texts in the temp folder) or that dies (the kernel's out-of-memory killer
+takes the largest process first, a worker at 1M papers holds gigabytes) has its
+share built in-process, and only its share: the others' parts are kept. That
+costs time, so it is said on stderr in one line (the app captures stderr: the
+line goes to its log, never onto the screen).
 """
 
 from __future__ import annotations
@@ -35,48 +41,82 @@ class AbstractBuilder:
 
     def __init__(self, abstracts: list[str], workers: int):
         self._abstracts = abstracts
-        self._jobs: list[subprocess.Popen[bytes]] = []
         count = len(abstracts)
-        if workers < 2 or not count:
-            return
-        step = -(-count // workers)
+        step = -(-count // workers) if workers >= 2 and count else max(count, 1)
+        # Each share (start, end) and the process inverting it (None: this one).
+        self._shares: list[tuple[int, int, subprocess.Popen[bytes] | None]] = []
+        self._failures: list[str] = []
+        env = _worker_env() if workers >= 2 else {}
+        for start in range(0, count, step):
+            end = min(count, start + step)
+            self._shares.append((start, end, self._start(start, end, env) if workers >= 2 else None))
+
+    def _start(self, start: int, end: int, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
         try:
-            env = _worker_env()
-            for start in range(0, count, step):
-                # The texts go through an unlinked temp file, written here at C speed,
-                # not a pipe fed by a thread that would compete for the GIL with
-                # whatever this process does meanwhile (an import writes its JSON).
-                with tempfile.TemporaryFile() as texts:
-                    _write_frames(texts, abstracts, start, min(count, start + step))
-                    texts.seek(0)
-                    self._jobs.append(
-                        subprocess.Popen(
-                            [sys.executable, "-m", "reader.search.worker", str(start)],
-                            stdin=texts,
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL,
-                            env=env,
-                        )
-                    )
-        except Exception:  # no processes here (sandbox, frozen app): build in-process
-            self.stop()
+            # The texts go through an unlinked temp file, written here at C speed,
+            # not a pipe fed by a thread that would compete for the GIL with
+            # whatever this process does meanwhile (an import writes its JSON).
+            with tempfile.TemporaryFile() as texts:
+                _write_frames(texts, self._abstracts, start, end)
+                texts.seek(0)
+                return subprocess.Popen(
+                    [sys.executable, "-m", "reader.search.worker", str(start)],
+                    stdin=texts,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+        except Exception as error:
+            self._failures.append(f"could not start ({type(error).__name__}: {error})")
+            return None
 
     def stop(self) -> None:
-        for proc in self._jobs:
-            try:
-                proc.kill()
-                proc.wait()
-            except Exception:
-                pass
-        self._jobs = []
+        for _, _, proc in self._shares:
+            if proc is not None:
+                try:
+                    proc.kill()
+                    proc.wait()
+                except Exception:
+                    pass
+        self._shares = []
 
     def parts(self) -> list[Part]:
-        if self._jobs:
-            try:
-                return [_collect(proc) for proc in self._jobs]
-            except Exception:
-                self.stop()
-        return [part_of(self._abstracts, range(len(self._abstracts)))]
+        """One part per share: the worker's, or (it failed) one built here."""
+        parts = []
+        for start, end, proc in self._shares or [(0, len(self._abstracts), None)]:
+            part = self._collect(proc) if proc is not None else None
+            if part is None:
+                part = part_of(self._abstracts[start:end], range(start, end))
+            parts.append(part)
+        self._report(parts)
+        return parts
+
+    def _collect(self, proc: subprocess.Popen[bytes]) -> Part | None:
+        try:
+            data, _ = proc.communicate()
+            if proc.returncode != 0:
+                self._failures.append(_ended(proc.returncode))
+                return None
+            return Part.from_marshal(marshal.loads(data))
+        except Exception as error:
+            self._failures.append(f"sent back no index ({type(error).__name__}: {error})")
+            return None
+
+    def _report(self, parts: list[Part]) -> None:
+        if self._failures:
+            print(
+                f"reader: {len(self._failures)} of {len(parts)} index workers failed ({'; '.join(self._failures)}); "
+                f"their abstracts were indexed in the main process instead, which is slower",
+                file=sys.stderr,
+                flush=True,
+            )
+            self._failures = []
+
+
+def _ended(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by signal {-returncode}, out of memory?"
+    return f"exit status {returncode}"
 
 
 def _worker_env() -> dict[str, str]:
@@ -98,13 +138,6 @@ def _write_frames(stream: IO[bytes], texts: list[str], start: int, end: int) -> 
 def _read_frame(stream: IO[bytes]) -> Any:
     size = int.from_bytes(stream.read(8), "little")
     return marshal.loads(stream.read(size)) if size else None
-
-
-def _collect(proc: subprocess.Popen[bytes]) -> Part:
-    data, _ = proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError("index worker failed")
-    return Part.from_marshal(marshal.loads(data))
 
 
 def serve(start: int, source: IO[bytes], out: IO[bytes]) -> None:

@@ -473,6 +473,22 @@ def test_worker_processes_build_the_same_index(monkeypatch, tmp_path):
         assert ids(parallel, text) == ids(single, text) == ids(restored, text)
 
 
+def test_a_worker_killed_mid_build_costs_only_its_share_and_says_so(monkeypatch, capsys):
+    """As the out-of-memory killer does to a worker of a large import: the index is
+    whole, the other worker's part is kept, and stderr says what happened."""
+    papers = [paper(f"p{i}", f"Title {i} about topic{i % 7}", f"abstract words {i} shared text") for i in range(60)]
+    monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
+    pending = SearchIndex.begin(papers, workers=2)
+    pending._builder._shares[1][2].kill()  # before it has even started Python
+    built = pending.complete()
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "1 of 2 index workers failed (killed by signal 9" in lines[0]
+    assert len(built._parts[1]) == 2
+    single = SearchIndex(papers, workers=1)
+    for text in ("topic3", "abstract shared", "words 17", "words 59", "word", ""):
+        assert ids(built, text) == ids(single, text)
+
+
 def test_domain_modules_do_not_import_textual():
     code = "import sys, reader.search, reader.query; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
