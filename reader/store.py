@@ -9,7 +9,8 @@ work. The state file is small, so it is read whole rather than trusted by its
 share (inode, size, mtime).
 library.json is too large to read for a check; it is only ever replaced by a
 rename, so its stat with the change time (which no one can set back) tells its
-versions apart, as the snapshot trusts it to. An import that finds it replaced
+versions apart; a stat that differs may still be the same bytes (a `touch`), which
+the snapshot checks by their digest before it is thrown away. An import that finds it replaced
 since it was read merges into the file as it is, under the lock.
 
 Damage. A file that is empty, truncated, not UTF-8, not JSON or not shaped like
@@ -30,7 +31,6 @@ was last opened).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
@@ -155,7 +155,7 @@ def _state_record(doc: Any) -> tuple[str, PaperState]:
 
 
 def _digest(raw: bytes | None) -> str | None:
-    return None if raw is None else hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return None if raw is None else snapshot.content_digest(raw).hexdigest()
 
 
 class HomeFile(Storage):
@@ -353,6 +353,7 @@ class Store:
                     FEEDS_FILE,
                     HTTP_CACHE_FILE,
                     snapshot.SNAPSHOT_FILE,
+                    snapshot.SEEN_FILE,
                     history.HISTORY_FILE,
                 ):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
@@ -395,7 +396,7 @@ class Store:
         library = snapshot.identity(self.library_path)
         damaged = None
         try:
-            fast = snapshot.read(self.snapshot_path, library)
+            fast = snapshot.read(self.snapshot_path, self.library_path, library)
         except marshalfile.Damaged as error:
             fast, damaged = None, error
         if fast is not None:

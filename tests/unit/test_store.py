@@ -1,4 +1,5 @@
 import json
+import os
 from dataclasses import replace
 
 import pytest
@@ -201,3 +202,54 @@ def test_a_citation_key_outlives_a_change_back_to_a_state_without_one_in_memory_
     undone = store.change_states({"p1": lambda s: replace(s, read=False, key=None)})  # as an undo of the read mark
     assert undone["p1"].key == "smith2024" == Store(tmp_path).load_states()["p1"].key
     assert not undone["p1"].read
+
+
+def _until_restatted(path, change):
+    """Make `change` to the file until its stat shows it: the change time has a
+    coarse clock, so a change may land in the tick the file was written in."""
+    from reader import snapshot
+
+    before = snapshot.identity(path)
+    for _ in range(100_000):
+        change(path)
+        if snapshot.identity(path) != before:
+            return
+    pytest.skip("the file system did not change the file's stat")
+
+
+def _relink(path):
+    link = path.with_name("library.json.link")
+    link.unlink(missing_ok=True)
+    os.link(path, link)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda path: os.utime(path, ns=(10**18, 10**18)),  # touch, or a backup tool putting times back
+        lambda path: path.chmod(path.stat().st_mode ^ 0o040),
+        _relink,
+    ],
+    ids=["utime", "chmod", "hard link"],
+)
+def test_a_library_file_whose_metadata_changed_keeps_its_snapshot(tmp_path, change):
+    papers = [paper(n) for n in range(5)]
+    Store(tmp_path).save_papers(papers)
+    _until_restatted(tmp_path / "library.json", change)
+    announced: list[str] = []
+    assert Store(tmp_path).load_papers(announce=announced.append) == papers
+    assert announced == []  # no "reading library.json (...)": the snapshot was used
+    again: list[str] = []
+    assert Store(tmp_path).load_papers(announce=again.append) == papers and again == []
+
+
+def test_the_same_size_with_other_bytes_is_not_taken_for_the_snapshots_library(tmp_path):
+    Store(tmp_path).save_papers([paper(1), paper(2)])
+    library = tmp_path / "library.json"
+    raw = library.read_bytes()
+    with open(library, "r+b") as stream:  # edited in place, as a tool might: same size, same inode
+        stream.write(raw.replace(b"Paper 2", b"Paper 9"))
+    os.utime(library, ns=(10**18, 10**18))
+    announced: list[str] = []
+    assert [p.title for p in Store(tmp_path).load_papers(announce=announced.append)] == ["Paper 1", "Paper 9"]
+    assert len(announced) == 1
