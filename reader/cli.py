@@ -139,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
             from reader.serve import serve
 
             return serve(args.home, host=args.host, port=args.port, sessions=args.sessions)
-        library = Library.open(args.home, seed=args.command not in BRINGS_PAPERS)
+        seed = args.command not in BRINGS_PAPERS
+        if args.command in STATE_ONLY:
+            library = Library.open_for_state(args.home, seed=seed)
+        else:
+            library = Library.open(args.home, seed=seed)
         if library.seeded:
             print(f"reader: new home {library.store.home}: {library.demo_note()}", file=sys.stderr)
         try:
@@ -323,6 +327,9 @@ def cmd_read(library: Library, args: argparse.Namespace) -> int:
 
 ASK_ABOVE = 1  # papers a removal takes without asking
 BRINGS_PAPERS = ("import", "fetch", "add")  # into a new home: what was asked for, without the demo
+# They change one paper's state and read no paper: at 1M papers, loading the library
+# for them took 4.9 s and 3.4 GB (see Library.open_for_state).
+STATE_ONLY = ("bookmark", "tag", "untag", "read")
 
 
 def cmd_remove(library: Library, args: argparse.Namespace) -> int:

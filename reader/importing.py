@@ -24,6 +24,7 @@ from pathlib import Path
 from reader import citation, ingest, snapshot
 from reader.files import StoreError
 from reader.models import Paper, PaperState, Problem, StatedPaper, title_key
+from reader.paperkeys import aliases_of
 from reader.related import RelatedIndex
 from reader.search import SearchIndex
 from reader.store import LibraryVersion, Store
@@ -216,7 +217,7 @@ class Importing:
                 return list(self.papers.values())
 
             try:
-                self.store.save_papers(self.papers.values(), rebase)
+                self.store.save_papers(self.papers.values(), rebase, lambda: self._aliases)
             except StoreError:
                 self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
                 if pending is not None:
@@ -348,12 +349,7 @@ class Importing:
         """Every key a paper is known by -> its id; built on first need (import, resolve),
         because hashing 100k titles would otherwise slow every start."""
         if self._alias_map is None:
-            aliases: dict[str, str] = {}
-            for paper in self.papers.values():
-                aliases[paper.id] = paper.id
-                for key in paper.keys:
-                    aliases.setdefault(key, paper.id)
-            self._alias_map = aliases
+            self._alias_map = aliases_of(self.papers.values())
         return self._alias_map
 
     def _put(self, paper: Paper, keys: tuple[str, ...] | None = None) -> None:

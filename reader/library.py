@@ -8,21 +8,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from reader import citation, clock, history, snapshot
+from reader import citation, clock, history, paperkeys, snapshot
 from reader.fetch import ledger
 from reader.files import StoreError, home_lock, resolve_home, write_atomically
 from reader.importing import Importing, no_collector_pauses
-from reader.models import BLANK_STATE, Paper, PaperState, Source, parse_arxiv_id
+from reader.models import BLANK_STATE, Paper, PaperState, Source
+from reader.paperkeys import LibraryError
 from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult, Sort
 from reader.store import Store
 from reader.text import plural
-
-
-class LibraryError(Exception):
-    """A request the library cannot satisfy (unknown id, ambiguous prefix...)."""
 
 
 def bundled_data() -> Path:
@@ -45,6 +42,7 @@ class Library(Importing):
         self._warnings: list[str] = []
         self._unreadable_library: snapshot.Identity | None = None  # a library.json already reported
         self.seeded = False  # filled with the demo just now (see open)
+        self._keys: paperkeys.Keys | None = None  # see open_for_state
 
     @classmethod
     def open(cls, home: str | Path | None = None, *, seed: bool = True, announce: Callable[[str], None] | None = None) -> Library:
@@ -68,6 +66,24 @@ class Library(Importing):
             library.seeded = True
         return library
 
+    @classmethod
+    def open_for_state(cls, home: str | Path | None = None, *, seed: bool = True) -> Library:
+        """A library for changing some papers' state and nothing else (`reader bookmark
+        ID`): it knows its papers by the keys file (`paperkeys`), not in memory, so
+        `resolve`, `state_of` and the intents work and nothing that reads papers does.
+        With no usable keys file, the library is loaded as `open` does, and the keys
+        file written for the next call."""
+        store = Store(resolve_home(home))
+        keys = store.load_keys()
+        if keys is None:
+            library = cls.open(home, seed=seed)
+            if library.store.library_identity is not None and library.store.content_id is not None:
+                library.store.save_keys(library.store.library_identity, library.store.content_id, library.papers.values())
+            return library
+        library = cls(store, (), store.load_states())
+        library._keys = keys
+        return library
+
     def demo_note(self) -> str:
         return (
             f"demo library: {plural(len(self.demo_papers()), 'bundled paper')}; "
@@ -84,20 +100,13 @@ class Library(Importing):
 
     def resolve(self, text: str) -> str:
         """A paper id from what a person typed: an id, an arXiv id, or a unique id prefix."""
-        text = text.strip()
-        if text in self.papers:
-            return text
-        if text in self._aliases:
-            return self._aliases[text]
-        arxiv = parse_arxiv_id(text)
-        if arxiv and f"arxiv:{arxiv}" in self._aliases:
-            return self._aliases[f"arxiv:{arxiv}"]
-        matches = [pid for pid in self.papers if pid.startswith(text)] if len(text) >= 4 else []
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise LibraryError(f"{text!r} matches {len(matches)} papers; give more of the id")
-        raise LibraryError(f"no paper with id {text!r} (try: reader search)")
+        if self._keys is not None:
+            return paperkeys.resolve(text, self._keys.alias, self._keys.ids_starting)
+        return paperkeys.resolve(
+            text,
+            lambda key: key if key in self.papers else self._aliases.get(key),
+            lambda prefix: [pid for pid in self.papers if pid.startswith(prefix)],
+        )
 
     def state_of(self, paper_id: str) -> PaperState:
         return self.states.get(paper_id, BLANK_STATE)

@@ -75,9 +75,10 @@ def _fstat(fd: int) -> Identity:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _same_content(path: Path, library: Path, now: Identity, made_from: Identity, content_id: str) -> bool:
-    """Does library.json, stat'ed as `now`, hold the bytes the snapshot at `path` was
-    made from (stat'ed then as `made_from`, content id `content_id`)?"""
+def same_content(path: Path, library: Path, now: Identity, made_from: Identity, content_id: str) -> bool:
+    """Does library.json, stat'ed as `now`, hold the bytes the cache at `path` (this
+    snapshot, or another cache beside it) was made from, stat'ed then as `made_from`,
+    content id `content_id`?"""
     if now == made_from:
         return True
     if now[1] != made_from[1]:
@@ -131,7 +132,7 @@ def read(path: Path, source: Path, library: Identity | None) -> tuple[str, list[
         if value[0] != _VERSION:
             return None
         _, made_from, content_id, fields, columns = value
-        if tuple(fields) != _FIELDS or not _same_content(path, source, library, tuple(made_from), content_id):
+        if tuple(fields) != _FIELDS or not same_content(path, source, library, tuple(made_from), content_id):
             return None
         if len(set(map(len, columns))) != 1:
             raise ValueError("columns of unequal length")

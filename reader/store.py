@@ -42,7 +42,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from reader import clock, history, jsoncodec, marshalfile, snapshot
+from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
 from reader.files import StoreError, home_lock, save_failed, write_atomically
 from reader.models import Paper, PaperState
 
@@ -354,6 +354,7 @@ class Store:
                     HTTP_CACHE_FILE,
                     snapshot.SNAPSHOT_FILE,
                     snapshot.SEEN_FILE,
+                    paperkeys.KEYS_FILE,
                     history.HISTORY_FILE,
                 ):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
@@ -412,7 +413,7 @@ class Store:
         if content_id is None:  # no library.json
             return LibraryVersion([], None, None)
         if library is not None and library == snapshot.identity(self.library_path):
-            snapshot.write(self.snapshot_path, library, content_id, papers)
+            self._write_caches(library, content_id, papers)
         if damaged is not None and note:
             note(f"{self.snapshot_path.name} {damaged}; rebuilt from {self.library_path.name}")
         return LibraryVersion(papers, content_id, library)
@@ -426,14 +427,21 @@ class Store:
         A stat, so cheap enough to ask every second."""
         return snapshot.identity(self.library_path) != self.library_identity
 
-    def save_papers(self, papers: Iterable[Paper], rebase: Callable[[list[Paper]], list[Paper]] | None = None) -> None:
+    def save_papers(
+        self,
+        papers: Iterable[Paper],
+        rebase: Callable[[list[Paper]], list[Paper]] | None = None,
+        aliases: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
         """Rewrite library.json whole, once per import, through TinyDB; the version
         it replaces becomes library.json.bak.
 
         With `rebase`, an import's save: if another process replaced library.json
         since this store loaded or saved it, its papers are read, under the lock,
         and `rebase(theirs)` gives the papers to write instead, so neither import
-        loses the other's papers.
+        loses the other's papers. `aliases()`, if given, is `paperkeys.aliases_of` the
+        papers written, as the caller already knows it (an import does: it merges by
+        them), saving a second pass over the papers' keys.
         """
         papers = list(papers)
         storage = HomeFile(self.library_path, table=PAPERS_TABLE, backup=self.backup_path(self.library_path))
@@ -448,7 +456,24 @@ class Store:
                 written, content_id = snapshot.identity(self.library_path), storage.signature
                 self.sync_library(LibraryVersion(papers, content_id, written))
                 if written is not None and content_id is not None:  # both are known once the file is flushed
-                    snapshot.write(self.snapshot_path, written, content_id, papers)
+                    self._write_caches(written, content_id, papers, aliases() if aliases else None)
+
+    def _write_caches(
+        self, made_from: snapshot.Identity, content_id: str, papers: list[Paper], aliases: Mapping[str, str] | None = None
+    ) -> None:
+        """The snapshot and the keys file of library.json as `papers` (see `paperkeys`)."""
+        snapshot.write(self.snapshot_path, made_from, content_id, papers)
+        self.save_keys(made_from, content_id, papers, aliases)
+
+    def save_keys(
+        self, made_from: snapshot.Identity, content_id: str, papers: Iterable[Paper], aliases: Mapping[str, str] | None = None
+    ) -> None:
+        keys = paperkeys.aliases_of(papers) if aliases is None else aliases
+        paperkeys.write(self.home / paperkeys.KEYS_FILE, made_from, content_id, keys)
+
+    def load_keys(self) -> paperkeys.Keys | None:
+        """Which paper each key names, without the papers; None: load them instead."""
+        return paperkeys.read(self.home / paperkeys.KEYS_FILE, self.library_path, snapshot.identity(self.library_path))
 
     # -- state -----------------------------------------------------------------
 
