@@ -10,7 +10,12 @@ measure search, not whichever importer is being written at the time.
 - `library(n, ...)`: n papers: the seeds or corpus papers first, then varied copies
   of corpus papers (words shuffled, sentences rotated, a few words mutated into new
   vocabulary, ids suffixed, dates moved), so a 100k library has a realistic spread
-  of words, not 6 identical copies of each paper.
+  of words, not 6 identical copies of each paper. (bench/search_quality.py is
+  judged on these: they stay as they are.)
+- `ScaleCorpus().items(n)`: n records for bench/scale.py (up to 1M and more), streamed as
+  Hugging Face daily-papers items, never all in memory. See `HeapsVocabulary`: the
+  vocabulary keeps growing as the real corpus's own does, so an index of 1M papers
+  holds as many distinct words as 1M real papers would, not 16k papers' words.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import glob
 import gzip
 import json
+import math
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -25,6 +31,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from reader.models import Paper, Source, normalise_title, title_key
+from reader.words import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -193,3 +200,145 @@ def library(n: int, first: Sequence[Paper] = (), seed: int = 7) -> list[Paper]:
             papers.append(vary(paper, copy, rng))
         copy += 1
     return papers
+
+
+# --- the scale corpus: real papers, then copies whose new words follow Heaps' law ---------
+
+_SYLLABLES = tuple(
+    c + v + e
+    for c in ("b", "c", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "tr", "st", "gr", "ph", "qu")
+    for v in ("a", "e", "i", "o", "u", "y")
+    for e in ("", "n", "r", "x")
+)
+_SENTENCE_TEMPLATES = (
+    "We call the method {0} and compare it with {1} and {2}.",
+    "Code and models for {0} are released, with {1} and {2} as baselines.",
+    "{0} builds on {1}; unlike {2}, it needs no extra data.",
+    "Experiments on {1} and {2} show that {0} generalises.",
+)
+
+
+def _words(text: str) -> list[str]:
+    return fold(text).split()
+
+
+class HeapsVocabulary:
+    """New words for synthetic copies, as many as the real corpus's own growth says.
+
+    Heaps' law: a text of T words holds about K * T**beta distinct ones. `beta` is
+    fitted on the real corpus itself (the vocabulary of its first quarter against the
+    whole), so copies beyond it keep bringing new words at the rate real papers do,
+    slowing as real text does. New words are coined from syllables, sometimes with a
+    version digit ("vorantix", "qupeln3"): arXiv's vocabulary grows by names of
+    methods, models and data sets. Each copy also reuses two coined words, earlier
+    ones more often (a word coined first is used more, as a famous model name is),
+    so coined words have document frequencies from one to thousands, not all one.
+    """
+
+    def __init__(self, base: Sequence[Paper], rng: random.Random):
+        self.rng = rng
+        seen: set[str] = set()
+        growth = []
+        tokens = 0
+        for paper in base:
+            words = _words(paper.title + " " + paper.abstract)
+            tokens += len(words)
+            seen.update(words)
+            growth.append((tokens, len(seen)))
+        quarter_tokens, quarter_words = growth[len(growth) // 4]
+        self.beta = math.log(len(seen) / quarter_words) / math.log(tokens / quarter_tokens)
+        self.k = len(seen) / tokens**self.beta
+        self.tokens = tokens
+        self.known = seen
+        self.coined: list[str] = []
+        self.distinct = len(seen)
+
+    def _coin(self) -> str:
+        while True:
+            word = "".join(self.rng.choice(_SYLLABLES) for _ in range(self.rng.randint(2, 4)))
+            if self.rng.random() < 0.15:
+                word += str(self.rng.randint(1, 9))
+            if word not in self.known:
+                self.known.add(word)
+                self.coined.append(word)
+                self.distinct += 1
+                return word
+
+    def words_for(self, tokens: int) -> tuple[list[str], list[str]]:
+        """(new words, reused words) for a paper of `tokens` words."""
+        self.tokens += tokens
+        due = int(self.k * self.tokens**self.beta) - self.distinct
+        new = [self._coin() for _ in range(max(0, due))]
+        reused = [self.coined[int(len(self.coined) * self.rng.random() ** 3)] for _ in range(2)] if self.coined else []
+        return new, reused
+
+
+class ScaleCorpus:
+    """Records for bench/scale.py: the real corpus papers (none with a title of
+    `first`'s), then copies of them, each with its own arXiv id (yymm.NNNNN) and title.
+
+    A copy c of a real paper has its sentences rotated c places, its authors rotated,
+    its date moved back, and its title led by a name: a new or reused word of
+    `vocabulary` ("Vorantix: <title>"), which also puts its words into one added
+    sentence. `items` streams: 1M items take under a minute and little memory.
+    """
+
+    def __init__(self, first: Sequence[Paper] = (), seed: int = 7):
+        self.rng = random.Random(seed)
+        self.taken = {normalise_title(p.title) for p in first}
+        self.base = [p for p in corpus_papers() if normalise_title(p.title) not in self.taken]
+        self.vocabulary = HeapsVocabulary(self.base, self.rng)
+        self._sentences = [_SENTENCE.split(p.abstract) for p in self.base]
+        self._sizes = [len(p.title.split()) + len(p.abstract.split()) for p in self.base]
+
+    def items(self, n: int) -> Iterator[dict]:
+        """n Hugging Face daily-papers items (once: the vocabulary moves on)."""
+        rng, taken = self.rng, self.taken
+        for index in range(n):
+            copy, which = divmod(index, len(self.base))
+            paper = self.base[which]
+            title, abstract, authors, published = paper.title, paper.abstract, list(paper.authors), paper.published
+            if copy:
+                new, reused = self.vocabulary.words_for(self._sizes[which] + 12)
+                named = (new + reused + ["model"] * 3)[:3]
+                title = f"{named[0].capitalize()}: {title}"
+                parts = self._sentences[which]
+                turn = copy % len(parts)
+                added = rng.choice(_SENTENCE_TEMPLATES).format(*named)
+                extra = f" Also: {', '.join(new[3:])}." if len(new) > 3 else ""
+                abstract = " ".join(parts[turn:] + parts[:turn]) + " " + added + extra
+                turn = copy % len(authors) if authors else 0
+                authors = authors[turn:] + authors[:turn]
+                if published and _DAY.match(published):
+                    published = (date.fromisoformat(published) - timedelta(days=copy * 37 % 3000)).isoformat()
+            key = normalise_title(title)
+            variant = 2
+            while key in taken or not key:
+                title = f"{paper.title} (variant {variant})"
+                key = normalise_title(title)
+                variant += 1
+            taken.add(key)
+            arxiv_id = fake_arxiv_id(index)
+            stamp = f"{published or '2026-01-01'}T00:00:00.000Z"
+            yield {
+                "paper": {
+                    "id": arxiv_id,
+                    "title": title,
+                    "summary": abstract,
+                    "authors": [{"name": a} for a in authors],
+                    "publishedAt": stamp,
+                    "upvotes": paper.upvotes or 0,
+                },
+                "publishedAt": stamp,
+                "title": title,
+            }
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PER_MONTH = 20_000  # arXiv ids yymm.00001-yymm.20000, then the next month
+
+
+def fake_arxiv_id(index: int) -> str:
+    """A valid arXiv id, distinct for each index: 2601.00001, ..., then 2602.00001..."""
+    yy, mm = divmod(index // PER_MONTH, 12)
+    return f"{26 + yy:02d}{mm + 1:02d}.{index % PER_MONTH + 1:05d}"
