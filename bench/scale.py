@@ -222,9 +222,9 @@ async def main():
     async with app.run_test(headless=True, size=(80, 24)) as pilot:
         marks["pilot"] = time.monotonic()
         try:
-            await asyncio.wait_for(loaded.wait(), 240)
+            await asyncio.wait_for(loaded.wait(), 1500)
         except TimeoutError:
-            raise SystemExit(f"not loaded after 240 s: on {type(app.screen).__name__}") from None
+            raise SystemExit(f"not loaded after 1500 s: on {type(app.screen).__name__}") from None
         result["rss_loaded_mb"] = rss_mb()
         await pilot.pause()
         papers = app.screen.query_one(PaperList)
