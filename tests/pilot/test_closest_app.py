@@ -2,6 +2,8 @@
 listed after a divider; the cursor never lands on the divider; `~` + an abstract
 finds the paper it was pasted from."""
 
+import textwrap
+
 from textual import events
 from textual.widgets import Input
 from unit.test_closest import DESCRIBED
@@ -84,3 +86,16 @@ async def test_tilde_and_a_pasted_abstract_list_its_paper_first(home):
         assert CLOSEST_MATCHES not in " ".join(list_lines(app))
         row = papers(app).render_line(0)
         assert any(segment.style and segment.style.underline for segment in row)  # a shared word, marked
+
+
+async def test_a_pasted_abstract_keeps_all_its_lines(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        soap = next(p for p in app.screen.library.papers.values() if p.title == SOAP)
+        lines = textwrap.wrap(soap.abstract, 60)  # as copied from a PDF: one line per printed line
+        await pilot.press("slash", "~")
+        app.screen.query_one("#search", Input).post_message(events.Paste("\n".join(lines) + "\n"))
+        await settle(pilot)
+        assert app.screen.query_one("#search", Input).value == "~" + " ".join(lines)
+        assert papers(app).ids[0] == soap.id
