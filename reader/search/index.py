@@ -62,6 +62,11 @@ _CLOSEST_POSTINGS = 60_000  # postings (typos, longer forms) the rarer words of 
 _CLOSEST_CANDIDATES = 300  # candidates the commoner words are then checked against
 _CLOSEST_PAIRS = 50  # best candidates then checked for the description's word pairs
 
+CLOSEST_WAITS_FROM = 500_000
+"""From this many papers a typed search leaves closest matches out (`SearchIndex.search`,
+closest=False), and the app looks for them after a typing pause: their candidates'
+postings grow with the library, past the keystroke budget at 1M papers."""
+
 CLOSEST_MATCHES = "no paper has every word · closest matches"
 """What the CLI and the app show above a result's closest matches when none has every word."""
 
@@ -82,7 +87,8 @@ class SearchResult:
     hint for a malformed query, and then `ids` is empty. `total` is how many papers
     matched (it can exceed len(ids) when a limit was asked for). The first `complete`
     ids match the whole query; the ones after them are closest matches, which miss
-    some of its plain words (`total` does not count them).
+    some of its plain words (`total` does not count them). `closest_pending`: the
+    search was asked to leave closest matches out, and there would be room for them.
     """
 
     query: str
@@ -92,6 +98,7 @@ class SearchResult:
     error: str | None = None
     total: int = 0
     complete: int = 0
+    closest_pending: bool = False
     # What a following, narrower query may start from. Internal.
     _docs: Docs | None = field(default=None, repr=False, compare=False)  # never mutated
     _parsed: Query | None = field(default=None, repr=False, compare=False)
@@ -299,19 +306,21 @@ class SearchIndex(Matching):
         *,
         stateful_ids: Collection[str] | None = None,
         sort: Sort = Sort.BEST,
+        closest: bool = True,
     ) -> SearchResult:
         """Rank the papers matching `text`. Never raises for any text: a malformed
         query gives a result with `error` set. `previous` (the last result) is reused
         when this query only narrows it. `stateful_ids`, when given, are the only ids
         whose state may differ from blank: is:/tag: filters then need not ask
         `state_of` about every paper. `sort` orders the papers with every word; closest
-        matches stay ranked by closeness after them."""
+        matches stay ranked by closeness after them. `closest=False` leaves closest
+        matches out (see `closest_waits`)."""
         try:
             query = parse_query(text)
         except QueryError as error:
             return SearchResult(text, (), (), frozenset(), error=str(error))
         with self._lock:
-            return self._search(query, state_of, previous, limit, stateful_ids, sort)
+            return self._search(query, state_of, previous, limit, stateful_ids, sort, closest)
 
     def place_of(self, sort: Sort) -> Callable[[str], int]:
         """A paper's place in `sort`'s order (a key to sort a list not searched here by)."""
@@ -340,6 +349,12 @@ class SearchIndex(Matching):
             found = self._orders[sort] = (order, _places(order))
         return found
 
+    @property
+    def closest_waits(self) -> bool:
+        """Is the library large enough that a typed search should leave closest
+        matches out, and look for them after a typing pause?"""
+        return len(self._all) >= CLOSEST_WAITS_FROM
+
     def _search(
         self,
         query: Query,
@@ -348,6 +363,7 @@ class SearchIndex(Matching):
         limit: int | None,
         stateful_ids: Collection[str] | None,
         sort: Sort,
+        closest: bool,
     ) -> SearchResult:
         owner = (self._token, self._generation)
         ids = self._facts.ids
@@ -415,15 +431,17 @@ class SearchIndex(Matching):
         complete = len(ranked)
         plain = _plain_words(query)
         room = min(wanted, _PAGE) - complete
-        if room > 0 and len(plain) > 1:
-            closest = self._closest(query, plain, candidates, room, state_of, stateful_ids)
-            if closest:
-                ranked.extend(d for d, _ in closest)
-                scores.extend(s for _, s in closest)
+        wants_closest = room > 0 and len(plain) > 1
+        if wants_closest and closest:
+            found = self._closest(query, plain, candidates, room, state_of, stateful_ids)
+            if found:
+                ranked.extend(d for d, _ in found)
+                scores.extend(s for _, s in found)
                 terms -= STOP_WORDS  # highlighted in every abstract, they would hide the words that matched
         return SearchResult(
             query.text, tuple(map(ids.__getitem__, ranked)), tuple(scores), frozenset(terms),
-            total=len(candidates), complete=complete, _docs=candidates, _parsed=query, _owner=owner,
+            total=len(candidates), complete=complete, closest_pending=wants_closest and not closest,
+            _docs=candidates, _parsed=query, _owner=owner,
         )  # fmt: skip
 
     def _sorted(self, groups: dict[int, Collection[int]], sort: Sort, wanted: int) -> tuple[list[int], list[float]]:

@@ -186,3 +186,13 @@ def test_a_paper_with_the_descriptions_words_side_by_side_ranks_first():
     result = index.search("methods prevent policy collapse", blank)  # no paper has "methods"
     assert result.complete == 0 and result.ids == ("together", "apart")
 
+
+def test_a_search_asked_to_leave_closest_matches_out_says_they_are_pending(library, monkeypatch):
+    description = DESCRIBED["SOAP: Improving and Stabilizing Shampoo using Adam"]
+    assert not library.search(description, typing=True).closest_pending  # 423 papers: closest matches at once
+    monkeypatch.setattr("reader.search.index.CLOSEST_WAITS_FROM", len(library.papers))
+    typed = library.search(description, typing=True)
+    assert typed.ids == () and typed.closest_pending
+    paused = library.search(description)
+    assert paused.ids and paused.complete == 0 and not paused.closest_pending
+    assert not library.search("shampoo", typing=True).closest_pending  # one word: no closest matches to wait for
