@@ -498,13 +498,26 @@ class Library(Importing):
         return self._related
 
     def search(
-        self, query: str, previous: SearchResult | None = None, limit: int | None = None, sort: Sort = Sort.BEST
+        self,
+        query: str,
+        previous: SearchResult | None = None,
+        limit: int | None = None,
+        sort: Sort = Sort.BEST,
+        *,
+        typing: bool = False,
     ) -> SearchResult:
+        """`typing`: a keystroke's search; in a library so large that closest matches
+        wait for a typing pause (SearchIndex.closest_waits), they are left out, and
+        the result says so (`closest_pending`)."""
         if asks_similar(query):
             return self._similar(query, limit, sort)
+        index = self.index
         # Only papers with a saved state can differ from blank: is:/tag: filters look at
         # those instead of asking about all 100k. (A copy: the writer thread may add one.)
-        return self.index.search(query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states), sort=sort)
+        return index.search(
+            query, self.state_of, previous=previous, limit=limit, stateful_ids=list(self.states), sort=sort,
+            closest=not (typing and index.closest_waits),
+        )  # fmt: skip
 
     def listing_days(self, paper_ids: Sequence[str]) -> list[str]:
         """The day each paper was published or listed (`[` and `]` step between them)."""

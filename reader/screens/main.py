@@ -26,6 +26,7 @@ from functools import partial
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import HelpPanel, Input
 from textual.worker import Worker, get_current_worker
 
@@ -106,12 +107,14 @@ class MainScreen(Triage, SavedSearches, Outward):
     # ctrl+p list the rest.
     BINDINGS = bindings(MAIN)
     COMMANDS = {ReaderCommands}
+    CLOSEST_PAUSE = 0.4  # seconds without a keystroke before a large library's closest matches are looked for
 
     def __init__(self, library: Library, saved: dict[str, str], view: View, writer: Writer, said: str | None = None) -> None:
         """`saved`: the saved searches, name -> query; `said`: for the status line with the first list."""
         super().__init__(library, saved, view, writer)
         self.result: SearchResult | None = None
         self._search_generation = 0
+        self._closest_timer: Timer | None = None  # a large library's closest matches, after a typing pause
         self._related: dict[str, Related] = {}  # the related view's papers
         self._sorts: dict[View, Sort] = {}  # the order chosen in each view (S); BEST where none was
         self._after_search = said
@@ -175,14 +178,26 @@ class MainScreen(Triage, SavedSearches, Outward):
             # typing a search leaves the related list for the view it came from
             self.view = self.view.back
             self.refresh_views()
+        self._new_search()
+        self._search(self.effective_query(), self._search_generation, self.result, self.sort, typing=True)
+
+    def _new_search(self) -> None:
+        """A search or list that replaces the last: its results and pause are over."""
         self._search_generation += 1
-        self._search(self.effective_query(), self._search_generation, self.result, self.sort)
+        if self._closest_timer is not None:
+            self._closest_timer.stop()
+            self._closest_timer = None
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, query: str, generation: int, previous: SearchResult | None, sort: Sort) -> None:
-        result = self.library.search(query, previous=previous, sort=sort)
+    def _search(self, query: str, generation: int, previous: SearchResult | None, sort: Sort, *, typing: bool) -> None:
+        result = self.library.search(query, previous=previous, sort=sort, typing=typing)
         if not get_current_worker().is_cancelled:
             self.post_message(SearchDone(result, generation))
+
+    def _search_closest(self) -> None:
+        """After a typing pause: the search again, with its closest matches."""
+        self._closest_timer = None
+        self._search(self.effective_query(), self._search_generation, self.result, self.sort, typing=False)
 
     def on_search_done(self, done: SearchDone) -> None:
         if done.generation != self._search_generation:
@@ -198,8 +213,12 @@ class MainScreen(Triage, SavedSearches, Outward):
         after = self._after_search
         if after and find and papers.current != find:
             after += " (not in this view)"
+        aside = closest_said(result)
+        if result.closest_pending:
+            aside = "closest matches after a pause"
+            self._closest_timer = self.set_timer(self.CLOSEST_PAUSE, self._search_closest)
         # The closest matches said as an aside: at 80 columns the list's order goes before it.
-        self.update_status(result.error or after, aside=None if result.error else closest_said(result))
+        self.update_status(result.error or after, aside=None if result.error else aside)
         self._after_search = None
 
     def action_search(self) -> None:
@@ -271,7 +290,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._related = {r.paper_id: r for r in found}
         back = self.view.back if isinstance(self.view, RelatedTo) else self.view
         self.view = RelatedTo(related.paper_id, back)
-        self._search_generation += 1  # a search still under way must not replace this list
+        self._new_search()  # a search still under way (or waiting for a pause) must not replace this list
         self.result = None
         terms = frozenset(t for r in found for t in r.shared_terms)
         self.papers.show([r.paper_id for r in found], terms)

@@ -1,4 +1,4 @@
-"""The search box: entered by `/` (or a click), never by tab.
+"""The search box: entered by `/` (or a click), never by tab; a paste keeps all its lines.
 
 Every letter is a command key in the list (j moves, x dismisses), as in less,
 vim or mutt, where `/` is how one starts typing a search. Reached by
@@ -6,11 +6,21 @@ shift+tab from the list, the box took the next `j` as search text and the list
 was filtered under the person's hands; so tab and shift+tab move between the
 views, the list and the abstract (as the help says), and the box takes focus
 only when opened. It closes (leaves the focus chain) when it loses focus.
+
+Textual's Input keeps a paste's first line only; `~` followed by a pasted
+abstract (copied from a PDF or a web page, broken into lines) must search by all
+of it, so the lines are joined with spaces.
 """
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input
+
+
+def one_line(text: str) -> str:
+    """`text`'s lines joined by single spaces, blank lines dropped."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 class SearchBox(Input):
@@ -30,3 +40,8 @@ class SearchBox(Input):
     def on_mouse_down(self) -> None:
         # A click opens it as `/` does (the screen focuses only what allows focus).
         self.open()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would insert the first line only
+        super()._on_paste(events.Paste(one_line(event.text)))
+        event.stop()

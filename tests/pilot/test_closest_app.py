@@ -2,12 +2,15 @@
 listed after a divider; the cursor never lands on the divider; `~` + an abstract
 finds the paper it was pasted from."""
 
+import textwrap
+
 from textual import events
 from textual.widgets import Input
 from unit.test_closest import DESCRIBED
 
 from helpers.pilot import list_lines, papers, settle, status
 from reader.app import ReaderApp
+from reader.screens.main import MainScreen
 from reader.search import CLOSEST_MATCHES, closest_divider
 
 SOAP = "SOAP: Improving and Stabilizing Shampoo using Adam"
@@ -84,3 +87,32 @@ async def test_tilde_and_a_pasted_abstract_list_its_paper_first(home):
         assert CLOSEST_MATCHES not in " ".join(list_lines(app))
         row = papers(app).render_line(0)
         assert any(segment.style and segment.style.underline for segment in row)  # a shared word, marked
+
+
+async def test_a_pasted_abstract_keeps_all_its_lines(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        soap = next(p for p in app.screen.library.papers.values() if p.title == SOAP)
+        lines = textwrap.wrap(soap.abstract, 60)  # as copied from a PDF: one line per printed line
+        await pilot.press("slash", "~")
+        app.screen.query_one("#search", Input).post_message(events.Paste("\n".join(lines) + "\n"))
+        await settle(pilot)
+        assert app.screen.query_one("#search", Input).value == "~" + " ".join(lines)
+        assert papers(app).ids[0] == soap.id
+
+
+async def test_a_large_librarys_closest_matches_come_after_a_typing_pause(home, monkeypatch):
+    monkeypatch.setattr("reader.search.index.CLOSEST_WAITS_FROM", 1)  # as if 1M papers
+    monkeypatch.setattr(MainScreen, "CLOSEST_PAUSE", 3600)  # the test drives the timer itself
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await search(pilot, DESCRIBED[SOAP])
+        assert papers(app).ids == () and "closest matches after a pause" in status(app)
+        assert app.screen._closest_timer is not None
+        app.screen._search_closest()  # the pause is over
+        await settle(pilot)
+        soap = next(p.id for p in app.screen.library.papers.values() if p.title == SOAP)
+        assert soap in papers(app).ids[:3] and CLOSEST_MATCHES in list_lines(app)[0]
+        assert "after a pause" not in status(app)

@@ -170,3 +170,29 @@ def test_summaries_by_others_find_their_paper_among_the_bundled_ones(library):
     index = SearchIndex([p for p, _ in described] + list(library.papers.values()))
     found = sum(paper.id in index.search(query, blank, limit=10).ids for paper, query in described)
     assert found >= 36  # measured: 40 of 40; 39 of them have no paper with every word
+
+
+def test_a_paper_with_the_descriptions_words_side_by_side_ranks_first():
+    # Both have the three words; the newer (listed first when scores tie) has them apart.
+    apart = Paper(
+        id="apart", title="Exploration in agents", published="2025-02-01",
+        abstract="The policy of an agent may collapse; we prevent it with noise.",
+    )  # fmt: skip
+    together = Paper(
+        id="together", title="Exploration in agents", published="2025-01-01",
+        abstract="We prevent policy collapse of an agent, it may with noise.",
+    )  # fmt: skip
+    index = SearchIndex([apart, together])
+    result = index.search("methods prevent policy collapse", blank)  # no paper has "methods"
+    assert result.complete == 0 and result.ids == ("together", "apart")
+
+
+def test_a_search_asked_to_leave_closest_matches_out_says_they_are_pending(library, monkeypatch):
+    description = DESCRIBED["SOAP: Improving and Stabilizing Shampoo using Adam"]
+    assert not library.search(description, typing=True).closest_pending  # 423 papers: closest matches at once
+    monkeypatch.setattr("reader.search.index.CLOSEST_WAITS_FROM", len(library.papers))
+    typed = library.search(description, typing=True)
+    assert typed.ids == () and typed.closest_pending
+    paused = library.search(description)
+    assert paused.ids and paused.complete == 0 and not paused.closest_pending
+    assert not library.search("shampoo", typing=True).closest_pending  # one word: no closest matches to wait for
