@@ -280,12 +280,14 @@ class Importing:
         copy of, or add it; returns the paper's id. `arriving`: the state this import
         has given papers so far (their keys)."""
         keys = incoming.keys  # hashes the title: once per record, not once per use
-        edition = edition_id(incoming)
         *lasting, by_title = keys  # its arXiv id and DOI, then its title
-        # Of a title split into works by year (`_told_apart`), the work of its year; a
-        # work already split off (being rebased) is never its title's other work.
-        by_year = (edition,) if edition else ()
-        candidates = (*lasting, *by_year) if incoming.id == edition else (*lasting, *by_year, by_title)
+        edition, keyed = edition_id(incoming), keyed_id(incoming, cite_key)
+        if incoming.id.startswith(f"{by_title}/"):
+            # A work already split off (being rebased) is never its title's other work.
+            candidates: tuple[str, ...] = (*lasting, incoming.id)
+        else:
+            # Of a title split into works (`_told_apart`), the work of its year or its key.
+            candidates = (*lasting, *(k for k in (edition, keyed) if k), by_title)
         existing_id = next(
             (
                 self._aliases[k]
@@ -295,8 +297,14 @@ class Importing:
             None,
         )
         if existing_id is None:
-            if incoming.id in self.papers and edition:
-                incoming = replace(incoming, id=edition)  # its title's id is the other work's
+            if incoming.id in self.papers:
+                # Its title's id is the other work's.
+                other_year = (self.papers[incoming.id].published or "")[:4]
+                year = (incoming.published or "")[:4]
+                by_year = edition if edition not in self.papers and other_year and year and other_year != year else None
+                split_id = by_year or keyed or edition
+                if split_id:
+                    incoming = replace(incoming, id=split_id)
             self._put(incoming, keys)
             changed[incoming.id] = incoming
             report.new += 1
@@ -327,22 +335,28 @@ class Importing:
     def _told_apart(self, existing_id: str, incoming: Paper, cite_key: str | None, arriving: Mapping[str, PaperState]) -> bool:
         """Does the file `incoming` comes from say it is another work than `existing_id`?
 
-        It does when it gave that paper first, under another citation key, and the two
-        records differ in year or both have DOIs that differ: a reprint, a translation,
-        a new edition a person cites apart (biblatex's `kullback` of 1959 and
-        `kullback:reprint` of 1997). Across files a shared title still merges (a
-        preprint here, its published version there), and so do two keys of one year
-        in one file (the same work entered twice).
+        It does when it gave that paper first, under another citation key: a person's
+        .bib keeps every entry a .tex may cite, be it a reprint or a translation
+        (biblatex's `kullback` of 1959 and `kullback:reprint` of 1997), another
+        edition, or the same work entered twice. Against a key an earlier import gave,
+        only when the years or DOIs differ too: the same year under a new key is the
+        person's renamed entry. Across files a shared title still merges (a preprint
+        here, its published version there).
         """
         existing = self.papers[existing_id]
-        # Its year and key are that file's only while the file is where it came first.
+        # Its key is that file's only while the file is where it came first.
         if not (cite_key and incoming.sources and existing.sources and incoming.sources[0].file == existing.sources[0].file):
             return False
-        state = arriving.get(existing_id) or self.states.get(existing_id)
+        given_now = arriving.get(existing_id)
+        state = given_now or self.states.get(existing_id)
         if not (state and state.key) or state.key.casefold() == cite_key.casefold():
             return False
         years = (existing.published or "")[:4], (incoming.published or "")[:4]
-        return bool(all(years) and years[0] != years[1]) or bool(existing.doi and incoming.doi and existing.doi != incoming.doi)
+        return (
+            given_now is not None
+            or bool(all(years) and years[0] != years[1])
+            or bool(existing.doi and incoming.doi and existing.doi != incoming.doi)
+        )
 
     @property
     def _aliases(self) -> dict[str, str]:
@@ -416,10 +430,18 @@ def no_collector_pauses() -> Iterator[None]:
 
 def edition_id(paper: Paper) -> str | None:
     """The id of a paper known by its title and year (`title:6f0c2922cb86/1997`): the one
-    a work gets that its file tells apart from another of its title (`_told_apart`),
-    stable on every import, and found by a later record of that title and year."""
+    a work gets that its file tells apart from another of its title of another year
+    (`_told_apart`), stable on every import, and found by a later record of that title
+    and year."""
     year = (paper.published or "")[:4]
     return f"{title_key(paper.title)}/{year}" if year else None
+
+
+def keyed_id(paper: Paper, cite_key: str | None) -> str | None:
+    """The id of a paper known by its title and its file's citation key
+    (`title:6f0c2922cb86/kim2020b`): the one a work gets that its file tells apart from
+    another of its title of the same year, or of no year, stable on every import."""
+    return f"{title_key(paper.title)}/{cite_key.casefold()}" if cite_key else None
 
 
 MAX_TEXT = 200_000

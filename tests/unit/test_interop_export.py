@@ -493,13 +493,13 @@ def test_a_real_bibs_other_fields_are_exported_again(tmp_path, name):
 
 
 def test_other_fields_survive_the_home_and_reader_json_and_merge(tmp_path):
-    bib = tmp_path / "thesis.bib"
-    bib.write_text(
+    thesis, catalogue = tmp_path / "thesis.bib", tmp_path / "catalogue.bib"
+    thesis.write_text(
         "@phdthesis{kim2020, title={Deep Things}, author={Kim Lee}, school={MIT}, year={2020},"
         " address={Cambridge, {MA}}, note={Also \\emph{online}}}\n"
-        "@misc{kim2020b, title={Deep Things}, author={Kim Lee}, school={Harvard}, isbn={978-3-16}}\n"
     )
-    Library.open(tmp_path / "home", seed=False).import_paths([bib])
+    catalogue.write_text("@misc{kim2020b, title={Deep Things}, author={Kim Lee}, school={Harvard}, isbn={978-3-16}}\n")
+    Library.open(tmp_path / "home", seed=False).import_paths([thesis, catalogue])
     library = Library.open(tmp_path / "home")  # library.json, or the snapshot made from it, read back
     (paper,) = library.papers.values()
     assert paper.extra == (

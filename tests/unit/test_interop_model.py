@@ -142,6 +142,23 @@ def test_a_reprint_the_bib_keeps_under_its_own_key_is_exported_with_its_own_publ
     assert Library.open(home).import_paths([source]).new == 0
 
 
+def test_every_entry_of_the_biblatex_examples_is_exported_under_its_own_key(home):
+    import bibtexparser
+
+    from helpers.paths import CORPORA
+    from reader import export
+    from reader.ingest.bibtex import NOT_PAPERS
+
+    source = CORPORA / "interop/bibtex-real/plk_biblatex-examples.bib"
+    given = {e.key for e in bibtexparser.parse_file(str(source)).entries if e.entry_type.lower() not in NOT_PAPERS}
+    library = Library.open(home, seed=False)
+    library.import_paths([source])
+    out = io.StringIO()
+    export.to_bibtex(library.keyed(list(library.papers)), out)
+    assert given - {e.key for e in bibtexparser.parse_string(out.getvalue()).entries} == set()
+    assert Library.open(home).import_paths([source]).new == 0
+
+
 def test_one_files_records_of_one_title_are_two_papers_when_their_dois_differ(home, tmp_path):
     (tmp_path / "refs.bib").write_text(
         "@article{conf, title = {Deep Things}, doi = {10.1234/conf}}\n"
@@ -165,12 +182,26 @@ def test_a_later_record_of_a_split_title_joins_the_paper_of_its_year(home, tmp_p
     assert reprint.extra == (("isbn", "0-486"),)
 
 
-def test_across_files_or_within_one_year_one_title_is_still_one_paper(home, tmp_path):
-    (tmp_path / "preprints.bib").write_text("@misc{pre, title = {Deep Things}, year = 2019}\n")
-    (tmp_path / "published.bib").write_text(
-        "@article{pub, title = {Deep Things}, year = 2020, journal = {JMLR}}\n"
-        "@misc{again, title = {Deep {T}hings}, year = 2020}\n"
+def test_one_files_records_of_one_title_and_year_are_two_papers_under_their_keys(home, tmp_path):
+    (tmp_path / "refs.bib").write_text(
+        "@misc{kim2020, title = {Deep Things}, year = 2020, note = {first}}\n"
+        "@misc{kim2020b, title = {Deep {T}hings}, year = 2020, note = {second}}\n"
+        "@misc{KimUndated, title = {Deep Things}, note = {third}}\n"
     )
+    library = Library.open(home, seed=False)
+    assert library.import_paths([tmp_path / "refs.bib"]).new == 3
+    keyed = library.keyed(list(library.papers))
+    assert sorted((state.key, dict(paper.extra)["note"]) for paper, state in keyed) == [
+        ("KimUndated", "third"),
+        ("kim2020", "first"),
+        ("kim2020b", "second"),
+    ]
+    assert Library.open(home).import_paths([tmp_path / "refs.bib"]).new == 0
+
+
+def test_across_files_one_title_is_still_one_paper(home, tmp_path):
+    (tmp_path / "preprints.bib").write_text("@misc{pre, title = {Deep Things}, year = 2019}\n")
+    (tmp_path / "published.bib").write_text("@article{pub, title = {Deep Things}, year = 2020, journal = {JMLR}}\n")
     library = Library.open(home, seed=False)
     report = library.import_paths([tmp_path / "preprints.bib", tmp_path / "published.bib"])
     assert (report.new, len(library.papers)) == (1, 1)
