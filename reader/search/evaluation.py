@@ -55,6 +55,15 @@ class Matching:
             self._expansions.popitem(last=False)
         return expansion
 
+    def _covers(self, before: str, after: str) -> bool:
+        """Does the query word `before` match every indexed word `after` (typed further,
+        same rules) matches? Its prefix matches all words beginning with `after`; the
+        near spellings of `after` must be found among those of `before`."""
+        old, new = self._expand(before), self._expand(after)
+        starts = (before, *old.near_prefixes)
+        words = all(w.startswith(starts) or w in old.near for w in new.near)
+        return words and all(p.startswith(starts) for p in new.near_prefixes)
+
     def _df(self, word: str) -> int:
         return sum(part.df(word) for parts in self._parts for part in parts)
 
@@ -355,11 +364,14 @@ def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
     }[atom.value]
 
 
-def narrows(old: Query, new: Query) -> bool:
+def narrows(old: Query, new: Query, covers: Callable[[str, str], bool]) -> bool:
     """Is every paper matching `new` sure to match `old` (so old's result can be the start)?
 
     True when `new` is `old` with more clauses and/or its last clause typed further:
-    "diffusion" -> "diffusion mo", "gan | diff" -> "gan | diffusion", "text-t" -> "text-to"."""
+    "diffusion" -> "diffusion mo", "gan | diff" -> "gan | diffusion", "text-t" -> "text-to".
+    `covers(before, after)`: does the word `before` match every word `after` does (see
+    `Matching._covers`)? A longer word's near spellings are not always among a shorter
+    one's: each keeps only its closest few."""
     if old.uses_state or new.uses_state or not old.clauses:
         return False
     if len(new.clauses) < len(old.clauses):
@@ -370,12 +382,12 @@ def narrows(old: Query, new: Query) -> bool:
             continue
         if i != last or a.negated or b.negated or len(a.atoms) != len(b.atoms):
             return False
-        if a.atoms[:-1] != b.atoms[:-1] or not _atom_narrows(a.atoms[-1], b.atoms[-1]):
+        if a.atoms[:-1] != b.atoms[:-1] or not _atom_narrows(a.atoms[-1], b.atoms[-1], covers):
             return False
     return True
 
 
-def _atom_narrows(x: Atom, y: Atom) -> bool:
+def _atom_narrows(x: Atom, y: Atom, covers: Callable[[str, str], bool]) -> bool:
     if x.field != y.field or not x.is_text or x.phrase or y.phrase:
         return False
     k = len(x.words)
@@ -386,4 +398,4 @@ def _atom_narrows(x: Atom, y: Atom) -> bool:
         return True
     # typed further: a longer word matches fewer papers, unless it crossed to other rules
     # (more typos forgiven from 4 and 8 letters, abstract prefixes from 3, typo'd prefixes from 5)
-    return after.startswith(before) and bracket(before) == bracket(after)
+    return after.startswith(before) and bracket(before) == bracket(after) and covers(before, after)

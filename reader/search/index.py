@@ -384,7 +384,7 @@ class SearchIndex(Matching):
             and previous._docs is not None
             and previous._parsed is not None
             and previous.error is None
-            and narrows(previous._parsed, query)
+            and narrows(previous._parsed, query, self._covers)
         ):
             within = previous._docs
 

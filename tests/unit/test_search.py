@@ -639,3 +639,17 @@ def test_an_index_read_from_the_cache_answers_every_kind_of_query_as_a_fresh_bui
         fresh, again = built.search(query, blank), read.search(query, blank)
         assert (again.ids, again.scores, again.terms) == (fresh.ids, fresh.scores, fresh.terms), query
     assert read.search(some.arxiv_id, blank).ids[0] == some.id
+
+
+def test_typing_further_gives_a_fresh_searchs_papers_when_many_words_are_a_typo_away():
+    # More near spellings than an expansion keeps: "diffusio" keeps the closest to it
+    # (d??ffusio), "diffusion" the closest to it (d??ffusion), so the papers with the
+    # latter were lost when "diffusion" started from "diffusio"'s result.
+    letters = "abcdeghjklmnopqrtuvwxyz"
+    variants = [f"d{a}{b}ffusio" for a in letters for b in "ab"] + [f"d{a}{b}ffusion" for a in letters for b in "ab"]
+    library = [paper(f"p{i}", f"{word} models") for i, word in enumerate(variants)]
+    index = SearchIndex(library)
+    typed = type_out(index, "diffusion")
+    fresh = index.search("diffusion", blank)
+    assert fresh.total > 0
+    assert (typed.total, typed.ids) == (fresh.total, fresh.ids)
