@@ -18,10 +18,12 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection
 from itertools import chain, islice
 
+import numpy as np
+
 from reader.citation import citation_key, first_keys, key_surname
 from reader.models import BLANK_STATE, Paper, PaperState
 from reader.query import Atom, Clause, Query
-from reader.search.docset import EMPTY, DocSet
+from reader.search.docset import DTYPE, EMPTY, DocSet
 from reader.search.facts import Facts
 from reader.search.postings import ABSTRACT, AUTHOR, FIELDS_OF, TITLE, Docs, Part
 from reader.search.ranking import EXACT, FPREFIX, FUZZY1, FUZZY2, PREFIX, Evaluated, Kinds, evaluated
@@ -90,7 +92,7 @@ class Matching:
         near2 = [w for w, d in expansion.near.items() if d >= 2]
         per_field: list[tuple[int, Kinds]] = []
         for f in fields:
-            kinds = [(EXACT, self._collect(f, (q,)))]
+            kinds: Kinds = [(EXACT, self._collect(f, (q,)))]
             if f in expansion.prefix_fields:
                 kinds.append((PREFIX, self._collect(f, prefixes=(q,), longer_only=True)))
             if near1:
@@ -158,7 +160,7 @@ class Matching:
         per_field: list[tuple[int, Kinds]] = []
         last = parts_words[-1]
         for f in FIELDS_OF[atom.field]:
-            candidates: set[int] | None = None
+            candidates: Docs | None = None
             for word in sorted(parts_words[:-1], key=lambda w: self._df(w)):
                 found = self._collect(f, (word,))
                 candidates = found if candidates is None else candidates & found
@@ -181,7 +183,8 @@ class Matching:
 
     def _filter_docs(self, atom: Atom) -> Docs:
         if atom.field == "year":
-            return {d for d, year in enumerate(self._facts.year) if year and atom.low <= year <= atom.high}
+            year = np.frombuffer(self._facts.year, dtype=np.uint16)  # 0: unknown, never in a range
+            return DocSet(np.flatnonzero((year > 0) & (year >= atom.low) & (year <= atom.high)).astype(DTYPE))
         if atom.field == "has":
             return set(self._facts.has_code)
         if atom.field == "src":

@@ -60,7 +60,7 @@ from reader.search.ranking import (
 )
 from reader.search.vocabulary import Vocabulary
 
-_CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~40 MB)
+_CACHE_ITEMS = 10_000_000  # document numbers held by the clause cache, in all (int32: ~40 MB)
 _READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _PARTS_AT_MOST = 6  # parts per field before an update rebuilds the postings

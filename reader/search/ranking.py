@@ -65,6 +65,7 @@ def evaluated(per_field: list[tuple[int, Kinds]]) -> Evaluated:
     """One query word's pass, from the documents each field matched by each kind."""
     abstract_any = DocSet.union_of(DocSet.of(docs).array for f, kinds in per_field if f == ABSTRACT for _, docs in kinds)
     levels: Levels = []
+    arrays = []
     size = 0
     for f, kinds in per_field:
         for kind, docs in kinds:
@@ -72,10 +73,11 @@ def evaluated(per_field: list[tuple[int, Kinds]]) -> Evaluated:
                 continue
             found = DocSet.of(docs)
             size += len(found)
+            arrays.append(found.array)
             weight = _FIELD_WEIGHT[f] * kind // 10
             levels.append((weight, found))
     levels.sort(key=lambda level: -level[0])
-    all_docs = DocSet.union_of(docs.array for _, docs in levels)
+    all_docs = DocSet.union_of(arrays)
     # A word that matched nothing still counts in the abstract backing's share
     # (see _bonus), whether its candidates were read or looked up.
     return Evaluated([(levels, abstract_any)], all_docs, size + len(all_docs))
@@ -219,7 +221,7 @@ class Ranking:
         key = self._order_key()
         rest_wanted = stop - (len(self.docs) - self._sorted)
         if rest_wanted * 8 < len(key):  # the top few: a partial sort
-            take = max(rest_wanted, 2 * _REFINED)
+            take = max(2 * rest_wanted, 2 * _REFINED)  # doubling: row by row, scrolling stays linear
             chosen = np.argpartition(key, take - 1)[:take] if take < len(key) else np.arange(len(key))
             chosen = chosen[np.argsort(key[chosen], kind="stable")]
         else:
