@@ -22,10 +22,22 @@ import numpy as np
 DTYPE = np.int32
 
 
-def _table(size: int, members: np.ndarray) -> np.ndarray:
-    table = np.zeros(size, dtype=bool)
-    table[members] = True
-    return table
+_SPARSE = 16  # below one document in this many, binary search beats a table over all of them
+
+
+def members(docs: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Which of `docs` are in `found` (ascending), as a boolean mask over docs:
+    by binary search for few docs, else through a table over the document numbers."""
+    if not len(docs) or not len(found):
+        return np.zeros(len(docs), dtype=bool)
+    top = int(found[-1])
+    if len(docs) * _SPARSE < top:
+        at = np.searchsorted(found, docs)
+        at[at == len(found)] = 0
+        return found[at] == docs
+    table = np.zeros(top + 1, dtype=bool)
+    table[found] = True
+    return table[np.minimum(docs, top)] & (docs <= top)
 
 
 class DocSet(AbstractSet[int]):
@@ -59,6 +71,9 @@ class DocSet(AbstractSet[int]):
         if len(arrays) == 1 and _ascending(arrays[0]):
             return cls(arrays[0])
         size = max(int(a.max()) for a in arrays) + 1
+        total = sum(len(a) for a in arrays)
+        if total * _SPARSE < size:  # few documents among many: sorting them is cheaper than a table
+            return cls(np.unique(np.concatenate(arrays)).astype(DTYPE, copy=False))
         table = np.zeros(size, dtype=bool)
         for a in arrays:
             table[a] = True
@@ -74,7 +89,10 @@ class DocSet(AbstractSet[int]):
         return len(self.array)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.array.tolist())
+        # The same int object for a document every time: dicts and sets keyed by
+        # documents (the closest matches' scores) then find keys by identity.
+        array = self.array
+        return map(_shared(int(array[-1]) + 1 if len(array) else 0).__getitem__, array.tolist())
 
     def __contains__(self, docno: object) -> bool:
         array = self.array
@@ -102,13 +120,10 @@ class DocSet(AbstractSet[int]):
     # --- algebra, in C -----------------------------------------------------------------
 
     def __and__(self, other: Iterable[Any]) -> DocSet:
-        b = DocSet.of(other).array
-        a = self.array
-        if not len(a) or not len(b):
-            return EMPTY
+        a, b = self.array, DocSet.of(other).array
         if len(a) > len(b):
             a, b = b, a
-        return DocSet(a[_table(int(b[-1]) + 1, b)[np.minimum(a, b[-1])] & (a <= b[-1])])
+        return DocSet(a[members(a, b)])
 
     __rand__ = __and__
 
@@ -119,17 +134,23 @@ class DocSet(AbstractSet[int]):
 
     def __sub__(self, other: Iterable[Any]) -> DocSet:
         b = DocSet.of(other).array
-        a = self.array
-        if not len(a) or not len(b):
-            return self
-        keep = ~_table(int(b[-1]) + 1, b)[np.minimum(a, b[-1])] | (a > b[-1])
-        return DocSet(a[keep])
+        return DocSet(self.array[~members(self.array, b)]) if len(b) else self
 
     def __rsub__(self, other: Iterable[Any]) -> DocSet:
         return DocSet.of(other) - self
 
     def isdisjoint(self, other: Iterable[Any]) -> bool:
         return not (self & other)
+
+
+_SHARED: list[int] = []
+
+
+def _shared(count: int) -> list[int]:
+    """range(count) as one int object per document, grown as libraries grow."""
+    if len(_SHARED) < count:
+        _SHARED.extend(range(len(_SHARED), count))
+    return _SHARED
 
 
 def _ascending(array: np.ndarray) -> bool:

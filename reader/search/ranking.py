@@ -28,7 +28,7 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from reader.models import Paper
-from reader.search.docset import DocSet
+from reader.search.docset import DocSet, members
 from reader.search.postings import ABSTRACT, TITLE, Docs
 from reader.search.vocabulary import Expansion
 from reader.tex import tex_to_text
@@ -97,12 +97,7 @@ def score_groups(candidates: Docs, passes: list[Pass]) -> Scored:
 
 def _members(docs: np.ndarray, level: Docs) -> np.ndarray:
     """Which of the sorted `docs` are in `level`, as a boolean mask over docs."""
-    found = DocSet.of(level).array
-    if not len(docs) or not len(found):
-        return np.zeros(len(docs), dtype=bool)
-    table = np.zeros(max(int(docs[-1]), int(found[-1])) + 1, dtype=bool)
-    table[found] = True
-    return table[docs]
+    return members(docs, DocSet.of(level).array)
 
 
 @dataclass(frozen=True, slots=True)
