@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader.models import BLANK_STATE, Paper
-from reader.search import SearchIndex, ranking
+from reader.search import SearchIndex, Sort, ranking
 from tests.helpers.search_before import index as before_index
 from tests.helpers.search_before import ranking as before_ranking
 
@@ -33,7 +33,8 @@ def corpora(draw) -> list[Paper]:
         title = " ".join(draw(st.lists(st.sampled_from(VOCAB), min_size=1, max_size=6)))
         abstract = " ".join(draw(st.lists(st.sampled_from(VOCAB), max_size=12)))
         authors = tuple(draw(st.lists(st.sampled_from(["Ann Lee", "Bo Graph", "Tara Vision"]), max_size=2)))
-        papers.append(Paper(id=f"p{i}", title=title, abstract=abstract, authors=authors, published=draw(st.sampled_from(DATES))))
+        published, upvotes = draw(st.sampled_from(DATES)), draw(st.sampled_from([None, 0, 3, 3, 10]))
+        papers.append(Paper(id=f"p{i}", title=title, abstract=abstract, authors=authors, published=published, upvotes=upvotes))
     return papers
 
 
@@ -79,16 +80,22 @@ def pool_limits(request, monkeypatch):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(papers=corpora(), query=queries(), limit=st.sampled_from([None, None, 1, 5]), replaced=st.integers(0, 3))
-def test_ranked_as_the_set_based_search_ranked(pool_limits, papers, query, limit, replaced):
+@given(
+    papers=corpora(),
+    query=queries(),
+    limit=st.sampled_from([None, None, 1, 5]),
+    replaced=st.integers(0, 3),
+    sort=st.sampled_from(list(Sort)),
+)
+def test_ranked_as_the_set_based_search_ranked(pool_limits, papers, query, limit, replaced, sort):
     new, old = SearchIndex(papers, workers=0), before_index.SearchIndex(papers, workers=0)
     changed = [Paper(id=p.id, title=p.abstract or "lora", abstract=p.title, published=p.published) for p in papers[:replaced]]
     new.add(changed)
     old.add(changed)
     previous_new = previous_old = None
     for end in range(1, len(query) + 1):  # typed one key at a time, each search narrowing the last
-        got = new.search(query[:end], state_of, previous=previous_new, limit=limit)
-        want = old.search(query[:end], state_of, previous=previous_old, limit=limit)
+        got = new.search(query[:end], state_of, previous=previous_new, limit=limit, sort=sort)
+        want = old.search(query[:end], state_of, previous=previous_old, limit=limit, sort=before_ranking.Sort[sort.name])
         assert _complete(got) == _complete(want), query[:end]
         previous_new, previous_old = got, want
 
