@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 DTYPE = np.int32
+_ITEMS_KEPT = 200_000  # documents of a set that keeps its ints once walked (8 bytes each)
 
 
 _SPARSE = 16  # below one document in this many, binary search beats a table over all of them
+_SORTED_UNION = 64  # below one in this many, a union sorts its documents instead of a table
 
 
 def members(docs: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -43,11 +45,12 @@ def members(docs: np.ndarray, found: np.ndarray) -> np.ndarray:
 class DocSet(AbstractSet[int]):
     """Document numbers, ascending and unique, in `array` (int32; never written to)."""
 
-    __slots__ = ("array",)
+    __slots__ = ("array", "_items")
 
     def __init__(self, array: np.ndarray):
         array.flags.writeable = False
         self.array = array
+        self._items: tuple[int, ...] | None = None
 
     @classmethod
     def of(cls, docs: Iterable[int]) -> DocSet:
@@ -72,8 +75,12 @@ class DocSet(AbstractSet[int]):
             return cls(arrays[0])
         size = max(int(a.max()) for a in arrays) + 1
         total = sum(len(a) for a in arrays)
-        if total * _SPARSE < size:  # few documents among many: sorting them is cheaper than a table
-            return cls(np.unique(np.concatenate(arrays)).astype(DTYPE, copy=False))
+        if total * _SORTED_UNION < size:  # few documents among many: sorting them is cheaper than a table
+            merged = np.concatenate(arrays)
+            merged.sort()
+            fresh = np.ones(len(merged), dtype=bool)
+            np.not_equal(merged[1:], merged[:-1], out=fresh[1:])
+            return cls(merged[fresh].astype(DTYPE, copy=False))
         table = np.zeros(size, dtype=bool)
         for a in arrays:
             table[a] = True
@@ -89,10 +96,20 @@ class DocSet(AbstractSet[int]):
         return len(self.array)
 
     def __iter__(self) -> Iterator[int]:
-        # The same int object for a document every time: dicts and sets keyed by
-        # documents (the closest matches' scores) then find keys by identity.
+        return iter(self.items())
+
+    def items(self) -> tuple[int, ...]:
+        """The documents as ints, the same int object for a document every time (dicts
+        keyed by documents, as the closest matches' scores, find keys by identity);
+        kept by a set of up to _ITEMS_KEPT, which the closest matches walk twice a
+        level on every keystroke while its word is in the clause cache."""
+        if self._items is not None:
+            return self._items
         array = self.array
-        return map(_shared(int(array[-1]) + 1 if len(array) else 0).__getitem__, array.tolist())
+        items = tuple(map(_shared(int(array[-1]) + 1 if len(array) else 0).__getitem__, array.tolist()))
+        if len(items) <= _ITEMS_KEPT:
+            self._items = items
+        return items
 
     def __contains__(self, docno: object) -> bool:
         array = self.array
