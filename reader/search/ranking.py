@@ -18,6 +18,7 @@ falls into (`listing_day`) are what `[` and `]` step between (`day_step`).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -206,6 +207,7 @@ class Ranking:
         self._by_score = by_score  # False: the rest in `default_rank` order alone (another sort)
         self._key: np.ndarray | None = None
         self._sorted = 0  # how many of the rest are in self.docs
+        self._lock = threading.Lock()
         self.length = min(wanted, len(head) + len(rest))
 
     def upto(self, stop: int) -> None:
@@ -213,6 +215,11 @@ class Ranking:
         stop = min(stop, self.length)
         if stop <= len(self.docs):
             return
+        with self._lock:  # the list and a worker (a bulk action over the result) may both read on
+            if stop > len(self.docs):
+                self._extend(stop)
+
+    def _extend(self, stop: int) -> None:
         key = self._order_key()
         rest_wanted = stop - (len(self.docs) - self._sorted)
         if rest_wanted * 8 < len(key):  # the top few: a partial sort
