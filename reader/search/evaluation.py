@@ -18,9 +18,12 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection
 from itertools import chain, islice
 
+import numpy as np
+
 from reader.citation import citation_key, first_keys, key_surname
 from reader.models import BLANK_STATE, Paper, PaperState
 from reader.query import Atom, Clause, Query
+from reader.search.docset import DTYPE, EMPTY, DocSet
 from reader.search.facts import Facts
 from reader.search.postings import ABSTRACT, AUTHOR, FIELDS_OF, TITLE, Docs, Part
 from reader.search.ranking import EXACT, FPREFIX, FUZZY1, FUZZY2, PREFIX, Evaluated, Kinds, evaluated
@@ -38,8 +41,7 @@ class Matching:
     _facts: Facts
     _parts: list[list[Part]]  # by field number
     _vocab: Vocabulary
-    _ints: list[int]  # range(len(_papers)), as one int object per document
-    _all: frozenset[int]
+    _all: DocSet
     _expansions: OrderedDict[str, Expansion]
     _abstract_text: dict[int, str]  # folded abstracts, padded
     _surnames: tuple[list[str], list[int]] | None  # see _key_surnames; None when the index changed
@@ -81,18 +83,16 @@ class Matching:
 
     def _collect(
         self, f: int, words: Collection[str] = (), prefixes: Collection[str] = (), *, longer_only: bool = False
-    ) -> set[int]:
+    ) -> DocSet:
         """The documents whose field f has one of `words` or a word beginning with one of
-        `prefixes` (`longer_only`: not that word itself), as a set of shared int objects."""
-        docs: set[int] = set()
-        shared = self._ints.__getitem__  # one int object per document: sets stay small
+        `prefixes` (`longer_only`: not that word itself)."""
+        docs = EMPTY
         for part in self._parts[f]:
-            found: set[int] = set() if part.dead else docs
-            for view in chain(map(part.word, words), (part.prefixed(p, longer_only) for p in prefixes)):
-                if view is not None:
-                    found.update(map(shared, view))
+            views = chain(map(part.word, words), (part.prefixed(p, longer_only) for p in prefixes))
+            found = DocSet.union_of(view for view in views if view is not None)
             if part.dead:
-                docs |= found - part.dead
+                found = found - part.dead
+            docs = found if not docs else docs | found
         return docs
 
     def _word(self, expansion: Expansion, fields: tuple[int, ...]) -> Evaluated:
@@ -101,7 +101,7 @@ class Matching:
         near2 = [w for w, d in expansion.near.items() if d >= 2]
         per_field: list[tuple[int, Kinds]] = []
         for f in fields:
-            kinds = [(EXACT, self._collect(f, (q,)))]
+            kinds: Kinds = [(EXACT, self._collect(f, (q,)))]
             if f in expansion.prefix_fields:
                 kinds.append((PREFIX, self._collect(f, prefixes=(q,), longer_only=True)))
             if near1:
@@ -169,7 +169,7 @@ class Matching:
         per_field: list[tuple[int, Kinds]] = []
         last = parts_words[-1]
         for f in FIELDS_OF[atom.field]:
-            candidates: set[int] | None = None
+            candidates: Docs | None = None
             for word in sorted(parts_words[:-1], key=lambda w: self._df(w)):
                 found = self._collect(f, (word,))
                 candidates = found if candidates is None else candidates & found
@@ -192,7 +192,8 @@ class Matching:
 
     def _filter_docs(self, atom: Atom) -> Docs:
         if atom.field == "year":
-            return {d for d, year in enumerate(self._facts.year) if year and atom.low <= year <= atom.high}
+            year = np.frombuffer(self._facts.year, dtype=np.uint16)  # 0: unknown, never in a range
+            return DocSet(np.flatnonzero((year > 0) & (year >= atom.low) & (year <= atom.high)).astype(DTYPE))
         if atom.field == "has":
             return set(self._facts.has_code)
         if atom.field == "src":
@@ -230,7 +231,7 @@ class Matching:
             return {d for d, i in enumerate(self._facts.ids) if test(state_of(i))}
         known = [self._facts.docno[i] for i in stateful_ids if i in self._facts.docno]
         if test(BLANK_STATE):
-            return set(self._all).difference(d for d in known if not test(state_of(self._facts.ids[d])))
+            return self._all - {d for d in known if not test(state_of(self._facts.ids[d]))}
         return {d for d in known if test(state_of(self._facts.ids[d]))}
 
     def _deferred(self, clause: Clause, candidates: Collection[int], state_of: Callable[[str], PaperState]) -> set[int]:

@@ -27,12 +27,15 @@ from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from reader import marshalfile
 from reader.models import Paper, PaperState
 from reader.query import Atom, Clause, Query, QueryError, parse_query
 from reader.related import STOP_WORDS
 from reader.search import cache
 from reader.search.builder import AbstractBuilder
+from reader.search.docset import DocSet
 from reader.search.evaluation import Matching, narrows
 from reader.search.facts import Facts
 from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
@@ -41,6 +44,10 @@ from reader.search.ranking import (
     SEQUENCE,
     Evaluated,
     Pass,
+    RankedIds,
+    RankedScores,
+    Ranking,
+    Scored,
     Sort,
     closest_scores,
     idf,
@@ -53,7 +60,7 @@ from reader.search.ranking import (
 )
 from reader.search.vocabulary import Vocabulary
 
-_CACHE_ITEMS = 1_000_000  # document numbers held by the clause cache, in all (~40 MB)
+_CACHE_ITEMS = 10_000_000  # document numbers held by the clause cache, in all (int32: ~40 MB)
 _READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _PARTS_AT_MOST = 6  # parts per field before an update rebuilds the postings
@@ -81,7 +88,10 @@ class SearchResult:
     """One answer to one query.
 
     `ids` are ranked best first, or in the order asked for (`Sort`); `scores` are
-    parallel to them (higher is better).
+    parallel to them (higher is better). Both are sequences put in order only as
+    far as they are read: the first page costs little however many papers matched,
+    and all of them are there for an export or "select all" (`ids.index` finds a
+    paper's place without sorting).
     `terms` are the folded words to highlight (see `reader.words.highlight_spans`); a
     term that ends in "*" is a prefix, one with spaces a phrase. `error` is a short
     hint for a malformed query, and then `ids` is empty. `total` is how many papers
@@ -92,8 +102,8 @@ class SearchResult:
     """
 
     query: str
-    ids: tuple[str, ...]
-    scores: tuple[float, ...]
+    ids: Sequence[str]
+    scores: Sequence[float]
     terms: frozenset[str]
     error: str | None = None
     total: int = 0
@@ -181,6 +191,8 @@ class SearchIndex(Matching):
         self._expansions = OrderedDict()
         self._orders: dict[Sort, tuple[list[int], list[int]]] = {}  # see _order
         self._days: list[str] | None = None  # each document's listing_day, once asked for
+        self._rank_np: np.ndarray | None = None
+        self._places_np: dict[Sort, np.ndarray] = {}  # see _place_array
         self._abstract_text = {}
         self._surnames = None
         self.cache_hit = False  # was the index read from cache_dir?
@@ -192,8 +204,7 @@ class SearchIndex(Matching):
         self._import_pos = order  # document -> its paper's place in import order
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # a document's place in the default order; None: its number
-        self._ints = list(range(len(self._papers)))
-        self._all = frozenset(self._ints)
+        self._all = DocSet.range(len(self._papers))
         self._builder = None if cached_order is not None else self._abstract_builder(workers)
 
     def _abstract_builder(self, workers: int | None) -> AbstractBuilder:
@@ -274,8 +285,7 @@ class SearchIndex(Matching):
             author = part_of((self._facts.authors[d] for d in docnos), docnos)
             for parts, part in zip(self._parts, (title, abstract, author), strict=True):
                 parts.append(part)
-            self._ints = list(range(len(self._papers)))
-            self._all = frozenset(self._ints)
+            self._all = DocSet.range(len(self._papers))
             self._rank = _places(newest_first(self._papers, self._import_pos))
             abstracts = self._parts[1]
             if max(map(len, self._parts)) > _PARTS_AT_MOST or len(abstracts[-1].data) * 5 > sum(len(p.data) for p in abstracts):
@@ -289,6 +299,8 @@ class SearchIndex(Matching):
         self._generation += 1
         self._orders.clear()
         self._days = None
+        self._rank_np = None
+        self._places_np.clear()
         self._abstract_text.clear()
         self._surnames = None
         self._cache.clear()
@@ -369,10 +381,11 @@ class SearchIndex(Matching):
         ids = self._facts.ids
         wanted = len(self._all) if limit is None else max(0, limit)
         if query.is_empty:
-            order = self._order(sort)[0][:wanted]
+            order = self._order(sort)[0]
+            everything = Ranking(order, [0.0] * len(order), _NONE, _NONE, None, wanted)
             return SearchResult(
-                query.text, tuple(map(ids.__getitem__, order)), (0.0,) * len(order), frozenset(),
-                total=len(self._all), complete=len(order), _docs=self._all, _parsed=query, _owner=owner,
+                query.text, RankedIds(everything, ids, self._facts.docno), RankedScores(everything), frozenset(),
+                total=len(self._all), complete=everything.length, _docs=self._all, _parsed=query, _owner=owner,
             )  # fmt: skip
         if query.similar:
             return SearchResult(query.text, (), (), frozenset(), error="~ searches through the library's related papers")
@@ -422,34 +435,50 @@ class SearchIndex(Matching):
 
         text_atoms = [a for c in query.clauses if not c.negated for a in c.atoms if a.is_text]  # query order
         matchers = [self._expand(word) for a in text_atoms if not a.phrase and TITLE in FIELDS_OF[a.field] for word in a.words]
-        groups = score_groups(candidates, passes)
+        scored = score_groups(candidates, passes)
         if sort is Sort.BEST:
-            ranked, scores = rank(groups, passes, matchers, wanted, self._rank, self._facts.titles)
+            ranking = rank(scored, passes, matchers, wanted, self._rank_array(), self._facts.titles)
         else:
-            ranked, scores = self._sorted(groups, sort, wanted)
+            ranking = self._sorted(scored, sort, wanted)
         terms = self._terms(text_atoms)
-        complete = len(ranked)
+        complete = ranking.length
         plain = _plain_words(query)
         room = min(wanted, _PAGE) - complete
+        ranked_ids: Sequence[str] = RankedIds(ranking, ids, self._facts.docno)
+        scores: Sequence[float] = RankedScores(ranking)
         wants_closest = room > 0 and len(plain) > 1
         if wants_closest and closest:
             found = self._closest(query, plain, candidates, room, state_of, stateful_ids)
             if found:
-                ranked.extend(d for d, _ in found)
-                scores.extend(s for _, s in found)
+                ranked_ids = (*ranked_ids, *(ids[d] for d, _ in found))
+                scores = (*scores, *(s for _, s in found))
                 terms -= STOP_WORDS  # highlighted in every abstract, they would hide the words that matched
         return SearchResult(
-            query.text, tuple(map(ids.__getitem__, ranked)), tuple(scores), frozenset(terms),
+            query.text, ranked_ids, scores, frozenset(terms),
             total=len(candidates), complete=complete, closest_pending=wants_closest and not closest,
             _docs=candidates, _parsed=query, _owner=owner,
         )  # fmt: skip
 
-    def _sorted(self, groups: dict[int, Collection[int]], sort: Sort, wanted: int) -> tuple[list[int], list[float]]:
-        """The first `wanted` documents of the score groups in `sort`'s order, with their scores."""
-        place = self._order(sort)[1]
-        score_of = {d: score / 10 for score, docs in groups.items() for d in docs}
-        ranked = sorted(score_of, key=place.__getitem__)[:wanted]
-        return ranked, [score_of[d] for d in ranked]
+    def _sorted(self, scored: Scored, sort: Sort, wanted: int) -> Ranking:
+        """The documents in `sort`'s order, with their scores."""
+        place = self._place_array(sort)
+        return Ranking([], [], scored.docs, scored.tenths, place, wanted, by_score=False)
+
+    def _place_array(self, sort: Sort) -> np.ndarray:
+        """Each document's place in `sort`'s order, as an array."""
+        sort = sort.shown_as(ranked=False)
+        found = self._places_np.get(sort)
+        if found is None:
+            found = self._places_np[sort] = np.array(self._order(sort)[1], dtype=np.int64)
+        return found
+
+    def _rank_array(self) -> np.ndarray | None:
+        """The default order's places (`_rank`) as an array, for ranking in C."""
+        if self._rank is None:
+            return None
+        if self._rank_np is None:
+            self._rank_np = np.array(self._rank, dtype=np.int64)
+        return self._rank_np
 
     # --- closest matches ---------------------------------------------------------
 
@@ -672,6 +701,9 @@ def _is_plain(clause: Clause) -> bool:
 
 def _plain_words(query: Query) -> list[str]:
     return [w for clause in query.clauses if _is_plain(clause) for w in clause.atoms[0].words]
+
+
+_NONE = np.zeros(0, dtype=np.int32)
 
 
 def _places(order: list[int]) -> list[int]:

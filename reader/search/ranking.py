@@ -18,13 +18,18 @@ falls into (`listing_day`) are what `[` and `]` step between (`day_step`).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
 from operator import add
+from typing import Any, TypeVar, overload
+
+import numpy as np
 
 from reader.models import Paper
+from reader.search.docset import DocSet, members
 from reader.search.postings import ABSTRACT, TITLE, Docs
 from reader.search.vocabulary import Expansion
 from reader.tex import tex_to_text
@@ -37,9 +42,11 @@ _MAX_BONUS = 0.25  # the second stage: title order and coverage, abstract backin
 _REFINED = 100  # places the second stage may reorder
 _REFINED_AT_MOST = 1500  # papers it reads the titles of
 
-Levels = list[tuple[int, set[int]]]  # (score in tenths, documents), best first
+T = TypeVar("T")
+
+Levels = list[tuple[int, Docs]]  # (score in tenths, documents), best first
 Pass = tuple[Levels, Docs | None]  # see Evaluated
-Kinds = list[tuple[int, set[int]]]  # (kind of match, documents matched so) in one field
+Kinds = list[tuple[int, Docs]]  # (kind of match, documents matched so) in one field
 
 
 @dataclass(slots=True)
@@ -57,119 +64,295 @@ class Evaluated:
 
 def evaluated(per_field: list[tuple[int, Kinds]]) -> Evaluated:
     """One query word's pass, from the documents each field matched by each kind."""
-    abstract_any: set[int] = set()
-    for f, kinds in per_field:
-        if f == ABSTRACT:
-            for _, docs in kinds:
-                abstract_any |= docs
+    abstract_any = DocSet.union_of(DocSet.of(docs).array for f, kinds in per_field if f == ABSTRACT for _, docs in kinds)
     levels: Levels = []
-    all_docs: set[int] = set()
+    arrays = []
     size = 0
     for f, kinds in per_field:
         for kind, docs in kinds:
             if not docs:
                 continue
-            all_docs |= docs
-            size += len(docs)
+            found = DocSet.of(docs)
+            size += len(found)
+            arrays.append(found.array)
             weight = _FIELD_WEIGHT[f] * kind // 10
-            levels.append((weight, docs))
+            levels.append((weight, found))
     levels.sort(key=lambda level: -level[0])
+    all_docs = DocSet.union_of(arrays)
     # A word that matched nothing still counts in the abstract backing's share
     # (see _bonus), whether its candidates were read or looked up.
     return Evaluated([(levels, abstract_any)], all_docs, size + len(all_docs))
 
 
-def score_groups(candidates: Collection[int], passes: list[Pass]) -> dict[int, Collection[int]]:
-    """Candidates grouped by score (tenths): each pass adds a document's best level."""
-    groups: dict[int, Collection[int]] = {0: candidates}
+def score_groups(candidates: Docs, passes: list[Pass]) -> Scored:
+    """Each candidate's score (tenths): each pass adds the best level it is in."""
+    docs = DocSet.of(candidates).array
+    tenths = np.zeros(len(docs), dtype=np.int32)
     for levels, _ in passes:
-        if not levels:
-            continue
-        regrouped: dict[int, set[int]] = {}
-        for score, docs in groups.items():
-            rest = set(docs)
-            for weight, level_docs in levels:
-                hit = rest & level_docs
-                if hit:
-                    rest.difference_update(hit)
-                    key = score + weight
-                    if key in regrouped:
-                        regrouped[key] |= hit
-                    else:
-                        regrouped[key] = hit
-                    if not rest:
-                        break
-            if rest:
-                if score in regrouped:
-                    regrouped[score] |= rest
-                else:
-                    regrouped[score] = rest
-        groups = dict(regrouped)
-    return groups
+        best = np.zeros(len(docs), dtype=np.int32)
+        for weight, level_docs in reversed(levels):  # the best level last: it wins
+            best[_members(docs, level_docs)] = weight
+        tenths += best
+    return Scored(docs, tenths)
+
+
+def _members(docs: np.ndarray, level: Docs) -> np.ndarray:
+    """Which of the sorted `docs` are in `level`, as a boolean mask over docs."""
+    return members(docs, DocSet.of(level).array)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """The candidates (ascending) and their first-stage scores in tenths, parallel."""
+
+    docs: np.ndarray
+    tenths: np.ndarray
+
+    def groups(self) -> dict[int, int]:
+        """How many candidates have each score, best first."""
+        if not len(self.docs):
+            return {}
+        counts = np.bincount(self.tenths)
+        return {int(s): int(counts[s]) for s in np.flatnonzero(counts)[::-1]}
+
+    def at(self, score: int) -> np.ndarray:
+        return self.docs[self.tenths == score]
 
 
 def rank(
-    groups: dict[int, Collection[int]],
+    scored: Scored,
     passes: list[Pass],
     matchers: list[Expansion],
     wanted: int,
-    default_rank: Sequence[int] | None,
+    default_rank: np.ndarray | None,
     titles: Sequence[str],
-) -> tuple[list[int], list[float]]:
-    """The best `wanted` documents of the score groups and their scores; near the top,
-    the second stage reorders.
+) -> Ranking:
+    """The best `wanted` documents and their scores; near the top, the second stage
+    reorders.
 
     The second stage adds up to _MAX_BONUS: the query's words (`matchers`, those
     that may match titles) in order in the title (0.12), how much of the title they
     cover (0.08), and how many of them the abstract also has (0.05). Every group
     that could reach the top _REFINED places with it is refined together; the rest
     keep their score, then default order (`default_rank`: a document's place in it;
-    None: its number). `titles` are the documents' titles, as padded words."""
+    None: its number), and are put in order only as far as they are read (at a
+    million papers, half of them can match). `titles` are the documents' titles,
+    as padded words."""
     refine = min(wanted, _REFINED)
     backings = [backing for _, backing in passes if backing is not None]
-    ordered = sorted(groups, reverse=True)
-    pool: list[int] = []
+    groups = scored.groups()
+    pool_scores: list[int] = []
+    pool_size = 0
     floor: float | None = None
-    taken = 0
     if matchers or backings:
-        for score in ordered:
-            docs = groups[score]
+        for score, size in groups.items():
             if floor is not None and score / 10 < floor:
                 break
-            if len(pool) + len(docs) > _REFINED_AT_MOST:
+            if pool_size + size > _REFINED_AT_MOST:
                 break
-            pool.extend(docs)
-            taken += 1
-            if floor is None and len(pool) >= refine:
+            pool_scores.append(score)
+            pool_size += size
+            if floor is None and pool_size >= refine:
                 floor = score / 10 - _MAX_BONUS
     ranked: list[int] = []
     scores: list[float] = []
-    if pool:
+    if pool_scores:
         memo: dict[str, tuple[int, ...]] = {}
-        base = {d: score / 10 for score in ordered[:taken] for d in groups[score]}
-        final = {d: base[d] + _bonus(titles[d], matchers, memo, backings, d) for d in pool}
+        base: dict[int, float] = {}
+        for score in pool_scores:
+            base.update(dict.fromkeys(scored.at(score).tolist(), score / 10))
+        pool = list(base)
+        backed = _backed(pool, backings)
+        final = {d: base[d] + _bonus(titles[d], matchers, memo, share) for d, share in zip(pool, backed, strict=True)}
         pool.sort(key=lambda d: (-final[d], default_rank[d] if default_rank is not None else d))
         ranked.extend(pool)
         scores.extend(round(final[d], 4) for d in pool)
-    for score in ordered[taken:]:
-        if len(ranked) >= wanted:
-            break
-        order = in_default_order(groups[score], default_rank)
-        ranked.extend(order)
-        scores.extend(repeat(score / 10, len(order)))
-    return ranked[:wanted], scores[:wanted]
+    rest = scored.tenths < pool_scores[-1] if pool_scores else slice(None)
+    return Ranking(ranked, scores, scored.docs[rest], scored.tenths[rest], default_rank, wanted)
+
+
+def _backed(pool: list[int], backings: list[Docs]) -> list[float]:
+    """For each document of `pool`, its bonus for the query's words its abstract has too."""
+    if not backings:
+        return [0.0] * len(pool)
+    docs = np.array(pool, dtype=np.int64)
+    order = np.argsort(docs)
+    count = np.zeros(len(pool), dtype=np.int32)
+    for backing in backings:
+        count[order] += _members(docs[order], backing)
+    return [0.05 * c / len(backings) for c in count.tolist()]
+
+
+class Ranking:
+    """Documents best first, with their scores: the refined head, then the rest by
+    score and default order (`default_rank`: each document's place in it; None: its
+    number), sorted only as far as someone reads (a person scrolls, an export reads all)."""
+
+    def __init__(
+        self,
+        head: list[int],
+        head_scores: list[float],
+        rest: np.ndarray,
+        rest_tenths: np.ndarray,
+        default_rank: np.ndarray | None,
+        wanted: int,
+        *,
+        by_score: bool = True,
+    ):
+        self.docs = head if len(head) <= wanted else head[:wanted]
+        self.scores = head_scores[:wanted]
+        self._rest = rest  # ascending document numbers
+        self._rest_tenths = rest_tenths
+        self._default_rank = default_rank
+        self._by_score = by_score  # False: the rest in `default_rank` order alone (another sort)
+        self._key: np.ndarray | None = None
+        self._sorted = 0  # how many of the rest are in self.docs
+        self._lock = threading.Lock()
+        self.length = min(wanted, len(head) + len(rest))
+
+    def upto(self, stop: int) -> None:
+        """Put the first `stop` documents in order (in self.docs and self.scores)."""
+        stop = min(stop, self.length)
+        if stop <= len(self.docs):
+            return
+        with self._lock:  # the list and a worker (a bulk action over the result) may both read on
+            if stop > len(self.docs):
+                self._extend(stop)
+
+    def _extend(self, stop: int) -> None:
+        key = self._order_key()
+        rest_wanted = stop - (len(self.docs) - self._sorted)
+        if rest_wanted * 8 < len(key):  # the top few: a partial sort
+            take = max(2 * rest_wanted, 2 * _REFINED)  # doubling: row by row, scrolling stays linear
+            chosen = np.argpartition(key, take - 1)[:take] if take < len(key) else np.arange(len(key))
+            chosen = chosen[np.argsort(key[chosen], kind="stable")]
+        else:
+            chosen = np.argsort(key, kind="stable")
+        chosen = chosen[self._sorted :]
+        head = len(self.docs) - self._sorted
+        chosen = chosen[: self.length - head - self._sorted]
+        self.docs.extend(self._rest[chosen].tolist())
+        self.scores.extend((self._rest_tenths[chosen] / 10).tolist())
+        self._sorted += len(chosen)
+
+    def position(self, docno: int) -> int | None:
+        """Where `docno` is ranked, without putting all in order; None: not ranked."""
+        head = len(self.docs) - self._sorted
+        try:
+            return self.docs.index(docno, 0, head)
+        except ValueError:
+            pass
+        i = int(np.searchsorted(self._rest, docno))
+        if i >= len(self._rest) or int(self._rest[i]) != docno:
+            return None
+        key = self._order_key()
+        place = head + int(np.count_nonzero(key < key[i]))
+        return place if place < self.length else None
+
+    def _order_key(self) -> np.ndarray:
+        """One int64 per document of the rest: ascending is best first (score, then default order)."""
+        if self._key is None:
+            rest, tenths = self._rest, self._rest_tenths
+            place = rest.astype(np.int64) if self._default_rank is None else self._default_rank[rest].astype(np.int64)
+            if not self._by_score:
+                self._key = place
+                return place
+            top = int(tenths.max()) if len(tenths) else 0
+            self._key = (top - tenths).astype(np.int64) * (int(place.max()) + 1 if len(place) else 1) + place
+        return self._key
+
+
+class _Column(Sequence[T]):
+    """One column of a `Ranking` as a sequence: what is read is put in order then."""
+
+    __slots__ = ("_ranking",)
+
+    def __init__(self, ranking: Ranking):
+        self._ranking = ranking
+
+    def _values(self, positions: slice) -> list[T]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self._ranking.length
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, i: int | slice) -> T | tuple[T, ...]:
+        size = self._ranking.length
+        if isinstance(i, slice):
+            start, stop, step = i.indices(size)
+            self._ranking.upto(stop if step > 0 else start + 1)
+            return tuple(self._values(slice(start, stop, step)))
+        if i < 0:
+            i += size
+        if not 0 <= i < size:
+            raise IndexError("ranking index out of range")
+        self._ranking.upto(i + 1)
+        return self._values(slice(i, i + 1))[0]
+
+    def __iter__(self) -> Iterator[T]:
+        self._ranking.upto(self._ranking.length)
+        return iter(self._values(slice(0, self._ranking.length)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({tuple(self)!r})"
+
+
+class RankedIds(_Column[str]):
+    """A ranking's paper ids, best first. `index` and `in` find a paper's place
+    without putting the whole ranking in order."""
+
+    __slots__ = ("_ids", "_docno")
+
+    def __init__(self, ranking: Ranking, ids: Sequence[str], docno: Mapping[str, int]):
+        super().__init__(ranking)
+        self._ids, self._docno = ids, docno
+
+    def _values(self, positions: slice) -> list[str]:
+        ids = self._ids
+        return [ids[d] for d in self._ranking.docs[positions]]
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        docno = self._docno.get(value) if isinstance(value, str) else None
+        place = None if docno is None else self._ranking.position(docno)
+        if place is None or place < start or (stop is not None and place >= stop):
+            raise ValueError(f"{value!r} is not ranked")
+        return place
+
+    def __contains__(self, value: object) -> bool:
+        try:
+            self.index(value)
+        except ValueError:
+            return False
+        return True
+
+
+class RankedScores(_Column[float]):
+    """A ranking's scores, parallel to its ids."""
+
+    __slots__ = ()
+
+    def _values(self, positions: slice) -> list[float]:
+        return self._ranking.scores[positions]
 
 
 def _bonus(
     title: str,
     matchers: list[Expansion],
     memo: dict[str, tuple[int, ...]],
-    backings: list[Docs],
-    docno: int,
+    backed: float,
 ) -> float:
-    bonus = 0.0
-    if backings:
-        bonus += 0.05 * sum(1 for b in backings if docno in b) / len(backings)
+    bonus = backed
     tokens = title.split()
     if not tokens or not matchers:
         return bonus

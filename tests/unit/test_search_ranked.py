@@ -1,0 +1,135 @@
+"""The ranking in C (numpy document sets, ranked as far as read) lists the same
+papers in the same order with the same scores as the set-based ranking before it
+(tests/helpers/search_before, the oracle), for any corpus and query."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reader.models import BLANK_STATE, Paper
+from reader.search import SearchIndex, Sort, ranking
+from tests.helpers.search_before import index as before_index
+from tests.helpers.search_before import ranking as before_ranking
+
+VOCAB = [
+    "attention", "atention", "transformer", "transformers", "trans", "diffusion", "diffusions",
+    "model", "models", "graph", "gan", "t", "ta", "vision", "language", "zero-shot", "zero",
+    "shot", "learning", "learn", "lora", "llama3", "bench", "benchmark",
+]  # fmt: skip
+DATES = [None, "2023-01-05", "2024-06-01", "2024-06-01", "2025-02-11"]
+
+
+def state_of(_id: str):
+    return BLANK_STATE
+
+
+@st.composite
+def corpora(draw) -> list[Paper]:
+    count = draw(st.integers(1, 40))
+    papers = []
+    for i in range(count):
+        title = " ".join(draw(st.lists(st.sampled_from(VOCAB), min_size=1, max_size=6)))
+        abstract = " ".join(draw(st.lists(st.sampled_from(VOCAB), max_size=12)))
+        authors = tuple(draw(st.lists(st.sampled_from(["Ann Lee", "Bo Graph", "Tara Vision"]), max_size=2)))
+        published, upvotes = draw(st.sampled_from(DATES)), draw(st.sampled_from([None, 0, 3, 3, 10]))
+        papers.append(Paper(id=f"p{i}", title=title, abstract=abstract, authors=authors, published=published, upvotes=upvotes))
+    return papers
+
+
+def _term(word: str, cut: int, typo: bool) -> str:
+    word = word[: max(1, len(word) - cut)]
+    if typo and len(word) > 4:
+        word = word[:2] + word[3:]
+    return word
+
+
+@st.composite
+def queries(draw) -> str:
+    terms = []
+    for _ in range(draw(st.integers(1, 3))):
+        word = _term(draw(st.sampled_from(VOCAB)), draw(st.integers(0, 4)), draw(st.booleans()))
+        shape = draw(st.sampled_from(["plain", "plain", "plain", "title", "neg", "phrase", "or", "year"]))
+        if shape == "title":
+            word = f"title:{word}"
+        elif shape == "neg":
+            word = f"-{word}"
+        elif shape == "phrase":
+            word = f'"{word} {draw(st.sampled_from(VOCAB))}"'
+        elif shape == "or":
+            word = f"{word} | {draw(st.sampled_from(VOCAB))}"
+        elif shape == "year":
+            word = "year:>=2024"
+        terms.append(word)
+    return " ".join(terms)
+
+
+def _complete(result) -> tuple:
+    return tuple(result.ids[: result.complete]), tuple(result.scores[: result.complete]), result.total, result.error
+
+
+@pytest.fixture(params=[(100, 1500), (3, 6)], ids=["as-shipped", "small-refined-pool"])
+def pool_limits(request, monkeypatch):
+    """As shipped, every group of a small corpus is refined; with a small pool the
+    rest (ranked as read) is exercised too."""
+    refined, at_most = request.param
+    for module in (ranking, before_ranking):
+        monkeypatch.setattr(module, "_REFINED", refined)
+        monkeypatch.setattr(module, "_REFINED_AT_MOST", at_most)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    papers=corpora(),
+    query=queries(),
+    limit=st.sampled_from([None, None, 1, 5]),
+    replaced=st.integers(0, 3),
+    sort=st.sampled_from(list(Sort)),
+)
+def test_ranked_as_the_set_based_search_ranked(pool_limits, papers, query, limit, replaced, sort):
+    new, old = SearchIndex(papers, workers=0), before_index.SearchIndex(papers, workers=0)
+    changed = [Paper(id=p.id, title=p.abstract or "lora", abstract=p.title, published=p.published) for p in papers[:replaced]]
+    new.add(changed)
+    old.add(changed)
+    previous_new = previous_old = None
+    for end in range(1, len(query) + 1):  # typed one key at a time, each search narrowing the last
+        got = new.search(query[:end], state_of, previous=previous_new, limit=limit, sort=sort)
+        want = old.search(query[:end], state_of, previous=previous_old, limit=limit, sort=before_ranking.Sort[sort.name])
+        assert _complete(got) == _complete(want), query[:end]
+        previous_new, previous_old = got, want
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(papers=corpora(), query=queries(), first=st.integers(0, 45))
+def test_a_ranking_read_in_any_order_is_one_ranking(pool_limits, papers, query, first):
+    """A person scrolls (a row, then a page), an export reads all, the list finds the
+    cursor's paper: every way of reading gives the same ranking."""
+    result = SearchIndex(papers, workers=0).search(query, state_of)
+    if first < len(result.ids):
+        result.ids[first]  # put in order only so far, first
+    listed = tuple(result.ids)
+    assert len(listed) == len(result.ids) == len(tuple(result.scores))
+    assert tuple(result.ids[: first + 1]) == listed[: first + 1]
+    for place, paper_id in enumerate(listed):
+        assert result.ids.index(paper_id) == place
+        assert result.ids[place] == paper_id
+    absent = {p.id for p in papers} - set(listed)
+    assert not any(paper_id in result.ids for paper_id in absent)
+
+
+def test_a_prefix_matching_most_papers_lists_every_one_of_them():
+    """`t` matches most papers: all are listed, the count is exact, the order is the oracle's."""
+    papers = [
+        Paper(
+            id=f"p{i}",
+            title=f"{VOCAB[i % len(VOCAB)]} {VOCAB[(i * 7) % len(VOCAB)]} {'trans' if i % 3 else 'teacher'}",
+            abstract="",
+        )
+        for i in range(3000)
+    ]
+    got = SearchIndex(papers, workers=0).search("t", state_of)
+    want = before_index.SearchIndex(papers, workers=0).search("t", state_of)
+    assert got.total == want.total == len(got.ids) > 1500
+    assert tuple(got.ids) == tuple(want.ids)
+    assert tuple(got.scores) == tuple(want.scores)
