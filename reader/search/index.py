@@ -621,6 +621,9 @@ class SearchIndex(Matching):
             return self._atom(clause.atoms[0], within, state_of, stateful_ids)
         # An OR group: each alternative scores on its own, so matching more of them ranks higher.
         found = [self._atom(atom, within, state_of, stateful_ids) for atom in clause.atoms]
+        # A compound's passes are its parts': a paper with one part only, matched by
+        # another alternative, must not score for it.
+        found = [_only_its_docs(e) if len(a.words) > 1 and not a.phrase else e for a, e in zip(clause.atoms, found, strict=True)]
         docs: set[int] = set()
         for evaluated in found:
             docs.update(evaluated.docs)
@@ -689,6 +692,19 @@ class SearchIndex(Matching):
         while self._cache_size > _CACHE_ITEMS and len(self._cache) > 1:
             _, old = self._cache.popitem(last=False)
             self._cache_size -= old.size
+
+
+def _only_its_docs(evaluated: Evaluated) -> Evaluated:
+    """`evaluated` with its passes scoring only the documents it matches; none when it
+    matches none (how far its parts were read then depends on the previous keystroke)."""
+    docs = evaluated.docs
+    if not docs:
+        return Evaluated([], docs, evaluated.size)
+    passes: list[Pass] = [
+        ([(score, level & docs) for score, level in levels], None if abstract is None else abstract & docs)
+        for levels, abstract in evaluated.passes
+    ]
+    return Evaluated(passes, docs, evaluated.size)
 
 
 def _is_plain(clause: Clause) -> bool:

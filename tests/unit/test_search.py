@@ -653,3 +653,14 @@ def test_typing_further_gives_a_fresh_searchs_papers_when_many_words_are_a_typo_
     fresh = index.search("diffusion", blank)
     assert fresh.total > 0
     assert (typed.total, typed.ids) == (fresh.total, fresh.ids)
+
+
+def test_a_paper_found_by_one_alternative_scores_alike_however_the_or_group_was_typed():
+    # Found by "network" alone, it must not score for the compound's part it has
+    # ("networ"), nor as far as the compound happened to be read after the last keystroke.
+    library = [paper("p0", "Graph", "neural"), paper("p1", "Graph", "network")]
+    text = "network | neural-network"
+    fresh = SearchIndex(library).search(text, blank)
+    assert list(fresh.ids) == ["p1"]
+    assert list(fresh.scores) == list(SearchIndex(library).search("network", blank).scores)
+    assert list(type_out(SearchIndex(library), text).scores) == list(fresh.scores)
