@@ -91,6 +91,15 @@ def _without(gone: set[str], ids: Sequence[str], complete: int) -> tuple[Sequenc
     return [pid for pid in ids if pid not in gone], complete - before
 
 
+def _new_ranking(shown: SearchResult | None, result: SearchResult) -> bool:
+    """Does `result` rank the papers for a query other than the one `shown`? Then its
+    list opens at its best match: the cursor's paper may rank far down, and kept
+    there it would scroll the best matches and the divider out of view. The same
+    query searched again (a sort, a save, another reader's change) and an unranked
+    list (a view, a filter, the search cleared) keep the cursor on its paper."""
+    return result.ranked and (shown is None or shown.query != result.query)
+
+
 def closest_said(result: SearchResult) -> str | None:
     """What the status line says of a result's closest matches, if it has any."""
     closest = len(result.ids) - result.complete
@@ -205,9 +214,10 @@ class MainScreen(Triage, SavedSearches, Outward):
         result = done.result
         papers = self.papers
         find, self._find_after_search = self._find_after_search, None
+        keep = find or (None if _new_ranking(self.result, result) else papers.current)
         self.result = result if not result.error else None
         listed, complete = _without(self._leaving, result.ids, result.complete)
-        papers.show(listed, result.terms, keep=find or papers.current, closest_from=complete)
+        papers.show(listed, result.terms, keep=keep, closest_from=complete)
         self.status.ordered(self.sort.shown_as(result.ranked).mark)
         self._show_current()
         after = self._after_search

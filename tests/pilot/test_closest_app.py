@@ -116,3 +116,24 @@ async def test_a_large_librarys_closest_matches_come_after_a_typing_pause(home, 
         soap = next(p.id for p in app.screen.library.papers.values() if p.title == SOAP)
         assert soap in papers(app).ids[:3] and CLOSEST_MATCHES in list_lines(app)[0]
         assert "after a pause" not in status(app)
+
+
+async def paste_search(pilot, text: str) -> None:
+    """A query pasted at once: one change of the search box, as a person's paste is."""
+    await pilot.press("slash")
+    pilot.app.screen.query_one("#search", Input).post_message(events.Paste(text))
+    await settle(pilot)
+
+
+async def test_a_new_query_opens_at_its_best_match(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        query = DESCRIBED[SOAP]
+        ranked = app.screen.library.search(query).ids
+        assert papers(app).move_to(ranked[7])  # the cursor on the new list's 8th best, before the search
+        await paste_search(pilot, query)
+        assert papers(app).ids[:8] == ranked[:8]
+        assert papers(app).cursor == 0
+        lines = list_lines(app)
+        assert CLOSEST_MATCHES in lines[0] and line_of(app, ranked[0]) == 1  # the top, and the divider, shown
