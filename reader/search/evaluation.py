@@ -23,6 +23,7 @@ import numpy as np
 from reader.citation import citation_key, first_keys, key_surname
 from reader.models import BLANK_STATE, Paper, PaperState
 from reader.query import Atom, Clause, Query
+from reader.related import STOP_WORDS
 from reader.search.docset import DTYPE, EMPTY, DocSet
 from reader.search.facts import Facts
 from reader.search.postings import ABSTRACT, AUTHOR, FIELDS_OF, TITLE, Docs, Part
@@ -310,14 +311,23 @@ class Matching:
             docs |= self._collect(f, prefixes=(q,)) if len(q) >= 3 or f != ABSTRACT else self._collect(f, (q,))
         return docs
 
-    def _terms(self, atoms: list[Atom]) -> set[str]:
+    def _terms(self, atoms: list[Atom], *, closest: bool = False) -> set[str]:
+        """The terms to highlight for `atoms`. `closest`: only what closest matches
+        count, no stop words (highlighted in every abstract, they would hide the words
+        that matched), and a word of one or two letters whole: as a prefix, "a" would
+        mark every word beginning with an a."""
         terms: set[str] = set()
         for atom in atoms:
             if atom.phrase:
                 terms.add(" ".join(atom.words))
-            else:
-                for word in atom.words:
-                    terms |= self._expand(word).terms()
+                continue
+            for word in atom.words:
+                if closest and word in STOP_WORDS:
+                    continue
+                found = self._expand(word).terms()
+                if closest and len(word) < 3:
+                    found.discard(word + "*")
+                terms |= found
         return terms
 
 

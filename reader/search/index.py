@@ -452,7 +452,7 @@ class SearchIndex(Matching):
             if found:
                 ranked_ids = (*ranked_ids, *(ids[d] for d, _ in found))
                 scores = (*scores, *(s for _, s in found))
-                terms -= STOP_WORDS  # highlighted in every abstract, they would hide the words that matched
+                terms = self._terms(text_atoms, closest=True)
         return SearchResult(
             query.text, ranked_ids, scores, frozenset(terms),
             total=len(candidates), complete=complete, closest_pending=wants_closest and not closest,

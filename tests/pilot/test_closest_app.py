@@ -10,8 +10,10 @@ from unit.test_closest import DESCRIBED
 
 from helpers.pilot import list_lines, papers, settle, status
 from reader.app import ReaderApp
+from reader.related import STOP_WORDS
 from reader.screens.main import MainScreen
 from reader.search import CLOSEST_MATCHES, closest_divider
+from reader.words import words
 
 SOAP = "SOAP: Improving and Stabilizing Shampoo using Adam"
 
@@ -137,3 +139,37 @@ async def test_a_new_query_opens_at_its_best_match(home):
         assert papers(app).cursor == 0
         lines = list_lines(app)
         assert CLOSEST_MATCHES in lines[0] and line_of(app, ranked[0]) == 1  # the top, and the divider, shown
+
+
+def marked_in_rows(app) -> list[str]:
+    """The words the list marks (underlines) in the rows on screen."""
+    paper_list = papers(app)
+    marked = []
+    for y in range(paper_list.size.height):
+        for segment in paper_list.render_line(y):
+            if segment.style and segment.style.underline:
+                marked += words(segment.text)
+    return marked
+
+
+def marked_in_abstract(app) -> list[str]:
+    """The words the abstract pane marks (bold reverse) in the title and abstract."""
+    text = app.screen.query_one("#abstract-body").render()
+    return [w for span in text.spans if getattr(span.style, "reverse", False) for w in words(text.plain[span.start : span.end])]
+
+
+TABULAR = "a neural network that beats gradient boosted trees on spreadsheet-like data"
+
+
+async def test_closest_matches_mark_only_the_words_that_counted(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await paste_search(pilot, TABULAR)
+        assert CLOSEST_MATCHES in list_lines(app)[0]
+        counted = [w for w in words(TABULAR) if w not in STOP_WORDS]
+        rows, abstract = marked_in_rows(app), marked_in_abstract(app)
+        assert rows and abstract
+        for word in rows + abstract:  # no "A", "That", "and", no "Augmentation" for "a", "Online" for "on"
+            assert word not in STOP_WORDS and any(word[:3] == w[:3] for w in counted), word
+        assert {"boosted", "trees"} <= set(abstract)  # the pane marks the query's words in the abstract too
