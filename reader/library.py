@@ -526,7 +526,8 @@ class Library(Importing):
     def _similar(self, query: str, limit: int | None, sort: Sort) -> SearchResult:
         """`~text`: the papers most like the text, as related papers are found, among
         those the clauses before the `~` match; the words they share with it are
-        highlighted. `sort` reorders the most alike."""
+        highlighted, and each paper's `alike` says which weigh most. `sort` reorders
+        the most alike."""
         try:
             parsed = parse_query(query)
         except QueryError as error:
@@ -543,9 +544,9 @@ class Library(Importing):
         if sort is not Sort.BEST:
             place = self.index.place_of(sort)
             found.sort(key=lambda r: place(r.paper_id))
-        terms = frozenset(t for r in found for t in r.shared_terms)
+        terms = self._related_index().telling_words(parsed.similar) if found else frozenset()
         ids, scores = tuple(r.paper_id for r in found), tuple(r.score for r in found)
-        return SearchResult(query, ids, scores, terms, total=len(ids), complete=len(ids))
+        return SearchResult(query, ids, scores, terms, total=len(ids), complete=len(ids), alike=tuple(found))
 
 
 SIMILAR_PAGE = 100

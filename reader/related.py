@@ -126,6 +126,12 @@ class RelatedIndex:
             counts = Counter(fold(text).split())
             return self._most_like(self._weights(counts), None, limit)
 
+    def telling_words(self, text: str) -> frozenset[str]:
+        """The words of `text` that weigh in `similar_to_text`: those a paper like
+        it has are words they share (what a `~text` search highlights in its rows)."""
+        with self._lock:
+            return frozenset(self._weights(Counter(fold(text).split())))
+
     def _most_like(self, query: dict[str, float], docno: int | None, limit: int) -> list[Related]:
         if not query or limit <= 0:
             return []

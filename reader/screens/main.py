@@ -124,7 +124,8 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.result: SearchResult | None = None
         self._search_generation = 0
         self._closest_timer: Timer | None = None  # a large library's closest matches, after a typing pause
-        self._related: dict[str, Related] = {}  # the related view's papers
+        # How the listed papers are like the paper (m) or the text (~text) they were found for
+        self._related: dict[str, Related] = {}
         self._sorts: dict[View, Sort] = {}  # the order chosen in each view (S); BEST where none was
         self._after_search = said
         self._papers_reload: Worker | None = None
@@ -216,6 +217,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         find, self._find_after_search = self._find_after_search, None
         keep = find or (None if _new_ranking(self.result, result) else papers.current)
         self.result = result if not result.error else None
+        self._related = {r.paper_id: r for r in result.alike}
         listed, complete = _without(self._leaving, result.ids, result.complete)
         papers.show(listed, result.terms, keep=keep, closest_from=complete)
         self.status.ordered(self.sort.shown_as(result.ranked).mark)
@@ -323,7 +325,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         if paper_id is None or paper_id not in library.papers:  # none, or removed (see _row_data)
             view.show(None, None)
             return
-        related = self._related.get(paper_id) if isinstance(self.view, RelatedTo) else None
+        related = self._related.get(paper_id)
         if related is not None:
             why = f"related: {round(related.score * 100)}% alike · shares " + ", ".join(related.shared_terms)
             view.show(library.get(paper_id), library.state_of(paper_id), frozenset(related.shared_terms), why=why)

@@ -32,7 +32,7 @@ import numpy as np
 from reader import marshalfile
 from reader.models import Paper, PaperState
 from reader.query import Atom, Clause, Query, QueryError, parse_query
-from reader.related import STOP_WORDS
+from reader.related import STOP_WORDS, Related
 from reader.search import cache
 from reader.search.builder import AbstractBuilder
 from reader.search.docset import DocSet
@@ -99,6 +99,8 @@ class SearchResult:
     ids match the whole query; the ones after them are closest matches, which miss
     some of its plain words (`total` does not count them). `closest_pending`: the
     search was asked to leave closest matches out, and there would be room for them.
+    `alike`: for a `~text` search, how each listed paper is like the text (as
+    related papers are like theirs).
     """
 
     query: str
@@ -109,6 +111,7 @@ class SearchResult:
     total: int = 0
     complete: int = 0
     closest_pending: bool = False
+    alike: tuple[Related, ...] = ()
     # What a following, narrower query may start from. Internal.
     _docs: Docs | None = field(default=None, repr=False, compare=False)  # never mutated
     _parsed: Query | None = field(default=None, repr=False, compare=False)

@@ -8,7 +8,7 @@ from textual import events
 from textual.widgets import Input
 from unit.test_closest import DESCRIBED
 
-from helpers.pilot import list_lines, papers, settle, status
+from helpers.pilot import abstract_text, list_lines, papers, settle, status
 from reader.app import ReaderApp
 from reader.related import STOP_WORDS
 from reader.screens.main import MainScreen
@@ -173,3 +173,21 @@ async def test_closest_matches_mark_only_the_words_that_counted(home):
         for word in rows + abstract:  # no "A", "That", "and", no "Augmentation" for "a", "Online" for "on"
             assert word not in STOP_WORDS and any(word[:3] == w[:3] for w in counted), word
         assert {"boosted", "trees"} <= set(abstract)  # the pane marks the query's words in the abstract too
+
+
+async def test_tilde_shows_the_words_each_paper_shares_with_the_text(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pasted_from = next(p for p in app.screen.library.papers.values() if p.title.startswith("TabPFN"))
+        await paste_search(pilot, "~" + pasted_from.abstract)
+        said = abstract_text(app).splitlines()[0]  # as related papers (m) say it
+        assert said.startswith("related: ") and "% alike · shares " in said
+        shared = said.split(" · shares ")[1].split(", ")
+        assert shared and set(shared) <= set(words(pasted_from.abstract)) and set(shared) <= set(marked_in_abstract(app))
+        pasted = set(words(pasted_from.abstract)) - STOP_WORDS
+        for row in range(1, papers(app).size.height):
+            line = papers(app).render_line(row)
+            marked = {w for segment in line if segment.style and segment.style.underline for w in words(segment.text)}
+            in_both = {w for w in words(line.text) if w in pasted and len(w) > 1 and not w.isdigit()}
+            assert in_both <= marked, line.text  # every word of its title on screen the pasted text has too
