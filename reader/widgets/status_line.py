@@ -65,6 +65,16 @@ class StatusLine(Static):
     def say(self, message: str | None, shown: int, aside: str | None = None) -> None:
         """`message` (if any), then `aside` (if any: more about the list, such as its
         closest matches), then the counts with `shown` papers listed."""
+        self._segments = self._counted(message, shown, aside)
+        self._fit()
+
+    def room(self, shown: int) -> int:
+        """How wide a message may be and leave room for what is kept before an aside
+        (the list's count and order, today's count, the pace) with `shown` papers listed."""
+        kept = [text for text, rank in self._counted(None, shown, None) if rank < ASIDE]
+        return self.content_size.width - sum(cell_len(text) + len(SEPARATOR) for text in kept)
+
+    def _counted(self, message: str | None, shown: int, aside: str | None) -> list[tuple[str, int]]:
         counts = self._counts
         segments = [
             (message, MESSAGE),
@@ -75,8 +85,7 @@ class StatusLine(Static):
             (f"{self._done_today} done today", TODAY),
             *([(pace, PACE)] if (pace := self._pace()) else []),
         ]
-        self._segments = [(text, rank) for text, rank in segments if text]
-        self._fit()
+        return [(text, rank) for text, rank in segments if text]
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         self._segments = []  # shown as given: not fitted again on a resize
