@@ -17,11 +17,15 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from reader.actions import SIDEBAR
 from reader.text import one_line
 from reader.views import STANDARD, RelatedTo, Saved, Tag, View
+from reader.widgets.bindings import bindings
 
 
 class Sidebar(OptionList):
+    BINDINGS = bindings(SIDEBAR)  # j k g G as in the list, by its ids: one settings.toml line rebinds both
+
     @dataclass
     class Picked(Message):
         view: View
