@@ -308,7 +308,11 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     @on(PaperList.Highlighted)
     def _paper_highlighted(self) -> None:
+        self.status.moved(self.papers.current)
         self._show_current()
+
+    def on_screen_suspend(self) -> None:
+        self.status.give_way()  # help, the palette or a dialog: the person moved on (StatusLine)
 
     def _show_current(self) -> None:
         library = self.library
