@@ -16,13 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 # Where an action's keys are bound: the app (on every screen: help, quit), the
-# main screen, the focused paper list, the focused abstract pane, or Textual
+# main screen, the focused paper list, the focused abstract pane, the focused
+# sidebar, or Textual
 # itself (those are listed for the help only: Textual binds them and
 # settings.toml cannot rebind them).
 APP = "app"
 MAIN = "main"
 LIST = "list"
 ABSTRACT = "abstract"
+SIDEBAR = "sidebar"
 TEXTUAL = "textual"
 
 
@@ -66,6 +68,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("up", "scroll_up", "k", ABSTRACT, "Up"),
     Action("first", "scroll_home", "g", ABSTRACT, "Top"),
     Action("last", "scroll_end", "G", ABSTRACT, "Bottom"),
+    # The sidebar's moves, under the list's ids too (its arrows, home and end are Textual's).
+    Action("down", "cursor_down", "j", SIDEBAR, "Down"),
+    Action("up", "cursor_up", "k", SIDEBAR, "Up"),
+    Action("first", "first", "g", SIDEBAR, "First"),
+    Action("last", "last", "G", SIDEBAR, "Last"),
     Action(
         "next-unread",
         "next_unread",

@@ -74,7 +74,7 @@ class LibraryScreen(Screen[None]):
         return f"{self.view.query} {self.search_box.value}".strip()
 
     def update_status(self, message: str | None = None, aside: str | None = None) -> None:
-        self.status.say(message, shown=len(self.papers.ids), aside=aside)
+        self.status.say(message, shown=len(self.papers.ids), aside=aside, on=self.papers.current)
 
     def _current_paper(self) -> str | None:
         paper_id = self.papers.current

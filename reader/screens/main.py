@@ -33,6 +33,7 @@ from textual.worker import Worker, get_current_worker
 from reader.actions import MAIN
 from reader.history import Entry
 from reader.library import Library, LibraryError, StoreError
+from reader.models import Paper
 from reader.related import Related
 from reader.screens.messages import (
     Fetched,
@@ -76,6 +77,9 @@ def panes(row_data: Callable[[str], RowData | None], *, searchable: bool = True)
             yield AbstractView(id="abstract")
     yield StatusLine(id="status")
     yield FittedFooter()
+
+
+SHORTEST_TITLE = 16  # an undo names its paper by at least so many characters: fewer say too little
 
 
 def shortened(title: str, room: int = 32) -> str:
@@ -316,7 +320,11 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     @on(PaperList.Highlighted)
     def _paper_highlighted(self) -> None:
+        self.status.moved(self.papers.current)
         self._show_current()
+
+    def on_screen_suspend(self) -> None:
+        self.status.give_way()  # help, the palette or a dialog: the person moved on (StatusLine)
 
     def _show_current(self) -> None:
         library = self.library
@@ -390,22 +398,28 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     def _show_step(self, kind: str, step: Entry) -> None:
         ids = list(step.removed or step.after)
-        said = f"{kind}: {step.said or 'a change'}"
         paper = (step.removed.get(ids[0]) or self.library.papers.get(ids[0])) if len(ids) == 1 else None
-        if paper is not None:
-            said += (" " if step.removed else " on ") + f"“{shortened(paper.title)}”"
+        # "marked read" is "read" here: at 80 columns the title needs the room.
+        said = f"{kind}: {(step.said or 'a change').removeprefix('marked ')}"
         if step.removed and kind == "redone":
             self._off_the_list(set(ids))  # already out of the library: the search below cannot find them
-            self._papers_changed(said)
+            self._papers_changed(self._naming(said, paper))
         elif step.removed:
             self._find_after_search = ids[0]
-            self._papers_changed(said)
+            self._papers_changed(self._naming(said, paper))
         else:
             changed = set(ids)
             target = next((pid for pid in self.papers.ids if pid in changed), None)
-            if target is None or not self.papers.move_to(target):
-                said += " (not in this view)"
-            self._state_changed(said)
+            listed = target is not None and self.papers.move_to(target)
+            self._state_changed(self._naming(said, paper, "" if listed else " (not in this view)"))
+
+    def _naming(self, said: str, paper: Paper | None, after: str = "") -> str:
+        """`said`, the `paper`'s title cut to the room the status line leaves beside the
+        list's count, today's and the pace, then `after`."""
+        if paper is None:
+            return said + after
+        room = self.status.room(len(self.papers.ids)) - len(said + after) - len(" “”")
+        return f"{said} “{shortened(paper.title, max(room, SHORTEST_TITLE))}”{after}"
 
     def _papers_changed(self, said: str) -> None:
         """Papers left or came back: list the view again, then say `said`."""

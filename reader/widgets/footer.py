@@ -9,6 +9,7 @@ rest fit, and fits again when the terminal is resized.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -49,8 +50,20 @@ class FittedFooter(Footer):
         for index in fit(widths, self.size.width or app.size.width):
             yield keys[index][0]
 
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_shown)
+
     def on_resize(self) -> None:
-        self.call_after_refresh(self.recompose)
+        self.call_after_refresh(self._recompose_shown)
+
+    async def _recompose_shown(self) -> None:
+        """Recompose, unless a dialog is over the screen: behind one the new keys are never
+        laid out and the row shows blank. A palette command that opens a dialog does so
+        as the screen gets focus back, and its footer is asked for then; it keeps its keys."""
+        if self.screen.is_active:
+            await self.recompose()
 
 
 def _width(key: FooterKey) -> int:

@@ -343,11 +343,13 @@ class PaperList(ScrollView, can_focus=True):
         columns = facts(data.paper, width)
         room = width - cell_len(columns)  # for the title and the tags
         if state.tags:
-            tags = " ".join(f"#{t}" for t in state.tags)
+            tags = one_line(" ".join(f"#{t}" for t in state.tags))
             tag_room = max(8, room // 3)
-            line.truncate(max(0, room - min(len(tags), tag_room) - 1), overflow="ellipsis")
+            if cell_len(tags) > tag_room:
+                tags = set_cell_size(tags, tag_room - 1) + "…"
+            line.truncate(max(0, room - cell_len(tags) - 1), overflow="ellipsis")
             line.append(" ")
-            line.append(one_line(tags)[:tag_room], style("paper-list--tags"))
+            line.append(tags, style("paper-list--tags"))
         line.truncate(room, overflow="ellipsis", pad=True)
         line.append(columns, style("paper-list--facts"))
         base = self.rich_style

@@ -9,6 +9,11 @@ Each part is a segment with a rank; where the line is too narrow for all
 (80 columns, after a message), the highest ranks are left out first, whole
 (reader.text.fit). A message too long alone (a long path) is kept whole and
 ends in "…" at the edge: its start says the most (reader.screens.outward).
+
+What just happened is said until the person moves on: the cursor leaves the
+paper it was said on (`moved`), or another screen opens over this one (help,
+the palette, a dialog: `give_way`). The counts stay. So "2026-08-18: 2 papers"
+is not read as being about the paper `G` went to.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ class StatusLine(Static):
         self._decided = 0  # papers decided in this session
         self._triage_start: float | None = None  # the session's first decision
         self._segments: list[tuple[str, int]] = []  # what say() shows, (text, rank) each
+        self._counted_only: list[tuple[str, int]] = []  # the last say()'s segments without its message
+        self._saying = False  # a message is up: it gives way when the person moves on
+        self._cursor: str | None = None  # the paper the cursor is on, as last told
+        self._said_on: str | None = None  # the paper the cursor was on when the message was said
 
     def tally(self, counts: Mapping[str, int], done_today: int) -> None:
         """The library's counts (Library.view_counts) and the papers decided today."""
@@ -62,9 +71,38 @@ class StatusLine(Static):
         if self._triage_start is None:
             self._triage_start = time.monotonic()
 
-    def say(self, message: str | None, shown: int, aside: str | None = None) -> None:
+    def say(self, message: str | None, shown: int, aside: str | None = None, on: str | None = None) -> None:
         """`message` (if any), then `aside` (if any: more about the list, such as its
-        closest matches), then the counts with `shown` papers listed."""
+        closest matches), then the counts with `shown` papers listed, the cursor `on` a paper."""
+        self._cursor = on
+        self._segments = self._counted(message, shown, aside)
+        self._counted_only = [(text, rank) for text, rank in self._segments if rank != MESSAGE]
+        self._said(bool(message))
+        self._fit()
+
+    def moved(self, paper_id: str | None) -> None:
+        """The cursor is on `paper_id` now: off the paper a message was said on, it gives way."""
+        self._cursor = paper_id
+        if self._saying and paper_id != self._said_on:
+            self.give_way()
+
+    def give_way(self) -> None:
+        """The person moved on: the counts without the message."""
+        if self._saying and self._counted_only:
+            self._segments = self._counted_only
+            self._said(False)
+            self._fit()
+
+    def _said(self, saying: bool) -> None:
+        self._saying, self._said_on = saying, self._cursor
+
+    def room(self, shown: int) -> int:
+        """How wide a message may be and leave room for what is kept before an aside
+        (the list's count and order, today's count, the pace) with `shown` papers listed."""
+        kept = [text for text, rank in self._counted(None, shown, None) if rank < ASIDE]
+        return self.content_size.width - sum(cell_len(text) + len(SEPARATOR) for text in kept)
+
+    def _counted(self, message: str | None, shown: int, aside: str | None) -> list[tuple[str, int]]:
         counts = self._counts
         segments = [
             (message, MESSAGE),
@@ -75,11 +113,11 @@ class StatusLine(Static):
             (f"{self._done_today} done today", TODAY),
             *([(pace, PACE)] if (pace := self._pace()) else []),
         ]
-        self._segments = [(text, rank) for text, rank in segments if text]
-        self._fit()
+        return [(text, rank) for text, rank in segments if text]
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         self._segments = []  # shown as given: not fitted again on a resize
+        self._said(True)
         super().update(content, layout=layout)
 
     def link(self, url: str, said: str) -> None:

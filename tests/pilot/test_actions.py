@@ -10,15 +10,16 @@ from textual.command import CommandList
 
 from helpers.paths import ROOT
 from helpers.pilot import settle
-from reader.actions import ABSTRACT, ACTIONS, APP, BINDING_IDS, LIST, MAIN, TEXTUAL
+from reader.actions import ABSTRACT, ACTIONS, APP, BINDING_IDS, LIST, MAIN, SIDEBAR, TEXTUAL
 from reader.app import ReaderApp
 from reader.screens.help import HelpScreen
 from reader.screens.main import MainScreen
 from reader.widgets.abstract_view import AbstractView
 from reader.widgets.paper_list import PaperList
+from reader.widgets.sidebar import Sidebar
 
 KEYED = [a for a in ACTIONS if a.keys]
-FOCUS = {LIST: PaperList, ABSTRACT: AbstractView, APP: PaperList, MAIN: PaperList, TEXTUAL: PaperList}
+FOCUS = {LIST: PaperList, ABSTRACT: AbstractView, SIDEBAR: Sidebar, APP: PaperList, MAIN: PaperList, TEXTUAL: PaperList}
 
 
 def help_text(app) -> str:
@@ -28,7 +29,7 @@ def help_text(app) -> str:
     return console.export_text()
 
 
-@pytest.mark.parametrize("place", [LIST, ABSTRACT, APP, MAIN, TEXTUAL])
+@pytest.mark.parametrize("place", [LIST, ABSTRACT, SIDEBAR, APP, MAIN, TEXTUAL])
 async def test_every_key_runs_its_action_where_it_is_bound(home, place):
     app = ReaderApp(home=home)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -43,6 +44,23 @@ async def test_every_key_runs_its_action_where_it_is_bound(home, place):
                 assert bound.action == action.run, f"{action.id}: {key} runs {bound.action}"
                 if place != TEXTUAL:
                     assert bound.id == action.id  # settings.toml rebinds by it
+
+
+async def test_j_k_g_G_move_in_the_sidebar_as_in_the_list(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+tab")  # from the list to the sidebar's views
+        views = app.screen.query_one(Sidebar)
+        assert app.focused is views and views.highlighted == 0
+        await pilot.press("j", "j")
+        assert views.highlighted == 2
+        await pilot.press("k")
+        assert views.highlighted == 1
+        await pilot.press("G")
+        assert views.highlighted == views.option_count - 1
+        await pilot.press("g")
+        assert views.highlighted == 0
 
 
 async def test_the_palette_lists_every_palette_action_with_its_key(home):

@@ -182,6 +182,22 @@ async def test_the_palette_screenshot_is_saved_in_the_home_folder_and_named(home
         assert f"screenshot saved: ~/{saved.name}" in status_line(app)
 
 
+async def test_the_screenshot_message_gives_way_to_help_and_the_palette(home, tmp_path):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key in ("question_mark", "ctrl+p"):
+            app.deliver_screenshot(path=str(tmp_path))
+            await pilot.pause()
+            assert "screenshot saved: " in status_line(app)
+            await pilot.press(key)
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert "screenshot saved" not in status_line(app), key
+            assert status_line(app).strip().startswith("423 shown ↓new · "), key
+
+
 # --- keys: help, esc, tab ------------------------------------------------------------------
 
 

@@ -116,11 +116,11 @@ async def test_undo_after_a_restart_goes_to_the_paper_and_names_it(home):
         await pilot.press("u")
         await settle(pilot)
         assert papers(again).current == tagged
-        assert f"undone: tags +agents on “{title[:20]}" in status(again)
+        assert f"undone: tags +agents “{title[:12]}" in status(again)
         await pilot.press("g", "ctrl+r")
         await settle(pilot)
         assert papers(again).current == tagged
-        assert f"redone: tags +agents on “{title[:20]}" in status(again)
+        assert f"redone: tags +agents “{title[:12]}" in status(again)
 
 
 async def test_undo_of_a_paper_not_listed_says_so(home):
@@ -136,7 +136,7 @@ async def test_undo_of_a_paper_not_listed_says_so(home):
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
-        assert "undone: bookmarked on “" in status(app) and "(not in this view)" in status(app)
+        assert "undone: bookmarked “" in status(app) and "(not in this view)" in status(app)
     assert not Library.open(home).state_of(bookmarked).bookmarked
 
 
@@ -158,3 +158,18 @@ def test_an_undone_papers_name_is_cut_after_a_whole_word():
     title = "On the Provable Advantage of Unsupervised Pretraining"
     assert shortened(title) == "On the Provable Advantage of…"
     assert shortened("Pointer Networks") == "Pointer Networks"
+
+
+async def test_undo_at_80_columns_keeps_the_count_order_today_and_pace(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b", "r", "x", "r")
+        await settle(pilot)
+        assert "/min" in status(app)
+        for key, done in (("u", "undone: read “"), ("ctrl+r", "redone: read “")):
+            await pilot.press(key)
+            await settle(pilot)
+            line = status(app)
+            assert line.startswith(done) and "” · " in line
+            assert " shown ↓" in line and " done today · " in line and line.endswith("/min")

@@ -151,3 +151,18 @@ async def test_related_papers_keep_their_order(dated_home):
         await pilot.press("S")
         assert "related papers stay most alike first" in status(app)
         assert list(papers(app).ids) == related
+
+
+async def test_a_days_message_gives_way_when_the_cursor_moves_on_the_counts_stay(dated_home):
+    app = ReaderApp(home=dated_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        dates = listed(app, "published")
+        second = sorted(set(dates), reverse=True)[1]
+        said = f"{second}: {dates.count(second)} papers"
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert status(app).startswith(said)  # the cursor is on that day's first paper
+        await pilot.press("G")
+        await settle(pilot)
+        assert said not in status(app) and status(app).startswith("35 shown ↓new · ")

@@ -1,6 +1,6 @@
 """Triage at full speed, as a person does it: one key per decision, undo, bulk, saved searches, related."""
 
-from helpers.pilot import abstract_text, papers, settle, status
+from helpers.pilot import abstract_text, papers, screen_lines, settle, status
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.confirm import ConfirmScreen
@@ -196,3 +196,22 @@ async def test_rename_a_tag_from_the_palette_action(home):
         await settle(pilot)
         assert app.screen.library.tag_counts() == {"to-read": 2}
         assert "#toread is now #to-read on 1 papers" in status(app)
+
+
+async def test_a_dialog_the_palette_opens_keeps_the_footer_as_one_a_key_opens(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"agents", "enter")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert "/ Search" in footer and "t Tags" in footer
+        await pilot.press("escape")
+        for command in ("tags", "rename"):
+            await pilot.press("ctrl+p", *command, "enter")
+            await settle(pilot)
+            assert screen_lines(app)[-1] == footer, command
+            await pilot.press("escape")
+            await settle(pilot)

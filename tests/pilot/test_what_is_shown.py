@@ -15,6 +15,7 @@ from reader.export import paper_links
 from reader.library import Library
 from reader.tex import tex_to_text
 from reader.widgets.abstract_view import AbstractView
+from reader.widgets.sidebar import Sidebar
 
 HF_DAY = CORPORA / "hf-daily-papers/daily/2026-08-20.json.gz"
 ARXIV_API = CORPORA / "arxiv-api-atom/query_ti-random_2026-02-12.xml"
@@ -159,3 +160,17 @@ async def test_at_80_columns_the_title_keeps_most_of_the_row_beside_the_date(hf_
             title = row[3 : row.rindex(paper.date)].strip().removesuffix("…")
             assert paper.title.startswith(title)
             assert len(title) >= min(len(paper.title), len(row) * 2 // 3)
+
+
+async def test_a_long_tag_is_one_line_in_the_sidebar_and_ends_in_an_ellipsis_in_its_row(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"long-horizon-planning", "enter")
+        await settle(pilot)
+        sidebar = seen_in(app.screen.query_one(Sidebar)).splitlines()
+        tag_line = next(line for line in sidebar if line.startswith("#long-horizon"))
+        assert tag_line.endswith("… 1")
+        assert sidebar[sidebar.index(tag_line) + 1].strip() == ""  # no second line: it is the last row
+        row = list_lines(app)[papers(app).cursor - 1]  # t moved on: the tagged paper is the row above
+        assert re.search(r"#long-horizo\S*…", row) and "#long-horizon-planning" not in row
