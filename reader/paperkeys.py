@@ -19,6 +19,7 @@ out of date or damaged only means the library is loaded, as before.
 from __future__ import annotations
 
 import bisect
+import contextlib
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate
@@ -110,7 +111,8 @@ def write(path: Path, made_from: snapshot.Identity, content_id: str, aliases: Ma
     try:
         marshalfile.write(path, (_VERSION, made_from, content_id, len(keys)), arrays)
     except (OSError, ValueError):
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a home that cannot be written: no keys file, the papers still load
+            path.unlink(missing_ok=True)
 
 
 def _packed(items: list[str]) -> tuple[bytes, array]:

@@ -36,9 +36,10 @@ NAME = "csl-json"
 
 # Keys only CSL uses, near the start of the file: how it differs from other JSON.
 _CSL_KEYS = re.compile(r'"(?:container-title|issued|date-parts|citation-key|title-short|collection-title)"\s*:')
+# An `id` that can be a citation key: Zotero's item numbers and URIs are not.
+_KEY_LIKE = re.compile(r"^[A-Za-z][\w:.+-]*$")
 # CSL's rich text in titles (<i>, <b>, <sup>, <sub>, <span class="nocase">) and
 # Crossref's JATS abstracts (<jats:p>): markup, not words. Other angle brackets are text.
-_KEY_LIKE = re.compile(r"^[A-Za-z][\w:.+-]*$")
 _TAG = re.compile(r"</?(?:i|b|sup|sub|sc|span|jats:[A-Za-z-]+)(?:\s[^<>]{0,200})?>")
 
 

@@ -3,8 +3,9 @@
 At a million papers a prefix such as "t" matches half of them, and Python sets of
 half a million ints cost about 100 ms to build, intersect and score per keystroke
 (measured: 85% of a search's time). As one sorted int32 array the same work runs
-in C, a few milliseconds: union, intersection and difference go through a boolean
-table over the document numbers (linear, no sort), membership is a binary search.
+in C, a few milliseconds. Membership, intersection and difference go through a
+boolean table over the document numbers, or, for few documents among many, a
+binary search (`members`); a union of many goes through the table, of few, a sort.
 
 A `DocSet` is immutable and behaves as a `Set[int]` towards code that still holds
 Python sets (filters, states, the closest matches): `&`, `|`, `-` take a set on
@@ -13,6 +14,7 @@ either side, iteration gives Python ints.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -161,12 +163,14 @@ class DocSet(AbstractSet[int]):
 
 
 _SHARED: list[int] = []
+_SHARED_GROWING = threading.Lock()  # two libraries' searches (the app's, a fetch's) may grow it at once
 
 
 def _shared(count: int) -> list[int]:
     """range(count) as one int object per document, grown as libraries grow."""
     if len(_SHARED) < count:
-        _SHARED.extend(range(len(_SHARED), count))
+        with _SHARED_GROWING:
+            _SHARED.extend(range(len(_SHARED), count))
     return _SHARED
 
 

@@ -341,7 +341,8 @@ class SearchIndex(Matching):
         """A paper's place in `sort`'s order (a key to sort a list not searched here by)."""
         with self._lock:
             place, docno = self._order(sort)[1], self._facts.docno
-        return lambda paper_id: place[docno[paper_id]]
+        last = len(place)  # a paper removed since (the related index may lag behind): last
+        return lambda paper_id: place[d] if (d := docno.get(paper_id)) is not None else last
 
     def listing_days(self, paper_ids: Sequence[str]) -> list[str]:
         """Each paper's `listing_day` ("" for one not indexed), read once per change of the papers."""
@@ -627,9 +628,7 @@ class SearchIndex(Matching):
         # A compound's passes are its parts': a paper with one part only, matched by
         # another alternative, must not score for it.
         found = [_only_its_docs(e) if len(a.words) > 1 and not a.phrase else e for a, e in zip(clause.atoms, found, strict=True)]
-        docs: set[int] = set()
-        for evaluated in found:
-            docs.update(evaluated.docs)
+        docs = DocSet.union_of(DocSet.of(e.docs).array for e in found)
         return Evaluated([p for e in found for p in e.passes], docs, 0)
 
     def _atom(

@@ -161,3 +161,10 @@ def test_in_newest_first_order_a_step_lands_on_the_next_run(days, data):
     run_start = next((i for i in range(row, -1, -1) if days[i] != days[row]), None)
     previous = None if run_start is None else days.index(days[run_start])
     assert day_step(days, row, older=False) == previous
+
+
+def test_a_paper_not_in_the_index_sorts_last_instead_of_failing():
+    # ~text reads the related-papers index, which can still hold a paper just removed.
+    index = SearchIndex([paper("a", "Alpha", published="2024-01-01"), paper("b", "Beta", published="2023-01-01")])
+    place = index.place_of(Sort.NEWEST)
+    assert sorted(["gone", "b", "a"], key=place) == ["a", "b", "gone"]

@@ -1,11 +1,13 @@
 import json
 import os
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reader.marshalfile
 from reader.files import StoreError, write_atomically
 from reader.models import Paper, PaperState, Source
 from reader.store import Store
@@ -253,3 +255,17 @@ def test_the_same_size_with_other_bytes_is_not_taken_for_the_snapshots_library(t
     announced: list[str] = []
     assert [p.title for p in Store(tmp_path).load_papers(announce=announced.append)] == ["Paper 1", "Paper 9"]
     assert len(announced) == 1
+
+
+def test_a_keys_file_that_cannot_be_written_or_removed_does_not_stop_the_library_loading(tmp_path, monkeypatch):
+    store = Store(tmp_path)
+    store.save_papers([Paper(id="arxiv:2401.00001", title="One", abstract="")])
+    store.snapshot_path.unlink()  # so loading reads library.json and writes the caches again
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "read-only home")
+
+    monkeypatch.setattr(reader.marshalfile, "write", refuse)
+    monkeypatch.setattr(Path, "unlink", refuse)
+    papers = store.load_papers()
+    assert [p.title for p in papers] == ["One"]
