@@ -40,7 +40,10 @@ class Action:
     palette offers. `label` is the binding's description (the footer and
     Textual's keys panel show it), `footer` whether the footer shows it. `help`
     starts a help row; `help_with` names the id of the action whose row this one
-    shares ("j / k" — next / previous paper).
+    shares ("j / k" — next / previous paper). `priority` keys are handled as they
+    arrive, before the keys after them go to the focused widget: `/` moves the
+    focus to the search box before the `agent` of a pasted or fast-typed
+    `/agent` reaches the list, where `a` would open the note editor.
     """
 
     id: str
@@ -53,6 +56,7 @@ class Action:
     palette: str | None = None
     help: str | None = None
     help_with: str | None = None
+    priority: bool = False
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -105,7 +109,16 @@ ACTIONS: tuple[Action, ...] = (
         palette="Next listing day",
         help_with="previous-day",
     ),
-    Action("search", "search", "slash", label="Search", footer=2, palette="Search", help="search (live, typo-tolerant)"),
+    Action(
+        "search",
+        "search",
+        "slash",
+        label="Search",
+        footer=2,
+        palette="Search",
+        help="search (live, typo-tolerant)",
+        priority=True,
+    ),
     Action("back", "escape", "escape", label="Back", help="clear the selection, leave related papers, clear the search"),
     Action(
         "sort",

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
@@ -238,6 +239,9 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._after_search = None
 
     def action_search(self) -> None:
+        if self.focused is self.search_box:
+            # `/` is a priority key (reader.actions); in the box it is text (doi:10.1145/…).
+            raise SkipAction()
         self.search_box.open()
 
     def action_escape(self) -> None:

@@ -30,9 +30,13 @@ class SearchBox(Input):
         return self._opened
 
     def open(self) -> None:
-        """Focus the box for typing a search."""
+        """Focus the box for typing a search, at once.
+
+        Not `focus()`, which waits for the message queue: the keys typed or
+        pasted right after `/` must find the box focused, not the list.
+        """
         self._opened = True
-        self.focus()
+        self.screen.set_focus(self)
 
     def on_blur(self) -> None:
         self._opened = False

@@ -1,8 +1,13 @@
 """The app as a person uses it: keys in, what the screen shows out."""
 
+from textual import events
+from textual.widgets import TextArea
+
 from helpers.pilot import abstract_text, papers, settle
 from reader.app import ReaderApp
 from reader.library import Library
+from reader.screens.main import MainScreen
+from reader.screens.note import NoteScreen
 from reader.screens.tags import TagScreen
 from reader.widgets.abstract_view import AbstractView
 
@@ -31,6 +36,36 @@ async def test_search_narrows_the_list_and_forgives_a_typo(home):
         await pilot.press("escape")  # esc in the list clears the search
         await settle(pilot)
         assert len(papers(app).ids) == 423
+
+
+async def test_a_search_typed_in_one_burst_searches(home):
+    # tmux send-keys, a paste or fast typing: every key is queued before `/` is handled.
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for ch in "/agent":
+            app.post_message(events.Key("slash" if ch == "/" else ch, ch))
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)  # `a` did not open the note editor
+        assert app.screen.search_box.value == "agent"
+        ids = papers(app).ids
+        assert 0 < len(ids) < 423
+
+
+async def test_slash_is_text_in_the_search_box_and_the_dialogs(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"doi:10.1145/3")
+        assert app.screen.search_box.value == "doi:10.1145/3"
+        await pilot.press("escape", "escape")  # out of the box, then the search cleared
+        await settle(pilot)
+        await pilot.press("a", *"see /x")
+        assert isinstance(app.screen, NoteScreen)
+        assert app.screen.query_one(TextArea).text.endswith("see /x")
+        await pilot.press("escape", "t", *"a/b")
+        assert isinstance(app.screen, TagScreen)
+        assert app.screen.query_one("Input").value == "a/b"
 
 
 async def test_keys_move_the_cursor(home):
