@@ -317,7 +317,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.status.ordered("")  # most alike first, as the status line says below
         self.refresh_views()
         self._show_current()
-        title = clip_words(one_line(self.library.get(related.paper_id).title), 36)
+        title = shortened(self.library.get(related.paper_id).title, 36)
         self.update_status(f"related to “{title}”, most alike first · esc: back")
 
     # -- the current paper ---------------------------------------------------------------

@@ -17,10 +17,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-
-def one_line(text: str) -> str:
-    """`text`'s lines joined by single spaces, blank lines dropped."""
-    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+from reader.text import one_line
 
 
 class SearchBox(Input):

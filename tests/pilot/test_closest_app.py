@@ -104,6 +104,17 @@ async def test_a_pasted_abstract_keeps_all_its_lines(home):
         assert papers(app).ids[0] == soap.id
 
 
+async def test_a_paste_into_the_search_box_carries_no_control_sequences(home):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        app.screen.query_one("#search", Input).post_message(events.Paste("self\x1b[2J\x1b]0;owned\x07-supervised\nlearning"))
+        await settle(pilot)
+        value = app.screen.query_one("#search", Input).value
+        assert "\x1b" not in value and "\x07" not in value and value.endswith("learning")
+
+
 async def test_a_large_librarys_closest_matches_come_after_a_typing_pause(home, monkeypatch):
     monkeypatch.setattr("reader.search.index.CLOSEST_WAITS_FROM", 1)  # as if 1M papers
     monkeypatch.setattr(MainScreen, "CLOSEST_PAUSE", 3600)  # the test drives the timer itself
