@@ -24,7 +24,7 @@ from textual.widgets import Static
 from reader.actions import ABSTRACT
 from reader.citation import doi_of, venue_of
 from reader.export import paper_links
-from reader.models import Paper, PaperState
+from reader.models import Paper, PaperState, provenance_lines
 from reader.tex import tex_to_text
 from reader.text import inert, one_line, plural
 from reader.widgets.bindings import bindings
@@ -191,6 +191,11 @@ def _details(paper: Paper, all_authors: bool) -> Text:
             date = f", {source.date}" if source.date else ""
             text.append("\n")
             text.append(one_line(f"from {source.file}{date}, #{source.position} ({source.format})"), style="dim")
+    if len(paper.sources) > 1 and (given := provenance_lines(paper)):  # one source gave everything otherwise
+        text.append("\n\nWhich source gave what:", style="bold")
+        for line in given:
+            text.append("\n")
+            text.append(one_line(line), style="dim")
     return text
 
 
