@@ -87,8 +87,9 @@ class LibraryScreen(Screen[None]):
         says `said`, or what `said` makes of the change's result (or SaveFailed why not)."""
         self.save_then(change, lambda result, warnings: StateSaved(said(result) if callable(said) else said, warnings))
 
-    def save_then(self, change: Callable[[], T], message: Callable[[T, list[str]], Message]) -> None:
-        """As `save`, the message made of the change's result and the library's warnings."""
+    def save_then(self, change: Callable[[], T], message: Callable[[T, list[str]], Message], gone: tuple[str, ...] = ()) -> None:
+        """As `save`, the message made of the change's result and the library's warnings;
+        `gone`: papers taken off the list until the change is saved or fails."""
         library = self.library
 
         def write() -> tuple[T, list[str]]:
@@ -97,4 +98,4 @@ class LibraryScreen(Screen[None]):
         def saved(done: tuple[Any, list[str]]) -> Message:
             return message(*done)
 
-        self.writer.write(self, write, saved, lambda error: SaveFailed(str(error)))
+        self.writer.write(self, write, saved, lambda error: SaveFailed(str(error), gone))

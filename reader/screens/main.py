@@ -363,8 +363,8 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     def on_save_failed(self, failed: SaveFailed) -> None:
         self.notify(f"Not saved: {failed.error}", title="Could not save", severity="error", timeout=15, markup=False)
-        if self._leaving:  # a removal that failed: its papers are still there
-            self._leaving.clear()
+        if failed.gone:  # a removal that failed: its papers are still there
+            self._leaving.difference_update(failed.gone)
             self._after_search = "NOT SAVED"
             self.run_search()
         else:
@@ -393,7 +393,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         step, kind = saved.step, saved.kind
         if kind == "removed":
             said = f"removed {plural(len(step.removed), 'paper')} · u to undo" if step else "nothing removed: already gone"
-            self._leaving.difference_update(step.removed if step else ())
+            self._leaving.difference_update(saved.gone)
             self._papers_changed(said)
         elif step is None:
             self._state_changed("nothing to undo" if kind == "undone" else "nothing to redo")

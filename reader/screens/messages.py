@@ -76,11 +76,13 @@ class StateSaved(Message):
 class StepSaved(Message):
     """A removal, an undo or a redo is on disk. `kind`: "removed", "undone" or
     "redone"; `step`: the history entry it made or moved (None: there was none to
-    move, or nothing to remove); each of `warnings` in a notification."""
+    move, or nothing to remove); each of `warnings` in a notification; `gone`: the
+    papers a removal took off the list when it was asked for."""
 
     kind: str
     step: Entry | None
     warnings: list[str]
+    gone: tuple[str, ...] = ()
 
 
 @dataclass
@@ -93,6 +95,7 @@ class DemoPapers(Message):
 @dataclass
 class SaveFailed(Message):
     error: str
+    gone: tuple[str, ...] = ()  # a removal's papers, off the list while it was being saved
 
 
 @dataclass

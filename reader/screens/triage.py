@@ -114,7 +114,8 @@ class Triage(LibraryScreen):
             self.papers.clear_selection()
         self.papers_leaving(ids)
         step = partial(self.library.remove, ids, "removed" + _count(ids))
-        self.save_then(step, partial(StepSaved, "removed"))
+        gone = tuple(ids)
+        self.save_then(step, partial(StepSaved, "removed", gone=gone), gone)
 
     def action_tags(self) -> None:
         ids = self._targets()

@@ -173,3 +173,19 @@ async def test_undo_at_80_columns_keeps_the_count_order_today_and_pace(home):
             line = status(app)
             assert line.startswith(done) and "” · " in line
             assert " shown ↓" in line and " done today · " in line and line.endswith("/min")
+
+
+async def test_a_paper_another_reader_removed_first_comes_back_when_it_returns(home, monkeypatch):
+    # D asks for a removal another reader already made (Library.remove finds nothing to
+    # take out); the paper must not stay hidden from every list after that.
+    monkeypatch.setattr(Library, "remove", lambda self, ids, said="": None)
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = papers(app).ids[0]
+        await pilot.press("D")
+        await settle(pilot)
+        assert "nothing removed: already gone" in status(app)
+        await pilot.press("S")  # any new list of the view: the paper, still in the library, is in it
+        await settle(pilot)
+        assert first in papers(app).ids
