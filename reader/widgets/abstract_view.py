@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, cast
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
@@ -28,6 +28,7 @@ from reader.models import Paper, PaperState, provenance_lines
 from reader.tex import tex_to_text
 from reader.text import inert, one_line, plural
 from reader.widgets.bindings import bindings
+from reader.widgets.cells import clipped
 from reader.words import highlight_spans
 
 ABSTRACT_ROWS = 2  # the abstract's rows the optional citation line must leave on screen
@@ -138,7 +139,7 @@ def fitted_names(authors: tuple[str, ...], width: int) -> tuple[str, int]:
     if authors and not shown:  # not even the first name fits: cut it
         first = one_line(tex_to_text(authors[0]))
         rest = f" +{len(authors) - 1}" if len(authors) > 1 else ""
-        return set_cell_size(first, max(1, width - len(rest) - 1)) + "…" + rest, 0
+        return clipped(first, max(2, width - len(rest))) + rest, 0
     return ", ".join(shown) + rest, len(shown)
 
 

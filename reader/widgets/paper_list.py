@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -37,6 +37,7 @@ from reader.search import closest_divider
 from reader.tex import tex_to_text
 from reader.text import one_line
 from reader.widgets.bindings import bindings
+from reader.widgets.cells import clipped
 from reader.words import highlight_spans
 
 
@@ -86,8 +87,7 @@ def facts(paper: Paper, width: int) -> str:
 
 
 def _fitted(text: str, cells: int, right: bool) -> str:
-    if cell_len(text) > cells:
-        return set_cell_size(text, cells - 1) + "…"
+    text = clipped(text, cells)
     padding = " " * (cells - cell_len(text))
     return padding + text if right else text + padding
 
@@ -345,8 +345,7 @@ class PaperList(ScrollView, can_focus=True):
         if state.tags:
             tags = one_line(" ".join(f"#{t}" for t in state.tags))
             tag_room = max(8, room // 3)
-            if cell_len(tags) > tag_room:
-                tags = set_cell_size(tags, tag_room - 1) + "…"
+            tags = clipped(tags, tag_room)
             line.truncate(max(0, room - cell_len(tags) - 1), overflow="ellipsis")
             line.append(" ")
             line.append(tags, style("paper-list--tags"))

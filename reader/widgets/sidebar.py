@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from textual import on
 from textual.message import Message
 from textual.widgets import OptionList
@@ -22,6 +22,7 @@ from reader.actions import SIDEBAR
 from reader.text import one_line
 from reader.views import STANDARD, RelatedTo, Saved, Tag, View
 from reader.widgets.bindings import bindings
+from reader.widgets.cells import clipped
 
 
 class Sidebar(OptionList):
@@ -74,7 +75,7 @@ def _one_row(label: str, count: str, width: int) -> str:
     room = width - cell_len(count)
     if width <= 0 or cell_len(label) <= room:
         return label + count
-    return set_cell_size(label, max(room - 1, 1)) + "…" + count
+    return clipped(label, max(room, 2)) + count
 
 
 def _alert(count: int | None) -> str:
