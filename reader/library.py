@@ -77,8 +77,10 @@ class Library(Importing):
         keys = store.load_keys()
         if keys is None:
             library = cls.open(home, seed=seed)
-            if library.store.library_identity is not None and library.store.content_id is not None:
-                library.store.save_keys(library.store.library_identity, library.store.content_id, library.papers.values())
+            opened = library.store
+            # Reading library.json (no snapshot) has written the keys file already.
+            if opened.load_keys() is None and opened.library_identity is not None and opened.content_id is not None:
+                opened.save_keys(opened.library_identity, opened.content_id, library.papers.values())
             return library
         library = cls(store, (), store.load_states())
         library._keys = keys

@@ -492,3 +492,18 @@ def test_the_readme_shows_an_import_command_for_every_format():
         if line.startswith("reader import ") and "#" in line
     ]
     assert set(FORMATS) <= set(examples)
+
+
+def test_a_state_command_without_caches_writes_the_keys_file_once(home, capsys, monkeypatch):
+    import reader.paperkeys
+    from reader.library import Library
+
+    run(capsys, "import", str(DATA))
+    for cache in ("library.snapshot", "library.keys"):
+        (home / cache).unlink()
+    writes = []
+    real = reader.paperkeys.write
+    monkeypatch.setattr(reader.paperkeys, "write", lambda *args: writes.append(args[0]) or real(*args))
+    library = Library.open_for_state(home)
+    assert library.papers and len(writes) == 1  # sorting every key twice cost seconds at 1M papers
+    assert Library.open_for_state(home).papers == {}  # the next call reads the keys file
