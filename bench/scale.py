@@ -40,6 +40,9 @@ a time and `--only keys` types into the home `import` made):
 - cli: `reader --home H bookmark ID` (then `tag ID T`, and `bookmark --remove`
   to put it back), three runs each: wall and peak RSS (wait4).
 - disk: the home's files, its total against library.json (the JSON record).
+- day: a day's import into the imported home: 500 new papers made as the corpus's
+  are (the next 500 of `ScaleCorpus`), imported by `reader import` into a copy of
+  the home, then a second day's 500: wall and peak RSS (wait4) of each.
 
 Every stage records the load average (1, 5, 15 min) before and after it.
 Prints one JSON object to stdout (also kept as results.json in the work folder);
@@ -71,7 +74,8 @@ from bench.corpus import ScaleCorpus, seed_papers  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 READER = VENV_BIN / "reader"
-STAGES = ("corpus", "import", "start", "cold", "api", "keys", "cli", "disk")
+STAGES = ("corpus", "import", "start", "cold", "api", "keys", "cli", "disk", "day")
+DAY = 500  # papers a day brings
 CORPUS_FORMAT = 1  # bump when scale_items changes what it writes
 SEED = 7
 
@@ -445,6 +449,35 @@ class Run:
             }
         return figures
 
+    def stage_day(self) -> dict:
+        self.need("import")
+        days = [self.dir / "day-1.jsonl", self.dir / "day-2.jsonl"]
+        corpus = ScaleCorpus(seed_papers(), seed=SEED)  # the same papers as the corpus's, then the days'
+        items = corpus.items(self.n + DAY * len(days))
+        for _ in range(self.n):
+            next(items)
+        for day in days:
+            with open(day, "wb") as out:
+                for _ in range(DAY):
+                    out.write(orjson.dumps(next(items)))
+                    out.write(b"\n")
+        home = self.dir / "day-home"
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(self.home, home)
+        figures: dict = {"papers": DAY}
+        for number, day in enumerate(days, 1):
+            run = timed([str(READER), "--home", str(home), "import", str(day)])
+            figures[f"day_{number}"] = {
+                "command": f"reader --home {home} import {day}",
+                "wall_s": run["wall_s"],
+                "peak_rss_mb": run["peak_rss_mb"],
+                "exit": run["exit"],
+                "summary": run["stdout"].strip().splitlines()[-1] if run["stdout"].strip() else "",
+                "stderr": run["stderr"].strip().splitlines()[:5],
+                "load_average": load_average(),
+            }
+        return figures
+
     def stage_disk(self) -> dict:
         self.need("import")
         files = {p.name: p.stat().st_size for p in sorted(self.home.iterdir()) if p.is_file()}
@@ -631,6 +664,8 @@ def summary(results: dict) -> dict:
         "library_json_mb": get("disk", "library_json_mb"),
         "home_over_json": get("disk", "home_over_json"),
         "vocabulary_words": get("api", "vocabulary_words"),
+        "day_import_s": get("day", "day_1", "wall_s"),
+        "day_import_peak_rss_mb": get("day", "day_1", "peak_rss_mb"),
     }
 
 
