@@ -2,8 +2,9 @@
 
 Each record is merged into the paper it is a copy of (one it shares a key with:
 `Paper.keys`), or added (`_merge`, which also says when one file's records of
-one title are two works); what changed is saved in one write of library.json, rebased
-onto another process's import if one wrote first, and the state that came with
+one title are two works); what changed is saved in one write, a new segment of the
+library (see `reader.store`) or library.json whole, rebased onto another process's
+import if one wrote first, and the state that came with
 the papers is added to the person's in one write of state.json. Another
 process's import is picked up by `reload_papers_if_changed` and `adopt`.
 `Importing` is that part of `Library`, which inherits it (kept here: library.py
@@ -21,13 +22,13 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from reader import citation, ingest, snapshot
+from reader import citation, ingest
 from reader.files import StoreError
 from reader.models import Paper, PaperState, Problem, StatedPaper, title_key
 from reader.paperkeys import aliases_of
 from reader.related import RelatedIndex
-from reader.search import SearchIndex
-from reader.store import LibraryVersion, Store
+from reader.search import SearchIndex, cache
+from reader.store import Layout, LibraryVersion, Store
 
 
 @dataclass
@@ -76,7 +77,7 @@ class Importing:
     _index: SearchIndex | None
     _related: RelatedIndex | None
     _state_signature: str | tuple[str, str] | None
-    _unreadable_library: snapshot.Identity | None
+    _unreadable_library: Layout | None
 
     def import_paths(
         self, paths: Sequence[Path], format: str | None = None, progress: Progress | None = None, *, index: bool = False
@@ -206,6 +207,8 @@ class Importing:
         if changed:
             if progress:
                 progress(total, total, report.records)
+            if index and self._index is None:
+                self._index = self._cached_index(papers_before)
             # Indexing the abstracts in worker processes while library.json is written
             # takes seconds off a large import.
             pending = SearchIndex.begin(list(self.papers.values())) if index and self._index is None else None
@@ -216,8 +219,12 @@ class Importing:
                 moved = self._rebase(theirs, changed, report)
                 return list(self.papers.values())
 
+            def records() -> list[Paper]:
+                ids = changed if moved is None else dict.fromkeys(moved.get(pid, pid) for pid in changed)
+                return [self.papers[pid] for pid in ids]
+
             try:
-                self.store.save_papers(self.papers.values(), rebase, lambda: self._aliases)
+                self.store.add_segment(self.papers.values(), records, rebase, lambda: self._aliases)
             except StoreError:
                 self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
                 if pending is not None:
@@ -236,6 +243,8 @@ class Importing:
                     self._related.add(changed.values())
                 if self._index is not None:
                     self._index.add(list(changed.values()))
+                    if index and self.store.content_id is not None:
+                        self._index.save(self.store.home, self.store.content_id)
             if pending is not None:
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
         if arriving_states:
@@ -248,6 +257,14 @@ class Importing:
         if progress:
             progress(total, total, report.records)
         return report
+
+    def _cached_index(self, papers: dict[str, Paper]) -> SearchIndex | None:
+        """The index of `papers`, the library before an import, if its cache is in the
+        home: an import then indexes only the papers it adds or changes."""
+        content_id = self.store.content_id
+        if content_id is None or not cache.file_for(self.store.home, (), content_id).exists():
+            return None
+        return SearchIndex(list(papers.values()), cache_dir=self.store.home, fingerprint=content_id)
 
     def _rebase(self, theirs: list[Paper], changed: dict[str, Paper], report: ImportReport) -> dict[str, str]:
         """Make this import's changes again onto `theirs`, the library another import
@@ -383,7 +400,7 @@ class Importing:
         """
         if not self.store.library_replaced():
             return None
-        identity = snapshot.identity(self.store.library_path)
+        identity = self.store.layout()
         if identity == self._unreadable_library:
             return None
         noted: list[str] = []  # a damaged cache met on the way, rebuilt

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from reader import citation, clock, history, paperkeys, snapshot
+from reader import citation, clock, history, paperkeys
 from reader.fetch import ledger
 from reader.files import StoreError, home_lock, resolve_home, write_atomically
 from reader.importing import Importing, no_collector_pauses
@@ -18,7 +18,7 @@ from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult, Sort
-from reader.store import Store
+from reader.store import Layout, Store
 from reader.text import plural
 
 
@@ -40,7 +40,7 @@ class Library(Importing):
         self._related: RelatedIndex | None = None
         self._announce: Callable[[str], None] | None = None
         self._warnings: list[str] = []
-        self._unreadable_library: snapshot.Identity | None = None  # a library.json already reported
+        self._unreadable_library: Layout | None = None  # a library already reported
         self.seeded = False  # filled with the demo just now (see open)
         self._keys: paperkeys.Keys | None = None  # see open_for_state
 
@@ -77,10 +77,8 @@ class Library(Importing):
         keys = store.load_keys()
         if keys is None:
             library = cls.open(home, seed=seed)
-            opened = library.store
             # Reading library.json (no snapshot) has written the keys file already.
-            if opened.load_keys() is None and opened.library_identity is not None and opened.content_id is not None:
-                opened.save_keys(opened.library_identity, opened.content_id, library.papers.values())
+            library.store.save_loaded_keys(library.papers.values())
             return library
         library = cls(store, (), store.load_states())
         library._keys = keys

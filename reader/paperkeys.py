@@ -13,7 +13,9 @@ under the same made-from stat and content id and trusted under the same check
 (`snapshot.same_content`). It holds every key -> id pair, sorted by key, as two
 blobs of UTF-8 and their offsets, raw in a marshalfile: a look-up is a binary
 search over the mapped file that reads a few pages. A keys file that is missing,
-out of date or damaged only means the library is loaded, as before.
+out of date or damaged only means the library is loaded, as before. A library
+with segments (see `reader.store`) has one keys file for library.json and one for
+each segment, looked up together (`Keys.joined`).
 """
 
 from __future__ import annotations
@@ -79,24 +81,40 @@ class _Strings:
 
 
 class Keys:
-    """The keys file of one library, as read: `alias` and `ids_starting` for `resolve`."""
+    """The keys of one library, as read from its keys files (`layers`, library.json's
+    first): `alias` and `ids_starting` for `resolve`. `content_id`: of the file the
+    first was made from."""
 
-    def __init__(self, keys: _Strings, ids: _Strings):
-        self._keys, self._ids = keys, ids
+    def __init__(self, layers: list[tuple[_Strings, _Strings]], content_id: str):
+        self._layers, self.content_id = layers, content_id
+
+    @classmethod
+    def joined(cls, parts: list[Keys]) -> Keys:
+        """The keys of library.json and its segments, in their order."""
+        return cls([layer for part in parts for layer in part._layers], parts[0].content_id)
 
     def alias(self, key: str) -> str | None:
-        wanted = _encoded(key)
-        i = bisect.bisect_left(self._keys, wanted)
-        return self._ids[i].decode("utf-8", "surrogatepass") if i < len(self._keys) and self._keys[i] == wanted else None
+        """As `aliases_of` the whole library says: a paper's own id names it, else the
+        first paper known by the key (a layer's papers follow the layers before)."""
+        wanted, first = _encoded(key), None
+        for keys, ids in self._layers:
+            i = bisect.bisect_left(keys, wanted)
+            if i < len(keys) and keys[i] == wanted:
+                if ids[i] == wanted:
+                    return key
+                first = first or ids[i].decode("utf-8", "surrogatepass")
+        return first
 
     def ids_starting(self, text: str) -> list[str]:
         prefix = _encoded(text)
-        found, i = [], bisect.bisect_left(self._keys, prefix)
-        while i < len(self._keys) and (key := self._keys[i]).startswith(prefix):
-            if key == self._ids[i]:  # the key that is a paper's own id
-                found.append(key.decode("utf-8", "surrogatepass"))
-            i += 1
-        return found
+        found: dict[str, None] = {}
+        for keys, ids in self._layers:
+            i = bisect.bisect_left(keys, prefix)
+            while i < len(keys) and (key := keys[i]).startswith(prefix):
+                if key == ids[i]:  # the key that is a paper's own id
+                    found[key.decode("utf-8", "surrogatepass")] = None
+                i += 1
+        return list(found)
 
 
 def _encoded(text: str) -> bytes:
@@ -138,6 +156,6 @@ def read(path: Path, source: Path, library: snapshot.Identity | None) -> Keys | 
             return None
         if not len(key_offsets) == len(id_offsets) == count + 1:
             return None
-        return Keys(_Strings(keys, key_offsets), _Strings(ids, id_offsets))
+        return Keys([(_Strings(keys, key_offsets), _Strings(ids, id_offsets))], content_id)
     except (marshalfile.Damaged, TypeError, ValueError):
         return None

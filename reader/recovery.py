@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from reader.files import StoreError, fsync_dir, home_lock, save_failed
-from reader.store import BROKEN_INFIX, FEEDS_FILE, SEARCHES_FILE, STATE_FILE, DamagedFileError, Store
+from reader.store import BROKEN_INFIX, FEEDS_FILE, SEARCHES_FILE, SEGMENTS_DIR, STATE_FILE, DamagedFileError, Store
 
 
 def damaged(store: Store, path: Path, problem: str) -> DamagedFileError:
@@ -33,7 +33,12 @@ def damaged(store: Store, path: Path, problem: str) -> DamagedFileError:
         lines.append(f"A copy of the damaged file is kept as {kept.name}.")
     else:
         lines.append(f"(A copy could not be kept aside: {why_not}.)")
-    if backup is not None:
+    if _is_segment(path):
+        lines.append(
+            f"It holds the papers of one import. To open the library without them (import those files "
+            f"again; your bookmarks, tags and notes are kept), run: {command}"
+        )
+    elif backup is not None:
         saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
         lines.append(f"To put back the last good copy ({backup.name}, saved {saved}), run: {command}")
     elif path.name == STATE_FILE:
@@ -75,18 +80,25 @@ def keep_aside(path: Path) -> Path:
     raise OSError(errno.EEXIST, "too many kept copies")
 
 
+def _is_segment(path: Path) -> bool:
+    return path.parent.name == SEGMENTS_DIR
+
+
 def recover(store: Store, empty: bool = False) -> list[str]:
     """Put the last good backup in place of each damaged home file.
 
     The damaged file is kept aside (timestamped) first. With no good backup,
     StoreError, unless `empty`: then the damaged file is only set aside, so
     that file starts afresh (an empty state; the bundled library re-imported).
+    A damaged segment of the library (never replaced, so with no backup) is
+    set aside at once: the library opens without the papers of that import.
     Returns what was done, one sentence per file.
     """
     done: list[str] = []
     failed: list[str] = []
     with home_lock(store.home):
-        for path in (store.library_path, store.state_path, store.searches_path, store.feeds_path):
+        segments = {segment.path: segment for segment in store.segments()}
+        for path in (store.library_path, *segments, store.state_path, store.searches_path, store.feeds_path):
             problem = store.check(path)
             if problem is None:
                 continue
@@ -97,7 +109,15 @@ def recover(store: Store, empty: bool = False) -> list[str]:
             backup = store.backup_path(path)
             backup_problem = store.check(backup) if backup.is_file() else "there is none"
             try:
-                if backup_problem is None:
+                if path in segments:
+                    for stale in (path, segments[path].snapshot_path, segments[path].keys_path):
+                        stale.unlink(missing_ok=True)
+                    fsync_dir(path.parent)
+                    done.append(
+                        f"{SEGMENTS_DIR}/{path.name}: set aside, the library opens without the papers of that "
+                        f"import (import those files again); the damaged one is kept as {kept.name}"
+                    )
+                elif backup_problem is None:
                     tmp = path.with_name(f".{path.name}.{os.getpid()}.recover.tmp")
                     tmp.unlink(missing_ok=True)
                     os.link(backup, tmp)

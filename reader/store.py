@@ -13,6 +13,21 @@ versions apart; a stat that differs may still be the same bytes (a `touch`), whi
 the snapshot checks by their digest before it is thrown away. An import that finds it replaced
 since it was read merges into the file as it is, under the lock.
 
+Segments. Rewriting library.json for each import costs the whole library (1.9 GB
+at 1M papers) to add a day's 500. So an import that is small beside the library
+writes its papers (new ones and new versions of known ones) as a segment instead:
+`library.d/0001-<base>.json`, a TinyDB file like library.json, named by its number
+and by the content id of the library.json it was written over. The library is
+library.json, then each segment of that base in number order, a later record of
+an id replacing the earlier one in its place. A segment of another base is one a
+compaction has merged already (see `save_papers`) and is ignored. Every whole
+rewrite of library.json (an import large beside the library, one that would make
+more than `SEGMENTS_AT_MOST` segments, a removal, `reader compact`) merges the
+segments and deletes them under the lock. Each segment has its own snapshot and
+keys file beside it (`<name>.snapshot`, `<name>.keys`), made from it alone: a new
+segment costs only its own papers, and a home with no segments is read exactly
+as before.
+
 Damage. A file that is empty, truncated, not UTF-8, not JSON or not shaped like
 ours is never reset and never written over. It is kept aside under a
 timestamped name (`state.json.broken-20250101-120000`, a hard link: no copy,
@@ -33,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,7 +59,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
-from reader.files import StoreError, home_lock, save_failed, write_atomically
+from reader.files import StoreError, fsync_dir, home_lock, save_failed, write_atomically
 from reader.models import Paper, PaperState
 
 LIBRARY_FILE = "library.json"
@@ -55,6 +71,9 @@ PAPERS_TABLE = "papers"
 STATE_TABLE = "state"
 BACKUP_SUFFIX = ".bak"
 BROKEN_INFIX = ".broken-"
+SEGMENTS_DIR = "library.d"
+SEGMENTS_AT_MOST = 16  # segments before an import merges them into library.json
+_SEGMENT_NAME = re.compile(r"^(\d{4,})-([0-9a-f]{32})\.json$")  # number, base content id
 
 _T = TypeVar("_T")
 
@@ -300,14 +319,53 @@ def _upsert_by_id(table: Table, records: Mapping[str, dict[str, Any]], stored: C
         table.insert_multiple(record for paper_id, record in records.items() if paper_id not in changed)
 
 
+Layout = tuple[snapshot.Identity | None, tuple[tuple[str, snapshot.Identity | None], ...]]
+"""Which files the library was: library.json's stat, and each segment's name and stat."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A segment file (see the module's docstring) and the caches made from it alone."""
+
+    path: Path
+    number: int
+    base: str  # the content id of the library.json it was written over
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self.path.with_suffix(".snapshot")
+
+    @property
+    def keys_path(self) -> Path:
+        return self.path.with_suffix(".keys")
+
+
 @dataclass(frozen=True)
 class LibraryVersion:
-    """One version of library.json as read: its papers, the id of its content, and
-    which file it was (a stat tells cheaply whether another process replaced it)."""
+    """One version of the library as read: its papers, the id of its content (of
+    library.json's and its segments'), which files it was (a stat and a listing tell
+    cheaply whether another process changed them), and the parts of its content id."""
 
     papers: list[Paper]
     content_id: str | None
-    identity: snapshot.Identity | None
+    identity: Layout | None
+    base_id: str | None = None  # library.json's content id
+    segment_ids: tuple[str, ...] = ()  # each segment's, in order
+
+
+def whole_content_id(base_id: str | None, segment_ids: Iterable[str]) -> str | None:
+    """The content id of a library: library.json's alone when it has no segments (so
+    the caches of a home without segments keep their names), else a digest of all."""
+    segment_ids = tuple(segment_ids)
+    if base_id is None or not segment_ids:
+        return base_id
+    return snapshot.content_digest("\n".join((base_id, *segment_ids)).encode()).hexdigest()
+
+
+def _segment_bytes(papers: Iterable[Paper]) -> bytes:
+    """A segment's file: its papers in TinyDB's layout, as `_put_papers` leaves them
+    in a new file (document ids from 1), encoded at once: nothing is read first."""
+    return jsoncodec.dumps({PAPERS_TABLE: {str(doc_id): paper.to_dict() for doc_id, paper in enumerate(papers, 1)}})
 
 
 def _put_papers(db: TinyDB, papers: Iterable[Paper]) -> None:
@@ -331,8 +389,11 @@ class Store:
         self.snapshot_path = self.home / snapshot.SNAPSHOT_FILE
         self.searches_path = self.home / SEARCHES_FILE
         self.feeds_path = self.home / FEEDS_FILE
+        self.segments_path = self.home / SEGMENTS_DIR
         self.content_id: str | None = None  # of the library as last loaded or saved
-        self.library_identity: snapshot.Identity | None = None  # and which library.json that was
+        self.library_identity: Layout | None = None  # and which files that was
+        self.base_id: str | None = None  # library.json's content id then
+        self.segment_ids: tuple[str, ...] = ()  # and its segments'
         # The writers' storage (used under the lock), which keeps the last version read.
         self._state_file = HomeFile(self.state_path, table=STATE_TABLE, backup=self.backup_path(self.state_path), keep=True)
         self._states: tuple[str | None, dict[str, PaperState]] | None = None  # (signature, states) as last read
@@ -359,6 +420,8 @@ class Store:
                 ):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
                         leftover.unlink(missing_ok=True)
+                for leftover in self.segments_path.glob(".*.tmp"):
+                    leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
             pass
 
@@ -368,6 +431,26 @@ class Store:
 
     def backup_path(self, path: Path) -> Path:
         return path.with_name(path.name + BACKUP_SUFFIX)
+
+    def segments(self, base: str | None = None) -> list[Segment]:
+        """The segment files in number order: all, or those over the library.json of content id `base`."""
+        try:
+            names = os.listdir(self.segments_path)
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise StoreError(f"{self.segments_path}: cannot be read ({error.strerror or error})") from error
+        found = []
+        for name in names:
+            if match := _SEGMENT_NAME.match(name):
+                found.append(Segment(self.segments_path / name, int(match[1]), match[2]))
+        found.sort(key=lambda segment: segment.number)
+        return found if base is None else [segment for segment in found if segment.base == base]
+
+    def layout(self) -> Layout:
+        """Which files the library is now: a stat of library.json and a listing of the segments."""
+        base = snapshot.identity(self.library_path)  # first: see read_library
+        return base, tuple((segment.path.name, snapshot.identity(segment.path)) for segment in self.segments())
 
     # -- facts ---------------------------------------------------------------
 
@@ -394,14 +477,65 @@ class Store:
         """
         # Stat first: a file replaced between the stat and the read then only looks
         # newer than what was read, and is read again, never the other way round.
-        library = snapshot.identity(self.library_path)
+        layout = self.layout()
+        papers, base_id = self._read_base(layout[0], announce, note)
+        segment_ids = []
+        if base_id is not None:
+            at = {paper.id: place for place, paper in enumerate(papers)}
+            for segment in self.segments(base_id):
+                segment_id, added = self._read_segment(segment, note)
+                segment_ids.append(segment_id)
+                for paper in added:  # a later record of an id replaces the earlier in its place
+                    place = at.setdefault(paper.id, len(papers))
+                    if place == len(papers):
+                        papers.append(paper)
+                    else:
+                        papers[place] = paper
+        content_id = whole_content_id(base_id, segment_ids)
+        return LibraryVersion(papers, content_id, layout, base_id, tuple(segment_ids))
+
+    def _read_segment(self, segment: Segment, note: Callable[[str], None] | None) -> tuple[str, list[Paper]]:
+        """(content id, papers) of one segment: from its snapshot, else its JSON (which
+        makes its snapshot and keys file again). A damaged one is DamagedFileError."""
+        stat = snapshot.identity(segment.path)
+        damaged = None
+        try:
+            fast = snapshot.read(segment.snapshot_path, segment.path, stat)
+        except marshalfile.Damaged as error:
+            fast, damaged = None, error
+        if fast is not None:
+            if stat is not None and paperkeys.read(segment.keys_path, segment.path, stat) is None:
+                # `reader bookmark` finds the segment's papers by it (see load_keys)
+                paperkeys.write(segment.keys_path, stat, fast[0], paperkeys.aliases_of(fast[1]))
+            return fast
+        storage = HomeFile(segment.path, table=PAPERS_TABLE)
+        try:
+            papers = list(_decoded(_tinydb(storage).table(PAPERS_TABLE), Paper.from_dict, "paper record"))
+        except _Damage as damage:
+            raise self._damaged(segment.path, str(damage)) from None
+        if storage.signature is None:  # deleted meanwhile (a compaction): its papers are in library.json
+            raise StoreError(f"{segment.path}: merged into {self.library_path.name} while being read; open the library again")
+        if stat is not None and stat == snapshot.identity(segment.path):
+            self._write_segment_caches(segment, stat, storage.signature, papers)
+        if damaged is not None and note:
+            note(f"{segment.snapshot_path.name} {damaged}; rebuilt from {segment.path.name}")
+        return storage.signature, papers
+
+    def _write_segment_caches(self, segment: Segment, made_from: snapshot.Identity, content_id: str, papers: list[Paper]) -> None:
+        snapshot.write(segment.snapshot_path, made_from, content_id, papers)
+        paperkeys.write(segment.keys_path, made_from, content_id, paperkeys.aliases_of(papers))
+
+    def _read_base(
+        self, library: snapshot.Identity | None, announce: Callable[[str], None] | None, note: Callable[[str], None] | None
+    ) -> tuple[list[Paper], str | None]:
+        """library.json's papers and content id (None: there is none), stat'ed as `library`."""
         damaged = None
         try:
             fast = snapshot.read(self.snapshot_path, self.library_path, library)
         except marshalfile.Damaged as error:
             fast, damaged = None, error
         if fast is not None:
-            return LibraryVersion(fast[1], fast[0], library)
+            return fast[1], fast[0]
         if announce and library is not None:
             announce(f"reading {self.library_path.name} ({library[1] / 1e6:.0f} MB; later starts read a faster copy)")
         storage = HomeFile(self.library_path, table=PAPERS_TABLE)
@@ -411,21 +545,23 @@ class Store:
             raise self._damaged(self.library_path, str(damage)) from None
         content_id = storage.signature
         if content_id is None:  # no library.json
-            return LibraryVersion([], None, None)
+            return [], None
         if library is not None and library == snapshot.identity(self.library_path):
             self._write_caches(library, content_id, papers)
         if damaged is not None and note:
             note(f"{self.snapshot_path.name} {damaged}; rebuilt from {self.library_path.name}")
-        return LibraryVersion(papers, content_id, library)
+        return papers, content_id
 
     def sync_library(self, version: LibraryVersion) -> None:
         """The papers this process holds are now `version`'s."""
         self.content_id, self.library_identity = version.content_id, version.identity
+        self.base_id, self.segment_ids = version.base_id, version.segment_ids
 
     def library_replaced(self) -> bool:
-        """Is library.json another file than the one this store last loaded or saved?
-        A stat, so cheap enough to ask every second."""
-        return snapshot.identity(self.library_path) != self.library_identity
+        """Is the library other files than the ones this store last loaded or saved
+        (library.json replaced, a segment added or gone)? A stat and a listing, so
+        cheap enough to ask every second."""
+        return self.layout() != self.library_identity
 
     def save_papers(
         self,
@@ -433,8 +569,9 @@ class Store:
         rebase: Callable[[list[Paper]], list[Paper]] | None = None,
         aliases: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
-        """Rewrite library.json whole, once per import, through TinyDB; the version
-        it replaces becomes library.json.bak.
+        """Rewrite library.json whole through TinyDB, its segments merged in and then
+        deleted (an interrupted compaction leaves segments of the old base, which
+        are ignored); the version it replaces becomes library.json.bak.
 
         With `rebase`, an import's save: if another process replaced library.json
         since this store loaded or saved it, its papers are read, under the lock,
@@ -454,9 +591,91 @@ class Store:
                     _put_papers(_tinydb(storage), papers)
                 storage.flush()
                 written, content_id = snapshot.identity(self.library_path), storage.signature
-                self.sync_library(LibraryVersion(papers, content_id, written))
+                self._delete_segments()
+                self.sync_library(LibraryVersion(papers, content_id, self.layout(), content_id))
                 if written is not None and content_id is not None:  # both are known once the file is flushed
                     self._write_caches(written, content_id, papers, aliases() if aliases else None)
+
+    def _delete_segments(self) -> None:
+        """Every segment and its caches (under the lock, library.json holding their papers)."""
+        segments = self.segments()
+        try:
+            for segment in segments:
+                for path in (segment.path, segment.snapshot_path, segment.keys_path):
+                    path.unlink(missing_ok=True)
+            if segments:
+                fsync_dir(self.segments_path)
+        except OSError as error:
+            # library.json is written: what is left is ignored (another base), and
+            # deleted by the next compaction.
+            raise save_failed(self.segments_path, error) from error
+
+    def compaction_due(self, changed: int, papers: int) -> bool:
+        """Should an import of `changed` papers into a library of `papers` rewrite
+        library.json (merging its segments) rather than add a segment? When there is
+        no library.json, when the segments are many, or when they and this import are
+        large beside library.json: then each start reads much twice."""
+        if self.base_id is None or not self.library_path.exists():
+            return True
+        segments = self.segments(self.base_id)
+        if len(segments) + 1 > SEGMENTS_AT_MOST:
+            return True
+        if changed * 4 >= papers:
+            return True
+        try:
+            sizes = sum(segment.path.stat().st_size for segment in segments)
+            return sizes * 4 >= self.library_path.stat().st_size
+        except OSError:
+            return True
+
+    def add_segment(
+        self,
+        papers: Iterable[Paper],
+        changed: Callable[[], list[Paper]],
+        rebase: Callable[[list[Paper]], list[Paper]],
+        aliases: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
+        """An import's save: `changed()` (the papers it added or changed, as `papers`,
+        the whole library, now holds them) as a new segment, or, when
+        `compaction_due`, library.json rewritten whole (`save_papers`).
+
+        If another process changed the library since this store read it, its papers
+        are read under the lock and `rebase(theirs)` makes this import's changes
+        again onto them (see `save_papers`); `changed()` is asked after that."""
+        papers = list(papers)
+        if self.compaction_due(len(changed()), len(papers)):
+            self.save_papers(papers, rebase, aliases)
+            return
+        records = changed()
+        raw = _segment_bytes(records)  # outside the lock
+        with home_lock(self.home):
+            if self.library_replaced():
+                version = self.read_library()
+                papers = rebase(version.papers)
+                self.sync_library(version)
+                if self.base_id is None:  # library.json is gone: it is written whole
+                    self.save_papers(papers)
+                    return
+                records = changed()
+                raw = _segment_bytes(records)
+            assert self.base_id is not None  # compaction_due said so
+            number = max((segment.number for segment in self.segments()), default=0) + 1
+            segment = Segment(self.segments_path / f"{number:04d}-{self.base_id}.json", number, self.base_id)
+            try:
+                self.segments_path.mkdir(exist_ok=True)
+                write_atomically(segment.path, raw)
+            except OSError as error:
+                raise save_failed(segment.path, error) from error
+            content_id = _digest(raw)
+            assert content_id is not None
+            segment_ids = (*self.segment_ids, content_id)
+            layout = self.layout()
+            self.sync_library(
+                LibraryVersion(papers, whole_content_id(self.base_id, segment_ids), layout, self.base_id, segment_ids)
+            )
+            made_from = dict(layout[1]).get(segment.path.name)
+            if made_from is not None:
+                self._write_segment_caches(segment, made_from, content_id, records)
 
     def _write_caches(
         self, made_from: snapshot.Identity, content_id: str, papers: list[Paper], aliases: Mapping[str, str] | None = None
@@ -468,12 +687,31 @@ class Store:
     def save_keys(
         self, made_from: snapshot.Identity, content_id: str, papers: Iterable[Paper], aliases: Mapping[str, str] | None = None
     ) -> None:
+        """library.json's keys file. Given the papers of its segments too, it names them
+        as well, as their own keys files do: either finds them (see load_keys)."""
         keys = paperkeys.aliases_of(papers) if aliases is None else aliases
         paperkeys.write(self.home / paperkeys.KEYS_FILE, made_from, content_id, keys)
 
+    def save_loaded_keys(self, papers: Iterable[Paper]) -> None:
+        """The keys file of the library this store loaded (`papers`), if it lacks one."""
+        made_from = self.library_identity[0] if self.library_identity else None
+        if self.load_keys() is None and made_from is not None and self.base_id is not None:
+            self.save_keys(made_from, self.base_id, papers)
+
     def load_keys(self) -> paperkeys.Keys | None:
-        """Which paper each key names, without the papers; None: load them instead."""
-        return paperkeys.read(self.home / paperkeys.KEYS_FILE, self.library_path, snapshot.identity(self.library_path))
+        """Which paper each key names, without the papers: library.json's keys file
+        and each of its segments'; None if one is missing or out of date (load the
+        papers instead)."""
+        base = paperkeys.read(self.home / paperkeys.KEYS_FILE, self.library_path, snapshot.identity(self.library_path))
+        if base is None:
+            return None
+        layers = [base]
+        for segment in self.segments(base.content_id):
+            keys = paperkeys.read(segment.keys_path, segment.path, snapshot.identity(segment.path))
+            if keys is None:
+                return None
+            layers.append(keys)
+        return paperkeys.Keys.joined(layers)
 
     # -- state -----------------------------------------------------------------
 
@@ -602,6 +840,8 @@ class Store:
     def check(self, path: Path) -> str | None:
         """What is wrong with a home file, or None if it reads fine (or is absent)."""
         name = path.name.removesuffix(BACKUP_SUFFIX)  # a backup is checked as the file it backs up
+        if _SEGMENT_NAME.match(name):
+            name = LIBRARY_FILE  # a segment holds papers as library.json does
         try:
             if name in (SEARCHES_FILE, FEEDS_FILE):
                 try:

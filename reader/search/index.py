@@ -298,6 +298,15 @@ class SearchIndex(Matching):
                 self._vocab.add(chain(title.words, abstract.words, author.words))
             self._invalidate()
 
+    def save(self, cache_dir: str | os.PathLike[str], fingerprint: str) -> None:
+        """Keep the index as it is now (papers added since it was read or built) in
+        `cache_dir` under `fingerprint`, the library's new content id: the next start
+        reads it instead of indexing the whole library again. The cache keeps no
+        `dead` documents, so their postings are taken out first."""
+        with self._lock:
+            self._parts = [[part.without_dead() for part in parts] for parts in self._parts]
+            cache.save(cache.file_for(cache_dir, (), fingerprint), self._parts, self._facts, self._vocab, self._import_pos)
+
     def _invalidate(self) -> None:
         self._generation += 1
         self._orders.clear()

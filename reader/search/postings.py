@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from itertools import accumulate, chain, repeat
 
+import numpy as np
+
 from reader.words import fold
 
 TITLE, ABSTRACT, AUTHOR = 0, 1, 2
@@ -47,6 +49,16 @@ class Part:
         offsets = array("q", accumulate(map(len, lists), initial=0))
         data = array("i", chain.from_iterable(lists))
         return cls(ordered, offsets, data)
+
+    def without_dead(self) -> Part:
+        """This part with its dead documents' postings taken out (itself if it has none)."""
+        if not self.dead:
+            return self
+        data = np.frombuffer(self.data, dtype=np.int32)
+        keep = ~np.isin(data, np.fromiter(self.dead, dtype=np.int32, count=len(self.dead)))
+        kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+        offsets = array("q", kept_before[np.frombuffer(self.offsets, dtype=np.int64)].tobytes())
+        return Part(self.words, offsets, array("i", data[keep].tobytes()))
 
     def to_marshal(self) -> Marshalled:
         return self.words, self.offsets.tobytes(), self.data.tobytes()
