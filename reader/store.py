@@ -239,6 +239,10 @@ class HomeFile(Storage):
         if self._changed:
             self._encoded = jsoncodec.dumps(self._working)
 
+    def encoded_signature(self) -> str | None:
+        """The signature the file will have once what `encode` made is flushed."""
+        return _digest(self._encoded)
+
     def flush(self) -> None:
         """Write what the batch changed now (say, while the lock is held), not when it ends.
 
@@ -589,6 +593,10 @@ class Store:
                 if rebase is not None and self.library_replaced():
                     papers = rebase(self.read_library().papers)
                     _put_papers(_tinydb(storage), papers)
+                    storage.encode()
+                # Segments over the very bytes written (a removal of what they added)
+                # would apply again if the process died before they were deleted.
+                self._delete_segments(storage.encoded_signature())
                 storage.flush()
                 written, content_id = snapshot.identity(self.library_path), storage.signature
                 self._delete_segments()
@@ -596,9 +604,9 @@ class Store:
                 if written is not None and content_id is not None:  # both are known once the file is flushed
                     self._write_caches(written, content_id, papers, aliases() if aliases else None)
 
-    def _delete_segments(self) -> None:
-        """Every segment and its caches (under the lock, library.json holding their papers)."""
-        segments = self.segments()
+    def _delete_segments(self, base: str | None = None) -> None:
+        """Every segment (or those over `base`) and its caches (under the lock, library.json holding their papers)."""
+        segments = self.segments(base)
         try:
             for segment in segments:
                 for path in (segment.path, segment.snapshot_path, segment.keys_path):

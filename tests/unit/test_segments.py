@@ -1,0 +1,211 @@
+"""The library as segments: an import small beside the library writes a new file
+(library.d/NNNN-<base>.json) instead of rewriting library.json, and every reader of
+the home sees the same papers as if library.json had been rewritten.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reader import recovery, store
+from reader.cli import main
+from reader.library import Library
+from reader.models import Paper, Source
+from reader.search.postings import Part
+from reader.store import DamagedFileError, Store
+
+BASE = 40  # papers of the first import; a day of a few is small beside them
+
+
+def paper(n: int, **facts) -> Paper:
+    return Paper(
+        id=f"arxiv:2601.{n:05d}",
+        title=f"Paper {n} on topic{n}",
+        abstract=f"words of paper {n}",
+        arxiv_id=f"2601.{n:05d}",
+        sources=(Source("day.jsonl", "hf-daily", n),),
+        **facts,
+    )
+
+
+def segment_files(home: Path) -> list[Path]:
+    return sorted((home / store.SEGMENTS_DIR).glob("*.json"))
+
+
+def seen(home: Path) -> tuple[list[Paper], dict]:
+    """What a restart shows: every paper in order, and every state."""
+    library = Library.open(home, seed=False)
+    return list(library.papers.values()), library.states
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    Library.open(tmp_path, seed=False).import_records([paper(n) for n in range(BASE)])
+    return tmp_path
+
+
+def test_a_day_adds_a_segment_and_leaves_library_json_as_it_was(home):
+    before = (home / "library.json").read_bytes()
+    library = Library.open(home, seed=False)
+    library.bookmark([paper(3).id])
+    library.import_records([paper(n) for n in range(BASE, BASE + 3)])
+    assert (home / "library.json").read_bytes() == before
+    assert len(segment_files(home)) == 1
+    papers, states = seen(home)
+    assert papers == [paper(n) for n in range(BASE + 3)]
+    assert states[paper(3).id].bookmarked
+
+
+def test_a_merge_into_a_known_paper_is_seen_after_a_restart_in_its_place(home):
+    library = Library.open(home, seed=False)
+    library.import_records([paper(5, doi="10.1/five"), paper(BASE)])
+    library.import_records([paper(6, doi="10.1/six")])
+    assert len(segment_files(home)) == 2
+    papers, _ = seen(home)
+    assert [p.id for p in papers] == [paper(n).id for n in range(BASE + 1)]
+    assert papers[5].doi == "10.1/five" and papers[6].doi == "10.1/six"
+    assert papers == list(library.papers.values())
+
+
+def test_the_state_that_comes_with_a_day_is_kept(home):
+    Library.open(home, seed=False).import_records([paper(BASE, cite_key="kim2026")])
+    _, states = seen(home)
+    assert states[paper(BASE).id].key == "kim2026"
+
+
+def test_a_removal_persists_and_merges_the_segments(home):
+    library = Library.open(home, seed=False)
+    library.import_records([paper(BASE), paper(BASE + 1)])
+    library.remove([paper(BASE).id, paper(2).id])
+    assert segment_files(home) == []
+    papers, _ = seen(home)
+    assert paper(BASE).id not in {p.id for p in papers} and paper(2).id not in {p.id for p in papers}
+    assert paper(BASE + 1) in papers
+
+
+def test_a_large_import_or_many_segments_rewrite_library_json(home, monkeypatch):
+    monkeypatch.setattr(store, "SEGMENTS_AT_MOST", 2)
+    library = Library.open(home, seed=False)
+    for n in range(BASE, BASE + 3):
+        library.import_records([paper(n)])
+    assert len(segment_files(home)) == 0  # the third merged the first two
+    library.import_records([paper(n) for n in range(100, 100 + BASE)])  # as large as the library
+    assert segment_files(home) == []
+    assert seen(home)[0] == list(library.papers.values())
+
+
+@pytest.mark.parametrize("removed", [[BASE], [BASE, 2]], ids=["library.json as before", "another library.json"])
+def test_a_compaction_killed_before_it_deleted_the_segments_loses_no_removal(home, monkeypatch, removed):
+    library = Library.open(home, seed=False)
+    library.import_records([paper(BASE)])
+    delete = Store._delete_segments
+
+    def killed_after_writing(self, base=None):  # the deletion after library.json is written never happens
+        if base is not None:
+            delete(self, base)
+
+    monkeypatch.setattr(Store, "_delete_segments", killed_after_writing)
+    library.remove([paper(n).id for n in removed])
+    monkeypatch.undo()
+    ids = {p.id for p in seen(home)[0]}
+    assert not ids & {paper(n).id for n in removed}
+    assert len(ids) == BASE + 1 - len(removed)
+
+
+def test_another_process_day_is_kept_by_this_one(home):
+    mine, theirs = Library.open(home, seed=False), Library.open(home, seed=False)
+    theirs.import_records([paper(BASE)])
+    mine.import_records([paper(BASE + 1)])
+    papers, _ = seen(home)
+    assert {paper(BASE), paper(BASE + 1)} <= set(papers)
+    assert len(papers) == BASE + 2
+
+
+def test_a_running_app_picks_up_another_process_day(home):
+    mine = Library.open(home, seed=False)
+    assert mine.reload_papers_if_changed() is None
+    Library.open(home, seed=False).import_records([paper(BASE)])
+    reload = mine.reload_papers_if_changed()
+    assert reload is not None and reload.new == 1
+    mine.adopt(reload)
+    assert mine.reload_papers_if_changed() is None
+    assert mine.search("topic40").ids[0] == paper(BASE).id
+
+
+def test_a_home_with_only_library_json_opens_as_before(home):
+    content = (home / "library.json").read_bytes()
+    library = Library.open(home, seed=False)
+    assert list(library.papers.values()) == [paper(n) for n in range(BASE)]
+    assert library.store.content_id == store._digest(content)  # the caches keep their names
+    assert not (home / store.SEGMENTS_DIR).exists()
+
+
+def test_the_cli_bookmarks_a_paper_of_a_segment_by_the_keys_files(home, capsys):
+    Library.open(home, seed=False).import_records([paper(BASE)])
+    Library.open(home, seed=False)  # the keys files of library.json and the segment are in place
+    assert Library.open_for_state(home)._keys is not None  # the papers are not loaded
+    assert main(["--home", str(home), "bookmark", "2601.00040"]) == 0
+    assert main(["--home", str(home), "tag", paper(BASE).id[:-1], "new"]) == 0
+    state = seen(home)[1][paper(BASE).id]
+    assert state.bookmarked and state.tags == ("new",)
+
+
+def test_a_segment_without_its_caches_reads_the_same(home):
+    Library.open(home, seed=False).import_records([paper(BASE, doi="10.1/x"), paper(1, doi="10.1/one")])
+    expected = seen(home)
+    for cache in (home / store.SEGMENTS_DIR).glob("*.snapshot"):
+        cache.unlink()
+    assert seen(home) == expected
+    assert list((home / store.SEGMENTS_DIR).glob("*.snapshot"))  # made again
+
+
+def test_a_damaged_segment_is_kept_aside_named_and_recover_opens_without_it(home):
+    Library.open(home, seed=False).import_records([paper(BASE)])
+    Library.open(home, seed=False).import_records([paper(BASE + 1)])
+    first, second = segment_files(home)
+    for cache in first.parent.glob(f"{first.stem}.*"):
+        if cache != first:
+            cache.unlink()
+    first.write_bytes(first.read_bytes()[:-20])
+    with pytest.raises(DamagedFileError) as raised:
+        Library.open(home, seed=False)
+    message = str(raised.value)
+    assert first.name in message and "recover" in message
+    kept = raised.value.kept
+    assert kept is not None and kept.exists()
+    done = recovery.recover(Store(home))
+    assert any(first.name in line for line in done)
+    papers, _ = seen(home)
+    assert [p.id for p in papers] == [paper(n).id for n in [*range(BASE), BASE + 1]]
+    assert kept.exists()  # nothing dropped without a trace
+
+
+def test_reader_import_of_a_day_updates_the_cached_index(home, tmp_path_factory):
+    days = tmp_path_factory.mktemp("days")
+    (days / "1.bib").write_text("@article{x, title={Zebrafish Quorum Sensing}, author={Kim, A}, year={2026}}\n")
+    (days / "2.bib").write_text("@article{y, title={Paper 7 on topic7}, doi={10.1234/seven}, year={2026}}\n")
+    Library.open(home, seed=False).index  # the index cache of the library before the days
+    for day in ("1.bib", "2.bib"):
+        assert main(["--home", str(home), "import", str(days / day)]) == 0
+    restarted = Library.open(home, seed=False)
+    assert len(segment_files(home)) == 2
+    assert [f.name for f in home.glob("search-*.idx")] == [f"search-{restarted.store.content_id}.idx"]
+    assert restarted.index.cache_hit
+    assert restarted.search("zebrafish").total == 1
+    assert restarted.search("topic7").ids[0] == paper(7).id
+    assert restarted.get(paper(7).id).doi == "10.1234/seven"
+
+
+def test_an_index_part_saved_without_its_dead_documents_keeps_the_others():
+    part = Part.from_postings({"a": [1, 2], "b": [2], "c": [3]})
+    part.dead.add(2)
+    kept = part.without_dead()
+    assert [(w, list(kept.data[kept.offsets[i] : kept.offsets[i + 1]])) for i, w in enumerate(kept.words)] == [
+        ("a", [1]),
+        ("b", []),
+        ("c", [3]),
+    ]
