@@ -25,7 +25,7 @@ from pathlib import Path
 from reader import citation, ingest
 from reader.files import StoreError
 from reader.models import Paper, PaperState, Problem, StatedPaper, title_key
-from reader.paperkeys import aliases_of
+from reader.paperkeys import Aliases, aliases_of
 from reader.related import RelatedIndex
 from reader.search import SearchIndex, cache
 from reader.store import Layout, LibraryVersion, Store
@@ -72,7 +72,7 @@ class Importing:
     store: Store
     papers: dict[str, Paper]
     states: dict[str, PaperState]
-    _alias_map: dict[str, str] | None
+    _alias_map: dict[str, str] | Aliases | None
     _keys_of: defaultdict[str, list[str]] | None
     _index: SearchIndex | None
     _related: RelatedIndex | None
@@ -89,7 +89,7 @@ class Importing:
 
     def _import_paths(self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool) -> ImportReport:
         report = ImportReport()
-        papers_before, aliases_before = dict(self.papers), dict(self._aliases)
+        papers_before, aliases_before = dict(self.papers), self._aliases.copy()
         files, report.problems = ingest.expand_paths(paths)
         report.files = len(files)
         sizes = [_size(path) for path in files]
@@ -122,7 +122,7 @@ class Importing:
         broken off keeps what it got. Merged as `import_paths` merges files."""
         with no_collector_pauses():
             report = ImportReport()
-            papers_before, aliases_before = dict(self.papers), dict(self._aliases)
+            papers_before, aliases_before = dict(self.papers), self._aliases.copy()
             changed: dict[str, Paper] = {}
             arriving_states: dict[str, PaperState] = {}
             owners = self._key_owners()
@@ -224,7 +224,7 @@ class Importing:
                 return [self.papers[pid] for pid in ids]
 
             try:
-                self.store.add_segment(self.papers.values(), records, rebase, lambda: self._aliases)
+                self.store.add_segment(self.papers.values(), records, rebase, self._alias_dict)
             except StoreError:
                 self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
                 if pending is not None:
@@ -376,12 +376,18 @@ class Importing:
         )
 
     @property
-    def _aliases(self) -> dict[str, str]:
+    def _aliases(self) -> dict[str, str] | Aliases:
         """Every key a paper is known by -> its id; built on first need (import, resolve),
-        because hashing 100k titles would otherwise slow every start."""
+        because hashing 100k titles would otherwise slow every start. Read from the
+        keys files while they are those of the papers held (see `Aliases`)."""
         if self._alias_map is None:
-            self._alias_map = aliases_of(self.papers.values())
+            keys = None if self.store.library_replaced() else self.store.load_keys()
+            self._alias_map = aliases_of(self.papers.values()) if keys is None else Aliases(keys)
         return self._alias_map
+
+    def _alias_dict(self) -> dict[str, str] | None:
+        """The aliases, if they are all in memory (a rewrite of library.json writes them to its keys file)."""
+        return self._alias_map if isinstance(self._alias_map, dict) else None
 
     def _put(self, paper: Paper, keys: tuple[str, ...] | None = None) -> None:
         self.papers[paper.id] = paper

@@ -50,6 +50,40 @@ def aliases_of(papers: Iterable[Paper]) -> dict[str, str]:
     return aliases
 
 
+class Aliases:
+    """`aliases_of` a library whose keys files are read (`keys`), and the keys of the
+    papers this process put in since (`added`, over them): an import of a day into
+    a large library then hashes the day's titles, not every title the library holds
+    (2 s at 100k papers)."""
+
+    def __init__(self, keys: Keys, added: dict[str, str] | None = None):
+        self._keys, self._added = keys, dict(added or {})
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        found = self._added.get(key)
+        if found is None:
+            found = self._keys.alias(key)
+        return default if found is None else found
+
+    def __getitem__(self, key: str) -> str:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __setitem__(self, key: str, paper_id: str) -> None:
+        self._added[key] = paper_id
+
+    def setdefault(self, key: str, paper_id: str) -> str:
+        found = self.get(key)
+        if found is None:
+            self._added[key] = found = paper_id
+        return found
+
+    def copy(self) -> Aliases:
+        return Aliases(self._keys, self._added)
+
+
 def resolve(text: str, alias: Callable[[str], str | None], ids_starting: Callable[[str], list[str]]) -> str:
     """A paper id from what a person typed. `alias(key)`: the paper known by `key`
     (an id names itself), else None; `ids_starting(text)`: the ids that start so."""

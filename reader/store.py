@@ -571,7 +571,7 @@ class Store:
         self,
         papers: Iterable[Paper],
         rebase: Callable[[list[Paper]], list[Paper]] | None = None,
-        aliases: Callable[[], Mapping[str, str]] | None = None,
+        aliases: Callable[[], Mapping[str, str] | None] | None = None,
     ) -> None:
         """Rewrite library.json whole through TinyDB, its segments merged in and then
         deleted (an interrupted compaction leaves segments of the old base, which
@@ -641,7 +641,7 @@ class Store:
         papers: Iterable[Paper],
         changed: Callable[[], list[Paper]],
         rebase: Callable[[list[Paper]], list[Paper]],
-        aliases: Callable[[], Mapping[str, str]] | None = None,
+        aliases: Callable[[], Mapping[str, str] | None] | None = None,
     ) -> None:
         """An import's save: `changed()` (the papers it added or changed, as `papers`,
         the whole library, now holds them) as a new segment, or, when
