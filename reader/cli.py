@@ -23,7 +23,7 @@ from reader.settings import Feed
 if TYPE_CHECKING:
     from reader.fetch.client import Client
     from reader.fetch.endpoints import Endpoints
-from reader.store import Store
+from reader.store import LIBRARY_FILE, Store
 from reader.tex import tex_to_text
 from reader.text import CleanedStream, encodable, inert, inert_json, one_line, plural
 
@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     pdf = commands.add_parser("pdf", help="download a paper's PDF into the home's pdfs/ folder and open it")
     pdf.add_argument("id")
     pdf.add_argument("--no-open", action="store_true", help="only print where it is")
+
+    commands.add_parser("compact", help="merge the segments a day's import adds (library.d/) into library.json")
 
     recover = commands.add_parser("recover", help="after a 'damaged' error: put the last good backup back")
     recover.add_argument("--empty", action="store_true", help="with no good backup, start that file afresh")
@@ -378,6 +380,12 @@ def cmd_undo(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(library: Library, args: argparse.Namespace) -> int:
+    merged = library.compact()
+    print(f"{plural(merged, 'segment')} merged into {LIBRARY_FILE}" if merged else "nothing to merge: the library has no segments")
+    return 0
+
+
 def cmd_stats(library: Library, args: argparse.Namespace) -> int:
     counts = library.view_counts()
     tags = library.tag_counts().most_common()
@@ -535,6 +543,7 @@ COMMANDS = {
     "add": cmd_add,
     "enrich": cmd_enrich,
     "pdf": cmd_pdf,
+    "compact": cmd_compact,
 }
 
 if __name__ == "__main__":

@@ -304,6 +304,19 @@ class Library(Importing):
         bundled = {path.name for path in bundled_data().iterdir()}
         return [pid for pid, paper in self.papers.items() if paper.sources and all(s.file in bundled for s in paper.sources)]
 
+    def compact(self) -> int:
+        """Merge the library's segments into library.json (see `reader.store`); how many there were.
+        The papers and their order stay, so the search index does: it is kept under
+        the library's new content id, not built again at the next start."""
+        segments = len(self.store.segment_ids)
+        if segments:
+            index = self.index
+            self._rewrite_papers(lambda papers: papers)
+            if self.store.content_id is not None:
+                index.save(self.store.home, self.store.content_id)
+            self._index = index
+        return segments
+
     def _take_out(self, removed: Mapping[str, Paper]) -> None:
         self._rewrite_papers(lambda papers: [p for p in papers if p.id not in removed])
 

@@ -209,3 +209,24 @@ def test_an_index_part_saved_without_its_dead_documents_keeps_the_others():
         ("b", []),
         ("c", [3]),
     ]
+
+
+def test_reader_compact_merges_the_segments_and_keeps_the_index(home, tmp_path_factory, capsys):
+    Library.open(home, seed=False).index
+    days = tmp_path_factory.mktemp("days")
+    for n in (BASE, BASE + 1):
+        assert main(["--home", str(home), "import", str(_bib(days, n))]) == 0
+    expected = seen(home)
+    capsys.readouterr()
+    assert main(["--home", str(home), "compact"]) == 0
+    assert capsys.readouterr().out == "2 segments merged into library.json\n"
+    assert segment_files(home) == []
+    assert seen(home) == expected
+    restarted = Library.open(home, seed=False)
+    assert restarted.index.cache_hit and restarted.search("Gecko41").ids[0] in restarted.papers
+
+
+def _bib(folder: Path, n: int) -> Path:
+    path = folder / f"day-{n}.bib"
+    path.write_text(f"@article{{k{n}, title={{Gecko{n} Rhythms}}, author={{Lee, B}}, year={{2026}}}}\n")
+    return path
