@@ -382,7 +382,9 @@ def cmd_undo(library: Library, args: argparse.Namespace) -> int:
 
 def cmd_compact(library: Library, args: argparse.Namespace) -> int:
     merged = library.compact()
-    print(f"{plural(merged, 'segment')} merged into {LIBRARY_FILE}" if merged else "nothing to merge: the library has no segments")
+    print(
+        f"{plural(merged, 'segment')} merged into {LIBRARY_FILE}" if merged else "nothing to merge: the library has no segments"
+    )
     return 0
 
 

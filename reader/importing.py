@@ -195,7 +195,7 @@ class Importing:
         report: ImportReport,
         changed: dict[str, Paper],
         arriving_states: dict[str, PaperState],
-        before: tuple[dict[str, Paper], dict[str, str]],
+        before: tuple[dict[str, Paper], dict[str, str] | Aliases],
         progress: Progress | None,
         total: int,
         index: bool,
