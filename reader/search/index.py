@@ -304,7 +304,8 @@ class SearchIndex(Matching):
         reads it instead of indexing the whole library again. The cache keeps no
         `dead` documents, so their postings are taken out first."""
         with self._lock:
-            self._parts = [[part.without_dead() for part in parts] for parts in self._parts]
+            for part in chain.from_iterable(self._parts):
+                part.drop_dead()
             cache.save(cache.file_for(cache_dir, (), fingerprint), self._parts, self._facts, self._vocab, self._import_pos)
 
     def _invalidate(self) -> None:

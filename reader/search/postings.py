@@ -50,15 +50,20 @@ class Part:
         data = array("i", chain.from_iterable(lists))
         return cls(ordered, offsets, data)
 
-    def without_dead(self) -> Part:
-        """This part with its dead documents' postings taken out (itself if it has none)."""
+    def drop_dead(self) -> None:
+        """Take the dead documents' postings out, in place: a part read back from the
+        cache has no `dead`. Only the words that lose a posting move their offsets."""
         if not self.dead:
-            return self
+            return
         data = np.frombuffer(self.data, dtype=np.int32)
-        keep = ~np.isin(data, np.fromiter(self.dead, dtype=np.int32, count=len(self.dead)))
-        kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-        offsets = array("q", kept_before[np.frombuffer(self.offsets, dtype=np.int64)].tobytes())
-        return Part(self.words, offsets, array("i", data[keep].tobytes()))
+        dead = np.fromiter(self.dead, dtype=np.int32, count=len(self.dead))
+        gone = np.flatnonzero(np.isin(data, dead, kind="table"))
+        if len(gone):
+            offsets = np.frombuffer(self.offsets, dtype=np.int64)
+            self.offsets = array("q", (offsets - np.searchsorted(gone, offsets)).tobytes())
+            self.data = array("i", np.delete(data, gone).tobytes())
+            self.view = memoryview(self.data)
+        self.dead = set()
 
     def to_marshal(self) -> Marshalled:
         return self.words, self.offsets.tobytes(), self.data.tobytes()

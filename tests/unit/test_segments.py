@@ -201,8 +201,8 @@ def test_reader_import_of_a_day_updates_the_cached_index(home, tmp_path_factory)
 def test_an_index_part_saved_without_its_dead_documents_keeps_the_others():
     part = Part.from_postings({"a": [1, 2], "b": [2], "c": [3]})
     part.dead.add(2)
-    kept = part.without_dead()
-    assert [(w, list(kept.data[kept.offsets[i] : kept.offsets[i + 1]])) for i, w in enumerate(kept.words)] == [
+    part.drop_dead()
+    assert [(w, list(part.data[part.offsets[i] : part.offsets[i + 1]])) for i, w in enumerate(part.words)] == [
         ("a", [1]),
         ("b", []),
         ("c", [3]),
