@@ -39,7 +39,7 @@ a time and `--only keys` types into the home `import` made):
   (here and in the api stage: a 1M run of the whole set takes half an hour).
 - cli: `reader --home H bookmark ID` (then `tag ID T`, and `bookmark --remove`
   to put it back), three runs each: wall and peak RSS (wait4).
-- disk: the home's files, its total against library.json (the JSON record).
+- disk: the home's files, its total against library.json and its segments (the JSON record).
 - day: a day's import into the imported home: 500 new papers made as the corpus's
   are (the next 500 of `ScaleCorpus`), imported by `reader import` into a copy of
   the home, then a second day's 500: wall and peak RSS (wait4) of each.
@@ -480,9 +480,12 @@ class Run:
 
     def stage_disk(self) -> dict:
         self.need("import")
-        files = {p.name: p.stat().st_size for p in sorted(self.home.iterdir()) if p.is_file()}
+        files = {str(p.relative_to(self.home)): p.stat().st_size for p in sorted(self.home.rglob("*")) if p.is_file()}
         total = sum(files.values())
-        record = files.get("library.json", 0)
+        # The JSON record: library.json and its segments (library.d/*.json), if any.
+        record = sum(
+            size for name, size in files.items() if name == "library.json" or re.fullmatch(r"library\.d/[^/]+\.json", name)
+        )
         return {
             "files_mb": {name: round(size / 2**20, 1) for name, size in files.items()},
             "home_mb": round(total / 2**20, 1),

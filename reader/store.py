@@ -1,6 +1,7 @@
 """The files under a home directory, kept in TinyDB's JSON layout.
 
-`library.json` holds the facts and is rewritten only by an import. `state.json`
+`library.json` holds the facts, with the segments an import adds beside it (see
+Segments below), and is rewritten only by an import, a removal or `reader compact`. `state.json`
 holds the person's decisions, is small, and is rewritten on every change.
 Every write is atomic and made under the home's lock (see `files`), and each
 change re-reads the state file under the lock, so no instance undoes another's
