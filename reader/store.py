@@ -101,6 +101,13 @@ class _Damage(Exception):
     """What is wrong with a file's content, in words for a person."""
 
 
+class _SegmentGone(Exception):
+    """A segment listed was deleted before it was read (by a compaction)."""
+
+
+_READS_AT_MOST = 3  # of a library whose segments a compaction deletes while it is read
+
+
 def parse_document(raw: bytes | str, table: str) -> dict[str, Any]:
     """A TinyDB document (an object of tables, `table`'s records under document
     ids: TinyDB cannot work on others), or _Damage saying what is wrong."""
@@ -454,8 +461,13 @@ class Store:
 
     def layout(self) -> Layout:
         """Which files the library is now: a stat of library.json and a listing of the segments."""
+        return self._listed()[0]
+
+    def _listed(self) -> tuple[Layout, list[Segment]]:
+        """The layout, and the segments it lists."""
         base = snapshot.identity(self.library_path)  # first: see read_library
-        return base, tuple((segment.path.name, snapshot.identity(segment.path)) for segment in self.segments())
+        segments = self.segments()
+        return (base, tuple((segment.path.name, snapshot.identity(segment.path)) for segment in segments)), segments
 
     # -- facts ---------------------------------------------------------------
 
@@ -480,14 +492,25 @@ class Store:
         `announce` hears of the slow path (no usable snapshot) before it starts;
         `note` hears, in one line, of a damaged snapshot, once it has been replaced.
         """
+        for _ in range(_READS_AT_MOST):
+            try:
+                return self._read_library_once(announce, note)
+            except _SegmentGone:
+                continue  # a compaction merged it meanwhile: library.json holds its papers now
+        raise StoreError(f"{self.segments_path}: changed by another reader on every read; try again")
+
+    def _read_library_once(self, announce: Callable[[str], None] | None, note: Callable[[str], None] | None) -> LibraryVersion:
         # Stat first: a file replaced between the stat and the read then only looks
         # newer than what was read, and is read again, never the other way round.
-        layout = self.layout()
+        # The segments are those listed before library.json was read: a compaction
+        # meanwhile then leaves either a library.json they are not over, or one
+        # gone (_SegmentGone), never its old library.json without them.
+        layout, listed = self._listed()
         papers, base_id = self._read_base(layout[0], announce, note)
         segment_ids = []
         if base_id is not None:
             at = {paper.id: place for place, paper in enumerate(papers)}
-            for segment in self.segments(base_id):
+            for segment in (segment for segment in listed if segment.base == base_id):
                 segment_id, added = self._read_segment(segment, note)
                 segment_ids.append(segment_id)
                 for paper in added:  # a later record of an id replaces the earlier in its place
@@ -518,8 +541,8 @@ class Store:
             papers = list(_decoded(_tinydb(storage).table(PAPERS_TABLE), Paper.from_dict, "paper record"))
         except _Damage as damage:
             raise self._damaged(segment.path, str(damage)) from None
-        if storage.signature is None:  # deleted meanwhile (a compaction): its papers are in library.json
-            raise StoreError(f"{segment.path}: merged into {self.library_path.name} while being read; open the library again")
+        if storage.signature is None:
+            raise _SegmentGone
         if stat is not None and stat == snapshot.identity(segment.path):
             self._write_segment_caches(segment, stat, storage.signature, papers)
         if damaged is not None and note:

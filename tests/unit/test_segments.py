@@ -228,3 +228,21 @@ def _bib(folder: Path, n: int) -> Path:
     path = folder / f"day-{n}.bib"
     path.write_text(f"@article{{k{n}, title={{Gecko{n} Rhythms}}, author={{Lee, B}}, year={{2026}}}}\n")
     return path
+
+
+def test_a_compaction_while_the_library_is_read_is_read_through(home, monkeypatch):
+    Library.open(home, seed=False).import_records([paper(BASE)])
+    expected = seen(home)[0]
+    read_base = Store._read_base
+    compacted = []
+
+    def and_another_reader_compacts(self, *args):
+        found = read_base(self, *args)
+        if not compacted:
+            compacted.append("started")  # the other reader's own read is not this one
+            compacted[0] = Library.open(home, seed=False).compact()
+        return found
+
+    monkeypatch.setattr(Store, "_read_base", and_another_reader_compacts)
+    assert list(Library.open(home, seed=False).papers.values()) == expected
+    assert compacted == [1]
