@@ -235,7 +235,7 @@ class Importing:
                 # went: they are built again when needed (now, if asked to).
                 if pending is not None:
                     pending.cancel()
-                    pending = SearchIndex.begin(list(self.papers.values()))
+                pending = SearchIndex.begin(list(self.papers.values())) if index else None
                 self._index = self._related = None
                 arriving_states = {moved.get(pid, pid): state for pid, state in arriving_states.items()}
             else:

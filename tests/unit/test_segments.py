@@ -246,3 +246,22 @@ def test_a_compaction_while_the_library_is_read_is_read_through(home, monkeypatc
     monkeypatch.setattr(Store, "_read_base", and_another_reader_compacts)
     assert list(Library.open(home, seed=False).papers.values()) == expected
     assert compacted == [1]
+
+
+def test_reader_import_after_another_process_day_leaves_the_index_cached(home, tmp_path_factory, monkeypatch):
+    assert Library.open(home, seed=False).index is not None  # its cache: the library before the days
+    days = tmp_path_factory.mktemp("days")
+    open_library = Library.open
+
+    def and_another_reader_imports_meanwhile(*args, **kwargs):
+        opened = open_library(*args, **kwargs)
+        open_library(home, seed=False).import_records([paper(BASE + 1)])
+        return opened
+
+    monkeypatch.setattr(Library, "open", and_another_reader_imports_meanwhile)
+    assert main(["--home", str(home), "import", str(_bib(days, BASE))]) == 0
+    monkeypatch.undo()
+    restarted = Library.open(home, seed=False)
+    assert len(restarted) == BASE + 2
+    assert restarted.index.cache_hit
+    assert restarted.search("Gecko40").total == 1
