@@ -203,7 +203,9 @@ class MainScreen(Triage, SavedSearches, Outward):
             self._closest_timer.stop()
             self._closest_timer = None
 
-    @work(thread=True, exclusive=True, group="search")
+    # A description of its own: Textual's default is the arguments' repr, and the
+    # previous result's repr would put every match in order on each keystroke.
+    @work(thread=True, exclusive=True, group="search", description="search")
     def _search(self, query: str, generation: int, previous: SearchResult | None, sort: Sort, *, typing: bool) -> None:
         result = self.library.search(query, previous=previous, sort=sort, typing=typing)
         if not get_current_worker().is_cancelled:

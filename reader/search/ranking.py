@@ -41,6 +41,7 @@ SEQUENCE = 5  # a hyphenated query word (zero-shot) found as such in a title
 _MAX_BONUS = 0.25  # the second stage: title order and coverage, abstract backing
 _REFINED = 100  # places the second stage may reorder
 _REFINED_AT_MOST = 1500  # papers it reads the titles of
+_REPR_FIRST = 5
 
 T = TypeVar("T")
 
@@ -305,7 +306,11 @@ class _Column(Sequence[T]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({tuple(self)!r})"
+        # Only the first few: a repr (a log line, a worker's description) must not
+        # put a million matches in order.
+        shown = self[:_REPR_FIRST]
+        more = f", … {len(self) - len(shown)} more" if len(self) > len(shown) else ""
+        return f"{type(self).__name__}({shown!r}{more})"
 
 
 class RankedIds(_Column[str]):

@@ -1,0 +1,63 @@
+"""A keystroke costs the rows the screen shows, not the papers the query matched.
+
+A search's ranking is put in order only as far as it is read
+(reader.search.ranking): a list that reads every match (a set of them, a copy, a
+description of the worker that searches) sorts a million papers on each
+keystroke. These tests watch whether a ranking was read to its end while a person
+types, with papers selected, and with a removal still being saved, and check
+what the list shows meanwhile."""
+
+import pytest
+
+from helpers.pilot import papers, settle, status
+from reader.app import ReaderApp
+from reader.search import ranking
+from reader.search.ranking import Ranking
+
+WINDOW = 40  # rows: the list at 80x24 shows about 10
+
+
+@pytest.fixture
+def read_whole(monkeypatch):
+    """The rankings made from now on, each with its length and whether it was read to
+    its end (put in order whole: a set or copy of every match, a repr)."""
+    # A small refined head, so that the demo library's rankings are put in order as read.
+    monkeypatch.setattr(ranking, "_REFINED", 3)
+    monkeypatch.setattr(ranking, "_REFINED_AT_MOST", 6)
+    reads: dict[int, list] = {}
+    upto = Ranking.upto
+
+    def counted(self: Ranking, stop: int) -> None:
+        entry = reads.setdefault(id(self), [self, False])
+        entry[1] = entry[1] or stop >= self.length
+        upto(self, stop)
+
+    monkeypatch.setattr(Ranking, "upto", counted)
+    return reads
+
+
+def assert_none_read_whole(read_whole: dict) -> None:
+    rankings = [(r.length, whole) for r, whole in read_whole.values()]
+    assert any(length > WINDOW for length, _ in rankings), "no query matched more than the window"
+    assert not any(whole for length, whole in rankings if length > WINDOW), rankings
+
+
+async def type_slowly(pilot, text: str) -> None:
+    """One key at a time, each search answered before the next key (as the API measures)."""
+    for key in text:
+        await pilot.press(key)
+        await pilot.app.workers.wait_for_complete([w for w in pilot.app.workers if w.group == "search"])
+        await pilot.pause()
+
+
+async def test_typing_reads_no_ranking_whole(home, read_whole):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        read_whole.clear()
+        await pilot.press("slash")
+        await type_slowly(pilot, "ale")
+        result = app.screen.library.search("ale")
+        assert f"{result.total} shown" in status(app)
+        assert list(papers(app).ids[:5]) == list(result.ids[:5])
+        assert_none_read_whole(read_whole)
