@@ -34,6 +34,7 @@ from textual.worker import Worker, get_current_worker
 from reader.actions import MAIN
 from reader.history import Entry
 from reader.library import Library, LibraryError, StoreError
+from reader.listed import Without, rows_of
 from reader.models import Paper
 from reader.related import Related
 from reader.screens.messages import (
@@ -92,8 +93,8 @@ def _without(gone: set[str], ids: Sequence[str], complete: int) -> tuple[Sequenc
     """`ids` without the `gone` papers, and where their closest matches (from `complete` on) then start."""
     if not gone:
         return ids, complete
-    before = sum(1 for pid in ids[:complete] if pid in gone)
-    return [pid for pid in ids if pid not in gone], complete - before
+    staying = Without(ids, gone)
+    return staying, staying.staying_row(complete)
 
 
 def _new_ranking(shown: SearchResult | None, result: SearchResult) -> bool:
@@ -381,12 +382,12 @@ class MainScreen(Triage, SavedSearches, Outward):
     def _off_the_list(self, gone: set[str]) -> None:
         """List the rest, the cursor on the next paper that stays."""
         papers = self.papers
-        listed, cursor = papers.ids, papers.cursor
-        after = (pid for pid in listed[cursor:] if pid not in gone)
-        keep = next(after, next((pid for pid in reversed(listed[:cursor]) if pid not in gone), None))
+        listed = papers.ids
         closest_from = papers.closest_from if papers.closest_from is not None else len(listed)
-        staying, complete = _without(gone, listed, closest_from)
-        papers.show(staying, papers.terms, keep=keep, closest_from=complete)
+        staying = Without(listed, gone)
+        row = min(staying.staying_row(papers.cursor), len(staying) - 1)  # the paper after the cursor's, else the last
+        keep = staying[row] if row >= 0 else None
+        papers.show(staying, papers.terms, keep=keep, closest_from=staying.staying_row(closest_from))
 
     def on_step_saved(self, saved: StepSaved) -> None:
         """A removal, undo or redo saved: the list follows, and the cursor goes to the
@@ -414,9 +415,10 @@ class MainScreen(Triage, SavedSearches, Outward):
             self._find_after_search = ids[0]
             self._papers_changed(self._naming(said, paper))
         else:
-            changed = set(ids)
-            target = next((pid for pid in self.papers.ids if pid in changed), None)
-            listed = target is not None and self.papers.move_to(target)
+            rows = rows_of(self.papers.ids, set(ids))
+            if rows:
+                self.papers.cursor = rows[0]
+            listed = bool(rows)
             self._state_changed(self._naming(said, paper, "" if listed else " (not in this view)"))
 
     def _naming(self, said: str, paper: Paper | None, after: str = "") -> str:

@@ -32,6 +32,7 @@ from textual.strip import Strip
 
 from reader.actions import LIST
 from reader.citation import split_name
+from reader.listed import listed_among
 from reader.models import Paper, PaperState
 from reader.search import closest_divider
 from reader.tex import tex_to_text
@@ -152,8 +153,7 @@ class PaperList(ScrollView, can_focus=True):
         self.closest_from = closest_from if closest_from is not None and closest_from < len(ids) else None
         self._anchor = None
         if self.selected:
-            listed = set(ids)
-            self._set_selection({pid for pid in self.selected if pid in listed})
+            self._set_selection(listed_among(ids, self.selected))
         self.terms = terms
         self._render_row.cache_clear()
         self._set_rows(self._line_count())

@@ -7,10 +7,13 @@ keystroke. These tests watch whether a ranking was read to its end while a perso
 types, with papers selected, and with a removal still being saved, and check
 what the list shows meanwhile."""
 
+import threading
+
 import pytest
 
 from helpers.pilot import papers, settle, status
 from reader.app import ReaderApp
+from reader.library import Library
 from reader.search import ranking
 from reader.search.ranking import Ranking
 
@@ -61,3 +64,53 @@ async def test_typing_reads_no_ranking_whole(home, read_whole):
         assert f"{result.total} shown" in status(app)
         assert list(papers(app).ids[:5]) == list(result.ids[:5])
         assert_none_read_whole(read_whole)
+
+
+async def test_typing_keeps_a_selection_to_the_papers_still_listed_reading_no_ranking_whole(home, read_whole):
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        library = app.screen.library
+        # Two selected papers: one with "a" in its words, one without.
+        with_a = next(pid for pid in library.search("a").ids[30:])
+        every = set(library.search("").ids)
+        without_a = next(iter(every - set(library.search("a").ids)))
+        for pid in (with_a, without_a):
+            papers(app).move_to(pid)
+            await pilot.press("space")
+        await settle(pilot)
+        read_whole.clear()
+        await pilot.press("slash")
+        await type_slowly(pilot, "a")
+        assert papers(app).selected == {with_a}
+        assert_none_read_whole(read_whole)
+
+
+async def test_typing_while_a_removal_is_saved_leaves_its_paper_out_reading_no_ranking_whole(home, read_whole, monkeypatch):
+    saving = threading.Event()
+    remove = Library.remove
+
+    def slow_remove(self, *args, **kwargs):
+        saving.wait(30)  # the removal is saved once the test has typed
+        return remove(self, *args, **kwargs)
+
+    monkeypatch.setattr(Library, "remove", slow_remove)
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        library = app.screen.library
+        matching = library.search("a")
+        leaving = matching.ids[2]
+        papers(app).move_to(leaving)
+        await pilot.press("D")
+        await pilot.pause()
+        read_whole.clear()
+        await pilot.press("slash")
+        await type_slowly(pilot, "a")
+        listed = papers(app).ids
+        assert leaving not in listed and f"{matching.total - 1} shown" in status(app)
+        assert list(listed[:4]) == [pid for pid in matching.ids[:5] if pid != leaving]
+        assert_none_read_whole(read_whole)
+        saving.set()
+        await settle(pilot)
+        assert "removed 1 paper" in status(app) and leaving not in papers(app).ids
