@@ -11,7 +11,7 @@ keystroke costs the rows it shows, however many papers matched.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, overload
 
 LOOKED_UP_AT_MOST = 32  # papers looked up one by one; more are found in one pass over the list
@@ -89,3 +89,32 @@ class Without(Sequence[str]):
     def staying_row(self, row: int) -> int:
         """Where row `row` of `ids` is listed; for a row left out, where the next one that stays is."""
         return row - bisect_left(self._holes, row)
+
+
+def day_step_by_runs(day_of: Callable[[int], str], size: int, row: int, older: bool) -> tuple[int, int] | None:
+    """reader.search.day_step for a list of `size` rows in newest-first order, whose
+    days (`day_of(row)`, a listing day) each make one run of rows: the first row of
+    the older (newer) day next to `row`'s and how many papers that day lists; None if
+    there is none. Reads only the rows of the runs it passes, not the whole list."""
+    start, end = _run(day_of, size, row)
+    if older:
+        if end == size:
+            return None
+        target = end
+    else:
+        if start == 0:
+            return None
+        target = start - 1
+    first, last = _run(day_of, size, target)
+    return first, last - first
+
+
+def _run(day_of: Callable[[int], str], size: int, row: int) -> tuple[int, int]:
+    """The rows of `row`'s day: from its first to after its last."""
+    day = day_of(row)
+    start, end = row, row + 1
+    while start > 0 and day_of(start - 1) == day:
+        start -= 1
+    while end < size and day_of(end) == day:
+        end += 1
+    return start, end

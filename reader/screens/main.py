@@ -34,7 +34,7 @@ from textual.worker import Worker, get_current_worker
 from reader.actions import MAIN
 from reader.history import Entry
 from reader.library import Library, LibraryError, StoreError
-from reader.listed import Without, rows_of
+from reader.listed import Without, day_step_by_runs, rows_of
 from reader.models import Paper
 from reader.related import Related
 from reader.screens.messages import (
@@ -146,6 +146,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         # The paper the next list puts the cursor on: the one an undo put back, or
         # the one related papers were of (esc goes back to it).
         self._find_after_search: str | None = None
+        self._newest_first = False  # is the list shown in newest-first order (see _listed_by_day)?
 
     def compose(self) -> ComposeResult:
         yield from panes(self._row_data)
@@ -228,7 +229,10 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._related = {r.paper_id: r for r in result.alike}
         listed, complete = _without(self._leaving, result.ids, result.complete)
         papers.show(listed, result.terms, keep=keep, closest_from=complete)
-        self.status.ordered(self.sort.shown_as(result.ranked).mark)
+        # The search of the latest generation was made in the order chosen now.
+        order = self.sort.shown_as(result.ranked)
+        self._newest_first = order is Sort.NEWEST
+        self.status.ordered(order.mark)
         self._show_current()
         after = self._after_search
         if after and find and papers.current != find:
@@ -282,16 +286,33 @@ class MainScreen(Triage, SavedSearches, Outward):
         papers = self.papers
         if papers.current is None:
             return
-        days = self.library.listing_days(papers.ids)
-        row = day_step(days, papers.cursor, older)
-        if row is None:
+        day_of = self._day_of_row()
+        ids, cursor = papers.ids, papers.cursor
+        if self._listed_by_day():
+            step = day_step_by_runs(day_of, len(ids), cursor, older)
+            dated = bool(day_of(0))  # the undated come last
+        else:
+            days = self.library.listing_days(ids)
+            row = day_step(days, cursor, older)
+            step = None if row is None else (row, days.count(days[row]))
+            dated = any(days)
+        if step is None:
             edge = "older" if older else "newer"
-            self.update_status(
-                f"no {edge} day than {days[papers.cursor] or 'the undated papers'}" if any(days) else "no dates listed"
-            )
+            self.update_status(f"no {edge} day than {day_of(cursor) or 'the undated papers'}" if dated else "no dates listed")
             return
+        row, count = step
         papers.top_at(row)
-        self.update_status(f"{days[row] or 'undated'}: {plural(days.count(days[row]), 'paper')}")
+        self.update_status(f"{day_of(row) or 'undated'}: {plural(count, 'paper')}")
+
+    def _day_of_row(self) -> Callable[[int], str]:
+        ids, library = self.papers.ids, self.library
+        return lambda row: library.listing_days([ids[row]])[0]
+
+    def _listed_by_day(self) -> bool:
+        """Is the list newest first, so each day's papers are one run of rows ([ and ]
+        then read only the rows of the days they pass)? Not below a divider: closest
+        matches are ranked by closeness."""
+        return self._newest_first and self.papers.closest_from is None
 
     # -- related papers ------------------------------------------------------------------
 
@@ -317,6 +338,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.result = None
         terms = frozenset(t for r in found for t in r.shared_terms)
         self.papers.show([r.paper_id for r in found], terms)
+        self._newest_first = False
         self.status.ordered("")  # most alike first, as the status line says below
         self.refresh_views()
         self._show_current()

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from helpers.paths import CORPORA
 from helpers.pilot import papers, settle, status
 from reader.app import ReaderApp
 from reader.library import Library
@@ -114,3 +115,23 @@ async def test_typing_while_a_removal_is_saved_leaves_its_paper_out_reading_no_r
         saving.set()
         await settle(pilot)
         assert "removed 1 paper" in status(app) and leaving not in papers(app).ids
+
+
+@pytest.fixture
+def month_home(home):
+    """The Hugging Face listings of June 2024: some 20 days, a run of rows each newest first."""
+    Library.open(home, seed=False).import_paths(sorted((CORPORA / "hf-daily-papers" / "daily").glob("2024-06-*.json.gz")))
+    return home
+
+
+async def test_brackets_in_a_newest_first_list_read_only_the_days_they_pass(month_home, read_whole):
+    app = ReaderApp(home=month_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        read_whole.clear()
+        await pilot.press("left_square_bracket", "left_square_bracket", "right_square_bracket")
+        row, said = papers(app).cursor, status(app)
+        assert_none_read_whole(read_whole)
+        days = app.screen.library.listing_days(list(papers(app).ids))
+        second = sorted(set(days), reverse=True)[1]
+        assert row == days.index(second) and said.startswith(f"{second}: {days.count(second)} papers")

@@ -7,6 +7,7 @@ from helpers.paths import CORPORA
 from helpers.pilot import list_lines, papers, settle, status
 from reader.app import ReaderApp
 from reader.library import Library
+from reader.search import day_step
 from reader.views import ALL, INBOX
 from reader.words import words
 
@@ -166,3 +167,21 @@ async def test_a_days_message_gives_way_when_the_cursor_moves_on_the_counts_stay
         await pilot.press("G")
         await settle(pilot)
         assert said not in status(app) and status(app).startswith("35 shown ↓new · ")
+
+
+async def test_in_a_newest_first_search_with_closest_matches_a_bracket_goes_where_the_days_say(dated_home):
+    app = ReaderApp(home=dated_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"diffusion video generation", "enter")
+        await settle(pilot)
+        await pilot.press("S")  # newest first above the divider; closest matches below it by closeness
+        await settle(pilot)
+        complete = papers(app).closest_from
+        assert complete is not None and "↓new" in status(app)
+        days = app.screen.library.listing_days(list(papers(app).ids))
+        for row in range(len(days)):
+            newer = day_step(days, row, older=False)
+            papers(app).cursor = row
+            await pilot.press("right_square_bracket")
+            assert papers(app).cursor == (row if newer is None else newer), row
