@@ -70,8 +70,12 @@ class AbstractView(VerticalScroll, can_focus=True):
 
     def show(self, paper: Paper | None, state: PaperState | None, terms: frozenset[str] = frozenset(), why: str = "") -> None:
         """`why`: a line above the paper saying why it is listed (related papers)."""
-        self._shown = None if paper is None or state is None else Shown(paper, state, terms, why)
-        self._draw()
+        shown = None if paper is None or state is None else Shown(paper, state, terms, why)
+        # A keystroke's list shows its paper, then the cursor's move says so again:
+        # the same paper is drawn once (wrapping the abstract is a keystroke's largest draw).
+        if shown is None or shown != self._shown:
+            self._shown = shown
+            self._draw()
         self.scroll_home(animate=False)
 
     def on_resize(self) -> None:
