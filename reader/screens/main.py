@@ -210,6 +210,9 @@ class MainScreen(Triage, SavedSearches, Outward):
     @work(thread=True, exclusive=True, group="search", description="search")
     def _search(self, query: str, generation: int, previous: SearchResult | None, sort: Sort, *, typing: bool) -> None:
         result = self.library.search(query, previous=previous, sort=sort, typing=typing)
+        # The first rows put in order here, not by the UI thread drawing them: a ranking
+        # sorts a page at a time, after a pass over every match (reader.search.ranking).
+        result.ids[:1]
         if not get_current_worker().is_cancelled:
             self.post_message(SearchDone(result, generation))
 

@@ -135,3 +135,31 @@ async def test_brackets_in_a_newest_first_list_read_only_the_days_they_pass(mont
         days = app.screen.library.listing_days(list(papers(app).ids))
         second = sorted(set(days), reverse=True)[1]
         assert row == days.index(second) and said.startswith(f"{second}: {days.count(second)} papers")
+
+
+async def test_the_ui_thread_reads_a_typed_searchs_rows_already_in_order(home, monkeypatch):
+    """A ranking passes over every match to put its first page in order: in the search's
+    worker, so the thread that draws the screen only reads rows."""
+    first_read_by: dict[int, str] = {}  # the rankings made while typing: the thread that read each first
+    typing = False
+    made, upto = Ranking.__init__, Ranking.upto
+
+    def noted_made(self: Ranking, *args, **kwargs) -> None:
+        made(self, *args, **kwargs)
+        if typing:
+            first_read_by[id(self)] = ""
+
+    def noted_read(self: Ranking, stop: int) -> None:
+        if first_read_by.get(id(self)) == "":
+            first_read_by[id(self)] = threading.current_thread().name
+        upto(self, stop)
+
+    monkeypatch.setattr(Ranking, "__init__", noted_made)
+    monkeypatch.setattr(Ranking, "upto", noted_read)
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        typing = True
+        await pilot.press("slash")
+        await type_slowly(pilot, "ale")
+        assert first_read_by and threading.main_thread().name not in first_read_by.values(), first_read_by
