@@ -33,7 +33,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 LOCK_FILE = ".lock"
@@ -74,15 +74,35 @@ def write_atomically(path: Path, text: str | bytes, *, backup: Path | None = Non
     file is left behind.
     """
     data = text.encode("utf-8") if isinstance(text, str) else text
+    commit_staged(stage((data,), path, mode), path, backup=backup)
+
+
+def stage(chunks: Iterable[bytes], path: Path, mode: int = 0o600) -> Path:
+    """`chunks`, written and fsynced as they come to a new temp file beside `path`,
+    for `commit_staged`: a large file is never whole in memory, and is written
+    before the lock its rename needs is taken. Raises OSError (or what producing a
+    chunk raises), leaving no temp file."""
     fd, tmp = _create_temp(path, mode)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def commit_staged(tmp: Path, path: Path, *, backup: Path | None = None) -> None:
+    """Rename a `stage`d file over `path` (the file replaced hard-linked as `backup`
+    first). Raises OSError; the temp file is then gone and `path` untouched."""
+    try:
         if backup is not None:
             _refresh_backup(path, backup)
         os.replace(tmp, path)

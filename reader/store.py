@@ -60,7 +60,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
-from reader.files import StoreError, fsync_dir, home_lock, save_failed, write_atomically
+from reader.files import StoreError, commit_staged, fsync_dir, home_lock, save_failed, stage, write_atomically
 from reader.models import Paper, PaperState
 
 LIBRARY_FILE = "library.json"
@@ -196,8 +196,7 @@ class HomeFile(Storage):
 
     TinyDB reads the whole file before, and writes it after, every operation.
     Inside `batch()` the operations share one read and one write, so a change
-    to a thousand papers' state is still a single rewrite of the file (`encode`
-    and `flush` let an import serialise before it takes the lock). With
+    to a thousand papers' state is still a single rewrite of the file. With
     `keep`, a batch reuses what the last one read or wrote while the file's
     bytes are still those: the state file is read on every change, but parsed
     only when another process has changed it.
@@ -211,7 +210,6 @@ class HomeFile(Storage):
         self.signature: str | None = None  # of the file as last read or written (None: no file)
         self._kept: tuple[bytes, dict[str, Any]] | None = None  # (the file's bytes, their data)
         self._working: dict[str, Any] | None = None  # inside a batch: the data TinyDB works on
-        self._encoded: bytes | None = None  # ...and, once `encode`d, its bytes
         self._batching = self._changed = False
 
     def read(self) -> dict[str, Any]:
@@ -223,7 +221,7 @@ class HomeFile(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         if self._batching:
-            self._working, self._changed, self._encoded = data, True, None
+            self._working, self._changed = data, True
         else:
             self._save(data)
 
@@ -239,17 +237,7 @@ class HomeFile(Storage):
             self._kept = None  # TinyDB changes the data in place: it may no longer be the file's
             raise
         finally:
-            self._working, self._encoded, self._batching, self._changed = None, None, False, False
-
-    def encode(self) -> None:
-        """Serialise what the batch changed now (say, before taking the lock), for
-        the write that follows; a TinyDB write after this encodes it again."""
-        if self._changed:
-            self._encoded = jsoncodec.dumps(self._working)
-
-    def encoded_signature(self) -> str | None:
-        """The signature the file will have once what `encode` made is flushed."""
-        return _digest(self._encoded)
+            self._working, self._batching, self._changed = None, False, False
 
     def flush(self) -> None:
         """Write what the batch changed now (say, while the lock is held), not when it ends.
@@ -281,8 +269,8 @@ class HomeFile(Storage):
         return data
 
     def _save(self, data: dict[str, Any]) -> None:
-        raw = self._encoded if self._encoded is not None else jsoncodec.dumps(data)
-        self._kept = self._encoded = None
+        raw = jsoncodec.dumps(data)
+        self._kept = None
         try:
             write_atomically(self.path, raw, backup=self.backup)
         except OSError as error:
@@ -375,16 +363,30 @@ def whole_content_id(base_id: str | None, segment_ids: Iterable[str]) -> str | N
 
 
 def _segment_bytes(papers: Iterable[Paper]) -> bytes:
-    """A segment's file: its papers in TinyDB's layout, as `_put_papers` leaves them
-    in a new file (document ids from 1), encoded at once: nothing is read first."""
+    """A segment's file: its papers in TinyDB's layout, as library.json's are written
+    (`_library_chunks`) (document ids from 1), encoded at once: nothing is read first."""
     return jsoncodec.dumps({PAPERS_TABLE: {str(doc_id): paper.to_dict() for doc_id, paper in enumerate(papers, 1)}})
 
 
-def _put_papers(db: TinyDB, papers: Iterable[Paper]) -> None:
+_CHUNK = 1000  # papers encoded at a time when library.json is written
+
+
+def _library_chunks(papers: list[Paper], digest: Any) -> Iterator[bytes]:
     """The library file's whole content, in TinyDB's layout (table -> doc_id ->
-    document): nothing is keyed by doc_id, which TinyDB reuses after deletes."""
-    db.drop_tables()  # a new file: the old one (180 MB at 100k papers) is not read
-    db.table(PAPERS_TABLE).insert_multiple(paper.to_dict() for paper in papers)
+    document, numbered from 1 as TinyDB numbers a new table; nothing is keyed by
+    doc_id, which TinyDB reuses after deletes), as `jsoncodec.dumps` writes it:
+    a few thousand papers at a time, each part added to `digest`. Whole, the
+    records' dicts and their JSON were each as large as the papers again (1.9 GB
+    of JSON at 1M papers) on top of them, at an import's peak."""
+    for start in range(0, len(papers), _CHUNK):
+        records = {str(n): paper.to_dict() for n, paper in enumerate(papers[start : start + _CHUNK], start + 1)}
+        body = memoryview(jsoncodec.dumps(records))[1:-1]  # without its braces: `"1":{...},"2":{...}`
+        for part in (b"," if start else b'{"%s":{' % PAPERS_TABLE.encode(), body):
+            digest.update(part)
+            yield part
+    end = b"}}" if papers else b'{"%s":{}}' % PAPERS_TABLE.encode()
+    digest.update(end)
+    yield end
 
 
 class Store:
@@ -597,9 +599,11 @@ class Store:
         rebase: Callable[[list[Paper]], list[Paper]] | None = None,
         aliases: Callable[[], Mapping[str, str] | None] | None = None,
     ) -> None:
-        """Rewrite library.json whole through TinyDB, its segments merged in and then
+        """Rewrite library.json whole in TinyDB's layout, its segments merged in and then
         deleted (an interrupted compaction leaves segments of the old base, which
-        are ignored); the version it replaces becomes library.json.bak.
+        are ignored); the version it replaces becomes library.json.bak. It is
+        written to a temp file before the lock is taken (seconds at 100k papers),
+        and renamed under it.
 
         With `rebase`, an import's save: if another process replaced library.json
         since this store loaded or saved it, its papers are read, under the lock,
@@ -609,24 +613,36 @@ class Store:
         them), saving a second pass over the papers' keys.
         """
         papers = list(papers)
-        storage = HomeFile(self.library_path, table=PAPERS_TABLE, backup=self.backup_path(self.library_path))
-        with storage.batch():
-            _put_papers(_tinydb(storage), papers)
-            storage.encode()  # outside the lock: a second at 100k papers
+        staged, content_id = self._stage_library(papers)
+        try:
             with home_lock(self.home):
                 if rebase is not None and self.library_replaced():
+                    staged.unlink()
                     papers = rebase(self.read_library().papers)
-                    _put_papers(_tinydb(storage), papers)
-                    storage.encode()
+                    staged, content_id = self._stage_library(papers)
                 # Segments over the very bytes written (a removal of what they added)
                 # would apply again if the process died before they were deleted.
-                self._delete_segments(storage.encoded_signature())
-                storage.flush()
-                written, content_id = snapshot.identity(self.library_path), storage.signature
+                self._delete_segments(content_id)
+                try:
+                    commit_staged(staged, self.library_path, backup=self.backup_path(self.library_path))
+                except OSError as error:
+                    raise save_failed(self.library_path, error) from error
+                written = snapshot.identity(self.library_path)
                 self._delete_segments()
                 self.sync_library(LibraryVersion(papers, content_id, self.layout(), content_id))
-                if written is not None and content_id is not None:  # both are known once the file is flushed
+                if written is not None:
                     self._write_caches(written, content_id, papers, aliases() if aliases else None)
+        except BaseException:
+            staged.unlink(missing_ok=True)  # not renamed (a rebase that failed, no lock): no temp file left
+            raise
+
+    def _stage_library(self, papers: list[Paper]) -> tuple[Path, str]:
+        """library.json as `papers`, written beside it for `commit_staged`, and its content id."""
+        digest = snapshot.content_digest()
+        try:
+            return stage(_library_chunks(papers, digest), self.library_path), digest.hexdigest()
+        except OSError as error:
+            raise save_failed(self.library_path, error) from error
 
     def _delete_segments(self, base: str | None = None) -> None:
         """Every segment (or those over `base`) and its caches (under the lock, library.json holding their papers)."""

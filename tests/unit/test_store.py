@@ -269,3 +269,42 @@ def test_a_keys_file_that_cannot_be_written_or_removed_does_not_stop_the_library
     monkeypatch.setattr(Path, "unlink", refuse)
     papers = store.load_papers()
     assert [p.title for p in papers] == ["One"]
+
+
+def large_paper(n: int) -> Paper:
+    words = " ".join(f"w{n}x{i}" for i in range(60))  # an abstract of about 500 bytes, unlike any other's
+    return Paper(id=f"title:{n:012d}", title=f"Paper {n}", abstract=words, authors=(f"Author {n}",),
+                 sources=(Source("f.txt", "hf-page", n),))  # fmt: skip
+
+
+def test_writing_a_cache_holds_one_copy_of_its_bytes(tmp_path):
+    """The snapshot is written at an import's peak: its bytes (1.9 GB at 1M papers)
+    are written as they are, not copied once more on the way."""
+    import tracemalloc
+
+    value = [f"{n:08d}" * 1250 for n in range(2000)]  # 20 MB of text
+    tracemalloc.start()
+    try:
+        reader.marshalfile.write(tmp_path / "cache", value)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * (tmp_path / "cache").stat().st_size
+    assert reader.marshalfile.read(tmp_path / "cache") == (value, [])
+
+
+def test_the_library_file_is_what_tinydb_writes_of_the_papers(tmp_path):
+    from reader import jsoncodec
+
+    papers = [large_paper(n) for n in range(12_000)]  # more than one chunk of the write
+    Store(tmp_path).save_papers(papers)
+    document = {"papers": {str(n): p.to_dict() for n, p in enumerate(papers, 1)}}
+    assert (tmp_path / "library.json").read_bytes() == jsoncodec.dumps(document)
+
+
+def test_a_paper_only_the_standard_library_can_write_is_saved_and_read_back(tmp_path):
+    papers = [large_paper(n) for n in range(6000)]
+    papers[5500] = replace(papers[5500], title="a lone surrogate \udc80 from a scraper")
+    Store(tmp_path).save_papers(papers)
+    (tmp_path / "library.snapshot").unlink()  # read the JSON itself
+    assert Store(tmp_path).load_papers() == papers
