@@ -9,7 +9,11 @@ __main__, and unlike fork it is safe from a process that already runs threads
 
 The protocol, both sides of it here: the worker's stdin holds length-prefixed
 marshal frames, each a list of texts, then an empty frame; its first document
-number is its one argument; it writes one marshal'd `Part` to stdout.
+number is its one argument. It inverts each frame as it reads it (its texts are
+never all in memory: 650 MB a worker at 1M papers), then writes its `Part` to
+stdout as three length-prefixed blobs: the marshal'd words, then the offsets and
+the document numbers raw, which this process reads straight into their arrays
+(a marshal'd part went through three copies of its postings here).
 
 A worker that cannot start (no processes in a sandbox, a frozen app, no room for
 its texts in the temp folder) or that dies (the kernel's out-of-memory killer
@@ -27,10 +31,12 @@ import os
 import subprocess
 import sys
 import tempfile
+from array import array
+from collections import defaultdict
 from pathlib import Path
 from typing import IO, Any
 
-from reader.search.postings import Part, part_of
+from reader.search.postings import Part, invert, part_of
 
 _FRAME = 2000  # texts per frame
 
@@ -92,15 +98,19 @@ class AbstractBuilder:
         return parts
 
     def _collect(self, proc: subprocess.Popen[bytes]) -> Part | None:
+        assert proc.stdout is not None
+        received, problem = None, ""
         try:
-            data, _ = proc.communicate()
-            if proc.returncode != 0:
-                self._failures.append(_ended(proc.returncode))
-                return None
-            return Part.from_marshal(marshal.loads(data))
+            with proc.stdout as stream:
+                received = _read_part(stream)
         except Exception as error:
-            self._failures.append(f"sent back no index ({type(error).__name__}: {error})")
+            problem = f"sent back no index ({type(error).__name__}: {error})"
+        if proc.wait() != 0:  # a worker that died says more than what it left unsaid
+            self._failures.append(_ended(proc.returncode))
             return None
+        if received is None:
+            self._failures.append(problem)
+        return received
 
     def _report(self, parts: list[Part]) -> None:
         if self._failures:
@@ -140,10 +150,43 @@ def _read_frame(stream: IO[bytes]) -> Any:
     return marshal.loads(stream.read(size)) if size else None
 
 
+def _write_blob(stream: IO[bytes], blob: bytes | array) -> None:
+    view = memoryview(blob).cast("B")
+    stream.write(view.nbytes.to_bytes(8, "little"))
+    stream.write(view)
+
+
+def _read_blob(stream: IO[bytes], kind: str) -> array:
+    """The next blob of `stream` as an array of `kind` (bytes: "B"), read into it in place."""
+    size = int.from_bytes(stream.read(8), "little")
+    blob = array(kind, [0]) * (size // array(kind).itemsize)
+    view = memoryview(blob).cast("B")
+    while view:
+        got = stream.read(min(len(view), 1 << 20))
+        if not got:
+            raise EOFError("cut short")
+        view[: len(got)] = got
+        view = view[len(got) :]
+    return blob
+
+
+def _read_part(stream: IO[bytes]) -> Part:
+    words = marshal.loads(_read_blob(stream, "B"))
+    offsets, data = _read_blob(stream, "q"), _read_blob(stream, "i")
+    if len(offsets) != len(words) + 1:
+        raise ValueError("postings of the wrong shape")
+    return Part(words, offsets, data)
+
+
 def serve(start: int, source: IO[bytes], out: IO[bytes]) -> None:
     """A worker's work: the texts in `source`, numbered from `start`, as a part in `out`."""
-    texts: list[str] = []
-    while (frame := _read_frame(source)) is not None:
-        texts.extend(frame)
     gc.disable()  # millions of small lists: the collector would only slow this down
-    marshal.dump(part_of(texts, range(start, start + len(texts))).to_marshal(), out)
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    docno = start
+    while (frame := _read_frame(source)) is not None:
+        invert(frame, range(docno, docno + len(frame)), into=postings)
+        docno += len(frame)
+    part = Part.from_postings(postings)
+    del postings
+    for blob in (marshal.dumps(part.words), part.offsets, part.data):
+        _write_blob(out, blob)

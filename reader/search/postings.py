@@ -24,7 +24,6 @@ TITLE, ABSTRACT, AUTHOR = 0, 1, 2
 FIELDS_OF = {"any": (TITLE, ABSTRACT, AUTHOR), "title": (TITLE,), "abstract": (ABSTRACT,), "author": (AUTHOR,)}
 
 Ints = array | memoryview  # an array("q") or array("i"), or a view of one in the cache file
-Marshalled = tuple[list[str], bytes, bytes]  # a part as a worker process sends it back
 Docs = AbstractSet[int]  # document numbers: a set or frozenset, never changed once shared
 
 
@@ -65,17 +64,6 @@ class Part:
             self.view = memoryview(self.data)
         self.dead = set()
 
-    def to_marshal(self) -> Marshalled:
-        return self.words, self.offsets.tobytes(), self.data.tobytes()
-
-    @classmethod
-    def from_marshal(cls, item: Marshalled) -> Part:
-        found, offsets_bytes, data_bytes = item
-        offsets, data = array("q"), array("i")
-        offsets.frombytes(offsets_bytes)
-        data.frombytes(data_bytes)
-        return cls(list(found), offsets, data)
-
     def word(self, word: str) -> memoryview | None:
         i = self.index.get(word)
         if i is None:
@@ -102,9 +90,10 @@ class Part:
         return self.offsets[hi] - self.offsets[lo]
 
 
-def invert(texts: Iterable[str], docnos: Iterable[int]) -> dict[str, list[int]]:
-    """word -> ascending document numbers, for texts already folded or raw."""
-    postings: defaultdict[str, list[int]] = defaultdict(list)
+def invert(texts: Iterable[str], docnos: Iterable[int], into: defaultdict[str, list[int]] | None = None) -> dict[str, list[int]]:
+    """word -> ascending document numbers, for texts already folded or raw; `into`:
+    postings of lower document numbers to add these to."""
+    postings: defaultdict[str, list[int]] = defaultdict(list) if into is None else into
     get = postings.__getitem__
     append = list.append
     for docno, text in zip(docnos, texts, strict=True):
