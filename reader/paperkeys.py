@@ -159,7 +159,7 @@ def write(path: Path, made_from: snapshot.Identity, content_id: str, aliases: Ma
     """Best effort, atomically, as the snapshot is written. Sorted as strings: UTF-8
     keeps the code points' order, so the bytes are sorted too."""
     keys = sorted(aliases)
-    arrays = [*_packed(keys), *_packed([aliases[key] for key in keys])]
+    arrays = [*_packed(keys), *_packed(list(map(aliases.__getitem__, keys)))]
     try:
         marshalfile.write(path, (_VERSION, made_from, content_id, len(keys)), arrays)
     except (OSError, ValueError):

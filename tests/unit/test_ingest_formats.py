@@ -475,3 +475,16 @@ def test_any_text_gives_records_or_a_whole_file_error(module, prefix, text):
         return
     assert all(isinstance(r, (Paper, Problem, StatedPaper)) for r in records)
     assert all(r.id for r in records if isinstance(r, Paper))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028é"), max_size=40), indented=st.booleans())
+def test_an_abstract_is_unwrapped_by_its_paragraph_rules_however_it_is_spaced(text, indented):
+    """Wrapped lines join with one space, a paragraph break stays one blank line, and
+    no other run of whitespace is left: `unwrap` as it was before its shortcut for
+    text already single-spaced."""
+    from reader.ingest.common import _BLANK_LINE, _PARAGRAPH, collapse_whitespace, unwrap
+
+    splitter = _PARAGRAPH if indented else _BLANK_LINE
+    paragraphs = (collapse_whitespace(p) for p in splitter.split(text.strip()))
+    assert unwrap(text, indented) == "\n\n".join(p for p in paragraphs if p)
