@@ -92,3 +92,18 @@ def test_fast_enough_for_a_keystroke():
 def test_any_text_renders_without_error_or_leftover_placeholders(text):
     shown = tex_to_text(text)
     assert isinstance(shown, str) and "\x00" not in shown and "\x01" not in shown
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09 _-.,:{}\\$^'\"`~&%#é\u00a0ﬁ\u212a\u0130\u0301"), max_size=30))
+def test_a_title_normalises_as_nfkc_casefolded_words_however_it_is_written(title):
+    """Two spellings of one title share the form: TeX rendered, NFKC, casefolded,
+    each run of punctuation one space (ASCII takes a shortcut to the same words)."""
+    import re
+    import unicodedata
+
+    from reader.models import normalise_title
+    from reader.tex import tex_to_text
+
+    folded = unicodedata.normalize("NFKC", tex_to_text(title)).casefold()
+    assert normalise_title(title) == " ".join(re.sub(r"[\W_]+", " ", folded).split())
