@@ -74,43 +74,78 @@ def write_atomically(path: Path, text: str | bytes, *, backup: Path | None = Non
     file is left behind.
     """
     data = text.encode("utf-8") if isinstance(text, str) else text
-    commit_staged(stage((data,), path, mode), path, backup=backup)
+    stage((data,), path, mode).commit(path, backup=backup)
 
 
-def stage(chunks: Iterable[bytes], path: Path, mode: int = 0o600) -> Path:
-    """`chunks`, written and fsynced as they come to a new temp file beside `path`,
-    for `commit_staged`: a large file is never whole in memory, and is written
-    before the lock its rename needs is taken. Raises OSError (or what producing a
-    chunk raises), leaving no temp file."""
-    fd, tmp = _create_temp(path, mode)
-    try:
+class Staged:
+    """A file `stage` wrote, to be renamed over its target (`commit`) or `discard`ed.
+
+    Until then it holds a lock on the file (flock): a sweep of temp files killed
+    writers left (`in_use`) leaves alone one another process is still to rename."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    def commit(self, target: Path, *, backup: Path | None = None) -> None:
+        """Rename it over `target` (the file replaced hard-linked as `backup` first).
+        Raises OSError; the temp file is then gone and `target` untouched."""
         try:
-            for chunk in chunks:
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return tmp
+            if backup is not None:
+                _refresh_backup(target, backup)
+            os.replace(self.path, target)
+        except BaseException:
+            self.discard()
+            raise
+        self._release()
+        fsync_dir(target.parent)
+
+    def discard(self) -> None:
+        """Remove it, if it is still there (once committed, there is nothing to do)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        self._release()
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
-def commit_staged(tmp: Path, path: Path, *, backup: Path | None = None) -> None:
-    """Rename a `stage`d file over `path` (the file replaced hard-linked as `backup`
-    first). Raises OSError; the temp file is then gone and `path` untouched."""
+def stage(chunks: Iterable[bytes], path: Path, mode: int = 0o600) -> Staged:
+    """`chunks`, written and fsynced as they come to a new temp file beside `path`:
+    a large file is never whole in memory, and is written before the lock its
+    rename needs is taken. Raises OSError (or what producing a chunk raises),
+    leaving no temp file."""
+    fd, tmp = _create_temp(path, mode)
+    staged = Staged(tmp, fd)
     try:
-        if backup is not None:
-            _refresh_backup(path, backup)
-        os.replace(tmp, path)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # at once: see `in_use`
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
+        os.fsync(fd)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        staged.discard()
         raise
-    fsync_dir(path.parent)
+    return staged
+
+
+def in_use(path: Path) -> bool:
+    """Is `path` a temp file a writer has `stage`d and is still to rename?"""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def _create_temp(path: Path, mode: int) -> tuple[int, Path]:

@@ -60,7 +60,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
-from reader.files import StoreError, commit_staged, fsync_dir, home_lock, save_failed, stage, write_atomically
+from reader.files import Staged, StoreError, fsync_dir, home_lock, in_use, save_failed, stage, write_atomically
 from reader.models import Paper, PaperState
 
 LIBRARY_FILE = "library.json"
@@ -418,7 +418,8 @@ class Store:
         self._sweep_temp_files()
 
     def _sweep_temp_files(self) -> None:
-        """Temp files a killed writer left. Only under the lock: no writer is mid-write."""
+        """Temp files a killed writer left. Only under the lock: no writer is mid-write,
+        but one may have staged library.json, to rename once it has the lock."""
         try:
             with home_lock(self.home, wait=False):
                 for name in (
@@ -433,9 +434,11 @@ class Store:
                     history.HISTORY_FILE,
                 ):
                     for leftover in self.home.glob(f".{name}.*.tmp"):
-                        leftover.unlink(missing_ok=True)
+                        if not in_use(leftover):
+                            leftover.unlink(missing_ok=True)
                 for leftover in self.segments_path.glob(".*.tmp"):
-                    leftover.unlink(missing_ok=True)
+                    if not in_use(leftover):
+                        leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
             pass
 
@@ -617,14 +620,14 @@ class Store:
         try:
             with home_lock(self.home):
                 if rebase is not None and self.library_replaced():
-                    staged.unlink()
+                    staged.discard()
                     papers = rebase(self.read_library().papers)
                     staged, content_id = self._stage_library(papers)
                 # Segments over the very bytes written (a removal of what they added)
                 # would apply again if the process died before they were deleted.
                 self._delete_segments(content_id)
                 try:
-                    commit_staged(staged, self.library_path, backup=self.backup_path(self.library_path))
+                    staged.commit(self.library_path, backup=self.backup_path(self.library_path))
                 except OSError as error:
                     raise save_failed(self.library_path, error) from error
                 written = snapshot.identity(self.library_path)
@@ -633,11 +636,11 @@ class Store:
                 if written is not None:
                     self._write_caches(written, content_id, papers, aliases() if aliases else None)
         except BaseException:
-            staged.unlink(missing_ok=True)  # not renamed (a rebase that failed, no lock): no temp file left
+            staged.discard()  # not renamed (a rebase that failed, no lock): no temp file left
             raise
 
-    def _stage_library(self, papers: list[Paper]) -> tuple[Path, str]:
-        """library.json as `papers`, written beside it for `commit_staged`, and its content id."""
+    def _stage_library(self, papers: list[Paper]) -> tuple[Staged, str]:
+        """library.json as `papers`, written beside it to be renamed over it, and its content id."""
         digest = snapshot.content_digest()
         try:
             return stage(_library_chunks(papers, digest), self.library_path), digest.hexdigest()

@@ -308,3 +308,23 @@ def test_a_paper_only_the_standard_library_can_write_is_saved_and_read_back(tmp_
     Store(tmp_path).save_papers(papers)
     (tmp_path / "library.snapshot").unlink()  # read the JSON itself
     assert Store(tmp_path).load_papers() == papers
+
+
+def test_a_reader_started_while_an_import_writes_the_library_leaves_its_file_alone(tmp_path, monkeypatch):
+    """The import writes library.json beside it before it takes the home's lock; a
+    reader (the app, a CLI call) started meanwhile sweeps the temp files killed
+    writers left, and must not take this one for one of them."""
+    from reader import store
+
+    real = store._library_chunks
+
+    def chunks_with_a_reader_starting(papers, digest):
+        for n, chunk in enumerate(real(papers, digest)):
+            if n == 2:
+                Store(tmp_path)  # sweeps
+            yield chunk
+
+    monkeypatch.setattr(store, "_library_chunks", chunks_with_a_reader_starting)
+    papers = [paper(n) for n in range(3000)]
+    Store(tmp_path).save_papers(papers)
+    assert Store(tmp_path).load_papers() == papers and not list(tmp_path.glob(".*.tmp"))
