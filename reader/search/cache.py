@@ -1,11 +1,13 @@
 """The index's cache file: a built index kept beside the library, read back on the next start.
 
-One file, `search-<name>.idx`, in a marshalfile (see reader/marshalfile.py: a
-checksum of its bytes comes first). The name is the library's (its content id,
-or `fingerprint` of the papers); the name kept inside tells an index written for
-it from another library's copied over it. It holds everything a start would
-otherwise recompute from the papers: the postings arrays raw, the facts, the
-vocabulary and its pools, and the papers' order in the index.
+One file, `search-<name>.idx`, mapped (see reader/search/mapped.py: a checked head,
+then raw arrays checked block by block as they are read). The name is the
+library's (its content id, or `fingerprint` of the papers); the name kept inside
+tells an index written for it from another library's copied over it. It holds
+everything a start would otherwise recompute from the papers: the postings arrays
+and the titles', authors' and arXiv ids' text raw (they stay in the file, not the
+heap), the vocabulary and its pools and the other facts in the head, and the
+papers' order in the index.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from typing import NamedTuple
 
 from reader import marshalfile
 from reader.models import Paper
-from reader.search.facts import Facts, Saved
-from reader.search.postings import Ints, Part
+from reader.search import mapped
+from reader.search.facts import Facts
+from reader.search.mapped import Checked
+from reader.search.postings import Part
 from reader.search.vocabulary import Pools, Vocabulary
 
-_FORMAT = 9  # bump when the on-disk cache layout or the tokenizer changes
+_FORMAT = 10  # bump when the on-disk cache layout or the tokenizer changes
+_FACTS = 10  # arrays of the facts, after the postings' (Facts.saved)
 
 
 class Cached(NamedTuple):
@@ -32,7 +37,7 @@ class Cached(NamedTuple):
     and `order`: document d is paper order[d] of the library, in import order."""
 
     parts: list[list[Part]]
-    facts: Saved
+    facts: tuple[list[Checked], list[str]]
     words: list[str]
     first: Pools
     second: Pools
@@ -59,8 +64,8 @@ def _fingerprint(papers: Sequence[Paper]) -> str:
 def load(path: Path, count: int) -> Cached | None:
     """The index in `path` if it holds one of `count` papers written under this name;
     None if there is none (or an older reader's). Raises marshalfile.Damaged for any
-    other file."""
-    found = marshalfile.read(path)
+    other file (and later, from a part's `blocks`, for damage found as it is read)."""
+    found = mapped.read(path)
     if found is None:
         return None
     try:
@@ -70,35 +75,45 @@ def load(path: Path, count: int) -> Cached | None:
         _, name, papers, state = value
         if name != path.name:
             raise marshalfile.Damaged("was made from another library")
-        if papers != count or len(state[0]) != 3 or len(state[1]) != count or len(state[-1]) != 8 * count:
+        fields, descriptors, words, first, second, order_bytes = state
+        postings = sum(len(field) for field in fields) * 2
+        if papers != count or len(fields) != 3 or len(arrays) != postings + _FACTS or len(order_bytes) != 8 * count:
             raise ValueError("not the shape of an index of these papers")
-        for words, offsets, data in chain.from_iterable(state[0]):
-            if arrays[offsets].format != "q" or len(arrays[offsets]) != len(words) + 1 or arrays[data].format != "i":
-                raise ValueError("postings of the wrong shape")
-        fields, titles, authors, year, has_code, src_of, arxiv, words, first, second, order_bytes = state
+        facts = arrays[postings:]
+        if any(len(facts[i].view) != count for i in (1, 3, 4, 6)) or len(facts[8].view) != len(facts[9].view):
+            raise ValueError("facts of the wrong shape")
+        parts: list[list[Part]] = []
+        for field in fields:
+            parts.append([])
+            for found_words, at in field:
+                offsets, data = arrays[at], arrays[at + 1]
+                if offsets.view.format != "q" or len(offsets.view) != len(found_words) + 1 or data.view.format != "i":
+                    raise ValueError("postings of the wrong shape")
+                parts[-1].append(Part(found_words, offsets.checked(), data.view, data))
         order = array("q")
         order.frombytes(order_bytes)
-        parts = [[Part(found, arrays[offsets], arrays[data]) for found, offsets, data in field] for field in fields]
-        return Cached(parts, (titles, authors, year, has_code, src_of, arxiv), words, first, second, order)
+        return Cached(parts, (facts, descriptors), words, first, second, order)
     except marshalfile.Damaged:
         raise
-    except Exception as error:  # its checksum held, yet it is not what `save` makes
+    except Exception as error:  # its checksums held, yet it is not what `save` makes
         raise marshalfile.Damaged.because(error) from None
 
 
 def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, order: array) -> None:
     """Write atomically, then drop index files of other versions of the library."""
-    arrays: list[Ints] = []
-    fields: list[list[tuple[list[str], int, int]]] = []
+    arrays: list = []
+    fields: list[list[tuple[list[str], int]]] = []
     for field in parts:
         fields.append([])
         for part in field:
-            fields[-1].append((part.words, len(arrays), len(arrays) + 1))
+            fields[-1].append((part.words, len(arrays)))
             arrays += [part.offsets, part.data]
-    state = (fields, *facts.saved(), vocab.words, vocab.first, vocab.second, order.tobytes())
+    facts_arrays, descriptors = facts.saved()
+    arrays += facts_arrays
+    state = (fields, descriptors, vocab.words, vocab.first, vocab.second, order.tobytes())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        marshalfile.write(path, (_FORMAT, path.name, len(state[1]), state), arrays)
+        mapped.write(path, (_FORMAT, path.name, len(order), state), arrays)
         for other in chain(path.parent.glob("search-*.idx"), path.parent.glob(".search-*.tmp")):
             if other != path:
                 try:

@@ -198,11 +198,7 @@ class Matching:
         if atom.field == "has":
             return set(self._facts.has_code)
         if atom.field == "src":
-            docs: set[int] = set()
-            for descriptor, found in self._facts.src.items():
-                if atom.value in descriptor:
-                    docs |= found
-            return docs
+            return self._facts.src_docs(atom.value)
         if atom.field == "doi":
             return {d for d, p in enumerate(self._papers) if p.doi and p.doi.startswith(atom.value)}
         if atom.field == "cat":

@@ -3,18 +3,29 @@
 Kept apart from the postings: year:, has:code, src: and id: are answered from
 these, the second stage of ranking reads the titles, and narrowing reads the
 titles and authors instead of their postings when few papers are left.
+
+Read back from the cache file, the titles, authors and arXiv ids stay there
+(`Texts`: one UTF-8 blob and where each text ends, decoded when read): as lists
+of strings they cost 45 MB of the heap at 100k papers. Each paper's sources are
+a number into the distinct lines (`src_codes`), not a string and a set per line.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from array import array
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
+from typing import Any
+
+import numpy as np
 
 from reader.citation import year_of
 from reader.models import Paper
+from reader.search.docset import DTYPE, DocSet
+from reader.search.mapped import Checked
 from reader.words import padded
 
 _CODE_HOSTS = re.compile(
@@ -23,65 +34,90 @@ _CODE_HOSTS = re.compile(
     re.I,
 )
 
-# What the cache file keeps of the facts (see Facts.saved): every one but the ids.
-Saved = tuple[list[str], list[str], bytes, list[int], list[str], dict[str, int]]
+# What the cache file keeps of the facts (see Facts.saved): every one but the ids,
+# as raw arrays, and the distinct source lines.
+Saved = tuple[list[Any], list[str]]
 
 
 class Facts:
     """Facts of the papers, in document order: `ids`, `titles` and `authors` as padded
     words (" attention is all you need "), `year` (0: unknown), the documents with a
-    code link, each one's sources as one casefolded line (`src_of`) and the documents
-    of each such line (`src`), and arXiv ids (casefolded) -> document."""
+    code link, each one's sources as a number (`src_codes`) into the distinct ones,
+    each as one casefolded line (`descriptors`), and arXiv ids (casefolded) -> document."""
 
-    __slots__ = ("ids", "docno", "titles", "authors", "year", "has_code", "src_of", "src", "arxiv")
+    __slots__ = ("ids", "docno", "titles", "authors", "year", "has_code", "src_codes", "descriptors", "_code", "arxiv")
 
     def __init__(
         self,
         papers: Sequence[Paper],
-        titles: list[str],
-        authors: list[str],
+        titles: list[str] | Texts,
+        authors: list[str] | Texts,
         year: array,
         has_code: set[int],
-        src_of: list[str],
-        arxiv: dict[str, int],
+        src_codes: array,
+        descriptors: list[str],
+        arxiv: Keyed,
     ):
         self.ids = [p.id for p in papers]
         self.docno = dict(zip(self.ids, range(len(papers)), strict=True))
         self.titles, self.authors, self.year, self.has_code = titles, authors, year, has_code
-        self.src_of, self.arxiv = src_of, arxiv
-        self.src: defaultdict[str, set[int]] = defaultdict(set)
-        for docno, descriptor in enumerate(src_of):
-            self.src[descriptor].add(docno)
+        self.src_codes, self.descriptors, self.arxiv = src_codes, descriptors, arxiv
+        self._code = {descriptor: code for code, descriptor in enumerate(descriptors)}
 
     @classmethod
     def of(cls, papers: Sequence[Paper]) -> Facts:
-        descriptors: dict[tuple, str] = {}  # papers from the same files share one string
-        src_of = []
+        descriptors: dict[tuple, int] = {}  # papers from the same files share one line
+        lines: list[str] = []
+        src_codes = array("I")
         for paper in papers:
             key = tuple((s.file, s.format) for s in paper.sources)
-            descriptor = descriptors.get(key)
-            if descriptor is None:
-                descriptor = descriptors[key] = _descriptor(paper)
-            src_of.append(descriptor)
+            code = descriptors.get(key)
+            if code is None:
+                code = descriptors[key] = len(lines)
+                lines.append(_descriptor(paper))
+            src_codes.append(code)
         return cls(
             papers,
             [padded(p.title) for p in papers],
             [padded(" ".join(p.authors)) for p in papers],
             array("H", (_year_of(p) for p in papers)),
             {d for d, p in enumerate(papers) if p.links and any(map(_CODE_HOSTS.match, p.links))},
-            src_of,
-            {p.arxiv_id.casefold(): d for d, p in enumerate(papers) if p.arxiv_id},
+            src_codes,
+            lines,
+            Keyed({p.arxiv_id.casefold(): d for d, p in enumerate(papers) if p.arxiv_id}),
         )
 
     @classmethod
-    def restored(cls, papers: Sequence[Paper], saved: Saved) -> Facts:
-        titles, authors, year_bytes, has_code, src_of, arxiv = saved
-        year = array("H")
-        year.frombytes(year_bytes)
-        return cls(papers, titles, authors, year, set(has_code), src_of, arxiv)
+    def restored(cls, papers: Sequence[Paper], saved: tuple[list[Checked], list[str]]) -> Facts:
+        """The facts `saved` kept, the texts left in the mapped file, the rest copied
+        out of it (small, and changed in place by `update`)."""
+        arrays, descriptors = saved
+        titles, title_ends, authors, author_ends, year, has_code, src_codes, arxiv, arxiv_ends, arxiv_docs = arrays
+        return cls(
+            papers,
+            Texts(titles, title_ends.checked()),
+            Texts(authors, author_ends.checked()),
+            _copied("H", year),
+            set(has_code.checked()),
+            _copied("I", src_codes),
+            descriptors,
+            Keyed({}, Texts(arxiv, arxiv_ends.checked()), arxiv_docs.checked()),
+        )
 
     def saved(self) -> Saved:
-        return self.titles, self.authors, self.year.tobytes(), sorted(self.has_code), self.src_of, self.arxiv
+        """The arrays `restored` reads back, in its order, and the source lines."""
+        titles, authors = Texts.encoded(self.titles), Texts.encoded(self.authors)
+        keys, docs = self.arxiv.items()
+        arxiv = Texts.encoded(keys)
+        has_code = array("i", sorted(self.has_code))
+        arrays = [*titles, *authors, self.year, has_code, self.src_codes, *arxiv, array("i", docs)]
+        return arrays, self.descriptors
+
+    def src_docs(self, value: str) -> DocSet:
+        """The documents with a source whose line holds `value`."""
+        wanted = [code for code, descriptor in enumerate(self.descriptors) if value in descriptor]
+        codes = np.frombuffer(self.src_codes, dtype=np.uint32)
+        return DocSet(np.flatnonzero(np.isin(codes, wanted)).astype(DTYPE))
 
     def update(self, docno: int, paper: Paper) -> None:
         """Facts of one added (docno: the next number) or replaced paper."""
@@ -90,7 +126,7 @@ class Facts:
             self.titles.append("")
             self.authors.append("")
             self.year.append(0)
-            self.src_of.append("")
+            self.src_codes.append(0)
         self.ids[docno] = paper.id
         self.docno[paper.id] = docno
         self.titles[docno] = padded(paper.title)
@@ -100,14 +136,20 @@ class Facts:
             self.has_code.add(docno)
         else:
             self.has_code.discard(docno)
-        old = self.src_of[docno]
-        if old:
-            self.src[old].discard(docno)
         descriptor = _descriptor(paper)
-        self.src_of[docno] = descriptor
-        self.src[descriptor].add(docno)
+        code = self._code.get(descriptor)
+        if code is None:
+            code = self._code[descriptor] = len(self.descriptors)
+            self.descriptors.append(descriptor)
+        self.src_codes[docno] = code
         if paper.arxiv_id:
             self.arxiv[paper.arxiv_id.casefold()] = docno
+
+
+def _copied(kind: str, checked: Checked) -> array:
+    found = array(kind)
+    found.frombytes(checked.checked().cast("B"))
+    return found
 
 
 def _year_of(paper: Paper) -> int:
@@ -117,3 +159,83 @@ def _year_of(paper: Paper) -> int:
 
 def _descriptor(paper: Paper) -> str:
     return " ".join(f"{os.path.basename(s.file)} {s.format}" for s in paper.sources).casefold()
+
+
+class Texts(Sequence[str]):
+    """Strings by document, read from the cache file: one UTF-8 blob (`blob`, checked
+    as it is read) and where each string ends in it (`ends`); a string changed or
+    added since is kept apart."""
+
+    __slots__ = ("_blob", "_ends", "_count", "_changed")
+
+    def __init__(self, blob: Checked, ends: memoryview):
+        self._blob, self._ends = blob, ends
+        self._count = len(ends)
+        self._changed: dict[int, str] = {}
+
+    @staticmethod
+    def encoded(texts: Iterable[str]) -> tuple[bytes, array]:
+        """The blob and ends that hold `texts`."""
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        return b"".join(encoded), array("q", accumulate(map(len, encoded)))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, docno: int) -> str:  # type: ignore[override]  # no slices: read one by one
+        if self._changed and (changed := self._changed.get(docno)) is not None:
+            return changed
+        if not 0 <= docno < len(self._ends):
+            raise IndexError(docno)
+        lo, hi = self._ends[docno - 1] if docno else 0, self._ends[docno]
+        self._blob.check(lo, hi)
+        return str(self._blob.view[lo:hi], "utf-8", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str]:
+        """Every string, decoded from one copy of the blob (a sort by title reads them all:
+        one by one, five times as long)."""
+        blob = bytes(self._blob.checked())
+        ends = self._ends.tolist()
+        texts = [blob[lo:hi].decode("utf-8", "surrogatepass") for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+        for docno, text in self._changed.items():
+            if docno < len(texts):
+                texts[docno] = text
+            else:
+                texts.append(text)  # appended in order of their numbers
+        return iter(texts)
+
+    def __setitem__(self, docno: int, text: str) -> None:
+        if not 0 <= docno < self._count:
+            raise IndexError(docno)
+        self._changed[docno] = text
+
+    def append(self, text: str) -> None:
+        self._changed[self._count] = text
+        self._count += 1
+
+
+class Keyed:
+    """Strings -> documents: those read from the cache file as sorted `keys` (found by
+    binary search) and their `docs`, and those set since (`added`, which win)."""
+
+    __slots__ = ("_added", "_keys", "_docs")
+
+    def __init__(self, added: dict[str, int], keys: Sequence[str] = (), docs: Sequence[int] = ()):
+        self._added, self._keys, self._docs = added, keys, docs
+
+    def get(self, key: str) -> int | None:
+        found = self._added.get(key)
+        if found is not None:
+            return found
+        i = bisect.bisect_left(self._keys, key)
+        return self._docs[i] if i < len(self._keys) and self._keys[i] == key else None
+
+    def __setitem__(self, key: str, docno: int) -> None:
+        self._added[key] = docno
+
+    def items(self) -> tuple[list[str], list[int]]:
+        """Every key, sorted, and its document."""
+        merged = dict(zip(self._keys, self._docs, strict=True))
+        merged.update(self._added)
+        keys = sorted(merged)
+        return keys, [merged[k] for k in keys]

@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -68,6 +68,8 @@ _PAGE = 100  # with fewer complete matches, closest matches fill the list up to 
 _CLOSEST_POSTINGS = 60_000  # postings (typos, longer forms) the rarer words of a description read: the candidates
 _CLOSEST_CANDIDATES = 300  # candidates the commoner words are then checked against
 _CLOSEST_PAIRS = 50  # best candidates then checked for the description's word pairs
+
+_T = TypeVar("_T")
 
 CLOSEST_WAITS_FROM = 500_000
 """From this many papers a typed search leaves closest matches out (`SearchIndex.search`,
@@ -142,6 +144,8 @@ class SearchIndex(Matching):
     searches and updates).
     """
 
+    _cache_file: Path | None
+
     def __init__(
         self,
         papers: Sequence[Paper],
@@ -153,6 +157,8 @@ class SearchIndex(Matching):
         note: Callable[[str], None] | None = None,
     ):
         papers = list(papers)
+        self._lock = threading.RLock()
+        self._note = note
         cache_file = damaged = None
         if cache_dir is not None:
             cache_file = cache.file_for(cache_dir, papers, fingerprint)
@@ -162,6 +168,7 @@ class SearchIndex(Matching):
                 cached, damaged = None, error
             if cached is not None:
                 self._begin(papers, workers, cached_order=cached.order)
+                self._cache_file = cache_file  # after _begin, which forgets it
                 self._parts = cached.parts
                 self._facts = Facts.restored(self._papers, cached.facts)
                 self._vocab = Vocabulary.restored(cached.words, cached.first, cached.second)
@@ -171,8 +178,8 @@ class SearchIndex(Matching):
             announce(f"indexing {len(papers):,} papers for search (later starts read the index back)")
         self._begin(papers, workers)
         self._finish(cache_file)
-        if damaged is not None and note and cache_file is not None:
-            note(f"{cache_file.name} {damaged}; rebuilt")
+        if damaged is not None:
+            self._noted(damaged)
 
     @classmethod
     def begin(cls, papers: Sequence[Paper], *, workers: int | None = None) -> SearchIndex:
@@ -180,6 +187,8 @@ class SearchIndex(Matching):
         worker processes while the caller goes on (an import writes library.json
         meanwhile). Call `complete` before searching."""
         index = cls.__new__(cls)
+        index._lock = threading.RLock()
+        index._note = None
         index._begin(papers, workers)
         return index
 
@@ -208,6 +217,8 @@ class SearchIndex(Matching):
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # a document's place in the default order; None: its number
         self._all = DocSet.range(len(self._papers))
+        self._workers = workers
+        self._cache_file = None  # where the index was read from or saved to
         self._builder = None if cached_order is not None else self._abstract_builder(workers)
 
     def _abstract_builder(self, workers: int | None) -> AbstractBuilder:
@@ -236,6 +247,34 @@ class SearchIndex(Matching):
         self._vocab = Vocabulary(chain.from_iterable(part.words for parts in self._parts for part in parts))
         if cache_file is not None:
             cache.save(cache_file, self._parts, self._facts, self._vocab, self._import_pos)
+            self._cache_file = cache_file
+
+    def _rebuilt(self, damaged: marshalfile.Damaged) -> None:
+        """Build again from the papers, as a start would have: the cache file was
+        damaged where a search or an update first read it (see search/mapped.py).
+        Saved again unless papers were added since it was read (its name is the
+        library's as it was); else removed, for the next start to rebuild."""
+        papers = [self._papers[d] for d in sorted(range(len(self._papers)), key=self._import_pos.__getitem__)]
+        cache_file, unchanged = self._cache_file, self._generation == 0
+        if cache_file is not None and not unchanged:
+            cache_file.unlink(missing_ok=True)
+        self._begin(papers, self._workers)
+        self._finish(cache_file if unchanged else None)
+        self._noted(damaged, cache_file)
+
+    def _noted(self, damaged: marshalfile.Damaged, cache_file: Path | None = None) -> None:
+        cache_file = cache_file or self._cache_file
+        if self._note and cache_file is not None:
+            self._note(f"{cache_file.name} {damaged}; rebuilt")
+
+    def _reading(self, work: Callable[[], _T]) -> _T:
+        """`work` under the lock; if it finds the cache file damaged, again on the rebuilt index."""
+        with self._lock:
+            try:
+                return work()
+            except marshalfile.Damaged as damaged:
+                self._rebuilt(damaged)
+                return work()
 
     def cancel(self) -> None:
         """Stop a build begun with `begin` that will not be completed."""
@@ -267,36 +306,43 @@ class SearchIndex(Matching):
         if not papers:
             return
         with self._lock:
-            docnos: list[int] = []
-            for paper in papers:
-                docno = self._facts.docno.get(paper.id)
-                if docno is None:
-                    docno = len(self._papers)
-                    self._papers.append(paper)
-                    self._import_pos.append(self._next_import)
-                    self._next_import += 1
-                else:
-                    self._papers[docno] = paper
-                    for parts in self._parts:
-                        for part in parts:
-                            part.dead.add(docno)
-                self._facts.update(docno, paper)
-                docnos.append(docno)
-            docnos.sort()
-            title = part_of((self._facts.titles[d] for d in docnos), docnos)
-            abstract = part_of((self._papers[d].abstract for d in docnos), docnos)
-            author = part_of((self._facts.authors[d] for d in docnos), docnos)
-            for parts, part in zip(self._parts, (title, abstract, author), strict=True):
-                parts.append(part)
-            self._all = DocSet.range(len(self._papers))
-            self._rank = _places(newest_first(self._papers, self._import_pos))
-            abstracts = self._parts[1]
-            if max(map(len, self._parts)) > _PARTS_AT_MOST or len(abstracts[-1].data) * 5 > sum(len(p.data) for p in abstracts):
-                self._parts = self._build_parts(self._abstract_builder(None))
-                self._vocab = Vocabulary(chain.from_iterable(p.words for parts in self._parts for p in parts))
+            try:
+                self._add(papers)
+            except marshalfile.Damaged as damaged:  # the papers are in: a rebuild indexes them
+                self._invalidate()  # the index is no longer the cache file's library
+                self._rebuilt(damaged)
+
+    def _add(self, papers: list[Paper]) -> None:
+        docnos: list[int] = []
+        for paper in papers:
+            docno = self._facts.docno.get(paper.id)
+            if docno is None:
+                docno = len(self._papers)
+                self._papers.append(paper)
+                self._import_pos.append(self._next_import)
+                self._next_import += 1
             else:
-                self._vocab.add(chain(title.words, abstract.words, author.words))
-            self._invalidate()
+                self._papers[docno] = paper
+                for parts in self._parts:
+                    for part in parts:
+                        part.dead.add(docno)
+            self._facts.update(docno, paper)
+            docnos.append(docno)
+        docnos.sort()
+        title = part_of((self._facts.titles[d] for d in docnos), docnos)
+        abstract = part_of((self._papers[d].abstract for d in docnos), docnos)
+        author = part_of((self._facts.authors[d] for d in docnos), docnos)
+        for parts, part in zip(self._parts, (title, abstract, author), strict=True):
+            parts.append(part)
+        self._all = DocSet.range(len(self._papers))
+        self._rank = _places(newest_first(self._papers, self._import_pos))
+        abstracts = self._parts[1]
+        if max(map(len, self._parts)) > _PARTS_AT_MOST or len(abstracts[-1].data) * 5 > sum(len(p.data) for p in abstracts):
+            self._parts = self._build_parts(self._abstract_builder(None))
+            self._vocab = Vocabulary(chain.from_iterable(p.words for parts in self._parts for p in parts))
+        else:
+            self._vocab.add(chain(title.words, abstract.words, author.words))
+        self._invalidate()
 
     def save(self, cache_dir: str | os.PathLike[str], fingerprint: str) -> None:
         """Keep the index as it is now (papers added since it was read or built) in
@@ -344,13 +390,11 @@ class SearchIndex(Matching):
             query = parse_query(text)
         except QueryError as error:
             return SearchResult(text, (), (), frozenset(), error=str(error))
-        with self._lock:
-            return self._search(query, state_of, previous, limit, stateful_ids, sort, closest)
+        return self._reading(lambda: self._search(query, state_of, previous, limit, stateful_ids, sort, closest))
 
     def place_of(self, sort: Sort) -> Callable[[str], int]:
         """A paper's place in `sort`'s order (a key to sort a list not searched here by)."""
-        with self._lock:
-            place, docno = self._order(sort)[1], self._facts.docno
+        place, docno = self._reading(lambda: (self._order(sort)[1], self._facts.docno))
         last = len(place)  # a paper removed since (the related index may lag behind): last
         return lambda paper_id: place[d] if (d := docno.get(paper_id)) is not None else last
 

@@ -23,23 +23,22 @@ Pools = dict[tuple[str, int], list[str]]  # (a letter, a length) -> the words of
 
 
 class Vocabulary:
-    """Every indexed word, sorted, with pools that make typo matching cheap."""
+    """Every indexed word, sorted, with pools that make typo matching cheap. (No set of
+    them besides: a word is looked up by binary search, and a set cost 8 MB at 100k.)"""
 
     words: list[str]
-    known: set[str]
     first: Pools  # by first letter
     second: Pools  # by second letter
     _truncated: dict[tuple[str, int], list[str]]  # (first letter, length) -> beginnings of that length
 
     def __init__(self, all_words: Iterable[str]):
         self.words = sorted(set(all_words))
-        self.known = set(self.words)
         self._build_pools()
 
     @classmethod
     def restored(cls, words: list[str], first: Pools, second: Pools) -> Vocabulary:
         vocab = cls.__new__(cls)
-        vocab.words, vocab.known, vocab.first, vocab.second = words, set(words), first, second
+        vocab.words, vocab.first, vocab.second = words, first, second
         vocab._truncated = {}
         return vocab
 
@@ -56,16 +55,19 @@ class Vocabulary:
         self._truncated = {}
 
     def add(self, new_words: Iterable[str]) -> None:
-        fresh = sorted(set(new_words) - self.known)
+        fresh = sorted(w for w in set(new_words) if not self._has(w))
         if not fresh:
             return
         if len(fresh) > 2000:
-            self.words = sorted(self.known.union(fresh))
+            self.words = sorted(self.words + fresh)  # two sorted runs: merged, not sorted again
         else:
             for word in fresh:
                 bisect.insort(self.words, word)
-        self.known.update(fresh)
         self._build_pools()
+
+    def _has(self, word: str) -> bool:
+        i = bisect.bisect_left(self.words, word)
+        return i < len(self.words) and self.words[i] == word
 
     def near(self, q: str, budget: int) -> dict[str, int]:
         """Vocabulary words within `budget` typos of q (OSA distance), q excluded."""

@@ -20,6 +20,7 @@ from helpers.pilot import settle
 from reader.cli import main
 from reader.library import Library
 from reader.models import Paper
+from reader.search import mapped
 from reader.store import Store
 
 # Words, prefixes, a typo, a phrase, fields, filters, the empty query: every part of
@@ -163,6 +164,41 @@ def test_another_librarys_caches_under_these_names_are_not_used(seeded, tmp_path
     # The snapshot names the very library.json it was made from: another one is
     # simply out of date (as after `reader recover`). The index says it is foreign.
     assert len(notes) == 1 and mine["index"].name in notes[0] and "another library" in notes[0], notes
+
+
+def diffusion_postings(home: Path) -> bytes:
+    """The bytes of the abstracts' postings of "diffusion" in the index file."""
+    index = Library.open(home, seed=False).index
+    assert index.cache_hit
+    (part,) = index._parts[1]
+    found = part.word("diffusion")
+    assert found is not None and len(found) > 2
+    return found.tobytes()
+
+
+@pytest.mark.parametrize("where", ["postings", "title"])
+def test_damage_found_as_a_large_index_is_read_changes_no_answer_and_is_noted_once(seeded, monkeypatch, where):
+    """A large index file is checked block by block as searches first read it, not
+    whole at the start (a start would read a gigabyte at 1M papers): damage where a
+    search reads is found then, the index rebuilt and the search answered from it."""
+    home, expected, good = seeded
+    put_back(home, good)
+    monkeypatch.setattr(mapped, "_CHECKED_WHOLE", 0)  # as for a file of a large library
+    path = cache_files(home)["index"]
+    damaged = bytearray(good["index"])
+    if where == "postings":
+        needle = diffusion_postings(home)
+        at = damaged.find(needle) + 4  # the second paper's number: still a paper's, but the wrong one
+        assert damaged.count(needle) == 1
+    else:
+        at = damaged.find(b" diffusion ") + 1  # in the first title with the word (the head has no spaces)
+    assert at > 4
+    damaged[at] ^= 0x01
+    path.write_bytes(damaged)
+    _, notes, seen = start(home)
+    assert seen == expected
+    assert len(notes) == 1 and path.name in notes[0] and "rebuilt" in notes[0], notes
+    assert_both_caches_read(home, expected)
 
 
 def flip_a_title(path: Path, title: str) -> None:
