@@ -8,6 +8,10 @@ everything a start would otherwise recompute from the papers: the postings array
 and the titles', authors' and arXiv ids' text raw (they stay in the file, not the
 heap), the vocabulary and its pools and the other facts in the head, and the
 papers' order in the index.
+
+Each part's offsets are kept over the whole vocabulary (a word the part lacks has
+an empty range), so the parts read back share the vocabulary's list of words
+instead of one list each (8 MB at 100k papers).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
+
+import numpy as np
 
 from reader import marshalfile
 from reader.models import Paper
@@ -85,11 +91,11 @@ def load(path: Path, count: int) -> Cached | None:
         parts: list[list[Part]] = []
         for field in fields:
             parts.append([])
-            for found_words, at in field:
+            for at in field:
                 offsets, data = arrays[at], arrays[at + 1]
-                if offsets.view.format != "q" or len(offsets.view) != len(found_words) + 1 or data.view.format != "i":
+                if offsets.view.format != "q" or len(offsets.view) != len(words) + 1 or data.view.format != "i":
                     raise ValueError("postings of the wrong shape")
-                parts[-1].append(Part(found_words, offsets.checked(), data.view, data))
+                parts[-1].append(Part(words, offsets.checked(), data.view, data))
         order = array("q")
         order.frombytes(order_bytes)
         return Cached(parts, (facts, descriptors), words, first, second, order)
@@ -99,15 +105,25 @@ def load(path: Path, count: int) -> Cached | None:
         raise marshalfile.Damaged.because(error) from None
 
 
+def _over(part: Part, place: dict[str, int]) -> array:
+    """The part's offsets over every word of the vocabulary (`place`: a word's number in it)."""
+    found = np.fromiter(map(place.__getitem__, part.words), dtype=np.int64, count=len(part.words))
+    sizes = np.zeros(len(place) + 1, dtype=np.int64)
+    sizes[found + 1] = np.diff(np.frombuffer(part.offsets, dtype=np.int64))
+    return array("q", np.cumsum(sizes).tobytes())
+
+
 def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, order: array) -> None:
     """Write atomically, then drop index files of other versions of the library."""
     arrays: list = []
-    fields: list[list[tuple[list[str], int]]] = []
+    fields: list[list[int]] = []
+    place = dict(zip(vocab.words, range(len(vocab.words)), strict=True))
     for field in parts:
         fields.append([])
         for part in field:
-            fields[-1].append((part.words, len(arrays)))
-            arrays += [part.offsets, part.data]
+            fields[-1].append(len(arrays))
+            arrays += [_over(part, place), part.data]
+    del place
     facts_arrays, descriptors = facts.saved()
     arrays += facts_arrays
     state = (fields, descriptors, vocab.words, vocab.first, vocab.second, order.tobytes())

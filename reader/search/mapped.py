@@ -10,9 +10,11 @@ only the pages a search reads become resident).
 Damage is still never used: the head (everything decoded into Python objects,
 and the layout of the arrays) carries a CRC-32 checked before it is decoded, the
 file's size must be exactly what the head describes (a file cut short or torn at
-the end fails at once), and each array carries the CRC-32 of every 64 KiB block
+the end fails at once), and each array carries the CRC-32 of every 16 KiB block
 of it. A block is checked the first time anything in it is read (`Checked.check`),
-so a search pays for the blocks it reads once, and a start for none of them. A
+so a search pays for the blocks it reads once, and a start for none of them. (A
+block is read whole to be checked: 16 KiB keeps what a rare word makes resident
+small, four pages, and the first read of a prefix's thousands of blocks short.) A
 small file (under _CHECKED_WHOLE) is checked whole when read: it costs nothing
 there, and its damage is then noted at the start as before.
 
@@ -39,7 +41,7 @@ from reader.marshalfile import Damaged, _older_layout  # a cache from before che
 
 MAGIC = b"reader\xa7\x02"  # marshalfile's, version 2: a mapped file of checked arrays
 _HEAD = 24
-_BLOCK = 1 << 16
+_BLOCK = 1 << 14
 _CHECKED_WHOLE = 16 << 20  # bytes: a file smaller than this is checked whole when read
 
 

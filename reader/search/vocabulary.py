@@ -58,11 +58,9 @@ class Vocabulary:
         fresh = sorted(w for w in set(new_words) if not self._has(w))
         if not fresh:
             return
-        if len(fresh) > 2000:
-            self.words = sorted(self.words + fresh)  # two sorted runs: merged, not sorted again
-        else:
-            for word in fresh:
-                bisect.insort(self.words, word)
+        # A new list, never one changed in place: parts read from the cache file share
+        # this one (see cache.load). Two sorted runs: merged, not sorted again.
+        self.words = sorted(self.words + fresh)
         self._build_pools()
 
     def _has(self, word: str) -> bool:

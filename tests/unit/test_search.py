@@ -408,8 +408,24 @@ def test_previous_from_another_index_is_ignored(index):
 # --- updates, cache, worker processes ------------------------------------------------------------
 
 
-def test_add_new_and_replaced_papers():
-    index = SearchIndex(LIBRARY)
+@pytest.fixture(params=["built", "read back"])
+def new_index(request, tmp_path):
+    """An index of papers as built, or as read back from its cache file (its postings,
+    titles and vocabulary then lie in the mapped file, and an update goes beside them)."""
+
+    def new(papers: list[Paper]) -> SearchIndex:
+        if request.param == "built":
+            return SearchIndex(papers)
+        SearchIndex(papers, cache_dir=tmp_path)
+        index = SearchIndex(papers, cache_dir=tmp_path)
+        assert index.cache_hit
+        return index
+
+    return new
+
+
+def test_add_new_and_replaced_papers(new_index):
+    index = new_index(LIBRARY)
     index.add([paper("new", "Mamba: Linear-Time Sequence Modeling", published="2023-12-01")])
     assert ids(index, "mamba") == ["new"]
     index.add([paper("ddpm", "Consistency Models", "One step generation.", published="2023-03-02")])
@@ -419,12 +435,13 @@ def test_add_new_and_replaced_papers():
     assert len(index) == len(LIBRARY) + 1
 
 
-def test_many_adds_stay_correct():
-    index = SearchIndex(LIBRARY)
+def test_many_adds_stay_correct(new_index):
+    index = new_index(LIBRARY)
     for i in range(12):
         index.add([paper(f"n{i}", f"Topic{i} paper", "shared words here")])
     assert len(ids(index, "shared words")) == 12
     assert ids(index, "topic7") == ["n7"]
+    assert ids(index, "diffusion") == ["ddpm"]  # words of the papers read back, around the new ones
 
 
 def test_disk_cache_is_reused_and_invalidated(tmp_path):
