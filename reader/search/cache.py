@@ -35,7 +35,7 @@ from reader.search.postings import Part
 from reader.search.vocabulary import Pools, Vocabulary
 
 _FORMAT = 10  # bump when the on-disk cache layout or the tokenizer changes
-_FACTS = 10  # arrays of the facts, after the postings' (Facts.saved)
+_FACTS = 10  # arrays of the facts, after the postings' (Facts.saved); then the two pools' members
 
 
 class Cached(NamedTuple):
@@ -81,11 +81,14 @@ def load(path: Path, count: int) -> Cached | None:
         _, name, papers, state = value
         if name != path.name:
             raise marshalfile.Damaged("was made from another library")
-        fields, descriptors, words, first, second, order_bytes = state
+        fields, descriptors, words, first_spans, second_spans, order_bytes = state
         postings = sum(len(field) for field in fields) * 2
-        if papers != count or len(fields) != 3 or len(arrays) != postings + _FACTS or len(order_bytes) != 8 * count:
+        if papers != count or len(fields) != 3 or len(arrays) != postings + _FACTS + 2 or len(order_bytes) != 8 * count:
             raise ValueError("not the shape of an index of these papers")
-        facts = arrays[postings:]
+        facts = arrays[postings : postings + _FACTS]
+        first, second = (
+            Pools(words, a.checked(), spans) for a, spans in zip(arrays[-2:], (first_spans, second_spans), strict=True)
+        )
         if any(len(facts[i].view) != count for i in (1, 3, 4, 6)) or len(facts[8].view) != len(facts[9].view):
             raise ValueError("facts of the wrong shape")
         parts: list[list[Part]] = []
@@ -125,8 +128,8 @@ def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, o
             arrays += [_over(part, place), part.data]
     del place
     facts_arrays, descriptors = facts.saved()
-    arrays += facts_arrays
-    state = (fields, descriptors, vocab.words, vocab.first, vocab.second, order.tobytes())
+    arrays += [*facts_arrays, vocab.first.members, vocab.second.members]
+    state = (fields, descriptors, vocab.words, vocab.first.spans, vocab.second.spans, order.tobytes())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mapped.write(path, (_FORMAT, path.name, len(order), state), arrays)
