@@ -96,9 +96,9 @@ def load(path: Path, count: int) -> Cached | None:
             parts.append([])
             for at in field:
                 offsets, data = arrays[at], arrays[at + 1]
-                if offsets.view.format != "q" or len(offsets.view) != len(words) + 1 or data.view.format != "i":
+                if offsets.view.format not in "iq" or len(offsets.view) != len(words) + 1 or data.view.format != "i":
                     raise ValueError("postings of the wrong shape")
-                parts[-1].append(Part(words, offsets.checked(), data.view, data))
+                parts[-1].append(Part(words, offsets.view, data.view, (offsets, data)))
         order = array("q")
         order.frombytes(order_bytes)
         return Cached(parts, (facts, descriptors), words, first, second, order)
@@ -109,11 +109,13 @@ def load(path: Path, count: int) -> Cached | None:
 
 
 def _over(part: Part, place: dict[str, int]) -> array:
-    """The part's offsets over every word of the vocabulary (`place`: a word's number in it)."""
+    """The part's offsets over every word of the vocabulary (`place`: a word's number
+    in it), in 32 bits where they fit (they are most of a large vocabulary's bytes)."""
     found = np.fromiter(map(place.__getitem__, part.words), dtype=np.int64, count=len(part.words))
     sizes = np.zeros(len(place) + 1, dtype=np.int64)
     sizes[found + 1] = np.diff(np.frombuffer(part.offsets, dtype=np.int64))
-    return array("q", np.cumsum(sizes).tobytes())
+    kind = "i" if len(part.data) < 2**31 else "q"
+    return array(kind, np.cumsum(sizes).astype(np.int32 if kind == "i" else np.int64).tobytes())
 
 
 def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, order: array) -> None:

@@ -40,12 +40,12 @@ class Part:
 
     __slots__ = ("words", "offsets", "data", "view", "blocks", "dead")
 
-    def __init__(self, words: list[str], offsets: Ints, data: Ints, blocks: Checked | None = None):
+    def __init__(self, words: list[str], offsets: Ints, data: Ints, blocks: tuple[Checked, Checked] | None = None):
         self.words = words
         self.offsets = offsets
         self.data = data
         self.view = memoryview(data)
-        self.blocks = blocks  # data's checksums, when it lies in the cache file
+        self.blocks = blocks  # the offsets' and data's checksums, when they lie in the cache file
         self.dead: set[int] = set()  # documents replaced since this part was built
 
     @classmethod
@@ -76,20 +76,31 @@ class Part:
         i = bisect.bisect_left(words, word)
         return i if i < len(words) and words[i] == word else None
 
-    def _documents(self, lo: int, hi: int) -> memoryview:
+    def _span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Where the postings of words lo to hi (excluded) lie in data."""
         if self.blocks is not None:
-            self.blocks.check(lo, hi)
-        return self.view[lo:hi]
+            self.blocks[0].check(lo, lo + 1)
+            self.blocks[0].check(hi, hi + 1)
+        return self.offsets[lo], self.offsets[hi]
+
+    def _documents(self, lo: int, hi: int) -> memoryview:
+        start, end = self._span(lo, hi)
+        if self.blocks is not None:
+            self.blocks[1].check(start, end)
+        return self.view[start:end]
 
     def word(self, word: str) -> memoryview | None:
         i = self._index(word)
         if i is None:
             return None
-        return self._documents(self.offsets[i], self.offsets[i + 1])
+        return self._documents(i, i + 1)
 
     def df(self, word: str) -> int:
         i = self._index(word)
-        return 0 if i is None else self.offsets[i + 1] - self.offsets[i]
+        if i is None:
+            return 0
+        start, end = self._span(i, i + 1)
+        return end - start
 
     def prefixed(self, prefix: str, skip_exact: bool) -> memoryview | None:
         """All postings of words starting with `prefix` (one slice: they are adjacent)."""
@@ -99,12 +110,13 @@ class Part:
             lo += 1
         if lo >= hi:
             return None
-        return self._documents(self.offsets[lo], self.offsets[hi])
+        return self._documents(lo, hi)
 
     def prefixed_size(self, prefix: str) -> int:
         lo = bisect.bisect_left(self.words, prefix)
         hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
-        return self.offsets[hi] - self.offsets[lo]
+        start, end = self._span(lo, hi)
+        return end - start
 
 
 def invert(texts: Iterable[str], docnos: Iterable[int], into: defaultdict[str, list[int]] | None = None) -> dict[str, list[int]]:
