@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader.models import BLANK_STATE, Paper
-from reader.search import SearchIndex, Sort, ranking
+from reader.search import SearchIndex, Sort, mapped, ranking
 from tests.helpers.search_before import index as before_index
 from tests.helpers.search_before import ranking as before_ranking
 
@@ -98,6 +98,35 @@ def test_ranked_as_the_set_based_search_ranked(pool_limits, papers, query, limit
         want = old.search(query[:end], state_of, previous=previous_old, limit=limit, sort=before_ranking.Sort[sort.name])
         assert _complete(got) == _complete(want), query[:end]
         previous_new, previous_old = got, want
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(papers=corpora(), query=queries(), replaced=st.integers(0, 3), sort=st.sampled_from(list(Sort)))
+def test_an_index_read_back_from_its_cache_answers_as_the_one_built(tmp_path_factory, monkeypatch, papers, query, replaced, sort):
+    """Read back, the postings, titles, authors, vocabulary and typo pools lie in the
+    mapped cache file, checked block by block as searches read them: every answer is
+    the built index's, and stays so after an update puts papers beside them."""
+    monkeypatch.setattr(mapped, "_CHECKED_WHOLE", 0)  # as for a large library's file
+    cache_dir = tmp_path_factory.mktemp("cache")
+    built = SearchIndex(papers, workers=0, cache_dir=cache_dir)
+    read = SearchIndex(papers, workers=0, cache_dir=cache_dir)
+    assert read.cache_hit
+    changed = [Paper(id=p.id, title=p.abstract or "lora", abstract=p.title, published=p.published) for p in papers[:replaced]]
+    added = [Paper(id="new", title="benchmark of transformers", abstract="zero-shot lora", authors=("Ann Lee",))]
+    for update in ([], changed + added):
+        built.add(update)
+        read.add(update)
+        previous_built = previous_read = None
+        for end in range(1, len(query) + 1):
+            got = read.search(query[:end], state_of, previous=previous_read, sort=sort)
+            want = built.search(query[:end], state_of, previous=previous_built, sort=sort)
+            assert (tuple(got.ids), tuple(got.scores), got.total, got.terms) == (
+                tuple(want.ids),
+                tuple(want.scores),
+                want.total,
+                want.terms,
+            )
+            previous_built, previous_read = want, got
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
