@@ -136,7 +136,8 @@ class SearchIndex(Matching):
     processes for the abstracts of a large library (default: the CPU count, up to 4;
     0 or 1 builds in this process). `announce(what)` hears of a build that could not
     be read from the cache, before it starts; `note(line)`, of a cache file that was
-    damaged or another library's, once the index is rebuilt.
+    damaged or another library's, once the index is rebuilt (damage in a large file
+    is found when a search first reads it: the index is rebuilt then, see `_rebuilt`).
 
     Documents are numbered in the default order as it was at the build (newest
     first), so that order is the numbers' own until papers are added. Nothing here
