@@ -113,19 +113,21 @@ def _over(part: Part, place: dict[str, int]) -> array:
     in it), in 32 bits where they fit (they are most of a large vocabulary's bytes)."""
     found = np.fromiter(map(place.__getitem__, part.words), dtype=np.int64, count=len(part.words))
     sizes = np.zeros(len(place) + 1, dtype=np.int64)
-    sizes[found + 1] = np.diff(np.frombuffer(part.offsets, dtype=np.int64))
+    sizes[found + 1] = np.diff(np.asarray(part.offsets, dtype=np.int64))  # 32 bits when read from the cache
     kind = "i" if len(part.data) < 2**31 else "q"
     return array(kind, np.cumsum(sizes).astype(np.int32 if kind == "i" else np.int64).tobytes())
 
 
 def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, order: array) -> None:
-    """Write atomically, then drop index files of other versions of the library."""
+    """Write atomically, then drop index files of other versions of the library.
+    Raises marshalfile.Damaged if what was read from a cache file is not as written."""
     arrays: list = []
     fields: list[list[int]] = []
     place = dict(zip(vocab.words, range(len(vocab.words)), strict=True))
     for field in parts:
         fields.append([])
         for part in field:
+            part.check_all()  # a part read from the cache file is written again only as it was written
             fields[-1].append(len(arrays))
             arrays += [_over(part, place), part.data]
     del place

@@ -17,7 +17,7 @@ import os
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, islice
+from itertools import accumulate, islice, pairwise
 from typing import Any
 
 import numpy as np
@@ -210,7 +210,7 @@ class Texts(Sequence[str]):
         one by one, five times as long)."""
         blob = bytes(self._blob.checked())
         ends = self._ends.tolist()
-        texts = [blob[lo:hi].decode("utf-8", "surrogatepass") for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+        texts = [blob[lo:hi].decode("utf-8", "surrogatepass") for lo, hi in pairwise([0, *ends])]
         for docno, text in self._changed.items():
             if docno < len(texts):
                 texts[docno] = text

@@ -350,10 +350,13 @@ class SearchIndex(Matching):
         `cache_dir` under `fingerprint`, the library's new content id: the next start
         reads it instead of indexing the whole library again. The cache keeps no
         `dead` documents, so their postings are taken out first."""
-        with self._lock:
+
+        def save() -> None:
             for part in chain.from_iterable(self._parts):
                 part.drop_dead()
             cache.save(cache.file_for(cache_dir, (), fingerprint), self._parts, self._facts, self._vocab, self._import_pos)
+
+        self._reading(save)
 
     def _invalidate(self) -> None:
         self._generation += 1

@@ -61,15 +61,24 @@ class Part:
         cache has no `dead`. Only the words that lose a posting move their offsets."""
         if not self.dead:
             return
+        self.check_all()
         data = np.frombuffer(self.data, dtype=np.int32)
         dead = np.fromiter(self.dead, dtype=np.int32, count=len(self.dead))
         gone = np.flatnonzero(np.isin(data, dead, kind="table"))
         if len(gone):
-            offsets = np.frombuffer(self.offsets, dtype=np.int64)
+            offsets = np.asarray(self.offsets, dtype=np.int64)  # 32 bits when read from the cache
             self.offsets = array("q", (offsets - np.searchsorted(gone, offsets)).tobytes())
             self.data = array("i", np.delete(data, gone).tobytes())
             self.view = memoryview(self.data)
+            self.blocks = None  # in memory now
         self.dead = set()
+
+    def check_all(self) -> None:
+        """Check every block of a part read from the cache file, before it is read whole
+        (Damaged if one is not as written)."""
+        if self.blocks is not None:
+            for checked in self.blocks:
+                checked.check()
 
     def _index(self, word: str) -> int | None:
         words = self.words

@@ -105,7 +105,8 @@ def test_ranked_as_the_set_based_search_ranked(pool_limits, papers, query, limit
 def test_an_index_read_back_from_its_cache_answers_as_the_one_built(tmp_path_factory, monkeypatch, papers, query, replaced, sort):
     """Read back, the postings, titles, authors, vocabulary and typo pools lie in the
     mapped cache file, checked block by block as searches read them: every answer is
-    the built index's, and stays so after an update puts papers beside them."""
+    the built index's, and stays so after an update puts papers beside them, and once
+    the updated index is saved and read back."""
     monkeypatch.setattr(mapped, "_CHECKED_WHOLE", 0)  # as for a large library's file
     cache_dir = tmp_path_factory.mktemp("cache")
     built = SearchIndex(papers, workers=0, cache_dir=cache_dir)
@@ -113,9 +114,15 @@ def test_an_index_read_back_from_its_cache_answers_as_the_one_built(tmp_path_fac
     assert read.cache_hit
     changed = [Paper(id=p.id, title=p.abstract or "lora", abstract=p.title, published=p.published) for p in papers[:replaced]]
     added = [Paper(id="new", title="benchmark of transformers", abstract="zero-shot lora", authors=("Ann Lee",))]
-    for update in ([], changed + added):
-        built.add(update)
-        read.add(update)
+    for update in ([], changed + added, None):
+        if update is not None:
+            built.add(update)
+            read.add(update)
+        else:  # kept as an import keeps the updated index, under the library's new content id
+            read.save(cache_dir, "updated")
+            by_id = {p.id: p for p in papers + changed + added}
+            read = SearchIndex(list(by_id.values()), workers=0, cache_dir=cache_dir, fingerprint="updated")
+            assert read.cache_hit
         previous_built = previous_read = None
         for end in range(1, len(query) + 1):
             got = read.search(query[:end], state_of, previous=previous_read, sort=sort)
