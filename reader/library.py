@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from reader import citation, clock, history, paperkeys
 from reader.fetch import ledger
@@ -18,6 +21,9 @@ from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult, Sort
+from reader.search import cache as index_cache
+from reader.search.evaluation import state_test
+from reader.search.ranking import listing_day, newest_first_of_dates
 from reader.store import Layout, Store
 from reader.text import plural
 
@@ -37,6 +43,7 @@ class Library(Importing):
         # The state-file version `states` reflects (see Store.synced_signature).
         self._state_signature: str | tuple[str, str] | None = store.synced_signature
         self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()  # one build at a time, whichever thread asks first
         self._related: RelatedIndex | None = None
         self._announce: Callable[[str], None] | None = None
         self._warnings: list[str] = []
@@ -486,18 +493,61 @@ class Library(Importing):
 
     @property
     def index(self) -> SearchIndex:
-        if self._index is None:
-            # Cached in the home, keyed by the library's content: a restart at 100k
-            # papers reads the index back instead of rebuilding it.
-            with no_collector_pauses():
-                self._index = SearchIndex(
-                    list(self.papers.values()),
-                    cache_dir=self.store.home,
-                    fingerprint=self.store.content_id,
-                    announce=self._announce,
-                    note=lambda line: self._warnings.append(line),  # not a bound append: take_warnings swaps the list
-                )
-        return self._index
+        """Built (or read back) on first use, by whichever thread asks first; the others wait for it."""
+        with self._index_lock:
+            index = self._index
+            if index is None:
+                papers = self.papers
+                # Cached in the home, keyed by the library's content: a restart at 100k
+                # papers reads the index back instead of rebuilding it.
+                with no_collector_pauses():
+                    index = SearchIndex(
+                        list(papers.values()),
+                        cache_dir=self.store.home,
+                        fingerprint=self.store.content_id,
+                        announce=self._announce,
+                        note=lambda line: self._warnings.append(line),  # not a bound append: take_warnings swaps the list
+                    )
+                if self.papers is papers:  # else a removal or a reload came meanwhile: built again at the next use
+                    self._index = index
+            return index
+
+    @property
+    def index_ready(self) -> bool:
+        """Is the search index built (or read back)? Until then, `search` answers only
+        what `listed_without_index` can."""
+        return self._index is not None
+
+    def index_cached(self) -> bool:
+        """Does the home hold this library's search index, to be read back rather than built?"""
+        content_id = self.store.content_id
+        return content_id is not None and index_cache.file_for(self.store.home, (), content_id).exists()
+
+    def lists_without_index(self, query: str, sort: Sort) -> bool:
+        """Can `listed_without_index` answer `query` in `sort`'s order?"""
+        return sort.shown_as(ranked=False) is Sort.NEWEST and _state_tests(query) is not None
+
+    def listed_without_index(self, query: str, sort: Sort = Sort.BEST, limit: int | None = None) -> SearchResult | None:
+        """What the search index lists for a view (every paper, or those a state filter
+        such as is:inbox or tag:x keeps), newest first, worked out from the papers'
+        dates and states alone: a library opened without its index cached is listed
+        in seconds, while the index takes minutes at a million papers. None for any
+        other query or order (`lists_without_index`)."""
+        tests = _state_tests(query)
+        if tests is None or sort.shown_as(ranked=False) is not Sort.NEWEST:
+            return None
+        ids = list(self.papers)
+        order = newest_first_of_dates([paper.date for paper in self.papers.values()])
+        if tests:
+            # Only papers with a saved state can differ from blank (as the index's filters reckon).
+            blank = all(test(BLANK_STATE) for test in tests)
+            kept = np.full(len(ids), blank)
+            for row, pid in enumerate(ids):
+                if (state := self.states.get(pid)) is not None:
+                    kept[row] = all(test(state) for test in tests)
+            order = order[kept[order]]
+        listed = [ids[row] for row in order[:limit].tolist()]
+        return SearchResult(query, listed, [0.0] * len(listed), frozenset(), total=len(order), complete=len(listed))
 
     def related(self, paper_id: str, limit: int = 20) -> list[Related]:
         """Papers most like this one by their words."""
@@ -524,6 +574,8 @@ class Library(Importing):
         the result says so (`closest_pending`)."""
         if asks_similar(query):
             return self._similar(query, limit, sort)
+        if self._index is None and (listed := self.listed_without_index(query, sort, limit)) is not None:
+            return listed
         index = self.index
         # Only papers with a saved state can differ from blank: is:/tag: filters look at
         # those instead of asking about all 100k. (A copy: the writer thread may add one.)
@@ -534,6 +586,8 @@ class Library(Importing):
 
     def listing_days(self, paper_ids: Sequence[str]) -> list[str]:
         """The day each paper was published or listed (`[` and `]` step between them)."""
+        if self._index is None:  # read from the papers: the index takes minutes to build at a million
+            return [listing_day(self.papers[pid]) if pid in self.papers else "" for pid in paper_ids]
         return self.index.listing_days(paper_ids)
 
     def _similar(self, query: str, limit: int | None, sort: Sort) -> SearchResult:
@@ -566,6 +620,22 @@ SIMILAR_PAGE = 100
 """Papers a `~text` search lists when no limit is asked for."""
 SIMILAR_POOL = 1000
 """The most similar papers a filtered `~text` search (is:inbox ~text) picks from."""
+
+
+def _state_tests(query: str) -> list[Callable[[PaperState], bool]] | None:
+    """The tests of a query made only of state filters (is:inbox, tag:x, note:y; none:
+    every paper), each to be passed; None for a query with anything else in it."""
+    try:
+        parsed = parse_query(query)
+    except QueryError:
+        return None
+    clauses = parsed.clauses
+    if parsed.similar or any(c.negated or len(c.atoms) != 1 or c.atoms[0].field not in _STATE_FIELDS for c in clauses):
+        return None
+    return [state_test(clause.atoms[0]) for clause in clauses]
+
+
+_STATE_FIELDS = ("is", "tag", "note")  # those state_test answers from a paper's state alone
 
 
 def _placed(papers: list[Paper], back: list[tuple[int, Paper]]) -> list[Paper]:

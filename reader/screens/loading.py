@@ -55,7 +55,10 @@ class LoadingScreen(Screen[None]):
     def load(self) -> None:
         try:
             library = Library.open(self.home, announce=self._announce)
-            library.index  # noqa: B018 (the property builds the search index: here, not on the first keystroke)
+            if library.index_cached():
+                # Read back here, not on the first keystroke. One to build (a home holding
+                # only library.json) is built while the list is shown (reader.screens.main).
+                library.index  # noqa: B018 (the property reads the search index)
         except (StoreError, LibraryError) as error:
             self.post_message(LoadFailed(str(error)))
             return

@@ -5,6 +5,13 @@ panes until then), so everything here has a library to work on. Blocking work
 (a search, related papers, a write) runs in a worker that posts a message
 (reader.screens.messages); the handlers here show what came back.
 
+A library opened without its search index cached (a home holding only
+library.json) is listed before the index is built: its views need only the
+papers' dates and states (Library.listed_without_index). The index is built
+in a worker meanwhile, the status line saying so; a search typed before it is
+ready waits in the search box, said on the status line, and runs once the
+index is (IndexReady), with what the box holds then.
+
 Here: the layout, the views, search and its order (S: kept per view for the
 session, as nothing else of a view outlives it), moving by day ([ and ]),
 related papers, the current paper, other readers' changes, and fetching new
@@ -39,6 +46,7 @@ from reader.models import Paper
 from reader.related import Related
 from reader.screens.messages import (
     Fetched,
+    IndexReady,
     PapersReloaded,
     Progress,
     Refused,
@@ -147,6 +155,8 @@ class MainScreen(Triage, SavedSearches, Outward):
         # the one related papers were of (esc goes back to it).
         self._find_after_search: str | None = None
         self._newest_first = False  # is the list shown in newest-first order (see _listed_by_day)?
+        self._indexing: Worker | None = None  # the search index's build, while the library has none
+        self._search_waits = False  # for the index: run_search again once it is built
 
     def compose(self) -> ComposeResult:
         yield from panes(self._row_data)
@@ -196,7 +206,42 @@ class MainScreen(Triage, SavedSearches, Outward):
             self.view = self.view.back
             self.refresh_views()
         self._new_search()
-        self._search(self.effective_query(), self._search_generation, self.result, self.sort, typing=True)
+        query = self.effective_query()
+        if not self.library.index_ready:
+            self._build_index()
+            self._search_waits = not self.library.lists_without_index(query, self.sort)
+            if self._search_waits:  # the list shown stays until the search can run
+                self.update_status()
+                return
+        self._search(query, self._search_generation, self.result, self.sort, typing=True)
+
+    def _build_index(self) -> None:
+        """Build the search index in a worker, unless that is under way."""
+        if self._indexing is None or self._indexing.is_finished:
+            self._indexing = self._index_in_worker()
+
+    @work(thread=True, group="index")
+    def _index_in_worker(self) -> None:
+        library = self.library
+        try:
+            library.index  # noqa: B018 (the property builds the search index)
+        except (StoreError, LibraryError) as error:
+            self.post_message(Refused("Search index not built", str(error)))
+            return
+        self.post_message(IndexReady(library.take_warnings()))
+
+    def on_index_ready(self, ready: IndexReady) -> None:
+        for warning in ready.warnings:
+            self.notify(warning, title="Search index", severity="warning", timeout=15, markup=False)
+        if self._search_waits or not self.library.index_ready:  # papers changed meanwhile: built again
+            self.run_search()
+        else:
+            self.update_status("search ready")
+
+    def update_status(self, message: str | None = None, aside: str | None = None) -> None:
+        if aside is None and not self.library.index_ready:
+            aside = "search runs once the index is built…" if self._search_waits else "building the search index…"
+        super().update_status(message, aside)
 
     def _new_search(self) -> None:
         """A search or list that replaces the last: its results and pause are over."""

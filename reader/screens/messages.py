@@ -38,13 +38,22 @@ class LoadFailed(Message):
 
 @dataclass
 class LibraryLoaded(Message):
-    """The library is open and indexed. `warnings`: caches rebuilt while loading;
-    `searches_error`: why the saved searches could not be read (None if they could)."""
+    """The library is open, its search index read back if the home holds it (else the
+    main screen has it built meanwhile: `Library.index_ready`). `warnings`: caches
+    rebuilt while loading; `searches_error`: why the saved searches could not be read
+    (None if they could)."""
 
     library: Library
     saved: dict[str, str]
     warnings: list[str]
     searches_error: str | None
+
+
+@dataclass
+class IndexReady(Message):
+    """The search index is built; `warnings`: a damaged cache it replaced, each said once."""
+
+    warnings: list[str]
 
 
 @dataclass

@@ -223,7 +223,7 @@ class Matching:
     def _state_docs(self, atom: Atom, state_of: Callable[[str], PaperState], stateful_ids: Collection[str] | None) -> Docs:
         if atom.field == "key":
             return self._key_docs(atom.value, state_of, stateful_ids)
-        test = _state_test(atom)
+        test = state_test(atom)
         if stateful_ids is None:
             return {d for d, i in enumerate(self._facts.ids) if test(state_of(i))}
         known = [self._facts.docno[i] for i in stateful_ids if i in self._facts.docno]
@@ -240,7 +240,7 @@ class Matching:
     def _doc_test(self, atom: Atom, state_of: Callable[[str], PaperState]) -> Callable[[int], bool]:
         if atom.field == "key":  # a key not yet chosen depends on the paper's twins: found together
             return self._key_docs(atom.value, state_of, None).__contains__
-        test, ids = _state_test(atom), self._facts.ids
+        test, ids = state_test(atom), self._facts.ids
         return lambda d: test(state_of(ids[d]))
 
     def _key_docs(self, start: str, state_of: Callable[[str], PaperState], stateful_ids: Collection[str] | None) -> Docs:
@@ -352,7 +352,7 @@ def _venue_matches(atom: Atom, venue: str) -> bool:
     return spelled is not None and f" {spelled} " in text
 
 
-def _state_test(atom: Atom) -> Callable[[PaperState], bool]:
+def state_test(atom: Atom) -> Callable[[PaperState], bool]:
     if atom.field == "tag":
         value = atom.value
         return lambda s: any(t.casefold().startswith(value) for t in s.tags)

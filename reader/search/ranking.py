@@ -431,14 +431,26 @@ def newest_first(papers: Sequence[Paper], import_pos: Sequence[int] | None = Non
     """The positions of `papers` in the default order: newest first where a date is
     known, then the undated; ties in import order (`import_pos`: a paper's place in
     it; None: its position)."""
+    if import_pos is None:
+        return newest_first_of_dates([p.date for p in papers]).tolist()
     keys = [p.date for p in papers]
     dated = [i for i, k in enumerate(keys) if k]
     undated = [i for i, k in enumerate(keys) if not k]
-    if import_pos is not None:
-        dated.sort(key=import_pos.__getitem__)
-        undated.sort(key=import_pos.__getitem__)
+    dated.sort(key=import_pos.__getitem__)
+    undated.sort(key=import_pos.__getitem__)
     dated.sort(key=keys.__getitem__, reverse=True)  # stable: ties keep import order
     return dated + undated
+
+
+def newest_first_of_dates(dates: Sequence[str]) -> np.ndarray:
+    """`newest_first` of papers in import order, from their dates (`Paper.date`) alone:
+    a list shown before the search index is built lists what the index would. Each
+    date's rank among the dates, stably sorted highest first: ties keep import order,
+    and "" (undated) ranks lowest, so the undated come last. Compared as UTF-8 bytes,
+    which order as the strings do, in C rather than by a Python key."""
+    encoded = np.array([date.encode("utf-8", "surrogatepass") for date in dates], dtype=bytes)
+    rank = np.unique(encoded, return_inverse=True)[1].reshape(-1)
+    return np.argsort(-rank, kind="stable")
 
 
 def listing_day(paper: Paper) -> str:
