@@ -18,10 +18,14 @@ a time and `--only keys` types into the home `import` made):
 - start: the app on the imported home (snapshot and index cache), headless
   (`ReaderApp.run_test`, 80x24) in a child process: first_paint_s (the App's Ready
   event), loaded_s (the list given every paper, marked in the app's own handler,
-  not polled), rss_loaded_mb (VmHWM), bookmark_persist_ms (50 fsynced bookmark
-  writes), replace_paint_ms (PaperList.show N -> 10 -> N then one layout pass).
+  not polled), rss_loaded_mb (VmHWM), search_ready_s (the search index ready:
+  loaded_s where it was read back while loading; the rest of the stage waits for
+  it), bookmark_persist_ms (50 fsynced bookmark writes), replace_paint_ms
+  (PaperList.show N -> 10 -> N then one layout pass).
 - cold: the same start on a home holding only a copy of library.json (no
-  snapshot, no index, no keys file): loaded_without_caches_s and its RSS.
+  snapshot, no index, no keys file): loaded_without_caches_s (the list, shown
+  while the index is built) and the peak RSS then, search_ready_without_caches_s
+  and the peak RSS once the index is built.
 - api: in a child process, the library loaded and the typed set (bench/search.py's
   QUERIES, one keystroke at a time, each passing the previous result as the app
   does) searched: p50/p95/max ms, the count and first title each keystroke gives
@@ -200,14 +204,26 @@ class BenchApp(ReaderApp):
         marks.setdefault("ready", time.monotonic())
 
 shown = MainScreen.on_search_done
+indexed = MainScreen.on_index_ready
+
+def search_ready(self) -> None:
+    if self.library.index_ready:
+        marks.setdefault("search_ready", time.monotonic())
+        searchable.set()
 
 def on_search_done(self, done) -> None:
     shown(self, done)
     if len(self.query_one(PaperList).ids) == len(self.library) >= n:
         marks.setdefault("loaded", time.monotonic())
         loaded.set()
+        search_ready(self)
+
+def on_index_ready(self, ready) -> None:
+    indexed(self, ready)
+    search_ready(self)
 
 MainScreen.on_search_done = on_search_done
+MainScreen.on_index_ready = on_index_ready
 
 def rss_mb():
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so the child
@@ -219,8 +235,8 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 async def main():
-    global loaded
-    loaded = asyncio.Event()
+    global loaded, searchable
+    loaded, searchable = asyncio.Event(), asyncio.Event()
     app = BenchApp(home=home)
     result = {}
     async with app.run_test(headless=True, size=(80, 24)) as pilot:
@@ -230,6 +246,8 @@ async def main():
         except TimeoutError:
             raise SystemExit(f"not loaded after 1500 s: on {type(app.screen).__name__}") from None
         result["rss_loaded_mb"] = rss_mb()
+        await asyncio.wait_for(searchable.wait(), 1500)
+        result["rss_search_ready_mb"] = rss_mb()
         await pilot.pause()
         papers = app.screen.query_one(PaperList)
         library = app.screen.library
@@ -383,6 +401,7 @@ class Run:
         return {
             "first_paint_s": round(child["ready"] - spawn, 3),
             "loaded_s": round(child["loaded"] - spawn, 3),
+            "search_ready_s": round(child["search_ready"] - spawn, 3),
             "rss_loaded_mb": round(child["rss_loaded_mb"], 1),
             "rss_end_mb": round(child["rss_end_mb"], 1),
             "bookmark_persist_ms": round(statistics.median(bookmark), 2),
@@ -404,6 +423,8 @@ class Run:
         return {
             "loaded_without_caches_s": round(child["loaded"] - child["t_spawn"], 3),
             "rss_loaded_without_caches_mb": round(child["rss_loaded_mb"], 1),
+            "search_ready_without_caches_s": round(child["search_ready"] - child["t_spawn"], 3),
+            "rss_search_ready_without_caches_mb": round(child["rss_search_ready_mb"], 1),
         }
 
     def stage_api(self) -> dict:
@@ -657,6 +678,8 @@ def summary(results: dict) -> dict:
         "start_with_caches_to_list_s": get("start", "loaded_s"),
         "start_without_caches_to_list_s": get("cold", "loaded_without_caches_s"),
         "rss_without_caches_mb": get("cold", "rss_loaded_without_caches_mb"),
+        "start_without_caches_to_search_s": get("cold", "search_ready_without_caches_s"),
+        "rss_without_caches_search_ready_mb": get("cold", "rss_search_ready_without_caches_mb"),
         "rss_once_loaded_mb": get("start", "rss_loaded_mb"),
         "keystroke_to_screen_ms": get("keys", "keystroke_to_screen_ms"),
         "keystroke_to_screen_changed_ms": get("keys", "keystroke_to_screen_changed_ms"),
