@@ -239,10 +239,10 @@ class MainScreen(Triage, SavedSearches, Outward):
         if self._search_waits or not self.library.index_ready:  # papers changed meanwhile: built again
             self.run_search()
         else:
-            self.update_status("search ready")
+            self.status.aside_over("search ready")
 
     def update_status(self, message: str | None = None, aside: str | None = None) -> None:
-        if aside is None and not self.library.index_ready:
+        if aside is None and self._indexing is not None and not self._indexing.is_finished:
             aside = "search runs once the index is built…" if self._search_waits else "building the search index…"
         super().update_status(message, aside)
 

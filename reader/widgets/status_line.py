@@ -54,6 +54,7 @@ class StatusLine(Static):
         self._counted_only: list[tuple[str, int]] = []  # the last say()'s segments without its message
         self._saying = False  # a message is up: it gives way when the person moves on
         self._cursor: str | None = None  # the paper the cursor is on, as last told
+        self._shown = 0  # the papers listed, as last told
         self._said_on: str | None = None  # the paper the cursor was on when the message was said
 
     def tally(self, counts: Mapping[str, int], done_today: int) -> None:
@@ -75,10 +76,23 @@ class StatusLine(Static):
         """`message` (if any), then `aside` (if any: more about the list, such as its
         closest matches), then the counts with `shown` papers listed, the cursor `on` a paper."""
         self._cursor = on
+        self._shown = shown
         self._segments = self._counted(message, shown, aside)
         self._counted_only = [(text, rank) for text, rank in self._segments if rank != MESSAGE]
         self._said(bool(message))
         self._fit()
+
+    def aside_over(self, said: str) -> None:
+        """The aside is over (the search index it said was being built is ready): it goes,
+        and `said` is said in its place, unless a message is up (a removal's "u to undo")."""
+        if not self._segments:  # a line shown as given (update): nothing of it is an aside
+            return
+        if self._saying:
+            self._segments = [(text, rank) for text, rank in self._segments if rank != ASIDE]
+            self._counted_only = [(text, rank) for text, rank in self._counted_only if rank != ASIDE]
+            self._fit()
+        else:
+            self.say(said, self._shown, on=self._cursor)
 
     def moved(self, paper_id: str | None) -> None:
         """The cursor is on `paper_id` now: off the paper a message was said on, it gives way."""

@@ -84,7 +84,9 @@ async def test_the_list_is_shown_newest_first_before_the_index_is_built(cold_hom
         app.screen.show_view(INBOX)  # as the sidebar picks it: bookmarked papers are out of it
         await until(pilot, lambda: list(papers(app).ids) == [pid for pid in expected_inbox if pid != paper])
         assert "building the search index…" in status(app)
-        held_build.set()  # or the app, closing, waits for the build's thread
+        held_build.set()
+        await until(pilot, lambda: "search ready" in status(app))
+        assert "building" not in status(app) and list(papers(app).ids) == [pid for pid in expected_inbox if pid != paper]
 
 
 async def test_a_search_typed_before_the_index_is_built_runs_once_it_is(cold_home, held_build):
