@@ -24,6 +24,10 @@ from reader.screens.messages import LibraryLoaded, LoadFailed, LoadStep
 from reader.widgets.paper_list import PaperList, RowData
 from reader.widgets.status_line import StatusLine
 
+LISTED_BEFORE_INDEX_FROM = 10_000
+"""Papers from which a library with no search index cached is listed before the index
+is built: it takes about a second per 10,000 papers, a moment below that."""
+
 
 def _still_loading(action: Action) -> Binding:
     """The main screen's binding of `action` (reader.widgets.bindings), saying it waits."""
@@ -55,10 +59,10 @@ class LoadingScreen(Screen[None]):
     def load(self) -> None:
         try:
             library = Library.open(self.home, announce=self._announce)
-            if library.index_cached():
-                # Read back here, not on the first keystroke. One to build (a home holding
-                # only library.json) is built while the list is shown (reader.screens.main).
-                library.index  # noqa: B018 (the property reads the search index)
+            if library.index_cached() or len(library) < LISTED_BEFORE_INDEX_FROM:
+                # Here, not on the first keystroke. A large library's index to build (a home
+                # holding only library.json) is built while the list is shown (reader.screens.main).
+                library.index  # noqa: B018 (the property reads or builds the search index)
         except (StoreError, LibraryError) as error:
             self.post_message(LoadFailed(str(error)))
             return

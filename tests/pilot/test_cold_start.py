@@ -15,6 +15,7 @@ from helpers.pilot import papers, status
 from reader import library as library_module
 from reader.app import ReaderApp
 from reader.library import Library
+from reader.screens import loading
 from reader.search import SearchIndex
 from reader.views import INBOX
 from reader.widgets.search_box import SearchBox
@@ -36,7 +37,9 @@ def cold_home(home):
 
 @pytest.fixture
 def held_build(monkeypatch):
-    """The search index's build waits for the Event returned to be set."""
+    """The search index's build waits for the Event returned to be set; the library
+    is listed before it, as one of tens of thousands of papers is."""
+    monkeypatch.setattr(loading, "LISTED_BEFORE_INDEX_FROM", 0)
     built = threading.Event()
 
     class HeldIndex(SearchIndex):
