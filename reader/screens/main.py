@@ -155,7 +155,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         # the one related papers were of (esc goes back to it).
         self._find_after_search: str | None = None
         self._newest_first = False  # is the list shown in newest-first order (see _listed_by_day)?
-        self._indexing: Worker | None = None  # the search index's build, while the library has none
+        self._indexing = False  # is the search index being built (from _build_index to IndexReady)?
         self._search_waits = False  # for the index: run_search again once it is built
 
     def compose(self) -> ComposeResult:
@@ -207,12 +207,11 @@ class MainScreen(Triage, SavedSearches, Outward):
             self.refresh_views()
         self._new_search()
         query = self.effective_query()
-        if not self.library.index_ready:
-            self._search_waits = not self.library.lists_without_index(query, self.sort)
-            if self._search_waits:  # the list shown stays until the search can run
-                self._build_index()
-                self.update_status()
-                return
+        self._search_waits = not self.library.index_ready and not self.library.lists_without_index(query, self.sort)
+        if self._search_waits:  # the list shown stays until the search can run
+            self._build_index()
+            self.update_status()
+            return
         self._search(query, self._search_generation, self.result, self.sort, typing=True)
 
     def _build_index(self) -> None:
@@ -220,8 +219,9 @@ class MainScreen(Triage, SavedSearches, Outward):
         list is shown (or a search waits for it): the build holds the GIL for most of
         its run, and begun beside the first list's worker it kept that list off the
         screen for as long (100k papers: the list 18.5 s after the start, not 5.5)."""
-        if self._indexing is None or self._indexing.is_finished:
-            self._indexing = self._index_in_worker()
+        if not self._indexing:
+            self._indexing = True
+            self._index_in_worker()
 
     @work(thread=True, group="index")
     def _index_in_worker(self) -> None:
@@ -229,20 +229,25 @@ class MainScreen(Triage, SavedSearches, Outward):
         try:
             library.index  # noqa: B018 (the property builds the search index)
         except (StoreError, LibraryError) as error:
-            self.post_message(Refused("Search index not built", str(error)))
+            self.post_message(IndexReady([], str(error)))
             return
         self.post_message(IndexReady(library.take_warnings()))
 
     def on_index_ready(self, ready: IndexReady) -> None:
+        self._indexing = False
         for warning in ready.warnings:
             self.notify(warning, title="Search index", severity="warning", timeout=15, markup=False)
-        if self._search_waits or not self.library.index_ready:  # papers changed meanwhile: built again
+        if ready.error is not None:  # the next search that needs the index tries again
+            self.notify(ready.error, title="Search index not built", severity="error", timeout=30, markup=False)
+            self._search_waits = False
+            self.update_status()
+        elif self._search_waits or not self.library.index_ready:  # papers changed meanwhile: built again
             self.run_search()
         else:
             self.status.aside_over("search ready")
 
     def update_status(self, message: str | None = None, aside: str | None = None) -> None:
-        if aside is None and self._indexing is not None and not self._indexing.is_finished:
+        if aside is None and self._indexing:
             aside = "search runs once the index is built…" if self._search_waits else "building the search index…"
         super().update_status(message, aside)
 

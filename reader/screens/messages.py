@@ -51,9 +51,11 @@ class LibraryLoaded(Message):
 
 @dataclass
 class IndexReady(Message):
-    """The search index is built; `warnings`: a damaged cache it replaced, each said once."""
+    """The search index's build is over: `error` says why it failed (None: it is built);
+    `warnings`: a damaged cache it replaced, each said once."""
 
     warnings: list[str]
+    error: str | None = None
 
 
 @dataclass
