@@ -15,7 +15,7 @@ a time and `--only keys` types into the home `import` made):
   process's peak RSS (wait4), and the peak RSS of it and its index workers
   together (sampled every 0.2 s from /proc); any stderr line (a worker that
   failed says so there).
-- start: the app on the imported home (snapshot and index cache), headless
+- start: the app on the imported home (paper file and index cache), headless
   (`ReaderApp.run_test`, 80x24) in a child process: first_paint_s (the App's Ready
   event), loaded_s (the list given every paper, marked in the app's own handler,
   not polled), rss_loaded_mb (VmHWM), search_ready_s (the search index ready:
@@ -23,7 +23,7 @@ a time and `--only keys` types into the home `import` made):
   it), bookmark_persist_ms (50 fsynced bookmark writes), replace_paint_ms
   (PaperList.show N -> 10 -> N then one layout pass).
 - cold: the same start on a home holding only a copy of library.json (no
-  snapshot, no index, no keys file): loaded_without_caches_s (the list, shown
+  paper file, no index, no keys file): loaded_without_caches_s (the list, shown
   while the index is built) and the peak RSS then, search_ready_without_caches_s
   and the peak RSS once the index is built.
 - api: in a child process, the library loaded and the typed set (bench/search.py's

@@ -26,6 +26,7 @@ from reader import citation, ingest
 from reader.files import StoreError
 from reader.models import Paper, PaperState, Problem, StatedPaper
 from reader.paperkeys import Aliases, aliases_of
+from reader.papertable import PaperTable
 from reader.related import RelatedIndex
 from reader.search import SearchIndex, cache
 from reader.store import Layout, LibraryVersion, Store
@@ -54,7 +55,7 @@ class LibraryReload:
     """The papers another process's import left in library.json, with their index."""
 
     version: LibraryVersion
-    papers: dict[str, Paper]
+    papers: PaperTable
     index: SearchIndex
     new: int  # papers this library did not have
     gone: int  # papers it had that are no longer there (a backup put back)
@@ -70,7 +71,7 @@ class Importing:
     """`Library`'s import (a mixin: Library sets these attributes)."""
 
     store: Store
-    papers: dict[str, Paper]
+    papers: PaperTable
     states: dict[str, PaperState]
     _alias_map: dict[str, str] | Aliases | None
     _keys_of: defaultdict[str, list[str]] | None
@@ -89,7 +90,7 @@ class Importing:
 
     def _import_paths(self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool) -> ImportReport:
         report = ImportReport()
-        papers_before, aliases_before = dict(self.papers), self._aliases.copy()
+        papers_before, aliases_before = self.papers.copy(), self._aliases.copy()
         files, report.problems = ingest.expand_paths(paths)
         report.files = len(files)
         sizes = [_size(path) for path in files]
@@ -122,7 +123,7 @@ class Importing:
         broken off keeps what it got. Merged as `import_paths` merges files."""
         with no_collector_pauses():
             report = ImportReport()
-            papers_before, aliases_before = dict(self.papers), self._aliases.copy()
+            papers_before, aliases_before = self.papers.copy(), self._aliases.copy()
             changed: dict[str, Paper] = {}
             arriving_states: dict[str, PaperState] = {}
             owners = self._key_owners()
@@ -195,7 +196,7 @@ class Importing:
         report: ImportReport,
         changed: dict[str, Paper],
         arriving_states: dict[str, PaperState],
-        before: tuple[dict[str, Paper], dict[str, str] | Aliases],
+        before: tuple[PaperTable, dict[str, str] | Aliases],
         progress: Progress | None,
         total: int,
         index: bool,
@@ -224,12 +225,14 @@ class Importing:
                 return [self.papers[pid] for pid in ids]
 
             try:
-                self.store.add_segment(self.papers.values(), records, rebase, self._alias_dict)
+                written = self.store.add_segment(self.papers, records, rebase, self._alias_dict)
             except StoreError:
                 self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
                 if pending is not None:
                     pending.cancel()
                 raise
+            if written is not None:  # the papers as saved, read from their paper file: none held in memory
+                self.papers = written
             if moved is not None:
                 # The indexes know neither the other import's papers nor where this one's
                 # went: they are built again when needed (now, if asked to).
@@ -258,13 +261,13 @@ class Importing:
             progress(total, total, report.records)
         return report
 
-    def _cached_index(self, papers: dict[str, Paper]) -> SearchIndex | None:
+    def _cached_index(self, papers: PaperTable) -> SearchIndex | None:
         """The index of `papers`, the library before an import, if its cache is in the
         home: an import then indexes only the papers it adds or changes."""
         content_id = self.store.content_id
         if content_id is None or not cache.file_for(self.store.home, (), content_id).exists():
             return None
-        return SearchIndex(list(papers.values()), cache_dir=self.store.home, fingerprint=content_id)
+        return SearchIndex(papers.in_order(), cache_dir=self.store.home, fingerprint=content_id)
 
     def _rebase(self, theirs: list[Paper], changed: dict[str, Paper], report: ImportReport) -> dict[str, str]:
         """Make this import's changes again onto `theirs`, the library another import
@@ -273,7 +276,7 @@ class Importing:
 
         The counts are exact when each paper came once; a paper that came again
         counts the second time as merged."""
-        self.papers, self._alias_map = {paper.id: paper for paper in theirs}, None
+        self.papers, self._alias_map = PaperTable.of(theirs), None
         again, moved = ImportReport(), {}
         for paper_id, paper in changed.items():
             now = self._merge(paper, again, {})
@@ -416,8 +419,10 @@ class Importing:
                 if version.content_id == self.store.content_id:
                     self.store.sync_library(version)  # another file, the same papers
                     return None
-                papers = {paper.id: paper for paper in version.papers}
-                index = SearchIndex(version.papers, cache_dir=self.store.home, fingerprint=version.content_id, note=noted.append)
+                papers = version.papers
+                index = SearchIndex(
+                    papers.in_order(), cache_dir=self.store.home, fingerprint=version.content_id, note=noted.append
+                )
         except StoreError:
             self._unreadable_library = identity  # say it once, not on every poll
             raise

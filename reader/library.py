@@ -17,6 +17,7 @@ from reader.files import StoreError, home_lock, resolve_home, write_atomically
 from reader.importing import Importing, no_collector_pauses
 from reader.models import BLANK_STATE, Paper, PaperState, Source
 from reader.paperkeys import LibraryError
+from reader.papertable import PaperTable
 from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
@@ -34,9 +35,10 @@ def bundled_data() -> Path:
 
 
 class Library(Importing):
-    def __init__(self, store: Store, papers: Iterable[Paper], states: dict[str, PaperState]):
+    def __init__(self, store: Store, papers: PaperTable | Iterable[Paper], states: dict[str, PaperState]):
         self.store = store
-        self.papers: dict[str, Paper] = {paper.id: paper for paper in papers}
+        # Read from the paper file as asked for (see papertable): a start decodes none.
+        self.papers = papers if isinstance(papers, PaperTable) else PaperTable.of(papers)
         self._alias_map: dict[str, str] | None = None
         self._keys_of: defaultdict[str, list[str]] | None = None  # see _key_groups
         self.states = states
@@ -47,6 +49,7 @@ class Library(Importing):
         self._related: RelatedIndex | None = None
         self._announce: Callable[[str], None] | None = None
         self._warnings: list[str] = []
+        store.warn = self._warn  # a paper file found damaged as its papers are read
         self._unreadable_library: Layout | None = None  # a library already reported
         self.seeded = False  # filled with the demo just now (see open)
         self._keys: paperkeys.Keys | None = None  # see open_for_state
@@ -58,14 +61,14 @@ class Library(Importing):
         for). `seeded` says whether it just got them (`demo_note` tells the person).
 
         `announce(what)` is told of each slow step before it starts (reading
-        library.json without its snapshot, building the search index), so a
+        library.json without its paper file, building the search index), so a
         person waiting knows why. A damaged cache, ignored and rebuilt, is a
         warning (see take_warnings)."""
         store = Store(resolve_home(home))
         first_run = not store.has_library
         noted: list[str] = []
         with no_collector_pauses():
-            library = cls(store, store.load_papers(announce, noted.append), store.load_states())
+            library = cls(store, store.load_table(announce, noted.append), store.load_states())
         library._announce = announce
         library._warnings += noted
         if first_run and seed:
@@ -84,7 +87,7 @@ class Library(Importing):
         keys = store.load_keys()
         if keys is None:
             library = cls.open(home, seed=seed)
-            # Reading library.json (no snapshot) has written the keys file already.
+            # Reading library.json (no paper file) has written the keys file already.
             library.store.save_loaded_keys(library.papers.values())
             return library
         library = cls(store, (), store.load_states())
@@ -214,6 +217,9 @@ class Library(Importing):
 
     def redo(self) -> history.Entry | None:
         return self._travel("redo")
+
+    def _warn(self, line: str) -> None:
+        self._warnings.append(line)  # not a bound append: take_warnings swaps the list
 
     def take_warnings(self) -> list[str]:
         """What went wrong without stopping a change (a step the history could not
@@ -353,8 +359,8 @@ class Library(Importing):
             return written
 
         written[:] = change(list(self.papers.values()))
-        self.store.save_papers(list(written), rebase)
-        self.papers, self._alias_map, self._keys_of = {paper.id: paper for paper in written}, None, None
+        saved = self.store.save_papers(list(written), rebase)
+        self.papers, self._alias_map, self._keys_of = saved or PaperTable.of(written), None, None
         self._index = self._related = None
 
     def _write_history(self, append: Callable[[], bool], unsaid: str) -> bool:
@@ -502,7 +508,7 @@ class Library(Importing):
                 # papers reads the index back instead of rebuilding it.
                 with no_collector_pauses():
                     index = SearchIndex(
-                        list(papers.values()),
+                        papers.in_order(),  # decoded as read: a start with the index cached reads none
                         cache_dir=self.store.home,
                         fingerprint=self.store.content_id,
                         announce=self._announce,

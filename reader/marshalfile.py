@@ -1,11 +1,11 @@
-"""Files of marshal data: the caches beside library.json (snapshot, search index).
+"""Files of marshal data: caches beside library.json (the search index, the keys file).
 
 Caches only: each names what it was made from and is rebuilt when it does not
 match, so writing needs to be atomic, not durable. Reading trusts nothing: a
 flipped byte in a title would otherwise show a wrong title, and one in a posting
 list would send a search out of range. So the file carries a checksum of all
 its bytes after it, checked before anything is decoded (CRC-32: 30-50 ms for
-the 180 MB snapshot of 100k papers; a cryptographic hash costs 4-8 times that,
+the 180 MB of 100k papers' marshal; a cryptographic hash costs 4-8 times that,
 and guards against nothing a cache has to fear).
 
 Layout: MAGIC (8 bytes), the CRC-32 of everything after the checksum (8 bytes),
@@ -32,7 +32,7 @@ _HEAD = 24
 
 class Damaged(Exception):
     """The file is not as it was written: the message says how, after its name
-    ("library.snapshot was damaged")."""
+    ("library.keys was damaged")."""
 
     @classmethod
     def because(cls, error: Exception) -> Damaged:

@@ -8,7 +8,7 @@ the keys file answer alike.
 
 Why a file. `reader bookmark ID` (tag, untag, read) changes one paper's state and
 needs nothing of the library but to know which paper ID names; loading 1M papers
-for that took 4.9 s and 3.4 GB. `library.keys` is written wherever the snapshot is,
+for that took 4.9 s and 3.4 GB. `library.keys` is written wherever the paper file is,
 under the same made-from stat and content id and trusted under the same check
 (`snapshot.same_content`). It holds every key -> id pair, sorted by key, as two
 blobs of UTF-8 and their offsets, raw in a marshalfile: a look-up is a binary
@@ -156,7 +156,7 @@ def _encoded(text: str) -> bytes:
 
 
 def write(path: Path, made_from: snapshot.Identity, content_id: str, aliases: Mapping[str, str]) -> None:
-    """Best effort, atomically, as the snapshot is written. Sorted as strings: UTF-8
+    """Best effort, atomically, as the paper file is written. Sorted as strings: UTF-8
     keeps the code points' order, so the bytes are sorted too."""
     keys = sorted(aliases)
     arrays = [*_packed(keys), *_packed(list(map(aliases.__getitem__, keys)))]

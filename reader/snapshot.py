@@ -1,41 +1,69 @@
-"""A fast-loading copy of library.json, kept beside it in the home.
+"""The paper file: library.json's papers in a form read back without parsing, kept beside it.
 
-Decoding 180 MB of JSON into 100,000 papers and checking every record takes
-seconds; `marshal` reads the same papers back as tuples in a fraction of that.
-library.json stays the record: a snapshot names the exact file it was made from
+Decoding 1.6 GB of JSON into 1M papers takes a minute, and 1M `Paper` objects
+held in memory take 3.5 GB. So the papers are kept in `library.papers` and read
+from it one at a time, as they are shown (see `papertable.PaperTable`): each
+paper's fields as one record (marshal of the field tuple, compressed alone by
+zstd with a dictionary trained on the library's own records, so a record reads
+back alone, and the file is about 0.4 of the JSON), the records one after the
+other, and arrays to find them: where each record and each id starts, and the
+ids' hashes sorted (with the record of each), so a look-up by id reads a few
+pages of the mapped file and nothing is decoded at a start.
+
+library.json stays the record: a paper file names the exact file it was made from
 (inode, size, modification and change times) and the content id of its bytes
 (their digest, see `content_digest`). A stat is what each start can afford, so
-while library.json is that very file the snapshot is used at once. Once the stat
+while library.json is that very file the paper file is used at once. Once the stat
 differs, the file may be another (an import's, a restored backup, a hand edit)
 or the same bytes with new metadata: `touch`, `chmod`, a hard link or a backup
 tool change the change time, which no one can set back. Re-parsing 1.6 GB of JSON
-because of that cost 23 s at 1M papers where the snapshot takes 5. So a file of
-the snapshot's size is digested (a streamed read, about 2 s a GB) and the
-snapshot used if the digest is its content id; the stat it was checked under is
-kept in `library.snapshot.seen`, so later starts are back to a stat. Anything
-else falls back to parsing the JSON. A snapshot that cannot be
-read or written only costs a slower start; it is never an error. One that is
-damaged (its checksum, see marshalfile) is not trusted either: the caller reads
-library.json instead, and says so.
+because of that cost 23 s at 1M papers. So a file of the paper file's size is
+digested (a streamed read, about 2 s a GB) and the paper file used if the digest
+is its content id; the stat it was checked under is kept in `library.papers.seen`,
+so later starts are back to a stat. Anything else falls back to parsing the JSON.
+A paper file that cannot be read or written only costs a slower start; it is
+never an error.
+
+Damage. Everything but the records (the head and the arrays, 40 bytes a paper) is
+under one CRC-32, checked at the start; each record carries zstd's own checksum of
+its content, checked when it is read: checking 700 MB of records at every start
+would cost most of a second at 1M papers. A damaged head or array is `Damaged` at
+the start (the caller reads library.json instead, and says so); a damaged record
+is `Damaged` when it is read (see PaperTable for what happens then).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import hashlib
+import marshal
+import mmap
 import os
-from collections.abc import Iterable
-from itertools import starmap
-from operator import attrgetter
+import tempfile
+import threading
+import zlib
+from array import array
+from collections.abc import Iterator, Sequence
+from itertools import accumulate
 from pathlib import Path
 
+import zstandard
+
 from reader import marshalfile
+from reader.marshalfile import Damaged
 from reader.models import Paper, Source
 
-SNAPSHOT_FILE = "library.snapshot"
-SEEN_FILE = "library.snapshot.seen"  # (a library.json stat, the content id its bytes were found to have)
-_VERSION = 5  # 3: Paper's citation fields (entry type, venue, DOI...); 4: their provenance; 5: a .bib's other fields
+PAPERS_FILE = "library.papers"
+SEEN_FILE = "library.papers.seen"  # (a library.json stat, the content id its bytes were found to have)
+OLD_FILES = ("library.snapshot", "library.snapshot.seen")  # older readers' whole-library copy: removed with a paper file written
+_MAGIC = b"readerP\x01"
+_HEAD = 32  # MAGIC, the CRC-32 of the checked part, its length, the length of the marshal head
+_VERSION = 1
+_LEVEL = 1  # zstd level: the file is written at every import, and level 3 saves only another 10%
+_DICTIONARY_SIZE = 112_640  # zstd's default; trained on at most _SAMPLES records
+_SAMPLES = 4000
 
 Identity = tuple[int, int, int, int]
 
@@ -77,7 +105,7 @@ def _fstat(fd: int) -> Identity:
 
 def same_content(path: Path, library: Path, now: Identity, made_from: Identity, content_id: str) -> bool:
     """Does library.json, stat'ed as `now`, hold the bytes the cache at `path` (this
-    snapshot, or another cache beside it) was made from, stat'ed then as `made_from`,
+    paper file, or another cache beside it) was made from, stat'ed then as `made_from`,
     content id `content_id`?"""
     if now == made_from:
         return True
@@ -95,48 +123,203 @@ def same_content(path: Path, library: Path, now: Identity, made_from: Identity, 
     return True
 
 
-# Column by column, in Paper's field order: marshal then makes one list per field
-# instead of a tuple per paper, and map() builds the papers without a Python loop.
-# The names are stored too, so a snapshot of an older Paper is simply not used.
+# A record is the tuple of Paper's fields in this order, sources as plain tuples.
+# The names are stored too, so a paper file of an older Paper is simply not used.
 _FIELDS = tuple(f.name for f in dataclasses.fields(Paper))
 _SOURCES = _FIELDS.index("sources")
 
 
-def _columns(papers: list[Paper]) -> list[list]:
-    columns = [list(map(attrgetter(name), papers)) for name in _FIELDS]
-    columns[_SOURCES] = [tuple((s.file, s.format, s.position, s.date) for s in sources) for sources in columns[_SOURCES]]
-    return columns
+def _record(paper: Paper) -> bytes:
+    values = [getattr(paper, name) for name in _FIELDS]
+    values[_SOURCES] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
+    return marshal.dumps(tuple(values))
 
 
-def write(path: Path, made_from: Identity, content_id: str, papers: Iterable[Paper]) -> None:
-    """Best effort, atomically: a torn snapshot must not be mistaken for a good one."""
+def id_hash(paper_id: str) -> int:
+    """The hash a paper file sorts its ids by: stable across processes, unlike hash()."""
+    return zlib.crc32(_utf8(paper_id))
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper]) -> None:
+    """Best effort, atomically: a torn paper file must not be mistaken for a good one.
+    An older reader's whole-library snapshot beside it goes (1.5 GB at 1M papers)."""
     try:
-        marshalfile.write(path, (_VERSION, made_from, content_id, _FIELDS, _columns(list(papers))))
-    except (OSError, ValueError):
+        _write(path, made_from, content_id, papers)
+    except (OSError, ValueError, zstandard.ZstdError):
         with contextlib.suppress(OSError):
-            path.unlink()  # a stale snapshot is ignored anyway; a missing one is plainer
+            path.unlink(missing_ok=True)  # a stale paper file is ignored anyway; a missing one is plainer
+    for name in OLD_FILES:
+        with contextlib.suppress(OSError):
+            path.with_name(name).unlink(missing_ok=True)
 
 
-def read(path: Path, source: Path, library: Identity | None) -> tuple[str, list[Paper]] | None:
-    """(content id, papers) if the snapshot was made from the bytes of the library
-    file `source`, stat'ed as `library`; None if there is none, or it was made from
-    another (an older version of it). Raises marshalfile.Damaged for a snapshot
-    that is not as it was written."""
+def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper]) -> None:
+    records = list(map(_record, papers))
+    dictionary = _dictionary(records)
+    compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
+    records = list(map(compress, records))
+    ids = [_utf8(paper.id) for paper in papers]
+    hashes = list(map(zlib.crc32, ids))
+    by_hash = sorted(range(len(ids)), key=hashes.__getitem__)
+    arrays: list[bytes | array[int]] = [
+        array("q", accumulate(map(len, ids), initial=0)),
+        b"".join(ids),
+        array("I", map(hashes.__getitem__, by_hash)),
+        array("I", by_hash),
+        array("q", accumulate(map(len, records), initial=0)),
+    ]
+    dictionary_bytes = dictionary.as_bytes() if dictionary is not None else b""
+    head = marshal.dumps(
+        (_VERSION, made_from, content_id, _FIELDS, len(ids), dictionary_bytes, [(memoryview(a).format, len(a)) for a in arrays])
+    )
+    checked_end = _HEAD + len(head)
+    for data in arrays:
+        checked_end = _aligned(checked_end) + memoryview(data).nbytes
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(_MAGIC + bytes(8))  # the checksum goes in last
+            # The checked part's length first, so a reader checks it before it trusts a byte.
+            checked = (checked_end - 16).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head
+            checksum = _put(stream, checked, 0)
+            position = _HEAD + len(head)
+            for data in arrays:
+                checksum = _put(stream, bytes(_aligned(position) - position), checksum)
+                checksum = _put(stream, data, checksum)
+                position = _aligned(position) + memoryview(data).nbytes
+            stream.write(bytes(_aligned(position) - position))
+            stream.writelines(records)
+            stream.seek(8)
+            stream.write(checksum.to_bytes(8, "little"))
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _dictionary(records: list[bytes]) -> zstandard.ZstdCompressionDict | None:
+    """A dictionary of what the records share (field names, sources, common words):
+    a record of 2 KB compressed alone shrinks to half with it, to 0.9 without.
+    None for a library too small to train one on (then none is needed)."""
+    if len(records) < 100:
+        return None
+    step = max(1, len(records) // _SAMPLES)
+    try:
+        return zstandard.train_dictionary(_DICTIONARY_SIZE, records[::step])
+    except zstandard.ZstdError:
+        return None
+
+
+def _put(stream: object, data: bytes | array | memoryview, checksum: int) -> int:
+    stream.write(data)  # type: ignore[attr-defined]
+    return zlib.crc32(data, checksum)
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // 8) * 8
+
+
+class PaperFile:
+    """One paper file as read: its papers by record number (the order they were
+    written in, the library's), and the record number of an id. Thread-safe: each
+    thread has its own decompressor (zstd's are not to be shared, and making one
+    digests the dictionary anew)."""
+
+    def __init__(self, content_id: str, count: int, dictionary: bytes, arrays: list[memoryview], records: memoryview):
+        self.content_id = content_id
+        self.count = count
+        self._id_offsets, self._ids, self._hashes, self._by_hash, self._offsets = arrays
+        self._records = records
+        self._dictionary = zstandard.ZstdCompressionDict(dictionary) if dictionary else None
+        self._local = threading.local()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def id_at(self, record: int) -> str:
+        return str(self._ids[self._id_offsets[record] : self._id_offsets[record + 1]], "utf-8", "surrogatepass")
+
+    def ids(self) -> list[str]:
+        """Every id, in record order (for a caller that wants them all at once)."""
+        text = str(self._ids, "utf-8", "surrogatepass")
+        offsets = self._id_offsets.tolist()
+        if len(text) != len(self._ids):  # not ASCII: the byte offsets are not the characters'
+            return list(map(self.id_at, range(self.count)))
+        return [text[a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
+
+    def iter_ids(self) -> Iterator[str]:
+        return map(self.id_at, range(self.count))
+
+    def record_of(self, paper_id: str) -> int | None:
+        """The record of the paper `paper_id`, None if the file holds no such paper."""
+        wanted = id_hash(paper_id)
+        i = bisect.bisect_left(self._hashes, wanted)
+        while i < self.count and self._hashes[i] == wanted:
+            record = self._by_hash[i]
+            if self.id_at(record) == paper_id:
+                return record
+            i += 1
+        return None
+
+    def paper(self, record: int) -> Paper:
+        """Raises Damaged for a record that is not as it was written."""
+        data = self._records[self._offsets[record] : self._offsets[record + 1]]
+        try:
+            values = list(marshal.loads(self._decompressor().decompress(data)))
+            values[_SOURCES] = tuple(Source(*source) for source in values[_SOURCES])
+            return Paper(*values)
+        except Exception as error:  # zstd's checksum failed, or a record not of our making
+            raise Damaged.because(error) from None
+
+    def _decompressor(self) -> zstandard.ZstdDecompressor:
+        made = getattr(self._local, "decompressor", None)
+        if made is None:
+            made = self._local.decompressor = zstandard.ZstdDecompressor(dict_data=self._dictionary)
+        return made
+
+
+def read(path: Path, source: Path, library: Identity | None) -> PaperFile | None:
+    """The paper file at `path` if it was made from the bytes of the library file
+    `source`, stat'ed as `library`; None if there is none, or it was made from
+    another (an older version of it), or by an older reader. Raises Damaged for
+    a paper file whose head or arrays are not as they were written."""
     if library is None:
         return None
-    found = marshalfile.read(path)
-    if found is None:
-        return None
     try:
-        value, _ = found
+        with open(path, "rb", buffering=0) as stream:
+            if os.fstat(stream.fileno()).st_size < _HEAD:  # (an empty file cannot be mapped)
+                raise Damaged("was damaged (cut short)")
+            whole = memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
+    except OSError:
+        return None
+    checked_end = 16 + int.from_bytes(whole[16:24], "little")
+    if bytes(whole[:8]) != _MAGIC or not _HEAD <= checked_end <= len(whole):
+        raise Damaged("was damaged")
+    if zlib.crc32(whole[16:checked_end]) != int.from_bytes(whole[8:16], "little"):
+        raise Damaged("was damaged")
+    try:
+        size = int.from_bytes(whole[24:32], "little")
+        value = marshal.loads(whole[_HEAD : _HEAD + size])
         if value[0] != _VERSION:
             return None
-        _, made_from, content_id, fields, columns = value
+        _, made_from, content_id, fields, count, dictionary, layout = value
         if tuple(fields) != _FIELDS or not same_content(path, source, library, tuple(made_from), content_id):
             return None
-        if len(set(map(len, columns))) != 1:
-            raise ValueError("columns of unequal length")
-        columns[_SOURCES] = [tuple(starmap(Source, sources)) for sources in columns[_SOURCES]]
-        return content_id, list(map(Paper, *columns))
-    except Exception as error:  # its checksum held, yet it is not what write() makes
-        raise marshalfile.Damaged.because(error) from None
+        arrays, start = [], _aligned(_HEAD + size)
+        for kind, length in layout:
+            end = start + length * array(kind).itemsize
+            arrays.append(whole[start:end].cast(kind))
+            start = _aligned(end)
+        id_offsets, ids, hashes, by_hash, offsets = arrays
+        if not (len(id_offsets) == len(offsets) == count + 1 and len(hashes) == len(by_hash) == count):
+            raise ValueError("arrays of unequal length")
+        if _aligned(end) + offsets[-1] != len(whole):
+            raise EOFError("cut short")
+        return PaperFile(content_id, count, dictionary, arrays, whole[_aligned(end) :])
+    except Exception as error:  # checked bytes that do not decode: never worth a crash
+        raise Damaged.because(error) from None

@@ -11,7 +11,7 @@ share (inode, size, mtime).
 library.json is too large to read for a check; it is only ever replaced by a
 rename, so its stat with the change time (which no one can set back) tells its
 versions apart; a stat that differs may still be the same bytes (a `touch`), which
-the snapshot checks by their digest before it is thrown away. An import that finds it replaced
+the paper file checks by their digest before it is thrown away. An import that finds it replaced
 since it was read merges into the file as it is, under the lock.
 
 Segments. Rewriting library.json for each import costs the whole library (1.9 GB
@@ -62,6 +62,7 @@ from tinydb.table import Table
 from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
 from reader.files import Staged, StoreError, fsync_dir, home_lock, in_use, save_failed, stage, write_atomically
 from reader.models import Paper, PaperState
+from reader.papertable import PaperTable
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
@@ -342,7 +343,7 @@ class LibraryVersion:
     library.json's and its segments'), which files it was (a stat and a listing tell
     cheaply whether another process changed them), and the parts of its content id."""
 
-    papers: list[Paper]
+    papers: PaperTable
     content_id: str | None
     identity: Layout | None
     base_id: str | None = None  # library.json's content id
@@ -362,6 +363,18 @@ def _segment_bytes(papers: Iterable[Paper]) -> bytes:
     """A segment's file: its papers in TinyDB's layout, as library.json's are written
     (`_library_chunks`) (document ids from 1), encoded at once: nothing is read first."""
     return jsoncodec.dumps({PAPERS_TABLE: {str(doc_id): paper.to_dict() for doc_id, paper in enumerate(papers, 1)}})
+
+
+def _read_back(path: Path, source: Path, made_from: snapshot.Identity) -> snapshot.PaperFile | None:
+    """A paper file just written, as a start reads it (None: it could not be)."""
+    try:
+        return snapshot.read(path, source, made_from)
+    except marshalfile.Damaged:
+        return None
+
+
+def _papers_of(part: snapshot.PaperFile | list[Paper]) -> Iterable[Paper]:
+    return PaperTable([part]).values() if isinstance(part, snapshot.PaperFile) else part
 
 
 _CHUNK = 1000  # papers encoded at a time when library.json is written
@@ -396,11 +409,12 @@ class Store:
             raise StoreError(f"{home}: cannot create the home folder ({error.strerror})") from error
         self.library_path = self.home / LIBRARY_FILE
         self.state_path = self.home / STATE_FILE
-        self.snapshot_path = self.home / snapshot.SNAPSHOT_FILE
+        self.papers_path = self.home / snapshot.PAPERS_FILE
         self.searches_path = self.home / SEARCHES_FILE
         self.feeds_path = self.home / FEEDS_FILE
         self.segments_path = self.home / SEGMENTS_DIR
         self.content_id: str | None = None  # of the library as last loaded or saved
+        self.warn: Callable[[str], None] | None = None  # told of a paper file found damaged after loading
         self.library_identity: Layout | None = None  # and which files that was
         self.base_id: str | None = None  # library.json's content id then
         self.segment_ids: tuple[str, ...] = ()  # and its segments'
@@ -424,8 +438,9 @@ class Store:
                     SEARCHES_FILE,
                     FEEDS_FILE,
                     HTTP_CACHE_FILE,
-                    snapshot.SNAPSHOT_FILE,
+                    snapshot.PAPERS_FILE,
                     snapshot.SEEN_FILE,
+                    *snapshot.OLD_FILES,
                     paperkeys.KEYS_FILE,
                     history.HISTORY_FILE,
                 ):
@@ -472,12 +487,10 @@ class Store:
 
     # -- facts ---------------------------------------------------------------
 
-    def load_papers(
-        self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None
-    ) -> list[Paper]:
-        """Every paper in the library file: from the snapshot made from this very
+    def load_table(self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None) -> PaperTable:
+        """The papers of the library file: from the paper file made from this very
         file (see `snapshot`: decoding 100k papers from JSON takes seconds), else
-        through TinyDB, each record checked, and the snapshot made again.
+        through TinyDB, each record checked, and the paper file made again.
 
         Sets `content_id`, which names this version of the library's content.
         """
@@ -485,13 +498,20 @@ class Store:
         self.sync_library(version)
         return version.papers
 
+    def load_papers(
+        self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None
+    ) -> list[Paper]:
+        """Every paper in the library file, decoded (see load_table)."""
+        return list(self.load_table(announce, note).values())
+
     def read_library(
         self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None
     ) -> LibraryVersion:
         """library.json as it is now, leaving what this store holds as it was.
 
-        `announce` hears of the slow path (no usable snapshot) before it starts;
-        `note` hears, in one line, of a damaged snapshot, once it has been replaced.
+        `announce` hears of the slow path (no usable paper file) before it starts;
+        `note` hears, in one line, of a damaged paper file, once it has been replaced
+        (and of one whose damage shows later, when a paper is read: see PaperTable).
         """
         for _ in range(_READS_AT_MOST):
             try:
@@ -507,25 +527,47 @@ class Store:
         # meanwhile then leaves either a library.json they are not over, or one
         # gone (_SegmentGone), never its old library.json without them.
         layout, listed = self._listed()
-        papers, base_id = self._read_base(layout[0], announce, note)
-        segment_ids = []
+        base, base_id = self._read_base(layout[0], announce, note)
+        segment_ids, parts = [], [base]
         if base_id is not None:
-            at = {paper.id: place for place, paper in enumerate(papers)}
             for segment in (segment for segment in listed if segment.base == base_id):
                 segment_id, added = self._read_segment(segment, note)
                 segment_ids.append(segment_id)
-                for paper in added:  # a later record of an id replaces the earlier in its place
-                    place = at.setdefault(paper.id, len(papers))
-                    if place == len(papers):
-                        papers.append(paper)
-                    else:
-                        papers[place] = paper
+                parts.append(added)
         content_id = whole_content_id(base_id, segment_ids)
-        return LibraryVersion(papers, content_id, layout, base_id, tuple(segment_ids))
+        return LibraryVersion(self._table(parts, note), content_id, layout, base_id, tuple(segment_ids))
 
-    def _read_segment(self, segment: Segment, note: Callable[[str], None] | None) -> tuple[str, list[Paper]]:
-        """(content id, papers) of one segment: from its snapshot, else its JSON (which
-        makes its snapshot and keys file again). A damaged one is DamagedFileError."""
+    def _table(self, parts: list[snapshot.PaperFile | list[Paper]], note: Callable[[str], None] | None) -> PaperTable:
+        """The papers of library.json and its segments, in order (a later record of an
+        id replaces the earlier in its place): read from their paper files as asked
+        for, or, if one has none (it could not be written), held in memory. A paper file
+        whose damage shows when a paper is read is rebuilt from the JSON, and `warn`
+        (else `note`) told."""
+        if not all(isinstance(part, snapshot.PaperFile) for part in parts):
+            table = PaperTable()
+            for part in parts:
+                for paper in _papers_of(part):
+                    table[paper.id] = paper
+            return table
+        rescued: list[PaperTable] = []  # once for the table and its copies (the search index holds one)
+
+        def rescue(error: marshalfile.Damaged) -> PaperTable:
+            if not rescued:
+                for segment in self.segments():  # so all are read from their JSON, and written again
+                    with contextlib.suppress(OSError):
+                        segment.snapshot_path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    self.papers_path.unlink(missing_ok=True)
+                rescued.append(self.read_library().papers)
+                if say := self.warn or note:
+                    say(f"{self.papers_path.name} {error}; rebuilt from {self.library_path.name}")
+            return rescued[0]
+
+        return PaperTable([part for part in parts if isinstance(part, snapshot.PaperFile)], rescue=rescue)
+
+    def _read_segment(self, segment: Segment, note: Callable[[str], None] | None) -> tuple[str, snapshot.PaperFile | list[Paper]]:
+        """(content id, papers) of one segment: from its paper file, else its JSON (which
+        makes its paper file and keys file again). A damaged one is DamagedFileError."""
         stat = snapshot.identity(segment.path)
         damaged = None
         try:
@@ -535,8 +577,8 @@ class Store:
         if fast is not None:
             if stat is not None and paperkeys.read(segment.keys_path, segment.path, stat) is None:
                 # `reader bookmark` finds the segment's papers by it (see load_keys)
-                paperkeys.write(segment.keys_path, stat, fast[0], paperkeys.aliases_of(fast[1]))
-            return fast
+                paperkeys.write(segment.keys_path, stat, fast.content_id, paperkeys.aliases_of(PaperTable([fast]).values()))
+            return fast.content_id, fast
         storage = HomeFile(segment.path, table=PAPERS_TABLE)
         try:
             papers = list(_decoded(_tinydb(storage).table(PAPERS_TABLE), Paper.from_dict, "paper record"))
@@ -544,11 +586,13 @@ class Store:
             raise self._damaged(segment.path, str(damage)) from None
         if storage.signature is None:
             raise _SegmentGone
+        written = None
         if stat is not None and stat == snapshot.identity(segment.path):
             self._write_segment_caches(segment, stat, storage.signature, papers)
+            written = _read_back(segment.snapshot_path, segment.path, stat)
         if damaged is not None and note:
             note(f"{segment.snapshot_path.name} {damaged}; rebuilt from {segment.path.name}")
-        return storage.signature, papers
+        return storage.signature, written or papers
 
     def _write_segment_caches(self, segment: Segment, made_from: snapshot.Identity, content_id: str, papers: list[Paper]) -> None:
         snapshot.write(segment.snapshot_path, made_from, content_id, papers)
@@ -556,15 +600,15 @@ class Store:
 
     def _read_base(
         self, library: snapshot.Identity | None, announce: Callable[[str], None] | None, note: Callable[[str], None] | None
-    ) -> tuple[list[Paper], str | None]:
+    ) -> tuple[snapshot.PaperFile | list[Paper], str | None]:
         """library.json's papers and content id (None: there is none), stat'ed as `library`."""
         damaged = None
         try:
-            fast = snapshot.read(self.snapshot_path, self.library_path, library)
+            fast = snapshot.read(self.papers_path, self.library_path, library)
         except marshalfile.Damaged as error:
             fast, damaged = None, error
         if fast is not None:
-            return fast[1], fast[0]
+            return fast, fast.content_id
         if announce and library is not None:
             announce(f"reading {self.library_path.name} ({library[1] / 1e6:.0f} MB; later starts read a faster copy)")
         storage = HomeFile(self.library_path, table=PAPERS_TABLE)
@@ -575,11 +619,12 @@ class Store:
         content_id = storage.signature
         if content_id is None:  # no library.json
             return [], None
+        written = None
         if library is not None and library == snapshot.identity(self.library_path):
-            self._write_caches(library, content_id, papers)
+            written = self._write_caches(library, content_id, papers)
         if damaged is not None and note:
-            note(f"{self.snapshot_path.name} {damaged}; rebuilt from {self.library_path.name}")
-        return papers, content_id
+            note(f"{self.papers_path.name} {damaged}; rebuilt from {self.library_path.name}")
+        return written or papers, content_id
 
     def sync_library(self, version: LibraryVersion) -> None:
         """The papers this process holds are now `version`'s."""
@@ -597,12 +642,14 @@ class Store:
         papers: Iterable[Paper],
         rebase: Callable[[list[Paper]], list[Paper]] | None = None,
         aliases: Callable[[], Mapping[str, str] | None] | None = None,
-    ) -> None:
+    ) -> PaperTable | None:
         """Rewrite library.json whole in TinyDB's layout, its segments merged in and then
         deleted (an interrupted compaction leaves segments of the old base, which
         are ignored); the version it replaces becomes library.json.bak. It is
         written to a temp file before the lock is taken (seconds at 100k papers),
-        and renamed under it.
+        and renamed under it. Returns the papers written, as read back from their
+        new paper file (None if it could not be written: then the caller's papers
+        are all there is).
 
         With `rebase`, an import's save: if another process replaced library.json
         since this store loaded or saved it, its papers are read, under the lock,
@@ -617,7 +664,7 @@ class Store:
             with home_lock(self.home):
                 if rebase is not None and self.library_replaced():
                     staged.discard()
-                    papers = rebase(self.read_library().papers)
+                    papers = rebase(list(self.read_library().papers.values()))
                     staged, content_id = self._stage_library(papers)
                 # Segments over the very bytes written (a removal of what they added)
                 # would apply again if the process died before they were deleted.
@@ -628,12 +675,15 @@ class Store:
                     raise save_failed(self.library_path, error) from error
                 written = snapshot.identity(self.library_path)
                 self._delete_segments()
-                self.sync_library(LibraryVersion(papers, content_id, self.layout(), content_id))
+                file = None
                 if written is not None:
-                    self._write_caches(written, content_id, papers, aliases() if aliases else None)
+                    file = self._write_caches(written, content_id, papers, aliases() if aliases else None)
+                table = self._table([file or papers], None)
+                self.sync_library(LibraryVersion(table, content_id, self.layout(), content_id))
         except BaseException:
             staged.discard()  # not renamed (a rebase that failed, no lock): no temp file left
             raise
+        return table if file is not None else None
 
     def _stage_library(self, papers: list[Paper]) -> tuple[Staged, str]:
         """library.json as `papers`, written beside it to be renamed over it, and its content id."""
@@ -677,32 +727,32 @@ class Store:
 
     def add_segment(
         self,
-        papers: Iterable[Paper],
+        papers: PaperTable,
         changed: Callable[[], list[Paper]],
         rebase: Callable[[list[Paper]], list[Paper]],
         aliases: Callable[[], Mapping[str, str] | None] | None = None,
-    ) -> None:
+    ) -> PaperTable | None:
         """An import's save: `changed()` (the papers it added or changed, as `papers`,
         the whole library, now holds them) as a new segment, or, when
-        `compaction_due`, library.json rewritten whole (`save_papers`).
+        `compaction_due`, library.json rewritten whole (`save_papers`, whose papers
+        as read back it returns: None for a segment, whose papers stay in `papers`).
 
         If another process changed the library since this store read it, its papers
         are read under the lock and `rebase(theirs)` makes this import's changes
         again onto them (see `save_papers`); `changed()` is asked after that."""
-        papers = list(papers)
-        if self.compaction_due(len(changed()), len(papers)):
-            self.save_papers(papers, rebase, aliases)
-            return
+        if self.compaction_due(len(changed()), len(papers)):  # the papers are read only now, if at all
+            return self.save_papers(papers.values(), rebase, aliases)
+        version_papers = papers
         records = changed()
         raw = _segment_bytes(records)  # outside the lock
         with home_lock(self.home):
             if self.library_replaced():
                 version = self.read_library()
-                papers = rebase(version.papers)
+                rebased = rebase(list(version.papers.values()))
                 self.sync_library(version)
                 if self.base_id is None:  # library.json is gone: it is written whole
-                    self.save_papers(papers)
-                    return
+                    return self.save_papers(rebased)
+                version_papers = PaperTable.of(rebased)
                 records = changed()
                 raw = _segment_bytes(records)
             assert self.base_id is not None  # compaction_due said so
@@ -718,18 +768,25 @@ class Store:
             segment_ids = (*self.segment_ids, content_id)
             layout = self.layout()
             self.sync_library(
-                LibraryVersion(papers, whole_content_id(self.base_id, segment_ids), layout, self.base_id, segment_ids)
+                LibraryVersion(version_papers, whole_content_id(self.base_id, segment_ids), layout, self.base_id, segment_ids)
             )
             made_from = dict(layout[1]).get(segment.path.name)
             if made_from is not None:
                 self._write_segment_caches(segment, made_from, content_id, records)
+        return None
 
     def _write_caches(
-        self, made_from: snapshot.Identity, content_id: str, papers: list[Paper], aliases: Mapping[str, str] | None = None
-    ) -> None:
-        """The snapshot and the keys file of library.json as `papers` (see `paperkeys`)."""
-        snapshot.write(self.snapshot_path, made_from, content_id, papers)
+        self,
+        made_from: snapshot.Identity,
+        content_id: str,
+        papers: list[Paper],
+        aliases: Mapping[str, str] | None = None,
+    ) -> snapshot.PaperFile | None:
+        """The paper file and the keys file of library.json as `papers` (see `paperkeys`);
+        the paper file as read back (None if it could not be written)."""
+        snapshot.write(self.papers_path, made_from, content_id, papers)
         self.save_keys(made_from, content_id, papers, aliases)
+        return _read_back(self.papers_path, self.library_path, made_from)
 
     def save_keys(
         self, made_from: snapshot.Identity, content_id: str, papers: Iterable[Paper], aliases: Mapping[str, str] | None = None

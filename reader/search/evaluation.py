@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, MutableSequence
 from itertools import chain, islice
 
 import numpy as np
@@ -38,7 +38,7 @@ _EXPANSIONS_KEPT = 512  # query words whose expansion is kept
 class Matching:
     """How `SearchIndex` matches atoms: what it reads of the index is declared here."""
 
-    _papers: list[Paper]
+    _papers: MutableSequence[Paper]  # a library's stay in its paper file (see papertable)
     _facts: Facts
     _parts: list[list[Part]]  # by field number
     _vocab: Vocabulary

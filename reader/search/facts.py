@@ -24,6 +24,7 @@ import numpy as np
 
 from reader.citation import year_of
 from reader.models import Paper
+from reader.papertable import paper_ids
 from reader.search.docset import DTYPE, DocSet
 from reader.search.mapped import Checked
 from reader.words import padded
@@ -60,7 +61,7 @@ class Facts:
         descriptors: list[str],
         arxiv: Keyed,
     ):
-        self.ids = [p.id for p in papers]
+        self.ids = paper_ids(papers)  # a library's papers are not decoded for it
         self.docno = dict(zip(self.ids, range(len(papers)), strict=True))
         self.titles, self.authors, self.year, self.has_code = titles, authors, year, has_code
         self.src_codes, self.descriptors, self.arxiv = src_codes, descriptors, arxiv

@@ -31,6 +31,7 @@ import numpy as np
 
 from reader import marshalfile
 from reader.models import Paper, PaperState
+from reader.papertable import Papers, as_sequence, in_order
 from reader.query import Atom, Clause, Query, QueryError, parse_query
 from reader.related import STOP_WORDS, Related
 from reader.search import cache
@@ -157,7 +158,7 @@ class SearchIndex(Matching):
         announce: Callable[[str], None] | None = None,
         note: Callable[[str], None] | None = None,
     ):
-        papers = list(papers)
+        papers = as_sequence(papers)
         self._lock = threading.RLock()
         self._note = note
         cache_file = damaged = None
@@ -179,6 +180,8 @@ class SearchIndex(Matching):
             announce(f"indexing {len(papers):,} papers for search (later starts read the index back)")
         self._begin(papers, workers)
         self._finish(cache_file)
+        if isinstance(papers, Papers):  # built: the papers are read from their file again, not held
+            self._papers = in_order(papers, self._import_pos)
         if damaged is not None:
             self._noted(damaged)
 
@@ -210,10 +213,12 @@ class SearchIndex(Matching):
         self._surnames = None
         self.cache_hit = False  # was the index read from cache_dir?
 
-        papers = list(papers)
+        # A library's papers stay where they are (see papertable), decoded as read, unless
+        # the index is built: then each is read once, not once for each thing built.
+        papers = list(papers) if cached_order is None else as_sequence(papers)
         order = array("q", newest_first(papers)) if cached_order is None else cached_order
         self._in_import_order = papers if cached_order is None else []  # for complete()'s fingerprint
-        self._papers = list(map(papers.__getitem__, order))
+        self._papers = in_order(papers, order)
         self._import_pos = order  # document -> its paper's place in import order
         self._next_import = len(papers)
         self._rank: list[int] | None = None  # a document's place in the default order; None: its number

@@ -499,7 +499,7 @@ def test_a_state_command_without_caches_writes_the_keys_file_once(home, capsys, 
     from reader.library import Library
 
     run(capsys, "import", str(DATA))
-    for cache in ("library.snapshot", "library.keys"):
+    for cache in ("library.papers", "library.keys"):
         (home / cache).unlink()
     writes = []
     real = reader.paperkeys.write

@@ -53,7 +53,7 @@ def test_every_citation_fact_survives_library_json_and_its_snapshot(home, tmp_pa
     for _ in range(2):  # the first reopening parses library.json, the second reads the snapshot
         again = Library.open(home, seed=False)
         assert again.papers[paper.id] == paper
-    assert (home / snapshot.SNAPSHOT_FILE).exists()
+    assert (home / snapshot.PAPERS_FILE).exists()
 
 
 def test_an_old_record_without_citation_facts_still_loads():

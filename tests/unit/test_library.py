@@ -127,7 +127,7 @@ def test_an_import_reports_progress_through_the_bytes_it_has_read(tmp_path):
 def test_opening_says_which_slow_steps_it_takes_and_a_second_open_takes_none(tmp_path):
     home = tmp_path / "home"
     _ = Library.open(home).index  # the property builds the seed library, its snapshot and its search index
-    for cache in [home / "library.snapshot", *home.glob("search-*.idx")]:
+    for cache in [home / "library.papers", *home.glob("search-*.idx")]:
         cache.unlink()  # as for a library.json copied from another machine
     heard: list[str] = []
     library = Library.open(home, announce=heard.append)

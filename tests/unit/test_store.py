@@ -64,31 +64,31 @@ def test_atomic_write_leaves_no_temp_files(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
 
 
-def test_a_second_start_reads_the_snapshot_and_gets_the_same_papers(tmp_path):
+def test_a_second_start_reads_the_paper_file_and_gets_the_same_papers(tmp_path):
     papers = [paper(n) for n in range(5)]
     Store(tmp_path).save_papers(papers)
-    assert (tmp_path / "library.snapshot").exists()
-    (tmp_path / "library.json").chmod(0o000)  # the snapshot alone must be enough...
+    assert (tmp_path / "library.papers").exists()
+    (tmp_path / "library.json").chmod(0o000)  # the paper file alone must be enough...
     try:
         assert Store(tmp_path).load_papers() == papers
     finally:
         (tmp_path / "library.json").chmod(0o600)
 
 
-def test_a_library_file_replaced_behind_the_snapshot_is_what_loads(tmp_path):
+def test_a_library_file_replaced_behind_the_paper_file_is_what_loads(tmp_path):
     Store(tmp_path).save_papers([paper(1), paper(2)])
     other = tmp_path / "other"
     Store(other).save_papers([paper(3)])
     # another tool (or `reader recover`) puts a different library.json in place
     (other / "library.json").replace(tmp_path / "library.json")
     assert Store(tmp_path).load_papers() == [paper(3)]
-    assert Store(tmp_path).load_papers() == [paper(3)]  # and the snapshot follows it
+    assert Store(tmp_path).load_papers() == [paper(3)]  # and the paper file follows it
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\xe3\x00\x00"])
-def test_a_damaged_snapshot_only_costs_a_slower_start(tmp_path, damage):
+def test_a_damaged_paper_file_only_costs_a_slower_start(tmp_path, damage):
     Store(tmp_path).save_papers([paper(1), paper(2)])
-    (tmp_path / "library.snapshot").write_bytes(damage)
+    (tmp_path / "library.papers").write_bytes(damage)
     assert Store(tmp_path).load_papers() == [paper(1), paper(2)]
 
 
@@ -234,13 +234,13 @@ def _relink(path):
     ],
     ids=["utime", "chmod", "hard link"],
 )
-def test_a_library_file_whose_metadata_changed_keeps_its_snapshot(tmp_path, change):
+def test_a_library_file_whose_metadata_changed_keeps_its_paper_file(tmp_path, change):
     papers = [paper(n) for n in range(5)]
     Store(tmp_path).save_papers(papers)
     _until_restatted(tmp_path / "library.json", change)
     announced: list[str] = []
     assert Store(tmp_path).load_papers(announce=announced.append) == papers
-    assert announced == []  # no "reading library.json (...)": the snapshot was used
+    assert announced == []  # no "reading library.json (...)": the paper file was used
     again: list[str] = []
     assert Store(tmp_path).load_papers(announce=again.append) == papers and again == []
 
@@ -260,7 +260,7 @@ def test_the_same_size_with_other_bytes_is_not_taken_for_the_snapshots_library(t
 def test_a_keys_file_that_cannot_be_written_or_removed_does_not_stop_the_library_loading(tmp_path, monkeypatch):
     store = Store(tmp_path)
     store.save_papers([Paper(id="arxiv:2401.00001", title="One", abstract="")])
-    store.snapshot_path.unlink()  # so loading reads library.json and writes the caches again
+    store.papers_path.unlink()  # so loading reads library.json and writes the caches again
 
     def refuse(*_args, **_kwargs):
         raise PermissionError(13, "read-only home")

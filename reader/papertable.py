@@ -1,0 +1,315 @@
+"""`Library.papers`: the papers by id, read from paper files as they are asked for.
+
+At 1M papers, a dict of `Paper` objects held 3.5 GB and took 8 s to build at
+each start. A PaperTable holds none: it looks an id up in the mapped paper files
+(see `snapshot.PaperFile`) and decodes that one paper, keeping the last few
+hundred decoded (a screen asks for the same rows again and again). So `len`,
+`in` and iterating the ids decode nothing; only the values do, one by one.
+
+Papers changed in memory (an import merging, adding) go to `changed`, over the
+files, until the import is saved and its paper file written; the mapping then
+reads as a dict that was changed so: a paper replaced keeps its place, a new
+one comes after all others.
+
+Several files chain (the record as segments, each with its paper file): a later
+file's paper replaces an earlier one's of the same id, in the earlier one's
+place, and its new papers come after the earlier files' papers. What a later
+file replaces is found once, when the table is made (a look-up per paper of the
+later files, which are the small ones).
+
+A record found damaged when it is read (zstd's checksum failed) was written
+right and damaged on disk since: `rescue`, if given, reads the papers from
+library.json again (which writes the paper file again), once, and the table goes
+on with what it read (the rescue says so). Without `rescue`, Damaged is raised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, MutableSequence, Sequence, ValuesView
+from itertools import chain
+from typing import Any, overload
+
+from reader.marshalfile import Damaged
+from reader.models import Paper
+from reader.snapshot import PaperFile
+
+_KEEP = 512  # decoded papers kept: a screen's rows many times over, a few hundred KB
+
+
+class PaperTable(Mapping[str, Paper]):
+    def __init__(
+        self,
+        files: Sequence[PaperFile] = (),
+        changed: Mapping[str, Paper] | None = None,
+        *,
+        rescue: Callable[[Damaged], PaperTable] | None = None,
+    ):
+        self._files = list(files)
+        # For each file after the first: its records that add a paper (the others replace one).
+        self._fresh: list[list[int]] = [[]] + [self._adding(k) for k in range(1, len(self._files))]
+        self._count = sum(len(f) for f in self._files[:1]) + sum(map(len, self._fresh))
+        self._changed: dict[str, Paper] = {}
+        self._added: list[str] = []  # the ids in _changed that no file has, in the order they came
+        self._decoded: OrderedDict[str, Paper] = OrderedDict()
+        self._lock = threading.Lock()
+        self.rescue = rescue
+        for paper_id, paper in (changed or {}).items():
+            self[paper_id] = paper
+
+    @classmethod
+    def of(cls, papers: Iterable[Paper]) -> PaperTable:
+        """A table of papers held in memory (no paper file)."""
+        return cls((), {paper.id: paper for paper in papers})
+
+    def _adding(self, k: int) -> list[int]:
+        earlier = self._files[:k]
+        return [r for r, pid in enumerate(self._files[k].iter_ids()) if not any(f.record_of(pid) is not None for f in earlier)]
+
+    def copy(self) -> PaperTable:
+        """The same papers; a change to either is not seen by the other."""
+        table = PaperTable.__new__(PaperTable)
+        table.__dict__.update(self.__dict__)
+        table._changed, table._added = dict(self._changed), list(self._added)
+        table._decoded, table._lock = OrderedDict(), threading.Lock()
+        return table
+
+    # -- the mapping ----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._count + len(self._added)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return isinstance(paper_id, str) and (paper_id in self._changed or self._where(paper_id) is not None)
+
+    def __getitem__(self, paper_id: str) -> Paper:
+        if (paper := self._changed.get(paper_id)) is not None:
+            return paper
+        with self._lock:
+            if (paper := self._decoded.get(paper_id)) is not None:
+                self._decoded.move_to_end(paper_id)
+                return paper
+        where = self._where(paper_id) if isinstance(paper_id, str) else None
+        if where is None:
+            raise KeyError(paper_id)
+        paper = self._decode(*where)
+        with self._lock:
+            self._decoded[paper_id] = paper
+            if len(self._decoded) > _KEEP:
+                self._decoded.popitem(last=False)
+        return paper
+
+    def __iter__(self) -> Iterator[str]:
+        """The ids in the library's order (see the module's docstring)."""
+        if not self._files:
+            return iter(self._added)
+        first = self._files[0].iter_ids()
+        later = (map(f.id_at, fresh) for f, fresh in zip(self._files[1:], self._fresh[1:], strict=True))
+        return chain(first, *later, self._added)
+
+    def ids(self) -> list[str]:
+        """`list(self)`, faster: the first file's ids are decoded all at once."""
+        if not self._files:
+            return list(self._added)
+        return self._files[0].ids() + list(chain.from_iterable(self._iter_later()))
+
+    def _iter_later(self) -> Iterator[Iterable[str]]:
+        yield from (map(f.id_at, fresh) for f, fresh in zip(self._files[1:], self._fresh[1:], strict=True))
+        yield self._added
+
+    def values(self) -> ValuesView[Paper]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[str, Paper]:
+        return _Items(self)
+
+    def _in_order(self) -> Iterator[tuple[str, Paper]]:
+        """(id, paper) in the library's order, each file read straight through: a
+        whole pass (an import's save, an export) looks no id up and keeps none. The
+        table as it was when the pass began: a rescue on the way (see _decode) only
+        changes where a damaged record's paper is read from."""
+        files, fresh, changed, added = self._files, self._fresh, self._changed, self._added
+        numbers_of: list[Sequence[int]] = [range(len(f)) for f in files[:1]]
+        for file, numbers in zip(files, [*numbers_of, *fresh[1:]], strict=True):
+            for record in numbers:
+                paper_id = file.id_at(record)
+                if paper_id in changed:
+                    yield paper_id, changed[paper_id]
+                else:
+                    where = self._where(paper_id) if len(files) > 1 else None
+                    yield paper_id, self._decode(*(where or (file, record)))
+        yield from ((paper_id, changed[paper_id]) for paper_id in added)
+
+    def __setitem__(self, paper_id: str, paper: Paper) -> None:
+        if paper_id not in self._changed and self._where(paper_id) is None:
+            self._added.append(paper_id)
+        self._changed[paper_id] = paper
+
+    # -- positions: the papers as `list(self.values())` ---------------------------------
+
+    def in_order(self) -> Papers:
+        """The papers in the library's order, as a sequence that decodes an item when
+        asked; of the table as it is now (a copy: the library's goes on changing)."""
+        return Papers(self.copy())
+
+    def at(self, place: int) -> Paper:
+        """The paper at `place` (0 <= place < len(self)) in the library's order, decoded
+        and not kept: its reader (the search index) reads many and keeps what it needs."""
+        files = self._files
+        if len(files) == 1 and place < len(files[0]) and not self._changed:  # no id to look up
+            return self._decode(files[0], place)
+        paper_id = self.id_at(place)
+        where = None if paper_id in self._changed else self._where(paper_id)
+        return self._decode(*where) if where is not None else self[paper_id]
+
+    def id_at(self, place: int) -> str:
+        """The id at `place` (0 <= place < len(self)) in the library's order."""
+        if self._files:
+            if place < len(self._files[0]):
+                return self._files[0].id_at(place)
+            place -= len(self._files[0])
+            for file, fresh in zip(self._files[1:], self._fresh[1:], strict=True):
+                if place < len(fresh):
+                    return file.id_at(fresh[place])
+                place -= len(fresh)
+        return self._added[place]
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _where(self, paper_id: str) -> tuple[PaperFile, int] | None:
+        """The file and record of the paper: the last file that has it."""
+        for file in reversed(self._files):
+            if (record := file.record_of(paper_id)) is not None:
+                return file, record
+        return None
+
+    def _decode(self, file: PaperFile, record: int) -> Paper:
+        try:
+            return file.paper(record)
+        except Damaged as error:
+            rescued = not any(f is file for f in self._files)  # a whole pass goes on through the file it began
+            if not rescued and self.rescue is None:
+                raise
+            if not rescued and self.rescue is not None:
+                self._rescued(self.rescue, error)
+            return self[file.id_at(record)]
+
+    def _rescued(self, rescue: Callable[[Damaged], PaperTable], error: Damaged) -> None:
+        """Go on with the papers `rescue` read from library.json instead of the damaged file's."""
+        self.rescue = None  # once: what it gives is not rescued again
+        papers, changed = rescue(error), self._changed
+        self._files, self._fresh, self._count = papers._files, papers._fresh, papers._count
+        self._changed, self._added = dict(papers._changed), list(papers._added)
+        for paper_id, paper in changed.items():
+            self[paper_id] = paper
+
+
+class _Values(ValuesView[Paper]):
+    _mapping: PaperTable
+
+    def __iter__(self) -> Iterator[Paper]:
+        return (paper for _, paper in self._mapping._in_order())
+
+
+class _Items(ItemsView[str, Paper]):
+    _mapping: PaperTable
+
+    def __iter__(self) -> Iterator[tuple[str, Paper]]:
+        return self._mapping._in_order()
+
+
+class Papers(Sequence[Paper]):
+    """A PaperTable's papers by place, each decoded when asked for (the search index
+    holds one, so that a start reads no paper it does not show)."""
+
+    def __init__(self, table: PaperTable):
+        self.table = table
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @overload
+    def __getitem__(self, place: int) -> Paper: ...
+    @overload
+    def __getitem__(self, place: slice) -> Sequence[Paper]: ...
+    def __getitem__(self, place: int | slice) -> Paper | Sequence[Paper]:
+        if isinstance(place, slice):
+            return [self[i] for i in range(*place.indices(len(self)))]
+        if place < 0:
+            place += len(self)
+        return self.table.at(place)
+
+    def ids(self) -> list[str]:
+        return self.table.ids()
+
+
+class Reordered(MutableSequence[Paper]):
+    """`papers` in another order (item i is papers[order[i]]), decoded when asked for;
+    items set or appended are held. The search index's papers in its own order."""
+
+    def __init__(self, papers: Papers, order: Sequence[int]):
+        self._papers, self._order = papers, order
+        self._set: dict[int, Paper] = {}
+        self._length = len(order)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, i: int) -> Paper: ...
+    @overload
+    def __getitem__(self, i: slice) -> MutableSequence[Paper]: ...
+    def __getitem__(self, i: int | slice) -> Paper | MutableSequence[Paper]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += self._length
+        if (paper := self._set.get(i)) is not None:
+            return paper
+        if not 0 <= i < len(self._order):
+            raise IndexError(i)
+        return self._papers[self._order[i]]
+
+    def __setitem__(self, i: Any, paper: Any) -> None:
+        if not isinstance(i, int) or not 0 <= i < self._length:
+            raise IndexError(i)
+        self._set[i] = paper
+
+    def __delitem__(self, i: Any) -> None:
+        raise TypeError("the index's papers are never deleted")
+
+    def insert(self, i: int, paper: Paper) -> None:
+        if i != self._length:
+            raise TypeError("the index's papers are only appended")
+        self._set[i] = paper
+        self._length += 1
+
+    def ids(self) -> list[str]:
+        every = self._papers.ids()
+        ids = [every[place] for place in self._order]
+        for i, paper in self._set.items():
+            if i < len(ids):
+                ids[i] = paper.id
+            else:
+                ids.append(paper.id)
+        return ids
+
+
+def in_order(papers: Sequence[Paper], order: Sequence[int]) -> MutableSequence[Paper]:
+    """`papers` in `order` (item i is papers[order[i]]): lazily for a table's papers."""
+    if isinstance(papers, Papers):
+        return Reordered(papers, order)
+    return list(map(papers.__getitem__, order))
+
+
+def paper_ids(papers: Sequence[Paper]) -> list[str]:
+    """The ids of `papers`, without decoding a table's papers."""
+    if isinstance(papers, Papers | Reordered):
+        return papers.ids()
+    return [paper.id for paper in papers]
+
+
+def as_sequence(papers: Iterable[Paper]) -> Sequence[Paper]:
+    """`papers` as a sequence: a table's stay as they are, anything else is listed."""
+    return papers if isinstance(papers, Papers) else list(papers)
