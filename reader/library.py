@@ -542,8 +542,8 @@ class Library(Importing):
         tests = _state_tests(query)
         if tests is None or sort.shown_as(ranked=False) is not Sort.NEWEST:
             return None
-        ids = list(self.papers)
-        order = newest_first_of_dates([paper.date for paper in self.papers.values()])
+        ids = self.papers.ids()
+        order = newest_first_of_dates(self.papers.dates())  # from the paper files' date column: no paper decoded
         if tests:
             # Only papers with a saved state can differ from blank (as the index's filters reckon).
             blank = all(test(BLANK_STATE) for test in tests)

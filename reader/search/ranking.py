@@ -29,6 +29,7 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from reader.models import Paper
+from reader.papertable import paper_dates
 from reader.search.docset import DocSet, members
 from reader.search.postings import ABSTRACT, TITLE, Docs
 from reader.search.vocabulary import Expansion
@@ -431,9 +432,9 @@ def newest_first(papers: Sequence[Paper], import_pos: Sequence[int] | None = Non
     """The positions of `papers` in the default order: newest first where a date is
     known, then the undated; ties in import order (`import_pos`: a paper's place in
     it; None: its position)."""
+    keys = paper_dates(papers)  # a library's papers stay in their file (see papertable)
     if import_pos is None:
-        return newest_first_of_dates([p.date for p in papers]).tolist()
-    keys = [p.date for p in papers]
+        return newest_first_of_dates(keys).tolist()
     dated = [i for i, k in enumerate(keys) if k]
     undated = [i for i, k in enumerate(keys) if not k]
     dated.sort(key=import_pos.__getitem__)

@@ -16,7 +16,7 @@ from reader import snapshot
 from reader.library import Library
 from reader.marshalfile import Damaged
 from reader.models import Paper, Source
-from reader.papertable import PaperTable, in_order, paper_ids
+from reader.papertable import PaperTable, in_order, paper_dates, paper_ids
 from reader.store import Store
 
 
@@ -268,3 +268,18 @@ def test_a_start_of_a_library_with_a_segment_reads_both_paper_files_as_asked(tmp
     assert again.get(expected[-1]).title == "A Day Paper"
     shown = [again.get(pid) for pid in again.search("").ids[:20]]
     assert len(shown) == 20 and papers_in_memory() - before <= 20 + 1
+
+
+def test_the_dates_come_from_the_files_and_the_changes_without_decoding_a_paper(tmp_path, monkeypatch):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    dated = [paper(n, published=f"2024-01-{n:02d}") for n in range(1, 5)]
+    table = PaperTable([written(first, dated), written(second, [paper(2, published="2025-02-02"), paper(9)])])
+    table[paper(3).id] = paper(3, published="2023-03-03")
+    table[paper(7).id] = paper(7, sources=(Source("d.json", "hf-json", 0, "2022-02-02"),))
+    counting = Counting(monkeypatch)
+    expected = ["2024-01-01", "2025-02-02", "2023-03-03", "2024-01-04", "", "2022-02-02"]
+    assert table.dates() == expected and paper_dates(table.in_order()) == expected
+    assert paper_dates(in_order(table.in_order(), [5, 0])) == ["2022-02-02", "2024-01-01"]
+    assert counting.decoded == 0
+    assert [p.date for p in table.values()] == expected
