@@ -306,7 +306,7 @@ def test_a_paper_only_the_standard_library_can_write_is_saved_and_read_back(tmp_
     papers = [large_paper(n) for n in range(6000)]
     papers[5500] = replace(papers[5500], title="a lone surrogate \udc80 from a scraper")
     Store(tmp_path).save_papers(papers)
-    (tmp_path / "library.snapshot").unlink()  # read the JSON itself
+    (tmp_path / "library.papers").unlink()  # read the JSON itself
     assert Store(tmp_path).load_papers() == papers
 
 
