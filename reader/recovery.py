@@ -98,6 +98,7 @@ def recover(store: Store, empty: bool = False) -> list[str]:
     failed: list[str] = []
     with home_lock(store.home):
         segments = {segment.path: segment for segment in store.segments()}
+        restored_library = False
         for path in (store.library_path, *segments, store.state_path, store.searches_path, store.feeds_path):
             problem = store.check(path)
             if problem is None:
@@ -126,6 +127,8 @@ def recover(store: Store, empty: bool = False) -> list[str]:
                     done.append(
                         f"{path.name}: put back the last good copy ({backup.name}); the damaged one is kept as {kept.name}"
                     )
+                    if path == store.library_path:
+                        restored_library = True
                 elif empty:
                     path.unlink()
                     fsync_dir(store.home)
@@ -138,6 +141,11 @@ def recover(store: Store, empty: bool = False) -> list[str]:
                     )
             except OSError as error:
                 raise save_failed(path, error) from error
+        if restored_library and (adopted := store.adopt_segments()):
+            done.append(
+                f"{SEGMENTS_DIR}: the {len(adopted)} papers imported over the damaged {store.library_path.name} "
+                f"are kept over the copy put back"
+            )
     store._states = None
     if failed:
         raise StoreError(" ".join([f"{line}." for line in done] + failed))

@@ -707,6 +707,30 @@ class Store:
             # deleted by the next compaction.
             raise save_failed(self.segments_path, error) from error
 
+    def adopt_segments(self) -> set[str]:
+        """Every segment not over library.json as it is now (its own base damaged
+        and replaced by a backup: `reader recover`) renamed to be over it, in its
+        place, its caches (named by their source) dropped to be made again; returns
+        the ids of their papers. Under the lock. Left as they were, they would be
+        ignored, and deleted by the next compaction with their papers."""
+        ids: set[str] = set()
+        try:
+            onto = _digest(self.library_path.read_bytes())
+            moved = [segment for segment in self.segments() if segment.base != onto]
+            for segment in moved:
+                records = parse_document(segment.path.read_bytes(), PAPERS_TABLE).get(PAPERS_TABLE, {})
+                ids.update(
+                    record["id"] for record in records.values() if isinstance(record, dict) and isinstance(record.get("id"), str)
+                )
+                for cache in (segment.snapshot_path, segment.keys_path):
+                    cache.unlink(missing_ok=True)
+                os.replace(segment.path, segment.path.with_name(f"{segment.number:04d}-{onto}.json"))
+            if moved:
+                fsync_dir(self.segments_path)
+        except OSError as error:
+            raise save_failed(self.segments_path, error) from error
+        return ids
+
     def compaction_due(self, changed: int, papers: int) -> bool:
         """Should an import of `changed` papers into a library of `papers` rewrite
         library.json (merging its segments) rather than add a segment? When there is

@@ -265,3 +265,18 @@ def test_reader_import_after_another_process_day_leaves_the_index_cached(home, t
     assert len(restarted) == BASE + 2
     assert restarted.index.cache_hit
     assert restarted.search("Gecko40").total == 1
+
+
+def test_recover_puts_back_library_json_with_the_days_written_over_the_damaged_one(home):
+    Library.open(home, seed=False).import_records([paper(n) for n in range(BASE, BASE + 20)])  # whole: a .bak
+    Library.open(home, seed=False).import_records([paper(BASE + 20), paper(BASE + 21)])  # a day: a segment
+    library_json = home / "library.json"
+    library_json.write_bytes(library_json.read_bytes()[:-50])
+    done = recovery.recover(Store(home))
+    assert any("2 papers" in line for line in done)  # said, not left for a compaction to delete
+    kept = [paper(n).id for n in [*range(BASE), BASE + 20, BASE + 21]]  # the .bak's, and the day's
+    papers, _ = seen(home)
+    assert [p.id for p in papers] == kept
+    Library.open(home, seed=False).import_records([paper(n) for n in range(BASE + 22, BASE + 60)])  # a compaction
+    papers, _ = seen(home)
+    assert [p.id for p in papers] == kept + [paper(n).id for n in range(BASE + 22, BASE + 60)]
