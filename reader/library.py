@@ -324,10 +324,10 @@ class Library(Importing):
         segments = len(self.store.segment_ids)
         if segments:
             index = self.index
-            self._rewrite_papers(lambda papers: papers)
-            if self.store.content_id is not None:
+            # Rebased onto another process's import, the papers are not the index's.
+            if not self._rewrite_papers(lambda papers: papers) and self.store.content_id is not None:
                 index.save(self.store.home, self.store.content_id)
-            self._index = index
+                self._index = index
         return segments
 
     def _take_out(self, removed: Mapping[str, Paper]) -> None:
@@ -349,12 +349,14 @@ class Library(Importing):
 
         self._rewrite_papers(with_them)
 
-    def _rewrite_papers(self, change: Callable[[list[Paper]], list[Paper]]) -> None:
+    def _rewrite_papers(self, change: Callable[[list[Paper]], list[Paper]]) -> bool:
         """Save `change` of the library (of the one on disk, if another process replaced
-        it); the indexes are built again at their next use."""
+        it: then True); the indexes are built again at their next use."""
         written: list[Paper] = []
+        rebased: list[bool] = []
 
         def rebase(theirs: list[Paper]) -> list[Paper]:
+            rebased.append(True)
             written[:] = change(theirs)
             return written
 
@@ -362,6 +364,7 @@ class Library(Importing):
         saved = self.store.save_papers(list(written), rebase)
         self.papers, self._alias_map, self._keys_of = saved or PaperTable.of(written), None, None
         self._index = self._related = None
+        return bool(rebased)
 
     def _write_history(self, append: Callable[[], bool], unsaid: str) -> bool:
         """Record a saved change with `append` (True: the file is due a compaction).

@@ -280,3 +280,21 @@ def test_recover_puts_back_library_json_with_the_days_written_over_the_damaged_o
     Library.open(home, seed=False).import_records([paper(n) for n in range(BASE + 22, BASE + 60)])  # a compaction
     papers, _ = seen(home)
     assert [p.id for p in papers] == kept + [paper(n).id for n in range(BASE + 22, BASE + 60)]
+
+
+def test_a_compaction_rebased_onto_another_process_day_finds_that_day_after_a_restart(home):
+    Library.open(home, seed=False).import_records([paper(BASE)])  # a segment
+    compacting = Library.open(home, seed=False)
+    assert compacting.index is not None  # taken before the other's import
+    merged = Paper(
+        id=paper(7).id,
+        title=paper(7).title,
+        authors=("Zanzibar Quokka",),
+        abstract="",
+        arxiv_id=paper(7).arxiv_id,
+        sources=(Source("d2.jsonl", "hf-daily", 1),),
+    )
+    Library.open(home, seed=False).import_records([merged])
+    compacting.compact()
+    assert compacting.search("quokka").ids == [paper(7).id]
+    assert Library.open(home, seed=False).search("quokka").ids == [paper(7).id]
