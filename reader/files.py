@@ -30,6 +30,7 @@ import os
 import secrets
 import shlex
 import shutil
+import stat
 import sys
 import threading
 import time
@@ -134,12 +135,15 @@ def stage(chunks: Iterable[bytes], path: Path, mode: int = 0o600) -> Staged:
 
 
 def in_use(path: Path) -> bool:
-    """Is `path` a temp file a writer has `stage`d and is still to rename?"""
+    """Is `path` a temp file a writer has `stage`d and is still to rename? Never
+    waits: a FIFO or a link of that name (no writer's) is not opened."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return False
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return False
     except BlockingIOError:

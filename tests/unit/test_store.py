@@ -1,5 +1,7 @@
 import json
 import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -328,3 +330,11 @@ def test_a_reader_started_while_an_import_writes_the_library_leaves_its_file_alo
     papers = [paper(n) for n in range(3000)]
     Store(tmp_path).save_papers(papers)
     assert Store(tmp_path).load_papers() == papers and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_start_removes_a_fifo_named_like_a_temp_file_instead_of_waiting_on_it(tmp_path):
+    fifo = tmp_path / ".library.json.1234.tmp"
+    os.mkfifo(fifo)
+    start = "import sys; from reader.store import Store; Store(sys.argv[1])"
+    subprocess.run([sys.executable, "-c", start, str(tmp_path)], check=True, timeout=60)  # never returned: no writer
+    assert not fifo.exists()
