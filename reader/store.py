@@ -50,6 +50,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -447,7 +448,7 @@ class Store:
                     for leftover in self.home.glob(f".{name}.*.tmp"):
                         if not in_use(leftover):
                             leftover.unlink(missing_ok=True)
-                for leftover in self.segments_path.glob(".*.tmp"):
+                for leftover in self.segments_path.glob(".*.tmp") if self._has_segments_folder() else ():
                     if not in_use(leftover):
                         leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
@@ -463,6 +464,8 @@ class Store:
     def segments(self, base: str | None = None) -> list[Segment]:
         """The segment files in number order: all, or those over the library.json of content id `base`."""
         try:
+            if not self._has_segments_folder():
+                return []
             names = os.listdir(self.segments_path)
         except FileNotFoundError:
             return []
@@ -474,6 +477,17 @@ class Store:
                 found.append(Segment(self.segments_path / name, int(match[1]), match[2]))
         found.sort(key=lambda segment: segment.number)
         return found if base is None else [segment for segment in found if segment.base == base]
+
+    def _has_segments_folder(self) -> bool:
+        """Is there library.d? Only a folder of the home's own: through a link, the
+        segments would be written and deleted elsewhere (StoreError)."""
+        try:
+            mode = os.lstat(self.segments_path).st_mode
+        except FileNotFoundError:
+            return False
+        if not stat.S_ISDIR(mode):
+            raise StoreError(f"{self.segments_path}: not a folder (a link?); move it out of the home, reader keeps imports there")
+        return True
 
     def layout(self) -> Layout:
         """Which files the library is now: a stat of library.json and a listing of the segments."""

@@ -14,7 +14,7 @@ from reader.cli import main
 from reader.library import Library
 from reader.models import Paper, Source
 from reader.search.postings import Part
-from reader.store import DamagedFileError, Store
+from reader.store import DamagedFileError, Store, StoreError
 
 BASE = 40  # papers of the first import; a day of a few is small beside them
 
@@ -298,3 +298,12 @@ def test_a_compaction_rebased_onto_another_process_day_finds_that_day_after_a_re
     compacting.compact()
     assert compacting.search("quokka").ids == [paper(7).id]
     assert Library.open(home, seed=False).search("quokka").ids == [paper(7).id]
+
+
+def test_a_linked_library_d_is_refused_and_named_nothing_written_through_it(home, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / ".left.tmp").write_text("someone else's")
+    (home / store.SEGMENTS_DIR).symlink_to(elsewhere)
+    with pytest.raises(StoreError, match=f"{store.SEGMENTS_DIR}: not a folder .*move it"):
+        Library.open(home, seed=False).import_records([paper(BASE)])
+    assert [p.name for p in elsewhere.iterdir()] == [".left.tmp"]
