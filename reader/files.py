@@ -119,10 +119,9 @@ def stage(chunks: Iterable[bytes], path: Path, mode: int = 0o600) -> Staged:
     a large file is never whole in memory, and is written before the lock its
     rename needs is taken. Raises OSError (or what producing a chunk raises),
     leaving no temp file."""
-    fd, tmp = _create_temp(path, mode)
+    fd, tmp = temp_file(path, mode)
     staged = Staged(tmp, fd)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # at once: see `in_use`
         for chunk in chunks:
             view = memoryview(chunk)
             while view:
@@ -134,8 +133,15 @@ def stage(chunks: Iterable[bytes], path: Path, mode: int = 0o600) -> Staged:
     return staged
 
 
+def leftovers(folder: Path, name: str = "*") -> Iterator[Path]:
+    """The temp files (`temp_file`) beside `folder`/`name` that killed writers left:
+    those no writer holds."""
+    for made in ("new", "tmp"):
+        yield from (path for path in folder.glob(f".{name}.*.{made}") if not in_use(path))
+
+
 def in_use(path: Path) -> bool:
-    """Is `path` a temp file a writer has `stage`d and is still to rename? Never
+    """Is `path` a temp file (`temp_file`) a writer holds, still to rename? Never
     waits: a FIFO or a link of that name (no writer's) is not opened."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -152,15 +158,36 @@ def in_use(path: Path) -> bool:
         os.close(fd)
 
 
-def _create_temp(path: Path, mode: int) -> tuple[int, Path]:
-    """A new, empty temp file beside `path`, open for writing (mkstemp's, but mkstemp can only make 0600)."""
+def temp_file(path: Path, mode: int = 0o600) -> tuple[int, Path]:
+    """A new, empty temp file beside `path`, open for writing, and locked (flock) until
+    its descriptor is closed: every writer's temp file is made here, so that the sweep
+    of those killed writers left (`in_use`) leaves a live one alone. Close it only once
+    it is renamed. (mkstemp's, but mkstemp can only make 0600, and does not lock.)
+
+    It is made as `.<name>.<token>.new` and linked as `.tmp` only once locked: a
+    sweep meanwhile may take the `.new` for a killed writer's (then it is made
+    again), never the `.tmp`."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        token = secrets.token_hex(4)
+        made, tmp = path.with_name(f".{path.name}.{token}.new"), path.with_name(f".{path.name}.{token}.tmp")
         try:
-            return os.open(tmp, flags, mode), tmp
+            fd = os.open(made, flags, mode)
         except FileExistsError:
             continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.link(made, tmp)
+        except (FileNotFoundError, FileExistsError):  # swept, or another's token
+            os.close(fd)
+            continue
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(made)
+            raise
+        os.unlink(made)
+        return fd, tmp
 
 
 def fsync_dir(folder: Path) -> None:

@@ -20,11 +20,12 @@ import contextlib
 import marshal
 import mmap
 import os
-import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from reader.files import temp_file
 
 MAGIC = b"reader\xa7\x01"
 _HEAD = 24
@@ -101,7 +102,7 @@ def write(path: Path, value: Any, arrays: Sequence[Any] = ()) -> None:
     """Replace `path` atomically (no fsync: a torn cache only fails its checksum). Raises OSError."""
     views = [memoryview(a) for a in arrays]
     head = marshal.dumps((value, [(v.format, v.nbytes) for v in views]))
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = temp_file(path)
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(MAGIC + bytes(8))  # the checksum goes in last
@@ -116,7 +117,8 @@ def write(path: Path, value: Any, arrays: Sequence[Any] = ()) -> None:
                 position = _aligned(position) + view.nbytes
             stream.seek(8)
             stream.write(checksum.to_bytes(8, "little"))
-        os.replace(temp, path)
+            stream.flush()
+            os.replace(temp, path)  # still open: locked, see `temp_file`
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

@@ -41,7 +41,6 @@ import hashlib
 import marshal
 import mmap
 import os
-import tempfile
 import threading
 import zlib
 from array import array
@@ -52,6 +51,7 @@ from pathlib import Path
 import zstandard
 
 from reader import marshalfile
+from reader.files import temp_file
 from reader.marshalfile import Damaged
 from reader.models import Paper, Source
 
@@ -182,7 +182,7 @@ def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pa
     checked_end = _HEAD + len(head)
     for data in arrays:
         checked_end = _aligned(checked_end) + memoryview(data).nbytes
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = temp_file(path)
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(_MAGIC + bytes(8))  # the checksum goes in last
@@ -198,7 +198,8 @@ def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pa
             stream.writelines(records)
             stream.seek(8)
             stream.write(checksum.to_bytes(8, "little"))
-        os.replace(temp, path)
+            stream.flush()
+            os.replace(temp, path)  # still open: locked, see `temp_file`
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

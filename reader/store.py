@@ -61,7 +61,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
-from reader.files import Staged, StoreError, fsync_dir, home_lock, in_use, save_failed, stage, write_atomically
+from reader.files import Staged, StoreError, fsync_dir, home_lock, leftovers, save_failed, stage, write_atomically
 from reader.models import Paper, PaperState
 from reader.papertable import PaperTable
 
@@ -445,12 +445,10 @@ class Store:
                     paperkeys.KEYS_FILE,
                     history.HISTORY_FILE,
                 ):
-                    for leftover in self.home.glob(f".{name}.*.tmp"):
-                        if not in_use(leftover):
-                            leftover.unlink(missing_ok=True)
-                for leftover in self.segments_path.glob(".*.tmp") if self._has_segments_folder() else ():
-                    if not in_use(leftover):
+                    for leftover in leftovers(self.home, name):
                         leftover.unlink(missing_ok=True)
+                for leftover in leftovers(self.segments_path) if self._has_segments_folder() else ():
+                    leftover.unlink(missing_ok=True)
         except (OSError, StoreError):
             pass
 

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from reader import marshalfile
+from reader.files import leftovers
 from reader.models import Paper
 from reader.search import mapped
 from reader.search.facts import Facts
@@ -137,7 +138,7 @@ def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, o
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mapped.write(path, (_FORMAT, path.name, len(order), state), arrays)
-        for other in chain(path.parent.glob("search-*.idx"), path.parent.glob(".search-*.tmp")):
+        for other in chain(path.parent.glob("search-*.idx"), leftovers(path.parent, "search-*")):
             if other != path:
                 try:
                     other.unlink()

@@ -29,13 +29,13 @@ import contextlib
 import marshal
 import mmap
 import os
-import tempfile
 import zlib
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from reader.files import temp_file
 from reader.marshalfile import MAGIC as MARSHAL_MAGIC
 from reader.marshalfile import Damaged, _older_layout  # a cache from before checksums: the same test
 
@@ -87,7 +87,7 @@ def write(path: Path, value: Any, arrays: Sequence[Any]) -> None:
     views = [memoryview(a) for a in arrays]
     layout = [(v.format, v.nbytes, _block_crcs(v.cast("B"))) for v in views]
     head = marshal.dumps((value, layout))
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = temp_file(path)
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(MAGIC + zlib.crc32(head).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head)
@@ -96,7 +96,8 @@ def write(path: Path, value: Any, arrays: Sequence[Any]) -> None:
                 stream.write(bytes(_aligned(position) - position))
                 stream.write(view)
                 position = _aligned(position) + view.nbytes
-        os.replace(temp, path)
+            stream.flush()
+            os.replace(temp, path)  # still open: locked, see `temp_file`
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

@@ -338,3 +338,21 @@ def test_a_start_removes_a_fifo_named_like_a_temp_file_instead_of_waiting_on_it(
     start = "import sys; from reader.store import Store; Store(sys.argv[1])"
     subprocess.run([sys.executable, "-c", start, str(tmp_path)], check=True, timeout=60)  # never returned: no writer
     assert not fifo.exists()
+
+
+def test_a_reader_started_while_the_paper_file_is_written_leaves_its_file_alone(tmp_path, monkeypatch):
+    """The paper file is written under no lock of the home (a start makes it again
+    when it is missing); a start meanwhile must not sweep it away as a killed writer's."""
+    from reader import snapshot
+
+    real, started = snapshot._put, []
+
+    def put_with_a_reader_starting(stream, data, checksum):
+        if not started:
+            started.append(Store(tmp_path))  # sweeps
+        return real(stream, data, checksum)
+
+    monkeypatch.setattr(snapshot, "_put", put_with_a_reader_starting)
+    papers = [paper(n) for n in range(300)]
+    Store(tmp_path).save_papers(papers)
+    assert started and (tmp_path / "library.papers").is_file() and not list(tmp_path.glob(".*.tmp"))
