@@ -111,7 +111,7 @@ def recover(store: Store, empty: bool = False) -> list[str]:
             backup_problem = store.check(backup) if backup.is_file() else "there is none"
             try:
                 if path in segments:
-                    for stale in (path, segments[path].snapshot_path, segments[path].keys_path):
+                    for stale in (path, *segments[path].caches):
                         stale.unlink(missing_ok=True)
                     fsync_dir(path.parent)
                     done.append(

@@ -56,7 +56,7 @@ from reader.marshalfile import Damaged
 from reader.models import Paper, Source
 
 PAPERS_FILE = "library.papers"
-SEEN_FILE = "library.papers.seen"  # (a library.json stat, the content id its bytes were found to have)
+SEEN_FILE = f"{PAPERS_FILE}.seen"  # (a library.json stat, the content id its bytes were found to have): see seen_path
 OLD_FILES = ("library.snapshot", "library.snapshot.seen")  # older readers' whole-library copy: removed with a paper file written
 _MAGIC = b"readerP\x01"
 _HEAD = 32  # MAGIC, the CRC-32 of the checked part, its length, the length of the marshal head
@@ -103,6 +103,12 @@ def _fstat(fd: int) -> Identity:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def seen_path(cache: Path) -> Path:
+    """Where the stat `cache`'s source was last found to hold its content is noted:
+    beside it, its own (the segments' caches share a folder, not a source)."""
+    return cache.with_name(f"{cache.name}.seen")
+
+
 def same_content(path: Path, library: Path, now: Identity, made_from: Identity, content_id: str) -> bool:
     """Does library.json, stat'ed as `now`, hold the bytes the cache at `path` (this
     paper file, or another cache beside it) was made from, stat'ed then as `made_from`,
@@ -111,7 +117,7 @@ def same_content(path: Path, library: Path, now: Identity, made_from: Identity, 
         return True
     if now[1] != made_from[1]:
         return False  # another size: other bytes, no need to read them
-    seen = path.with_name(SEEN_FILE)
+    seen = seen_path(path)
     with contextlib.suppress(marshalfile.Damaged, TypeError, ValueError):
         found = marshalfile.read(seen)
         if found is not None and found[0] == [list(now), content_id]:

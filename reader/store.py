@@ -337,6 +337,11 @@ class Segment:
     def keys_path(self) -> Path:
         return self.path.with_suffix(".keys")
 
+    @property
+    def caches(self) -> tuple[Path, ...]:
+        """Every file made from it alone: deleted with it, or when it is renamed."""
+        return (self.snapshot_path, self.keys_path, snapshot.seen_path(self.snapshot_path), snapshot.seen_path(self.keys_path))
+
 
 @dataclass(frozen=True)
 class LibraryVersion:
@@ -710,7 +715,7 @@ class Store:
         segments = self.segments(base)
         try:
             for segment in segments:
-                for path in (segment.path, segment.snapshot_path, segment.keys_path):
+                for path in (segment.path, *segment.caches):
                     path.unlink(missing_ok=True)
             if segments:
                 fsync_dir(self.segments_path)
@@ -734,7 +739,7 @@ class Store:
                 ids.update(
                     record["id"] for record in records.values() if isinstance(record, dict) and isinstance(record.get("id"), str)
                 )
-                for cache in (segment.snapshot_path, segment.keys_path):
+                for cache in segment.caches:
                     cache.unlink(missing_ok=True)
                 os.replace(segment.path, segment.path.with_name(f"{segment.number:04d}-{onto}.json"))
             if moved:

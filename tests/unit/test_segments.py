@@ -307,3 +307,17 @@ def test_a_linked_library_d_is_refused_and_named_nothing_written_through_it(home
     with pytest.raises(StoreError, match=f"{store.SEGMENTS_DIR}: not a folder .*move it"):
         Library.open(home, seed=False).import_records([paper(BASE)])
     assert [p.name for p in elsewhere.iterdir()] == [".left.tmp"]
+
+
+def test_each_segment_checked_after_a_touch_keeps_its_own_note_and_a_compaction_leaves_none(home):
+    Library.open(home, seed=False).import_records([paper(BASE)])
+    Library.open(home, seed=False).import_records([paper(BASE + 1)])
+    for segment in segment_files(home):
+        segment.touch()  # a backup tool: the same bytes, another stat
+    expected = seen(home)
+    folder = home / store.SEGMENTS_DIR
+    notes = [p.name for p in folder.glob("*.seen")]
+    assert notes and {name[:5] for name in notes} == {"0001-", "0002-"}  # each segment's own, none shared
+    Library.open(home, seed=False).compact()
+    assert seen(home) == expected
+    assert list(folder.iterdir()) == []
