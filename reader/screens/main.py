@@ -42,6 +42,7 @@ from reader.actions import MAIN
 from reader.history import Entry
 from reader.library import Library, LibraryError, StoreError
 from reader.listed import Without, day_step_by_runs, rows_of
+from reader.marshalfile import Damaged
 from reader.models import Paper
 from reader.related import Related
 from reader.screens.messages import (
@@ -145,6 +146,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._papers_reload: Worker | None = None
         self._fetch: Worker | None = None
         self._fetch_line = ""  # the fetch's last progress line, said by reloads while it runs
+        self._unreadable_said = False  # a paper that could not be read is said once (see _paper)
         # From F until the reload after the fetch: the one-second poll may read the fetch's
         # imports first, and must say they are the fetch's, not another reader's.
         self._fetch_active = False
@@ -170,8 +172,20 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     def _row_data(self, paper_id: str) -> RowData | None:
         # A redo of a removal takes papers out on the writer thread before this screen hears of it.
-        paper = self.library.papers.get(paper_id)
+        paper = self._paper(paper_id)
         return RowData(paper, self.library.state_of(paper_id)) if paper is not None else None
+
+    def _paper(self, paper_id: str) -> Paper | None:
+        """The paper, or None if it is gone or cannot be read: a record damaged on disk
+        is read again from library.json, which may be damaged too. Said once, and the
+        screen goes on drawing (reader recover is the way out, which the error names)."""
+        try:
+            return self.library.papers.get(paper_id)
+        except (StoreError, Damaged) as error:
+            if not self._unreadable_said:
+                self._unreadable_said = True
+                self.notify(str(error), title="Could not read a paper", severity="error", timeout=30, markup=False)
+            return None
 
     # -- views ---------------------------------------------------------------------------
 
@@ -417,16 +431,17 @@ class MainScreen(Triage, SavedSearches, Outward):
         library = self.library
         paper_id = self.papers.current
         view = self.query_one(AbstractView)
-        if paper_id is None or paper_id not in library.papers:  # none, or removed (see _row_data)
+        paper = None if paper_id is None else self._paper(paper_id)
+        if paper_id is None or paper is None:  # none, removed (see _row_data), or unreadable
             view.show(None, None)
             return
         related = self._related.get(paper_id)
         if related is not None:
             why = f"related: {round(related.score * 100)}% alike · shares " + ", ".join(related.shared_terms)
-            view.show(library.get(paper_id), library.state_of(paper_id), frozenset(related.shared_terms), why=why)
+            view.show(paper, library.state_of(paper_id), frozenset(related.shared_terms), why=why)
             return
         terms = self.result.terms if self.result else frozenset()
-        view.show(library.get(paper_id), library.state_of(paper_id), terms)
+        view.show(paper, library.state_of(paper_id), terms)
 
     @on(PaperList.Opened)
     def _paper_opened(self, event: PaperList.Opened) -> None:

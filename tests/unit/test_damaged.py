@@ -541,3 +541,28 @@ async def test_the_app_saves_a_change_its_history_cannot_record_and_warns(tmp_pa
         assert "saved: bookmarked" in status(app)
         assert "history.jsonl" in notices(app) and "cannot be undone" in notices(app)
     assert Library.open(home, seed=False).state_of(P2).bookmarked
+
+
+async def test_a_paper_record_damaged_with_library_json_is_named_and_the_list_keeps_drawing(tmp_path):
+    """Found as the list draws: the rescue reads library.json again, damaged too."""
+    from reader import snapshot
+    from reader.app import ReaderApp
+
+    home = tmp_path / "home"
+    Store(home).save_papers([paper(n) for n in range(200)])
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        library_json, papers_file = home / "library.json", home / snapshot.PAPERS_FILE
+        found = snapshot.read(papers_file, library_json, snapshot.identity(library_json))
+        assert found is not None
+        offsets, data = found._offsets, bytearray(papers_file.read_bytes())
+        for record in range(200):
+            data[len(data) - offsets[-1] + (offsets[record] + offsets[record + 1]) // 2] ^= 0x01
+        with open(papers_file, "r+b") as stream:  # in place: the running app has it mapped
+            stream.write(data)
+        library_json.write_bytes(library_json.read_bytes()[:-30])
+        await pilot.press("G")
+        await settle(pilot)
+        assert app.is_running
+        assert "library.json is damaged" in notices(app) and "recover" in notices(app)
