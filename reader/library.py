@@ -595,8 +595,9 @@ class Library(Importing):
 
     def listing_days(self, paper_ids: Sequence[str]) -> list[str]:
         """The day each paper was published or listed (`[` and `]` step between them)."""
-        if self._index is None:  # read from the papers: the index takes minutes to build at a million
-            return [listing_day(self.papers[pid]) if pid in self.papers else "" for pid in paper_ids]
+        if self._index is None:  # from the paper files' date column: the index takes minutes to build at a million
+            day_of = dict(zip(self.papers.ids(), self.papers.dates(), strict=True))
+            return [listing_day(day_of[pid]) if pid in day_of else "" for pid in paper_ids]
         return self.index.listing_days(paper_ids)
 
     def _similar(self, query: str, limit: int | None, sort: Sort) -> SearchResult:

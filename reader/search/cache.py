@@ -5,8 +5,8 @@ then raw arrays checked block by block as they are read). The name is the
 library's (its content id, or `fingerprint` of the papers); the name kept inside
 tells an index written for it from another library's copied over it. It holds
 everything a start would otherwise recompute from the papers: the postings arrays
-and the titles', authors' and arXiv ids' text raw (they stay in the file, not the
-heap), the vocabulary and its pools and the other facts in the head, and the
+and the titles', authors', arXiv ids', DOIs' and venues' text raw (they stay in
+the file, not the heap), the vocabulary and its pools and the other facts in the head, and the
 papers' order in the index.
 
 Each part's offsets are kept over the whole vocabulary (a word the part lacks has
@@ -35,8 +35,8 @@ from reader.search.mapped import Checked
 from reader.search.postings import Part
 from reader.search.vocabulary import Pools, Vocabulary
 
-_FORMAT = 10  # bump when the on-disk cache layout or the tokenizer changes
-_FACTS = 10  # arrays of the facts, after the postings' (Facts.saved); then the two pools' members
+_FORMAT = 11  # bump when the on-disk cache layout or the tokenizer changes
+_FACTS = 18  # arrays of the facts, after the postings' (Facts.saved); then the two pools' members
 
 
 class Cached(NamedTuple):
@@ -63,7 +63,7 @@ def _fingerprint(papers: Sequence[Paper]) -> str:
     for p in papers:
         sources = "\x1e".join(f"{s.file}\x1d{s.format}\x1d{s.date}" for s in p.sources)
         fields = (p.id, p.title, p.abstract, "\x1e".join(p.authors), "\x1e".join(p.links),
-                  p.arxiv_id or "", p.published or "", sources)  # fmt: skip
+                  p.arxiv_id or "", p.published or "", sources, str(p.upvotes), p.doi or "", p.venue or "")  # fmt: skip
         digest.update("\x1f".join((*fields, "\x1d")).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 
@@ -90,7 +90,9 @@ def load(path: Path, count: int) -> Cached | None:
         first, second = (
             Pools(words, a.checked(), spans) for a, spans in zip(arrays[-2:], (first_spans, second_spans), strict=True)
         )
-        if any(len(facts[i].view) != count for i in (1, 3, 4, 6)) or len(facts[8].view) != len(facts[9].view):
+        if any(len(facts[i].view) != count for i in (1, 3, 4, 6, 10, 15, 17)) or any(
+            len(facts[i].view) != len(facts[j].view) for i, j in ((8, 9), (11, 13))
+        ):
             raise ValueError("facts of the wrong shape")
         parts: list[list[Part]] = []
         for field in fields:

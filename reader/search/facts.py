@@ -2,7 +2,10 @@
 
 Kept apart from the postings: year:, has:code, src: and id: are answered from
 these, the second stage of ranking reads the titles, and narrowing reads the
-titles and authors instead of their postings when few papers are left.
+titles and authors instead of their postings when few papers are left. The
+orders `S` offers (upvotes, title A–Z) and doi: and venue: read the columns kept
+here too (`votes`, `title_keys`, `dois`, `venues`): the papers stay in their paper
+file, and decoding all 100k of them for one keystroke took seconds.
 
 Read back from the cache file, the titles, authors and arXiv ids stay there
 (`Texts`: one UTF-8 blob and where each text ends, decoded when read): as lists
@@ -27,6 +30,7 @@ from reader.models import Paper
 from reader.papertable import paper_ids
 from reader.search.docset import DTYPE, DocSet
 from reader.search.mapped import Checked
+from reader.tex import tex_to_text
 from reader.words import padded
 
 _CODE_HOSTS = re.compile(
@@ -46,9 +50,15 @@ class Facts:
     """Facts of the papers, in document order: `ids`, `titles` and `authors` as padded
     words (" attention is all you need "), `year` (0: unknown), the documents with a
     code link, each one's sources as a number (`src_codes`) into the distinct ones,
-    each as one casefolded line (`descriptors`), and arXiv ids (casefolded) -> document."""
+    each as one casefolded line (`descriptors`), arXiv ids (casefolded) -> document,
+    `votes` (upvotes, -1: unknown), `title_keys` (the A–Z key of the few titles whose
+    TeX renders otherwise than their words read, see `_tex_title_key`), and each one's
+    `dois` and `venues` ("" for none)."""
 
-    __slots__ = ("ids", "docno", "titles", "authors", "year", "has_code", "src_codes", "descriptors", "_code", "arxiv")
+    __slots__ = (
+        "ids", "docno", "titles", "authors", "year", "has_code", "src_codes", "descriptors", "_code", "arxiv",
+        "votes", "title_keys", "dois", "venues",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -60,12 +70,17 @@ class Facts:
         src_codes: array,
         descriptors: list[str],
         arxiv: Keyed,
+        votes: array,
+        title_keys: dict[int, str],
+        dois: list[str] | Texts,
+        venues: list[str] | Texts,
     ):
         self.ids = paper_ids(papers)  # a library's papers are not decoded for it
         self.docno = dict(zip(self.ids, range(len(papers)), strict=True))
         self.titles, self.authors, self.year, self.has_code = titles, authors, year, has_code
         self.src_codes, self.descriptors, self.arxiv = src_codes, descriptors, arxiv
         self._code = {descriptor: code for code, descriptor in enumerate(descriptors)}
+        self.votes, self.title_keys, self.dois, self.venues = votes, title_keys, dois, venues
 
     @classmethod
     def of(cls, papers: Sequence[Paper]) -> Facts:
@@ -88,6 +103,10 @@ class Facts:
             src_codes,
             lines,
             Keyed({p.arxiv_id.casefold(): d for d, p in enumerate(papers) if p.arxiv_id}),
+            array("i", (_votes(p) for p in papers)),
+            {d: words for d, p in enumerate(papers) if (words := _tex_title_key(p.title)) is not None},
+            [p.doi or "" for p in papers],
+            [p.venue or "" for p in papers],
         )
 
     @classmethod
@@ -95,7 +114,8 @@ class Facts:
         """The facts `saved` kept, the texts left in the mapped file, the rest copied
         out of it (small, and changed in place by `update`)."""
         arrays, descriptors = saved
-        titles, title_ends, authors, author_ends, year, has_code, src_codes, arxiv, arxiv_ends, arxiv_docs = arrays
+        titles, title_ends, authors, author_ends, year, has_code, src_codes, arxiv, arxiv_ends, arxiv_docs, *more = arrays
+        votes, keyed, keys, key_ends, dois, doi_ends, venues, venue_ends = more
         return cls(
             papers,
             Texts(titles, title_ends.checked()),
@@ -105,6 +125,10 @@ class Facts:
             _copied("I", src_codes),
             descriptors,
             Keyed({}, Texts(arxiv, arxiv_ends.checked()), arxiv_docs.checked()),
+            _copied("i", votes),
+            dict(zip(keyed.checked().tolist(), Texts(keys, key_ends.checked()), strict=True)),
+            Texts(dois, doi_ends.checked()),
+            Texts(venues, venue_ends.checked()),
         )
 
     def saved(self) -> Saved:
@@ -113,7 +137,10 @@ class Facts:
         keys, docs = self.arxiv.items()
         arxiv = Texts.encoded(keys)
         has_code = array("i", sorted(self.has_code))
-        arrays = [*titles, *authors, self.year, has_code, self.src_codes, *arxiv, array("i", docs)]
+        keyed = sorted(self.title_keys)
+        more = [array("i", keyed), *Texts.encoded(map(self.title_keys.__getitem__, keyed))]
+        more += [*Texts.encoded(self.dois), *Texts.encoded(self.venues)]
+        arrays = [*titles, *authors, self.year, has_code, self.src_codes, *arxiv, array("i", docs), self.votes, *more]
         return arrays, self.descriptors
 
     def src_docs(self, value: str) -> DocSet:
@@ -130,6 +157,9 @@ class Facts:
             self.authors.append("")
             self.year.append(0)
             self.src_codes.append(0)
+            self.votes.append(-1)
+            self.dois.append("")
+            self.venues.append("")
         self.ids[docno] = paper.id
         self.docno[paper.id] = docno
         self.titles[docno] = padded(paper.title)
@@ -147,6 +177,21 @@ class Facts:
         self.src_codes[docno] = code
         if paper.arxiv_id:
             self.arxiv[paper.arxiv_id.casefold()] = docno
+        self.votes[docno] = _votes(paper)
+        if (key := _tex_title_key(paper.title)) is not None:
+            self.title_keys[docno] = key
+        else:
+            self.title_keys.pop(docno, None)
+        self.dois[docno] = paper.doi or ""
+        self.venues[docno] = paper.venue or ""
+
+    def title_order_keys(self) -> list[str]:
+        """Each document's title as the A–Z order compares it (see `_tex_title_key`),
+        the titles' words read all at once."""
+        keys = list(self.titles)
+        for docno, key in self.title_keys.items():
+            keys[docno] = key
+        return keys
 
 
 def _copied(kind: str, checked: Checked) -> array:
@@ -158,6 +203,18 @@ def _copied(kind: str, checked: Checked) -> array:
 def _year_of(paper: Paper) -> int:
     year = year_of(paper)  # an arXiv listing's paper has no date, but its id's YYMM
     return int(year) if year else 0
+
+
+def _votes(paper: Paper) -> int:
+    return -1 if paper.upvotes is None else paper.upvotes  # unknown below 0
+
+
+def _tex_title_key(title: str) -> str | None:
+    """A title's words as the A–Z order compares them, where they are not its padded
+    words: case, accents, braces and punctuation are gone from those already ("{GPT}-4"
+    files under g), but a TeX command or math is rendered first ("$\\textit{Trans-LoRA}$"
+    compares as "trans lora", not "textit trans lora"). Few titles have any, and rendering costs."""
+    return padded(tex_to_text(title)) if "\\" in title or "$" in title else None
 
 
 def _descriptor(paper: Paper) -> str:

@@ -31,7 +31,7 @@ import numpy as np
 
 from reader import marshalfile
 from reader.models import Paper, PaperState
-from reader.papertable import Papers, as_sequence, in_order
+from reader.papertable import Papers, as_sequence, in_order, paper_dates
 from reader.query import Atom, Clause, Query, QueryError, parse_query
 from reader.related import STOP_WORDS, Related
 from reader.search import cache
@@ -411,7 +411,7 @@ class SearchIndex(Matching):
         """Each paper's `listing_day` ("" for one not indexed), read once per change of the papers."""
         with self._lock:
             if self._days is None:
-                self._days = [listing_day(paper) for paper in self._papers]
+                self._days = list(map(listing_day, paper_dates(self._papers)))  # the date column: no paper decoded
             days, docno = self._days, self._facts.docno
         return [days[d] if (d := docno.get(paper_id)) is not None else "" for paper_id in paper_ids]
 
@@ -424,7 +424,8 @@ class SearchIndex(Matching):
             if sort is Sort.NEWEST:
                 order = in_default_order(self._all, self._rank)
             else:
-                order = sort_order(sort, self._papers, self._facts.titles, self._order(Sort.NEWEST)[0])
+                facts = self._facts
+                order = sort_order(sort, facts.votes, facts.title_order_keys, self._order(Sort.NEWEST)[0])
             found = self._orders[sort] = (order, _places(order))
         return found
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
@@ -33,8 +33,6 @@ from reader.papertable import paper_dates
 from reader.search.docset import DocSet, members
 from reader.search.postings import ABSTRACT, TITLE, Docs
 from reader.search.vocabulary import Expansion
-from reader.tex import tex_to_text
-from reader.words import padded
 
 _FIELD_WEIGHT = (30, 10, 20)  # tenths of a point, by field number
 EXACT, PREFIX, FUZZY1, FUZZY2, FPREFIX = 10, 7, 6, 5, 4  # tenths of the field weight
@@ -454,10 +452,11 @@ def newest_first_of_dates(dates: Sequence[str]) -> np.ndarray:
     return np.argsort(-rank, kind="stable")
 
 
-def listing_day(paper: Paper) -> str:
-    """The day the paper was published or listed (`Paper.date` to the day, as the list
-    shows it); "" if undated. The default order falls into runs of one day each."""
-    return paper.date[:10]
+def listing_day(date: str) -> str:
+    """The day a paper of `date` (`Paper.date`) was published or listed, to the day, as
+    the list shows it; "" if undated. The default order falls into runs of one day each.
+    Of the date alone: the paper file and the index keep the dates as a column."""
+    return date[:10]
 
 
 def day_step(days: Sequence[str], row: int, older: bool) -> int | None:
@@ -508,21 +507,12 @@ class Sort(Enum):
 _MARKS = {Sort.BEST: "↓match", Sort.NEWEST: "↓new", Sort.UPVOTES: "↓votes", Sort.TITLE: "A–Z"}
 
 
-def sort_order(sort: Sort, papers: Sequence[Paper], titles: Sequence[str], newest: Sequence[int]) -> list[int]:
-    """The documents in `sort`'s order, ties newest first. `papers` and `titles` (as
-    padded words) by document; `newest`: the documents in the default order."""
+def sort_order(sort: Sort, votes: Sequence[int], title_keys: Callable[[], Sequence[str]], newest: Sequence[int]) -> list[int]:
+    """The documents in `sort`'s order, ties newest first. `votes` (-1: unknown) and
+    `title_keys` (as `Facts.title_order_keys` gives them, asked for only by the A–Z
+    order) by document; `newest`: the documents in the default order."""
     if sort is Sort.UPVOTES:
-        votes = [-1 if p.upvotes is None else p.upvotes for p in papers]  # unknown below 0
         return sorted(newest, key=votes.__getitem__, reverse=True)  # stable: ties stay newest first
     if sort is Sort.TITLE:
-        keys = [_title_key(p.title, words) for p, words in zip(papers, titles, strict=True)]
-        return sorted(newest, key=keys.__getitem__)
+        return sorted(newest, key=title_keys().__getitem__)
     return list(newest)
-
-
-def _title_key(title: str, words: str) -> str:
-    """A title's words as the A–Z order compares them: case, accents, braces and
-    punctuation are gone from the padded words already ("{GPT}-4" files under g);
-    a TeX command or math is rendered first ("$\\textit{Trans-LoRA}$" compares as
-    "trans lora", not "textit trans lora"). Few titles have any, and rendering costs."""
-    return padded(tex_to_text(title)) if "\\" in title or "$" in title else words

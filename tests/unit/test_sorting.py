@@ -121,10 +121,10 @@ def test_a_similarity_search_can_be_sorted_too(home):
 def test_the_listing_day_is_the_published_date_else_the_latest_source_date():
     listing = Source("listing.xml", "arxiv-listing", 0, "2024-05-03")
     later = Source("hf.json", "hf-daily-json", 0, "2024-05-06")
-    assert listing_day(paper("a", "A", published="2024-05-01T12:00:00Z", sources=(listing,))) == "2024-05-01"
-    assert listing_day(paper("b", "B", sources=(listing, later))) == "2024-05-06"
-    assert listing_day(paper("c", "C", published="2024-05")) == "2024-05"
-    assert listing_day(paper("d", "D", published="not a date")) == ""
+    assert listing_day(paper("a", "A", published="2024-05-01T12:00:00Z", sources=(listing,)).date) == "2024-05-01"
+    assert listing_day(paper("b", "B", sources=(listing, later)).date) == "2024-05-06"
+    assert listing_day(paper("c", "C", published="2024-05").date) == "2024-05"
+    assert listing_day(paper("d", "D", published="not a date").date) == ""
 
 
 NEWEST_FIRST = ["2024-05-03", "2024-05-03", "2024-05-02", "2024-05-02", "2024-05-02", "2024-04-30", ""]

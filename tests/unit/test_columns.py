@@ -1,0 +1,185 @@
+"""The orders `S` offers, the days `[` and `]` step between, and doi: and venue:
+are read from columns (the index's facts, the paper file's dates), not from the
+papers, which stay in their paper file: each answers as the search that read every
+paper did (tests/helpers/search_before, the oracle), on the real corpora and on
+any corpus, built, read back from its cache and updated; and going through them
+in the app decodes no paper it does not show."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers.paths import CORPORA
+from helpers.pilot import papers as paper_list
+from helpers.pilot import settle, status
+from reader import snapshot
+from reader.app import ReaderApp
+from reader.library import Library
+from reader.models import BLANK_STATE, Paper, Source
+from reader.search import SearchIndex, Sort
+from tests.helpers.search_before import index as before_index
+from tests.helpers.search_before import ranking as before_ranking
+
+TITLES = ["Attention", "attention", "{GPT}-4 notes", "$\\alpha$-nets", "\\textit{Trans-LoRA}", "Zebra", "Éclair", "", "$$"]
+DOIS = [None, "10.1000/abc", "10.1000/abd", "10.48550/arxiv.2401.1", "10.2000/x"]
+VENUES = [None, "NeurIPS", "Advances in Neural Information Processing Systems", "ICML 2024", "Proc. of the UAI"]
+DATES = [None, "2023-01-05", "2024-06", "2024-06-01", "2024-06-01", "2025-02-11T10:00"]
+
+
+def state_of(_id: str):
+    return BLANK_STATE
+
+
+@st.composite
+def corpora(draw) -> list[Paper]:
+    papers = []
+    for i in range(draw(st.integers(1, 30))):
+        listed = draw(st.sampled_from(DATES))
+        papers.append(
+            Paper(
+                id=f"p{i}",
+                title=" ".join(draw(st.lists(st.sampled_from(TITLES), min_size=1, max_size=3))),
+                abstract="words",
+                published=draw(st.sampled_from(DATES)),
+                sources=(Source("day.json", "hf", i, listed),) if listed else (),
+                upvotes=draw(st.sampled_from([None, 0, 3, 3, 10])),
+                doi=draw(st.sampled_from(DOIS)),
+                venue=draw(st.sampled_from(VENUES)),
+            )
+        )
+    return papers
+
+
+QUERIES = ["doi:10.1000", "doi:10.1000/abd", "doi:10.4", "doi:11", "venue:neurips", "venue:neur", "venue:icml", "venue:uai"]
+
+
+def answers(index, sort_of, orders: bool) -> dict:
+    """What the orders (if `orders`), days and fields give, by index."""
+    ids = sorted(index.search("", state_of).ids) + ["no-such-paper"]
+    found = {q: set(index.search(q, state_of, sort=sort_of(Sort.BEST)).ids) for q in QUERIES}
+    said = {"days": index.listing_days(ids), "fields": found}
+    if orders:
+        said["orders"] = {sort: tuple(index.search("", state_of, sort=sort_of(sort)).ids) for sort in Sort}
+        said["ranked"] = {sort: tuple(index.search("attention", state_of, sort=sort_of(sort)).ids) for sort in Sort}
+    return said
+
+
+def same_answers(new, old, orders: bool = True) -> None:
+    want = answers(old, lambda sort: before_ranking.Sort[sort.name], orders)
+    assert answers(new, lambda sort: sort, orders) == want
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(papers=corpora(), replaced=st.integers(0, 3))
+def test_orders_days_and_fields_answer_as_reading_every_paper_did(tmp_path_factory, papers, replaced):
+    cache_dir = tmp_path_factory.mktemp("cache")
+    SearchIndex(papers, workers=0, cache_dir=cache_dir)
+    read = SearchIndex(papers, workers=0, cache_dir=cache_dir)
+    old = before_index.SearchIndex(papers, workers=0)
+    assert read.cache_hit
+    same_answers(read, old)
+    changed = [
+        Paper(
+            id=p.id,
+            title="$\\beta$ " + p.title,
+            abstract="words",
+            upvotes=7,
+            doi="10.1000/abz",
+            venue="ICML",
+            published="2024-06-01",
+        )
+        for p in papers[:replaced]
+    ]
+    added = [Paper(id="new", title="Aardvark", abstract="words", upvotes=3, doi="10.2000/y", venue="NeurIPS")]
+    read.add(changed + added)
+    old.add(changed + added)
+    same_answers(read, old)
+    read.save(cache_dir, "updated")
+    by_id = {p.id: p for p in papers + changed + added}
+    again = SearchIndex(list(by_id.values()), workers=0, cache_dir=cache_dir, fingerprint="updated")
+    assert again.cache_hit
+    # (Its newest-first order is the saved one's, which the update left behind, as before: not compared.)
+    same_answers(again, old, orders=False)
+
+
+REAL = [
+    CORPORA / "bibtex-pmlr",
+    CORPORA / "interop" / "bibtex-real",
+    CORPORA / "interop" / "semantic-scholar",
+    CORPORA / "arxiv-api-atom",
+    CORPORA / "arxiv-kaggle-snapshot-sample",
+    *sorted((CORPORA / "hf-daily-papers" / "daily").glob("2024-06-1*.json.gz")),
+]
+
+
+def test_on_the_real_corpora_orders_days_and_fields_answer_as_reading_every_paper_did(home):
+    library = Library.open(home, seed=False)
+    library.import_paths(REAL)
+    everything = list(library.papers.values())
+    assert len(everything) > 500 and sum(p.doi is not None for p in everything) > 50
+    assert sum(p.venue is not None for p in everything) > 50 and sum(p.upvotes is not None for p in everything) > 50
+    old = before_index.SearchIndex(everything, workers=0)
+    same_answers(library.index, old)
+    for paper in everything[::7]:  # each doi's own prefix, and each venue's words
+        for query in [f"doi:{paper.doi[:9]}", f"doi:{paper.doi}"] if paper.doi else []:
+            assert library.index.search(query, state_of).ids == old.search(query, state_of).ids
+        if paper.venue and paper.venue.split():
+            query = "venue:" + paper.venue.split()[0].strip("{}().,:")
+            assert library.index.search(query, state_of).ids == old.search(query, state_of).ids, query
+    reopened = Library.open(home, seed=False)  # the index read back from its cache
+    same_answers(reopened.index, old)
+    assert reopened.index.cache_hit
+
+
+@pytest.fixture
+def decoded(monkeypatch):
+    """The papers decoded from their paper file, from now on (a list of (file, record))."""
+    seen: list = []
+    real = snapshot.PaperFile.paper
+
+    def paper(file, record):
+        seen.append((file, record))
+        return real(file, record)
+
+    monkeypatch.setattr(snapshot.PaperFile, "paper", paper)
+    return seen
+
+
+async def test_every_order_day_step_and_field_decodes_no_paper_beyond_the_rows_shown(home, decoded):
+    library = Library.open(home, seed=False)
+    library.import_paths(sorted((CORPORA / "hf-daily-papers" / "daily").glob("2024-06-*.json.gz")))
+    _ = library.index  # the index and its cache, as a later start reads them
+    del library
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        count = len(app.screen.library)
+        assert count > 300
+        shown = 0
+        for query in ("", "model"):
+            if query:
+                await pilot.press("slash", *query, "enter")
+                await settle(pilot)
+            for _ in Sort:
+                decoded.clear()
+                await pilot.press("S")
+                await settle(pilot)
+                await pilot.press("left_square_bracket", "left_square_bracket", "right_square_bracket")
+                await settle(pilot)
+                shown += 1
+                assert ": " in status(app) and paper_list(app).cursor > 0
+                assert len(set(decoded)) <= 40, (status(app), len(set(decoded)))  # two screens' rows, not the library
+        assert shown == 2 * len(Sort)
+
+
+def test_doi_and_venue_decode_no_paper(home, decoded):
+    library = Library.open(home, seed=False)
+    library.import_paths([CORPORA / "bibtex-pmlr", CORPORA / "interop" / "bibtex-real"])
+    _ = library.index
+    library = Library.open(home, seed=False)
+    _ = library.index
+    decoded.clear()
+    found = [library.search(query).total for query in ("doi:10.", "doi:10.1", "venue:proceedings")]
+    assert all(found) and decoded == []
