@@ -5,7 +5,7 @@ then raw arrays checked block by block as they are read). The name is the
 library's (its content id, or `fingerprint` of the papers); the name kept inside
 tells an index written for it from another library's copied over it. It holds
 everything a start would otherwise recompute from the papers: the postings arrays
-and the titles', authors', arXiv ids', DOIs' and venues' text raw (they stay in
+and the titles', authors', arXiv ids', DOIs', venues' and key surnames' text raw (they stay in
 the file, not the heap), the vocabulary and its pools and the other facts in the head, and the
 papers' order in the index.
 
@@ -35,8 +35,8 @@ from reader.search.mapped import Checked
 from reader.search.postings import Part
 from reader.search.vocabulary import Pools, Vocabulary
 
-_FORMAT = 11  # bump when the on-disk cache layout or the tokenizer changes
-_FACTS = 18  # arrays of the facts, after the postings' (Facts.saved); then the two pools' members
+_FORMAT = 12  # bump when the on-disk cache layout or the tokenizer changes
+_FACTS = 20  # arrays of the facts, after the postings' (Facts.saved); then the two pools' members
 
 
 class Cached(NamedTuple):
@@ -90,7 +90,7 @@ def load(path: Path, count: int) -> Cached | None:
         first, second = (
             Pools(words, a.checked(), spans) for a, spans in zip(arrays[-2:], (first_spans, second_spans), strict=True)
         )
-        if any(len(facts[i].view) != count for i in (1, 3, 4, 6, 10, 15, 17)) or any(
+        if any(len(facts[i].view) != count for i in (1, 3, 4, 6, 10, 15, 17, 19)) or any(
             len(facts[i].view) != len(facts[j].view) for i, j in ((8, 9), (11, 13))
         ):
             raise ValueError("facts of the wrong shape")

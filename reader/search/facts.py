@@ -3,8 +3,8 @@
 Kept apart from the postings: year:, has:code, src: and id: are answered from
 these, the second stage of ranking reads the titles, and narrowing reads the
 titles and authors instead of their postings when few papers are left. The
-orders `S` offers (upvotes, title A–Z) and doi: and venue: read the columns kept
-here too (`votes`, `title_keys`, `dois`, `venues`): the papers stay in their paper
+orders `S` offers (upvotes, title A–Z), doi:, venue: and key: read the columns
+kept here too (`votes`, `title_keys`, `dois`, `venues`, `surnames`): the papers stay in their paper
 file, and decoding all 100k of them for one keystroke took seconds.
 
 Read back from the cache file, the titles, authors and arXiv ids stay there
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from reader.citation import year_of
+from reader.citation import key_surname, year_of
 from reader.models import Paper
 from reader.papertable import paper_ids
 from reader.search.docset import DTYPE, DocSet
@@ -53,11 +53,12 @@ class Facts:
     each as one casefolded line (`descriptors`), arXiv ids (casefolded) -> document,
     `votes` (upvotes, -1: unknown), `title_keys` (the A–Z key of the few titles whose
     TeX renders otherwise than their words read, see `_tex_title_key`), and each one's
-    `dois` and `venues` ("" for none)."""
+    `dois` and `venues` ("" for none), and `surnames`: each one's `key_surname`, how
+    the citation key it would get begins."""
 
     __slots__ = (
         "ids", "docno", "titles", "authors", "year", "has_code", "src_codes", "descriptors", "_code", "arxiv",
-        "votes", "title_keys", "dois", "venues",
+        "votes", "title_keys", "dois", "venues", "surnames",
     )  # fmt: skip
 
     def __init__(
@@ -74,6 +75,7 @@ class Facts:
         title_keys: dict[int, str],
         dois: list[str] | Texts,
         venues: list[str] | Texts,
+        surnames: list[str] | Texts,
     ):
         self.ids = paper_ids(papers)  # a library's papers are not decoded for it
         self.docno = dict(zip(self.ids, range(len(papers)), strict=True))
@@ -81,6 +83,7 @@ class Facts:
         self.src_codes, self.descriptors, self.arxiv = src_codes, descriptors, arxiv
         self._code = {descriptor: code for code, descriptor in enumerate(descriptors)}
         self.votes, self.title_keys, self.dois, self.venues = votes, title_keys, dois, venues
+        self.surnames = surnames
 
     @classmethod
     def of(cls, papers: Sequence[Paper]) -> Facts:
@@ -107,6 +110,7 @@ class Facts:
             {d: words for d, p in enumerate(papers) if (words := _tex_title_key(p.title)) is not None},
             [p.doi or "" for p in papers],
             [p.venue or "" for p in papers],
+            list(map(key_surname, papers)),
         )
 
     @classmethod
@@ -115,7 +119,7 @@ class Facts:
         out of it (small, and changed in place by `update`)."""
         arrays, descriptors = saved
         titles, title_ends, authors, author_ends, year, has_code, src_codes, arxiv, arxiv_ends, arxiv_docs, *more = arrays
-        votes, keyed, keys, key_ends, dois, doi_ends, venues, venue_ends = more
+        votes, keyed, keys, key_ends, dois, doi_ends, venues, venue_ends, surnames, surname_ends = more
         return cls(
             papers,
             Texts(titles, title_ends.checked()),
@@ -129,6 +133,7 @@ class Facts:
             dict(zip(keyed.checked().tolist(), Texts(keys, key_ends.checked()), strict=True)),
             Texts(dois, doi_ends.checked()),
             Texts(venues, venue_ends.checked()),
+            Texts(surnames, surname_ends.checked()),
         )
 
     def saved(self) -> Saved:
@@ -139,7 +144,7 @@ class Facts:
         has_code = array("i", sorted(self.has_code))
         keyed = sorted(self.title_keys)
         more = [array("i", keyed), *Texts.encoded(map(self.title_keys.__getitem__, keyed))]
-        more += [*Texts.encoded(self.dois), *Texts.encoded(self.venues)]
+        more += [*Texts.encoded(self.dois), *Texts.encoded(self.venues), *Texts.encoded(self.surnames)]
         arrays = [*titles, *authors, self.year, has_code, self.src_codes, *arxiv, array("i", docs), self.votes, *more]
         return arrays, self.descriptors
 
@@ -160,6 +165,7 @@ class Facts:
             self.votes.append(-1)
             self.dois.append("")
             self.venues.append("")
+            self.surnames.append("")
         self.ids[docno] = paper.id
         self.docno[paper.id] = docno
         self.titles[docno] = padded(paper.title)
@@ -184,6 +190,7 @@ class Facts:
             self.title_keys.pop(docno, None)
         self.dois[docno] = paper.doi or ""
         self.venues[docno] = paper.venue or ""
+        self.surnames[docno] = key_surname(paper)
 
     def title_order_keys(self) -> list[str]:
         """Each document's title as the A–Z order compares it (see `_tex_title_key`),

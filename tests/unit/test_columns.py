@@ -1,4 +1,4 @@
-"""The orders `S` offers, the days `[` and `]` step between, and doi: and venue:
+"""The orders `S` offers, the days `[` and `]` step between, doi:, venue: and key:
 are read from columns (the index's facts, the paper file's dates), not from the
 papers, which stay in their paper file: each answers as the search that read every
 paper did (tests/helpers/search_before, the oracle), on the real corpora and on
@@ -25,6 +25,7 @@ from tests.helpers.search_before import ranking as before_ranking
 TITLES = ["Attention", "attention", "{GPT}-4 notes", "$\\alpha$-nets", "\\textit{Trans-LoRA}", "Zebra", "Éclair", "", "$$"]
 DOIS = [None, "10.1000/abc", "10.1000/abd", "10.48550/arxiv.2401.1", "10.2000/x"]
 VENUES = [None, "NeurIPS", "Advances in Neural Information Processing Systems", "ICML 2024", "Proc. of the UAI"]
+AUTHORS = ["Ann Lee", "Bo Müller", '{\\"O}zil Can', "et al.", "Lee", "Ann Leeway", "O'Brien"]
 DATES = [None, "2023-01-05", "2024-06", "2024-06-01", "2024-06-01", "2025-02-11T10:00"]
 
 
@@ -42,6 +43,7 @@ def corpora(draw) -> list[Paper]:
                 id=f"p{i}",
                 title=" ".join(draw(st.lists(st.sampled_from(TITLES), min_size=1, max_size=3))),
                 abstract="words",
+                authors=tuple(draw(st.lists(st.sampled_from(AUTHORS), max_size=2))),
                 published=draw(st.sampled_from(DATES)),
                 sources=(Source("day.json", "hf", i, listed),) if listed else (),
                 upvotes=draw(st.sampled_from([None, 0, 3, 3, 10])),
@@ -52,7 +54,10 @@ def corpora(draw) -> list[Paper]:
     return papers
 
 
-QUERIES = ["doi:10.1000", "doi:10.1000/abd", "doi:10.4", "doi:11", "venue:neurips", "venue:neur", "venue:icml", "venue:uai"]
+QUERIES = [
+    "doi:10.1000", "doi:10.1000/abd", "doi:10.4", "doi:11", "venue:neurips", "venue:neur", "venue:icml", "venue:uai",
+    "key:lee", "key:le", "key:leeway", "key:lee2024", "key:lee2024attention", "key:muller", "key:ozil", "key:obrien", "key:anon",
+]  # fmt: skip
 
 
 def answers(index, sort_of, orders: bool) -> dict:
@@ -174,12 +179,12 @@ async def test_every_order_day_step_and_field_decodes_no_paper_beyond_the_rows_s
         assert shown == 2 * len(Sort)
 
 
-def test_doi_and_venue_decode_no_paper(home, decoded):
+def test_doi_venue_and_key_decode_no_paper(home, decoded):
     library = Library.open(home, seed=False)
     library.import_paths([CORPORA / "bibtex-pmlr", CORPORA / "interop" / "bibtex-real"])
     _ = library.index
     library = Library.open(home, seed=False)
     _ = library.index
     decoded.clear()
-    found = [library.search(query).total for query in ("doi:10.", "doi:10.1", "venue:proceedings")]
+    found = [library.search(query).total for query in ("doi:10.", "doi:10.1", "venue:proceedings", "key:li")]
     assert all(found) and decoded == []
