@@ -247,7 +247,8 @@ class Importing:
                 if self._index is not None:
                     self._index.add(list(changed.values()))
                     if index and self.store.content_id is not None:
-                        self._index.save(self.store.home, self.store.content_id)
+                        # A segment's papers are written as a delta over the index file: see SearchIndex.save.
+                        self._index.save(self.store.home, self.store.content_id, delta=bool(self.store.segment_ids))
             if pending is not None:
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
         if arriving_states:
@@ -265,7 +266,7 @@ class Importing:
         """The index of `papers`, the library before an import, if its cache is in the
         home: an import then indexes only the papers it adds or changes."""
         content_id = self.store.content_id
-        if content_id is None or not cache.file_for(self.store.home, (), content_id).exists():
+        if content_id is None or not cache.cached(self.store.home, content_id):
             return None
         return SearchIndex(papers.in_order(), cache_dir=self.store.home, fingerprint=content_id)
 

@@ -530,7 +530,7 @@ class Library(Importing):
     def index_cached(self) -> bool:
         """Does the home hold this library's search index, to be read back rather than built?"""
         content_id = self.store.content_id
-        return content_id is not None and index_cache.file_for(self.store.home, (), content_id).exists()
+        return content_id is not None and index_cache.cached(self.store.home, content_id)
 
     def lists_without_index(self, query: str, sort: Sort) -> bool:
         """Can `listed_without_index` answer `query` in `sort`'s order?"""

@@ -9,6 +9,15 @@ and the titles', authors', arXiv ids', DOIs', venues' and key surnames' text raw
 the file, not the heap), the vocabulary and its pools and the other facts in the head, and the
 papers' order in the index.
 
+An import that adds a segment (a day's papers) does not rewrite that file (most of
+a gigabyte at 1M papers, seconds to write): it writes `search-<name>.delta`, which
+names the base file it goes on top of (and that file's paper count) and the import
+places of the papers indexed since that base, in the order they were added. A start
+reads the base and indexes those papers again (a few thousand at most: the store
+compacts its segments into library.json, and the import that does writes the whole
+index again). A delta is checked whole (its head's CRC) and holds its own name and
+its base's: one copied from elsewhere, or whose base is gone, is not used.
+
 Each part's offsets are kept over the whole vocabulary (a word the part lacks has
 an empty range), so the parts read back share the vocabulary's list of words
 instead of one list each (8 MB at 100k papers).
@@ -54,6 +63,67 @@ class Cached(NamedTuple):
 def file_for(cache_dir: str | os.PathLike[str], papers: Sequence[Paper], name: str | None) -> Path:
     """The cache file of these papers: under the library's `name`, else their fingerprint."""
     return Path(cache_dir) / f"search-{name or _fingerprint(papers)}.idx"
+
+
+def delta_file_for(cache_dir: str | os.PathLike[str], name: str) -> Path:
+    """The delta file (see the module's docstring) of the library named `name`."""
+    return Path(cache_dir) / f"search-{name}.delta"
+
+
+def cached(cache_dir: str | os.PathLike[str], name: str) -> bool:
+    """Does `cache_dir` hold the index of the library named `name`, whole or as a delta?"""
+    return file_for(cache_dir, (), name).exists() or delta_file_for(cache_dir, name).exists()
+
+
+class Delta(NamedTuple):
+    """A delta as read back: its base file, the base's count of papers, and the import
+    places of the papers indexed on top of it, in the order they were added."""
+
+    base: Path
+    papers: int
+    added: array
+
+
+def load_delta(path: Path) -> Delta | None:
+    """The delta in `path`; None if there is none (or an older reader's). Raises
+    marshalfile.Damaged for any other file."""
+    found = mapped.read(path)
+    if found is None:
+        return None
+    try:
+        value, _ = found
+        if value[0] != _FORMAT:
+            return None
+        _, name, base_name, papers, added_bytes = value
+        if name != path.name:
+            raise marshalfile.Damaged("was made from another library")
+        added = array("q")
+        added.frombytes(added_bytes)
+        return Delta(path.with_name(base_name), papers, added)
+    except marshalfile.Damaged:
+        raise
+    except Exception as error:  # its checksum held, yet it is not what `save_delta` makes
+        raise marshalfile.Damaged.because(error) from None
+
+
+def save_delta(path: Path, base: Path, papers: int, added: array) -> None:
+    """Write atomically, then drop other deltas (a base file stays: others may be over it)."""
+    try:
+        mapped.write(path, (_FORMAT, path.name, base.name, papers, added.tobytes()), [])
+        _drop_others(path, "search-*.delta")
+    except OSError:
+        pass  # a cache we cannot write is only a slower start next time
+
+
+def _drop_others(path: Path, *patterns: str) -> None:
+    """Other caches of these `patterns` beside `path`, and the temp files no writer holds."""
+    found = chain.from_iterable(path.parent.glob(pattern) for pattern in patterns)
+    for other in chain(found, leftovers(path.parent, "search-*")):
+        if other != path:
+            try:
+                other.unlink()
+            except OSError:
+                pass
 
 
 def _fingerprint(papers: Sequence[Paper]) -> str:
@@ -122,7 +192,7 @@ def _over(part: Part, place: dict[str, int]) -> array:
 
 
 def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, order: array) -> None:
-    """Write atomically, then drop index files of other versions of the library.
+    """Write atomically, then drop index files (and deltas) of other versions of the library.
     Raises marshalfile.Damaged if what was read from a cache file is not as written."""
     arrays: list = []
     fields: list[list[int]] = []
@@ -140,11 +210,6 @@ def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, o
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mapped.write(path, (_FORMAT, path.name, len(order), state), arrays)
-        for other in chain(path.parent.glob("search-*.idx"), leftovers(path.parent, "search-*")):
-            if other != path:
-                try:
-                    other.unlink()
-                except OSError:
-                    pass
+        _drop_others(path, "search-*.idx", "search-*.delta")
     except OSError:
         pass  # a cache we cannot write is only a slower start next time

@@ -13,6 +13,9 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
 
 from reader.search.postings import ABSTRACT, AUTHOR, TITLE
 from reader.words import typo_budget
@@ -49,6 +52,28 @@ class Pools:
             spans[key] = (len(members), len(members) + len(numbers))
             members.extend(numbers)
         return cls(words, members, spans)
+
+    def with_added(self, words: list[str], fresh: list[str], letter: int) -> Pools:
+        """These pools over `words`, the vocabulary once the sorted `fresh` words are
+        merged into it: the members renumbered and the fresh words put in their groups,
+        not every word grouped again (0.6 s at 300k papers, for a day's few new words)."""
+        old = np.asarray(self.members, dtype=np.int32)
+        numbers = [bisect.bisect_left(words, word) for word in fresh]  # their numbers in `words`
+        # An old word moves up by the fresh words before it: those at or below its new number.
+        before = np.asarray(numbers, dtype=np.int64) - np.arange(len(numbers))  # where each went in the old list
+        members = old + np.searchsorted(before, old, side="right").astype(np.int32)
+        arriving: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
+        for number, word in zip(numbers, fresh, strict=True):
+            if len(word) >= 3:
+                arriving[word[letter], len(word)].append(number)
+        merged = array("i")
+        spans = {}
+        for key in dict.fromkeys(chain(self.spans, arriving)):
+            lo, hi = self.spans.get(key, (0, 0))
+            group = np.sort(np.concatenate((members[lo:hi], np.asarray(arriving.get(key, ()), dtype=np.int32))))
+            spans[key] = (len(merged), len(merged) + len(group))
+            merged.frombytes(group.astype(np.int32).tobytes())
+        return Pools(words, merged, spans)
 
     def get(self, key: tuple[str, int]) -> list[str]:
         found = self._lists.get(key)
@@ -91,7 +116,9 @@ class Vocabulary:
         # A new list, never one changed in place: parts read from the cache file share
         # this one (see cache.load). Two sorted runs: merged, not sorted again.
         self.words = sorted(self.words + fresh)
-        self._build_pools()
+        self.first = self.first.with_added(self.words, fresh, 0)
+        self.second = self.second.with_added(self.words, fresh, 1)
+        self._truncated = {}
 
     def _has(self, word: str) -> bool:
         i = bisect.bisect_left(self.words, word)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from reader.models import BLANK_STATE, Paper
 from reader.search import SearchIndex, Sort, mapped, ranking
+from reader.search import index as index_module
 from tests.helpers.search_before import index as before_index
 from tests.helpers.search_before import ranking as before_ranking
 
@@ -169,3 +170,46 @@ def test_a_prefix_matching_most_papers_lists_every_one_of_them():
     assert got.total == want.total == len(got.ids) > 1500
     assert tuple(got.ids) == tuple(want.ids)
     assert tuple(got.scores) == tuple(want.scores)
+
+
+def _same_answers(got_index: SearchIndex, want_index: SearchIndex, query: str, sort: Sort) -> None:
+    previous_got = previous_want = None
+    for end in range(1, len(query) + 1):  # typed one key at a time, each search narrowing the last
+        got = got_index.search(query[:end], state_of, previous=previous_got, sort=sort)
+        want = want_index.search(query[:end], state_of, previous=previous_want, sort=sort)
+        assert (tuple(got.ids), tuple(got.scores), got.total, got.terms) == (
+            tuple(want.ids),
+            tuple(want.scores),
+            want.total,
+            want.terms,
+        ), query[:end]
+        previous_got, previous_want = got, want
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(papers=corpora(), days=st.lists(corpora(), min_size=1, max_size=3), query=queries(), sort=st.sampled_from(list(Sort)))
+def test_an_index_read_as_its_base_and_deltas_answers_as_one_built_from_scratch(
+    tmp_path_factory, monkeypatch, papers, days, query, sort
+):
+    """An import of a day writes only a delta over the index file (the papers it added
+    or replaced); a start reads the base and the delta: every typed query is answered
+    as by an index built from scratch from the same papers, day after day."""
+    monkeypatch.setattr(index_module, "_DELTA_AT_MOST", 0)  # a delta however many papers a day brings
+    cache_dir = tmp_path_factory.mktemp("cache")
+    SearchIndex(papers, workers=0, cache_dir=cache_dir, fingerprint="base")
+    library = {p.id: p for p in papers}
+    name = "base"
+    for number, day in enumerate(days):
+        # A day brings new papers and new versions of some of the library's (ids p0, p1, ...).
+        arriving = [Paper(id=f"d{number}-{p.id}" if int(p.id[1:]) % 2 else p.id, title=p.title, abstract=p.abstract,
+                          authors=p.authors, published=p.published) for p in day]  # fmt: skip
+        index = SearchIndex(list(library.values()), workers=0, cache_dir=cache_dir, fingerprint=name)
+        assert index.cache_hit
+        index.add(arriving)
+        library.update((p.id, p) for p in arriving)
+        name = f"day{number}"
+        index.save(cache_dir, name, delta=True)
+    assert sorted(p.name for p in cache_dir.iterdir()) == ["search-base.idx", f"search-{name}.delta"]
+    read = SearchIndex(list(library.values()), workers=0, cache_dir=cache_dir, fingerprint=name)
+    assert read.cache_hit
+    _same_answers(read, SearchIndex(list(library.values()), workers=0), query, sort)
