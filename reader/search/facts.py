@@ -27,7 +27,7 @@ import numpy as np
 
 from reader.citation import key_surname, year_of
 from reader.models import Paper
-from reader.papertable import paper_ids
+from reader.papertable import numbered
 from reader.search.docset import DTYPE, DocSet
 from reader.search.mapped import Checked
 from reader.tex import tex_to_text
@@ -77,8 +77,8 @@ class Facts:
         venues: list[str] | Texts,
         surnames: list[str] | Texts,
     ):
-        self.ids = paper_ids(papers)  # a library's papers are not decoded for it
-        self.docno = dict(zip(self.ids, range(len(papers)), strict=True))
+        # A library's papers: read from its paper files as asked for, nothing per paper at a start.
+        self.ids, self.docno = numbered(papers)
         self.titles, self.authors, self.year, self.has_code = titles, authors, year, has_code
         self.src_codes, self.descriptors, self.arxiv = src_codes, descriptors, arxiv
         self._code = {descriptor: code for code, descriptor in enumerate(descriptors)}

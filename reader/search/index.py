@@ -487,8 +487,10 @@ class SearchIndex(Matching):
         ids = self._facts.ids
         wanted = len(self._all) if limit is None else max(0, limit)
         if query.is_empty:
-            order = self._order(sort)[0]
-            everything = Ranking(order, [0.0] * len(order), _NONE, _NONE, None, wanted)
+            # Put in order only as far as it is read, as a search's matches: a start's list
+            # costs the rows it shows, not a list of every paper.
+            every = self._all.array
+            everything = self._sorted(Scored(every, np.zeros(len(every), dtype=np.int32)), sort, wanted)
             return SearchResult(
                 query.text, RankedIds(everything, ids, self._facts.docno), RankedScores(everything), frozenset(),
                 total=len(self._all), complete=everything.length, _docs=self._all, _parsed=query, _owner=owner,
@@ -570,9 +572,12 @@ class SearchIndex(Matching):
         place = self._place_array(sort)
         return Ranking([], [], scored.docs, scored.tenths, place, wanted, by_score=False)
 
-    def _place_array(self, sort: Sort) -> np.ndarray:
-        """Each document's place in `sort`'s order, as an array."""
+    def _place_array(self, sort: Sort) -> np.ndarray | None:
+        """Each document's place in `sort`'s order, as an array; None: its number (newest
+        first, until papers are added)."""
         sort = sort.shown_as(ranked=False)
+        if sort is Sort.NEWEST:  # the default order's places are `_rank`'s (see `_order`)
+            return self._rank_array()
         found = self._places_np.get(sort)
         if found is None:
             found = self._places_np[sort] = np.array(self._order(sort)[1], dtype=np.int64)
@@ -830,9 +835,6 @@ def _is_plain(clause: Clause) -> bool:
 
 def _plain_words(query: Query) -> list[str]:
     return [w for clause in query.clauses if _is_plain(clause) for w in clause.atoms[0].words]
-
-
-_NONE = np.zeros(0, dtype=np.int32)
 
 
 def _places(order: list[int]) -> list[int]:

@@ -220,20 +220,26 @@ class Ranking:
                 self._extend(stop)
 
     def _extend(self, stop: int) -> None:
-        key = self._order_key()
         rest_wanted = stop - (len(self.docs) - self._sorted)
-        if rest_wanted * 8 < len(key):  # the top few: a partial sort
-            take = max(2 * rest_wanted, 2 * _REFINED)  # doubling: row by row, scrolling stays linear
-            chosen = np.argpartition(key, take - 1)[:take] if take < len(key) else np.arange(len(key))
-            chosen = chosen[np.argsort(key[chosen], kind="stable")]
+        if self._default_rank is None and not self._by_score:  # the rest's own (ascending) order
+            chosen = np.arange(min(rest_wanted, len(self._rest)))
         else:
-            chosen = np.argsort(key, kind="stable")
+            chosen = self._first(rest_wanted)
         chosen = chosen[self._sorted :]
         head = len(self.docs) - self._sorted
         chosen = chosen[: self.length - head - self._sorted]
         self.docs.extend(self._rest[chosen].tolist())
         self.scores.extend((self._rest_tenths[chosen] / 10).tolist())
         self._sorted += len(chosen)
+
+    def _first(self, rest_wanted: int) -> np.ndarray:
+        """The places in the rest of its first `rest_wanted` (or more), in order."""
+        key = self._order_key()
+        if rest_wanted * 8 < len(key):  # the top few: a partial sort
+            take = max(2 * rest_wanted, 2 * _REFINED)  # doubling: row by row, scrolling stays linear
+            chosen = np.argpartition(key, take - 1)[:take] if take < len(key) else np.arange(len(key))
+            return chosen[np.argsort(key[chosen], kind="stable")]
+        return np.argsort(key, kind="stable")
 
     def position(self, docno: int) -> int | None:
         """Where `docno` is ranked, without putting all in order; None: not ranked."""

@@ -16,7 +16,7 @@ from reader import snapshot
 from reader.library import Library
 from reader.marshalfile import Damaged
 from reader.models import Paper, Source
-from reader.papertable import PaperTable, in_order, paper_dates, paper_ids
+from reader.papertable import PaperTable, in_order, numbered, paper_dates, paper_ids
 from reader.store import Store
 
 
@@ -186,6 +186,27 @@ def test_the_index_order_reads_papers_as_asked_and_holds_what_it_is_given(tmp_pa
     assert paper_ids(docs)[-1] == paper(9).id and counting.decoded == 3
 
 
+def test_the_index_order_numbers_ids_as_a_list_and_a_dict_of_them_would(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    later = [paper(2, upvotes=5), paper(7)]  # a segment replaces a paper and adds one
+    table = PaperTable([written(first, [paper(n) for n in range(5)]), written(second, later)], {paper(8).id: paper(8)})
+    order = [4, 6, 0, 2, 5, 1, 3]
+    ids, numbers = numbered(in_order(table.in_order(), order))
+    expected = [table.id_at(place) for place in order]
+    assert list(ids) == [ids[d] for d in range(len(ids))] == expected
+    assert {pid: numbers.get(pid) for pid in expected} == {pid: d for d, pid in enumerate(expected)}
+    assert "arxiv:0000.00000" not in numbers and numbers.get("arxiv:0000.00000") is None
+    ids[1] = paper(6).id  # as the index holds a replaced paper and an added one
+    ids.append(paper(9).id)
+    numbers[paper(9).id] = 7
+    assert (
+        list(ids) == [expected[0], paper(6).id, *expected[2:], paper(9).id]
+        and numbers[paper(9).id] == 7
+        and dict(numbers.items())[paper(9).id] == 7
+    )
+
+
 def test_a_table_of_papers_in_memory_is_a_dict_of_them():
     table = PaperTable.of([paper(1), paper(2)])
     assert dict(table) == {paper(1).id: paper(1), paper(2).id: paper(2)} and table.ids() == [paper(1).id, paper(2).id]
@@ -212,6 +233,23 @@ def test_a_start_with_its_caches_builds_no_paper_it_does_not_show(tmp_path):
     shown = [library.get(pid) for pid in result.ids[:20]]
     assert len(library) == count > 400 and len(shown) == 20
     assert papers_in_memory() - before <= 20 + 1  # a screen's rows (and `shown` holds them)
+
+
+def test_a_start_with_its_caches_reads_no_id_it_does_not_show(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    seeded = Library.open(home)
+    _ = seeded.index
+    count = len(seeded)
+    del seeded
+    read: list[int] = []
+    real_id_at, real_ids = snapshot.PaperFile.id_at, snapshot.PaperFile.ids
+    monkeypatch.setattr(snapshot.PaperFile, "id_at", lambda file, record: read.append(1) or real_id_at(file, record))
+    monkeypatch.setattr(snapshot.PaperFile, "ids", lambda file: read.append(len(file)) or real_ids(file))
+    library = Library.open(home, seed=False)
+    _ = library.index  # read back, as a start with its caches does before the first list
+    shown = library.search("").ids[:20]
+    assert len(library) == count > 400 and len(shown) == 20
+    assert sum(read) <= 2 * 20  # a screen's rows, not the library's ids (nor a list and a dict of them)
 
 
 def test_an_import_adds_to_the_table_and_its_paper_file(tmp_path):
