@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
-
-import yaml
+from typing import TYPE_CHECKING, Any, TextIO
 
 from reader.ingest.bibtex import authors as bibtex_authors
 from reader.ingest.bibtex import month_number
@@ -31,6 +29,9 @@ from reader.ingest.common import (
     year_of,
 )
 from reader.models import Paper, Problem, Source
+
+if TYPE_CHECKING:
+    import yaml
 
 NAME = "papis"
 
@@ -50,6 +51,8 @@ def sniff(head: str) -> bool:
 
 
 def parse(stream: TextIO, file_name: str) -> Iterator[Paper | Problem]:
+    import yaml  # here: a start imports every format's module, and PyYAML is a tenth of its imports
+
     from reader.ingest import IngestError  # the package imports this module first
 
     text = stream.read(MAX_SIZE + 1)

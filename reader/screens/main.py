@@ -35,7 +35,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import HelpPanel, Input
+from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
 from reader.actions import MAIN
@@ -326,7 +326,9 @@ class MainScreen(Triage, SavedSearches, Outward):
     def action_escape(self) -> None:
         search = self.search_box
         papers = self.papers
-        if self.query(HelpPanel):  # the palette's Keys panel: esc closes it, as it does the palette
+        # The palette's Keys panel: esc closes it, as it does the palette. (Named, not imported:
+        # its module imports markdown-it, a fifth of a start's imports.)
+        if self.query("HelpPanel"):
             self.app.action_hide_help_panel()
             return
         if self.focused is papers and papers.selected:
