@@ -351,7 +351,9 @@ class OrderedIds(Sequence[str]):
         self._base = self._count = papers._base  # the order goes on growing with the index
         self._items: np.ndarray | None = None  # place -> item, made at the first look-up
         self._set: dict[int, str] = {}
-        self._numbers: dict[str, int] = {}  # the items of the ids set or appended
+        # The items of the ids set, appended or looked up: a filter on the papers with a saved
+        # state looks the same ids up on every keystroke (a look-up in the files: a few µs).
+        self._numbers: dict[str, int] = {}
         self.numbers = DocNumbers(self)
 
     def __len__(self) -> int:
@@ -407,7 +409,10 @@ class OrderedIds(Sequence[str]):
             items[self._places()] = np.arange(self._base)
             self._items = items
         item = int(self._items[place])
-        return item if item >= 0 else None
+        if item < 0:
+            return None
+        self._numbers[paper_id] = item
+        return item
 
 
 class DocNumbers(Mapping[str, int]):
