@@ -105,11 +105,16 @@ class Part:
         return self._documents(i, i + 1)
 
     def df(self, word: str) -> int:
+        """How many live documents of this part have `word`: replaced ones do not count,
+        as they do not once the part is saved (`drop_dead`) and read back."""
         i = self._index(word)
         if i is None:
             return 0
         start, end = self._span(i, i + 1)
-        return end - start
+        if not self.dead:
+            return end - start
+        docs = np.frombuffer(self._documents(i, i + 1), dtype=np.int32)
+        return int(np.count_nonzero(~np.isin(docs, np.fromiter(self.dead, dtype=np.int32, count=len(self.dead)))))
 
     def prefixed(self, prefix: str, skip_exact: bool) -> memoryview | None:
         """All postings of words starting with `prefix` (one slice: they are adjacent)."""
