@@ -19,7 +19,7 @@ from reader.screens.messages import DemoPapers, SaveFailed, StepSaved
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen
 from reader.screens.tags import TagEdit, TagScreen
-from reader.text import clip_words
+from reader.text import clip_words, plural
 from reader.views import Tag
 from reader.widgets.paper_list import PaperList
 
@@ -113,6 +113,7 @@ class Triage(LibraryScreen):
         if self.papers.selected:
             self.papers.clear_selection()
         self.papers_leaving(ids)
+        self.update_status(f"removing {plural(len(ids), 'paper')}…")  # saving it takes seconds at 100k papers
         step = partial(self.library.remove, ids, "removed" + _count(ids))
         gone = tuple(ids)
         self.save_then(step, partial(StepSaved, "removed", gone=gone), gone)
@@ -171,9 +172,11 @@ class Triage(LibraryScreen):
         self.app.push_screen(NoteScreen(paper.title, state.note), apply)
 
     def action_undo(self) -> None:
+        self.update_status("undoing…")  # until it is saved: the last step's "u to undo" would say nothing happened
         self.save_then(self.library.undo, partial(StepSaved, "undone"))
 
     def action_redo(self) -> None:
+        self.update_status("redoing…")
         self.save_then(self.library.redo, partial(StepSaved, "redone"))
 
     def action_next_unread(self) -> None:

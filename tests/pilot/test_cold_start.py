@@ -144,3 +144,34 @@ async def test_a_home_whose_index_file_cannot_be_read_back_is_listed_before_it_i
         held_build.set()
         await until(pilot, lambda: "search ready" in status(app))
         assert list(papers(app).ids) == expected
+
+
+async def test_a_removal_and_its_undo_while_the_index_is_built_say_at_once_that_they_are_under_way(
+    cold_home, held_build, monkeypatch
+):
+    """Each step is held until the status line has been read, as a removal at 100k
+    papers takes a while to save."""
+    saving = threading.Event()
+    for name in ("remove", "undo"):
+        step = getattr(Library, name)
+        monkeypatch.setattr(
+            Library, name, lambda self, *args, step=step, **kwargs: saving.wait(60) and step(self, *args, **kwargs)
+        )
+    everything = indexed(cold_home)
+    app = ReaderApp(home=cold_home)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await until(pilot, lambda: len(papers(app).ids) == len(everything))
+        await pilot.press("S")  # an order only the index gives: the list waits for it
+        await until(pilot, lambda: "sorted once the index is built…" in status(app))
+        await pilot.press("D")
+        assert "removing 1 paper…" in status(app)
+        assert "search runs once" not in status(app)  # no search was typed
+        saving.set()
+        await until(pilot, lambda: "removed 1 paper · u to undo" in status(app))
+        saving.clear()
+        await pilot.press("u")
+        assert "undoing…" in status(app) and "u to undo" not in status(app)
+        saving.set()
+        await until(pilot, lambda: "undone: removed" in status(app))
+        held_build.set()
+        await until(pilot, lambda: app.screen.library.index_ready and everything[0] in papers(app).ids)
