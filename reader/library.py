@@ -33,6 +33,10 @@ def bundled_data() -> Path:
     return resource_dir("data")
 
 
+NOTHING_REMOVABLE = "every paper found also came from another source; nothing removed"
+"""What a removal (the CLI's or the palette's demo one) says when `removable` or `demo_papers` keeps none."""
+
+
 class Library(Importing):
     def __init__(self, store: Store, papers: PaperTable | Iterable[Paper], states: dict[str, PaperState]):
         self.store = store

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from reader.library import NOTHING_REMOVABLE
 from reader.screens.base import LibraryScreen
 from reader.screens.confirm import ConfirmScreen
 from reader.screens.messages import DemoPapers, SaveFailed, StepSaved
@@ -103,7 +104,7 @@ class Triage(LibraryScreen):
 
     def on_demo_papers(self, found: DemoPapers) -> None:
         if not found.ids:
-            self.notify("No demo papers in this library", timeout=3, markup=False)
+            self.update_status(NOTHING_REMOVABLE)
             return
         question = f"Remove the {len(found.ids)} demo papers from the library? (u puts them back)"
         self._confirm(question, partial(self.take_out, found.ids), enter_says_no=True)
