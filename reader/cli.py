@@ -15,7 +15,7 @@ from reader.browser import open_file
 from reader.export_files import export_format, export_target, export_to_file
 from reader.files import StoreError, resolve_home, tell_lock_waits
 from reader.importing import ImportReport
-from reader.library import Library, LibraryError, normalise_tag
+from reader.library import NOTHING_REMOVABLE, Library, LibraryError, normalise_tag
 from reader.query import asks_similar
 from reader.search import SearchResult, closest_divider
 from reader.settings import Feed
@@ -346,7 +346,7 @@ def cmd_remove(library: Library, args: argparse.Namespace) -> int:
             return result
         ids = library.removable(result.ids, " ".join(args.query))
     if not ids:
-        print("reader: every paper found also came from another source; nothing removed", file=sys.stderr)
+        print(f"reader: {NOTHING_REMOVABLE}", file=sys.stderr)
         return 1
     if len(ids) > ASK_ABOVE and not args.yes and not _agreed(library, ids):
         return 1

@@ -22,7 +22,6 @@ from reader.query import QueryError, asks_similar, parse_query, split_similar
 from reader.related import Related, RelatedIndex
 from reader.resources import resource_dir
 from reader.search import SearchIndex, SearchResult, Sort
-from reader.search import cache as index_cache
 from reader.search.evaluation import state_test
 from reader.search.ranking import listing_day, newest_first_of_dates
 from reader.store import Layout, Store
@@ -32,6 +31,10 @@ from reader.text import plural
 def bundled_data() -> Path:
     """The demo dumps a new home opened to look at starts with."""
     return resource_dir("data")
+
+
+NOTHING_REMOVABLE = "every paper found also came from another source; nothing removed"
+"""What a removal (the CLI's or the palette's demo one) says when `removable` or `demo_papers` keeps none."""
 
 
 class Library(Importing):
@@ -527,10 +530,21 @@ class Library(Importing):
         what `listed_without_index` can."""
         return self._index is not None
 
-    def index_cached(self) -> bool:
-        """Does the home hold this library's search index, to be read back rather than built?"""
-        content_id = self.store.content_id
-        return content_id is not None and index_cache.cached(self.store.home, content_id)
+    def read_index_cache(self) -> bool:
+        """Read the search index back if the home holds this library's, in this reader's
+        format; False, having built nothing, if not. A file of an older reader's format
+        (or a damaged one) is no cache: the caller lists the papers before a build."""
+        with self._index_lock:
+            if self._index is None and self.store.content_id is not None:
+                papers = self.papers
+                with no_collector_pauses():
+                    index = SearchIndex.cached(
+                        papers.in_order(), cache_dir=self.store.home, fingerprint=self.store.content_id,
+                        note=lambda line: self._warnings.append(line),
+                    )  # fmt: skip
+                if index is not None and self.papers is papers:
+                    self._index = index
+            return self._index is not None
 
     def lists_without_index(self, query: str, sort: Sort) -> bool:
         """Can `listed_without_index` answer `query` in `sort`'s order?"""

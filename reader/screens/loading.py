@@ -59,9 +59,10 @@ class LoadingScreen(Screen[None]):
     def load(self) -> None:
         try:
             library = Library.open(self.home, announce=self._announce)
-            if library.index_cached() or len(library) < LISTED_BEFORE_INDEX_FROM:
+            if not library.read_index_cache() and len(library) < LISTED_BEFORE_INDEX_FROM:
                 # Here, not on the first keystroke. A large library's index to build (a home
-                # holding only library.json) is built while the list is shown (reader.screens.main).
+                # holding only library.json, or an older reader's index file) is built while
+                # the list is shown (reader.screens.main).
                 library.index  # noqa: B018 (the property reads or builds the search index)
         except (StoreError, LibraryError) as error:
             self.post_message(LoadFailed(str(error)))

@@ -224,7 +224,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._search_waits = not self.library.index_ready and not self.library.lists_without_index(query, self.sort)
         if self._search_waits:  # the list shown stays until the search can run
             self._build_index()
-            self.update_status()
+            self.update_status(self._after_search)  # a removal's "u to undo" now, not once the index is built
             return
         self._search(query, self._search_generation, self.result, self.sort, typing=True)
 
@@ -262,8 +262,15 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     def update_status(self, message: str | None = None, aside: str | None = None) -> None:
         if aside is None and self._indexing:
-            aside = "search runs once the index is built…" if self._search_waits else "building the search index…"
+            aside = self._waiting_for_index()
         super().update_status(message, aside)
+
+    def _waiting_for_index(self) -> str:
+        """What waits for the index being built: a typed search, else the list's order
+        (only the index gives it), else nothing but the search itself."""
+        if not self._search_waits:
+            return "building the search index…"
+        return "search runs once the index is built…" if self.search_box.value.strip() else "sorted once the index is built…"
 
     def _new_search(self) -> None:
         """A search or list that replaces the last: its results and pause are over."""

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from reader.library import NOTHING_REMOVABLE
 from reader.screens.base import LibraryScreen
 from reader.screens.confirm import ConfirmScreen
 from reader.screens.messages import DemoPapers, SaveFailed, StepSaved
 from reader.screens.note import NoteScreen
 from reader.screens.prompt import PromptScreen
 from reader.screens.tags import TagEdit, TagScreen
-from reader.text import clip_words
+from reader.text import clip_words, plural
 from reader.views import Tag
 from reader.widgets.paper_list import PaperList
 
@@ -103,7 +104,7 @@ class Triage(LibraryScreen):
 
     def on_demo_papers(self, found: DemoPapers) -> None:
         if not found.ids:
-            self.notify("No demo papers in this library", timeout=3, markup=False)
+            self.update_status(NOTHING_REMOVABLE)
             return
         question = f"Remove the {len(found.ids)} demo papers from the library? (u puts them back)"
         self._confirm(question, partial(self.take_out, found.ids), enter_says_no=True)
@@ -113,6 +114,7 @@ class Triage(LibraryScreen):
         if self.papers.selected:
             self.papers.clear_selection()
         self.papers_leaving(ids)
+        self.update_status(f"removing {plural(len(ids), 'paper')}…")  # saving it takes seconds at 100k papers
         step = partial(self.library.remove, ids, "removed" + _count(ids))
         gone = tuple(ids)
         self.save_then(step, partial(StepSaved, "removed", gone=gone), gone)
@@ -171,9 +173,11 @@ class Triage(LibraryScreen):
         self.app.push_screen(NoteScreen(paper.title, state.note), apply)
 
     def action_undo(self) -> None:
+        self.update_status("undoing…")  # until it is saved: the last step's "u to undo" would say nothing happened
         self.save_then(self.library.undo, partial(StepSaved, "undone"))
 
     def action_redo(self) -> None:
+        self.update_status("redoing…")
         self.save_then(self.library.redo, partial(StepSaved, "redone"))
 
     def action_next_unread(self) -> None:

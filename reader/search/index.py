@@ -207,6 +207,28 @@ class SearchIndex(Matching):
         return True
 
     @classmethod
+    def cached(
+        cls,
+        papers: Sequence[Paper],
+        *,
+        cache_dir: str | os.PathLike[str],
+        fingerprint: str | None = None,
+        note: Callable[[str], None] | None = None,
+    ) -> SearchIndex | None:
+        """The index read back from `cache_dir`; None, having built nothing, if it holds
+        none of these papers in this reader's format (an older reader's, another
+        library's, a damaged one): a caller can then show what it can before a build."""
+        index = cls.__new__(cls)
+        index._lock = threading.RLock()
+        index._note = note
+        papers = as_sequence(papers)
+        try:
+            found = index._read_back(papers, None, cache.file_for(cache_dir, papers, fingerprint), fingerprint)
+            return index if found else None
+        except marshalfile.Damaged:
+            return None  # said when the index is built
+
+    @classmethod
     def begin(cls, papers: Sequence[Paper], *, workers: int | None = None) -> SearchIndex:
         """Start a build with no cache to look for: the abstracts are inverted in
         worker processes while the caller goes on (an import writes library.json

@@ -13,6 +13,7 @@ import pytest
 from helpers.paths import CORPORA
 from helpers.pilot import papers, status
 from reader import library as library_module
+from reader import marshalfile
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens import loading
@@ -106,3 +107,71 @@ async def test_a_search_typed_before_the_index_is_built_runs_once_it_is(cold_hom
         held_build.set()
         await until(pilot, lambda: app.screen.library.index_ready and list(papers(app).ids) == found)
         assert box.value == "diffusion" and "index" not in status(app)
+
+
+def _older_format(path) -> None:
+    """The index as the reader before mapped index files wrote it (marshalfile's layout)."""
+    marshalfile.write(path, (9, path.name, 0, ()))
+
+
+def _damaged(path) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    raw[30] ^= 0xFF  # in the head: found as the file is opened
+    path.write_bytes(bytes(raw))
+
+
+@pytest.fixture(params=[_older_format, _damaged], ids=["older-format", "damaged"])
+def unreadable_index_home(home, request):
+    """Three real days of papers with every cache of this reader, but the search index
+    file (of this library's name) one this reader cannot read back, as a home an older
+    reader used has."""
+    library = Library.open(home, seed=False)
+    library.import_paths([HF_DAYS / f"2024-05-{day}.json.gz" for day in (28, 29, 30)], index=True)
+    (index_file,) = home.glob("search-*.idx")
+    request.param(index_file)
+    return home
+
+
+async def test_a_home_whose_index_file_cannot_be_read_back_is_listed_before_it_is_built(unreadable_index_home, held_build):
+    expected = indexed(unreadable_index_home)
+    app = ReaderApp(home=unreadable_index_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(papers(app).ids) == len(expected), tries=20)
+        assert list(papers(app).ids) == expected
+        assert not app.screen.library.index_ready
+        assert "building the search index…" in status(app)
+        held_build.set()
+        await until(pilot, lambda: "search ready" in status(app))
+        assert list(papers(app).ids) == expected
+
+
+async def test_a_removal_and_its_undo_while_the_index_is_built_say_at_once_that_they_are_under_way(
+    cold_home, held_build, monkeypatch
+):
+    """Each step is held until the status line has been read, as a removal at 100k
+    papers takes a while to save."""
+    saving = threading.Event()
+    for name in ("remove", "undo"):
+        step = getattr(Library, name)
+        monkeypatch.setattr(
+            Library, name, lambda self, *args, step=step, **kwargs: saving.wait(60) and step(self, *args, **kwargs)
+        )
+    everything = indexed(cold_home)
+    app = ReaderApp(home=cold_home)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await until(pilot, lambda: len(papers(app).ids) == len(everything))
+        await pilot.press("S")  # an order only the index gives: the list waits for it
+        await until(pilot, lambda: "sorted once the index is built…" in status(app))
+        await pilot.press("D")
+        assert "removing 1 paper…" in status(app)
+        assert "search runs once" not in status(app)  # no search was typed
+        saving.set()
+        await until(pilot, lambda: "removed 1 paper · u to undo" in status(app))
+        saving.clear()
+        await pilot.press("u")
+        assert "undoing…" in status(app) and "u to undo" not in status(app)
+        saving.set()
+        await until(pilot, lambda: "undone: removed" in status(app))
+        held_build.set()
+        await until(pilot, lambda: app.screen.library.index_ready and everything[0] in papers(app).ids)

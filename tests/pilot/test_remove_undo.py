@@ -189,3 +189,19 @@ async def test_a_paper_another_reader_removed_first_comes_back_when_it_returns(h
         await pilot.press("S")  # any new list of the view: the paper, still in the library, is in it
         await settle(pilot)
         assert first in papers(app).ids
+
+
+async def test_the_palette_says_in_the_status_line_when_no_paper_came_only_from_the_demo(home, tmp_path):
+    own = tmp_path / "own.bib"
+    own.write_text("@article{a, title={A Paper of My Own}, author={Doe, Jane}, year={2024}}\n")
+    Library.open(home, seed=False).import_paths([own])
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Remove the demo papers")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert "every paper found also came from another source; nothing removed" in status(app)
+    assert len(Library.open(home)) == 1
