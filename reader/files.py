@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 LOCK_FILE = ".lock"
 
@@ -188,6 +189,23 @@ def temp_file(path: Path, mode: int = 0o600) -> tuple[int, Path]:
             raise
         os.unlink(made)
         return fd, tmp
+
+
+@contextlib.contextmanager
+def replaced(path: Path) -> Iterator[BinaryIO]:
+    """A stream that writes `path` anew: a locked temp file (`temp_file`), renamed over
+    `path` once the block ends and removed if it fails. Not fsynced: for caches, whose
+    checksums find a torn one."""
+    fd, temp = temp_file(path)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.replace(temp, path)  # still open: locked, see `temp_file`
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def fsync_dir(folder: Path) -> None:

@@ -16,7 +16,6 @@ of the mapped file, which the page cache shares.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import mmap
 import os
@@ -25,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reader.files import temp_file
+from reader.files import replaced
 
 MAGIC = b"reader\xa7\x01"
 _HEAD = 24
@@ -102,27 +101,19 @@ def write(path: Path, value: Any, arrays: Sequence[Any] = ()) -> None:
     """Replace `path` atomically (no fsync: a torn cache only fails its checksum). Raises OSError."""
     views = [memoryview(a) for a in arrays]
     head = marshal.dumps((value, [(v.format, v.nbytes) for v in views]))
-    fd, temp = temp_file(path)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(MAGIC + bytes(8))  # the checksum goes in last
-            # Two writes, not one of their concatenation: that would copy the marshal
-            # part, the whole snapshot (1.9 GB at 1M papers), at an import's peak.
-            checksum = _put(stream, len(head).to_bytes(8, "little"), 0)
-            checksum = _put(stream, head, checksum)
-            position = _HEAD + len(head)
-            for view in views:
-                checksum = _put(stream, bytes(_aligned(position) - position), checksum)
-                checksum = _put(stream, view, checksum)
-                position = _aligned(position) + view.nbytes
-            stream.seek(8)
-            stream.write(checksum.to_bytes(8, "little"))
-            stream.flush()
-            os.replace(temp, path)  # still open: locked, see `temp_file`
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    with replaced(path) as stream:
+        stream.write(MAGIC + bytes(8))  # the checksum goes in last
+        # Two writes, not one of their concatenation: that would copy the marshal
+        # part, the whole snapshot (1.9 GB at 1M papers), at an import's peak.
+        checksum = _put(stream, len(head).to_bytes(8, "little"), 0)
+        checksum = _put(stream, head, checksum)
+        position = _HEAD + len(head)
+        for view in views:
+            checksum = _put(stream, bytes(_aligned(position) - position), checksum)
+            checksum = _put(stream, view, checksum)
+            position = _aligned(position) + view.nbytes
+        stream.seek(8)
+        stream.write(checksum.to_bytes(8, "little"))
 
 
 def _put(stream: Any, data: bytes | memoryview, checksum: int) -> int:

@@ -51,7 +51,7 @@ from pathlib import Path
 import zstandard
 
 from reader import marshalfile
-from reader.files import temp_file
+from reader.files import replaced
 from reader.marshalfile import Damaged
 from reader.models import Paper, Source
 
@@ -188,28 +188,20 @@ def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pa
     checked_end = _HEAD + len(head)
     for data in arrays:
         checked_end = _aligned(checked_end) + memoryview(data).nbytes
-    fd, temp = temp_file(path)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(_MAGIC + bytes(8))  # the checksum goes in last
-            # The checked part's length first, so a reader checks it before it trusts a byte.
-            checked = (checked_end - 16).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head
-            checksum = _put(stream, checked, 0)
-            position = _HEAD + len(head)
-            for data in arrays:
-                checksum = _put(stream, bytes(_aligned(position) - position), checksum)
-                checksum = _put(stream, data, checksum)
-                position = _aligned(position) + memoryview(data).nbytes
-            stream.write(bytes(_aligned(position) - position))
-            stream.writelines(records)
-            stream.seek(8)
-            stream.write(checksum.to_bytes(8, "little"))
-            stream.flush()
-            os.replace(temp, path)  # still open: locked, see `temp_file`
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    with replaced(path) as stream:
+        stream.write(_MAGIC + bytes(8))  # the checksum goes in last
+        # The checked part's length first, so a reader checks it before it trusts a byte.
+        checked = (checked_end - 16).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head
+        checksum = _put(stream, checked, 0)
+        position = _HEAD + len(head)
+        for data in arrays:
+            checksum = _put(stream, bytes(_aligned(position) - position), checksum)
+            checksum = _put(stream, data, checksum)
+            position = _aligned(position) + memoryview(data).nbytes
+        stream.write(bytes(_aligned(position) - position))
+        stream.writelines(records)
+        stream.seek(8)
+        stream.write(checksum.to_bytes(8, "little"))
 
 
 def _dictionary(records: list[bytes]) -> zstandard.ZstdCompressionDict | None:

@@ -25,7 +25,6 @@ the raw bytes of each array, 8-byte aligned.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import mmap
 import os
@@ -35,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reader.files import temp_file
+from reader.files import replaced
 from reader.marshalfile import MAGIC as MARSHAL_MAGIC
 from reader.marshalfile import Damaged, _older_layout  # a cache from before checksums: the same test
 
@@ -87,21 +86,13 @@ def write(path: Path, value: Any, arrays: Sequence[Any]) -> None:
     views = [memoryview(a) for a in arrays]
     layout = [(v.format, v.nbytes, _block_crcs(v.cast("B"))) for v in views]
     head = marshal.dumps((value, layout))
-    fd, temp = temp_file(path)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(MAGIC + zlib.crc32(head).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head)
-            position = _HEAD + len(head)
-            for view in views:
-                stream.write(bytes(_aligned(position) - position))
-                stream.write(view)
-                position = _aligned(position) + view.nbytes
-            stream.flush()
-            os.replace(temp, path)  # still open: locked, see `temp_file`
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    with replaced(path) as stream:
+        stream.write(MAGIC + zlib.crc32(head).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head)
+        position = _HEAD + len(head)
+        for view in views:
+            stream.write(bytes(_aligned(position) - position))
+            stream.write(view)
+            position = _aligned(position) + view.nbytes
 
 
 def read(path: Path) -> tuple[Any, list[Checked]] | None:
