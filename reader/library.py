@@ -518,7 +518,7 @@ class Library(Importing):
                         cache_dir=self.store.home,
                         fingerprint=self.store.content_id,
                         announce=self._announce,
-                        note=lambda line: self._warnings.append(line),  # not a bound append: take_warnings swaps the list
+                        note=self._warn,
                     )
                 if self.papers is papers:  # else a removal or a reload came meanwhile: built again at the next use
                     self._index = index
@@ -540,7 +540,7 @@ class Library(Importing):
                 with no_collector_pauses():
                     index = SearchIndex.cached(
                         papers.in_order(), cache_dir=self.store.home, fingerprint=self.store.content_id,
-                        note=lambda line: self._warnings.append(line),
+                        note=self._warn,
                     )  # fmt: skip
                 if index is not None and self.papers is papers:
                     self._index = index

@@ -20,6 +20,7 @@ import marshal
 import mmap
 import os
 import zlib
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,12 +82,12 @@ def _decode(whole: memoryview) -> tuple[Any, list[memoryview]]:
     if len(whole) < _HEAD + size:
         raise EOFError("cut short")
     value, layout = marshal.loads(whole[_HEAD : _HEAD + size])
-    arrays, start = [], _aligned(_HEAD + size)
+    arrays, start = [], aligned(_HEAD + size)
     for kind, length in layout:
         if start + length > len(whole):
             raise EOFError("cut short")
         arrays.append(whole[start : start + length].cast(kind))
-        start = _aligned(start + length)
+        start = aligned(start + length)
     return value, arrays
 
 
@@ -105,21 +106,23 @@ def write(path: Path, value: Any, arrays: Sequence[Any] = ()) -> None:
         stream.write(MAGIC + bytes(8))  # the checksum goes in last
         # Two writes, not one of their concatenation: that would copy the marshal
         # part, the whole snapshot (1.9 GB at 1M papers), at an import's peak.
-        checksum = _put(stream, len(head).to_bytes(8, "little"), 0)
-        checksum = _put(stream, head, checksum)
+        checksum = put(stream, len(head).to_bytes(8, "little"), 0)
+        checksum = put(stream, head, checksum)
         position = _HEAD + len(head)
         for view in views:
-            checksum = _put(stream, bytes(_aligned(position) - position), checksum)
-            checksum = _put(stream, view, checksum)
-            position = _aligned(position) + view.nbytes
+            checksum = put(stream, bytes(aligned(position) - position), checksum)
+            checksum = put(stream, view, checksum)
+            position = aligned(position) + view.nbytes
         stream.seek(8)
         stream.write(checksum.to_bytes(8, "little"))
 
 
-def _put(stream: Any, data: bytes | memoryview, checksum: int) -> int:
+def put(stream: Any, data: bytes | array | memoryview, checksum: int) -> int:
+    """Write `data` and go on with the checksum of what was written (the cache files' layout)."""
     stream.write(data)
     return zlib.crc32(data, checksum)
 
 
-def _aligned(offset: int) -> int:
+def aligned(offset: int) -> int:
+    """The offset rounded up to 8 bytes: where the next array of a cache file starts."""
     return -(-offset // 8) * 8

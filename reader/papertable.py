@@ -107,9 +107,7 @@ class PaperTable(Mapping[str, Paper]):
         """The ids in the library's order (see the module's docstring)."""
         if not self._files:
             return iter(self._added)
-        first = self._files[0].iter_ids()
-        later = (map(f.id_at, fresh) for f, fresh in zip(self._files[1:], self._fresh[1:], strict=True))
-        return chain(first, *later, self._added)
+        return chain(self._files[0].iter_ids(), *self._iter_later())
 
     def ids(self) -> list[str]:
         """`list(self)`, faster: the first file's ids are decoded all at once."""
@@ -222,9 +220,9 @@ class PaperTable(Mapping[str, Paper]):
             return file.paper(record)
         except Damaged as error:
             rescued = not any(f is file for f in self._files)  # a whole pass goes on through the file it began
-            if not rescued and self.rescue is None:
-                raise
-            if not rescued and self.rescue is not None:
+            if not rescued:
+                if self.rescue is None:
+                    raise
                 self._rescued(self.rescue, error)
             return self[file.id_at(record)]
 

@@ -753,7 +753,11 @@ class Store:
         library.json (merging its segments) rather than add a segment? When there is
         no library.json, when the segments are many, or when they and this import are
         large beside library.json: then each start reads much twice."""
-        if self.base_id is None or not self.library_path.exists():
+        if self.base_id is None:
+            return True
+        try:
+            library_size = self.library_path.stat().st_size
+        except OSError:
             return True
         segments = self.segments(self.base_id)
         if len(segments) + 1 > SEGMENTS_AT_MOST:
@@ -762,9 +766,9 @@ class Store:
             return True
         try:
             sizes = sum(segment.path.stat().st_size for segment in segments)
-            return sizes * 4 >= self.library_path.stat().st_size
         except OSError:
             return True
+        return sizes * 4 >= library_size
 
     def add_segment(
         self,
@@ -781,10 +785,10 @@ class Store:
         If another process changed the library since this store read it, its papers
         are read under the lock and `rebase(theirs)` makes this import's changes
         again onto them (see `save_papers`); `changed()` is asked after that."""
-        if self.compaction_due(len(changed()), len(papers)):  # the papers are read only now, if at all
+        records = changed()
+        if self.compaction_due(len(records), len(papers)):  # the papers are read only now, if at all
             return self.save_papers(papers.values(), rebase, aliases)
         version_papers = papers
-        records = changed()
         raw = _segment_bytes(records)  # outside the lock
         with home_lock(self.home):
             if self.library_replaced():

@@ -392,8 +392,9 @@ class MainScreen(Triage, SavedSearches, Outward):
     def _listed_by_day(self) -> bool:
         """Is the list newest first, so each day's papers are one run of rows ([ and ]
         then read only the rows of the days they pass)? Not below a divider: closest
-        matches are ranked by closeness."""
-        return self._newest_first and self.papers.closest_from is None
+        matches are ranked by closeness. Nor before the index is built: the library then
+        reads its whole date column for each day asked for, so the list's days are read once."""
+        return self._newest_first and self.papers.closest_from is None and self.library.index_ready
 
     # -- related papers ------------------------------------------------------------------
 

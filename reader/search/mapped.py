@@ -36,7 +36,8 @@ from typing import Any
 
 from reader.files import replaced
 from reader.marshalfile import MAGIC as MARSHAL_MAGIC
-from reader.marshalfile import Damaged, _older_layout  # a cache from before checksums: the same test
+from reader.marshalfile import Damaged, _older_layout
+from reader.marshalfile import aligned as _aligned  # a cache from before checksums: the same test
 
 MAGIC = b"reader\xa7\x02"  # marshalfile's, version 2: a mapped file of checked arrays
 _HEAD = 24
@@ -137,7 +138,3 @@ def read(path: Path) -> tuple[Any, list[Checked]] | None:
 
 def _block_crcs(raw: memoryview) -> bytes:
     return array("I", (zlib.crc32(raw[at : at + _BLOCK]) for at in range(0, len(raw), _BLOCK))).tobytes()
-
-
-def _aligned(offset: int) -> int:
-    return -(-offset // 8) * 8

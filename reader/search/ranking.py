@@ -64,15 +64,14 @@ class Evaluated:
 
 def evaluated(per_field: list[tuple[int, Kinds]]) -> Evaluated:
     """One query word's pass, from the documents each field matched by each kind."""
-    abstract_any = DocSet.union_of(DocSet.of(docs).array for f, kinds in per_field if f == ABSTRACT for _, docs in kinds)
+    # Each once: a narrowing keystroke's matches are Python sets (see _word_within).
+    found_in = [(f, [(kind, DocSet.of(docs)) for kind, docs in kinds if docs]) for f, kinds in per_field]
+    abstract_any = DocSet.union_of(found.array for f, kinds in found_in if f == ABSTRACT for _, found in kinds)
     levels: Levels = []
     arrays = []
     size = 0
-    for f, kinds in per_field:
-        for kind, docs in kinds:
-            if not docs:
-                continue
-            found = DocSet.of(docs)
+    for f, kinds in found_in:
+        for kind, found in kinds:
             size += len(found)
             arrays.append(found.array)
             weight = _FIELD_WEIGHT[f] * kind // 10
@@ -177,9 +176,10 @@ def _backed(pool: list[int], backings: list[Docs]) -> list[float]:
         return [0.0] * len(pool)
     docs = np.array(pool, dtype=np.int64)
     order = np.argsort(docs)
+    ascending = docs[order]
     count = np.zeros(len(pool), dtype=np.int32)
     for backing in backings:
-        count[order] += _members(docs[order], backing)
+        count[order] += _members(ascending, backing)
     return [0.05 * c / len(backings) for c in count.tolist()]
 
 
