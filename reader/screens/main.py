@@ -288,7 +288,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         # sorts a page at a time, after a pass over every match (reader.search.ranking).
         result.ids[:1]
         if not get_current_worker().is_cancelled:
-            self.post_message(SearchDone(result, generation))
+            self.post_message(SearchDone(result, generation, sort))
 
     def _search_closest(self) -> None:
         """After a typing pause: the search again, with its closest matches."""
@@ -308,8 +308,8 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._related = {r.paper_id: r for r in result.alike}
         listed, complete = _without(self._leaving, result.ids, result.complete)
         papers.show(listed, result.terms, keep=keep, closest_from=complete)
-        # The search of the latest generation was made in the order chosen now.
-        order = self.sort.shown_as(result.ranked)
+        # The order chosen now, but for a list shown while a search waits for the index.
+        order = done.sort.shown_as(result.ranked)
         self._newest_first = order is Sort.NEWEST
         self.status.ordered(order.mark)
         self._show_current()
@@ -539,6 +539,16 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._after_search = said
         self.refresh_views()
         self.run_search()
+        self._list_while_waiting()
+
+    def _list_while_waiting(self) -> None:
+        """While a search waits for the index, the list shown is the view's, newest
+        first (listed without the index): list it again, so papers that came back
+        (an undo, another reader's import) are in it now, not once the index is built.
+        The search waiting runs as before once it is."""
+        query = self.view.query
+        if self._search_waits and self.library.lists_without_index(query, Sort.NEWEST):
+            self._search(query, self._search_generation, None, Sort.NEWEST, typing=False)
 
     def _state_changed(self, message: str) -> None:
         self.papers.repaint_rows()
@@ -598,6 +608,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         else:
             self._after_search = said
             self.run_search()
+            self._list_while_waiting()
 
     # -- fetching new papers --------------------------------------------------------------
 

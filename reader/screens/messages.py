@@ -18,7 +18,7 @@ from reader.history import Entry
 from reader.importing import LibraryReload
 from reader.library import Library
 from reader.related import Related
-from reader.search import SearchResult
+from reader.search import SearchResult, Sort
 
 
 @dataclass
@@ -60,10 +60,12 @@ class IndexReady(Message):
 
 @dataclass
 class SearchDone(Message):
-    """The result of the search numbered `generation` (a newer one makes it stale)."""
+    """The result of the search numbered `generation` (a newer one makes it stale),
+    made in the order `sort`."""
 
     result: SearchResult
     generation: int
+    sort: Sort
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SearchDone)

@@ -175,3 +175,25 @@ async def test_a_removal_and_its_undo_while_the_index_is_built_say_at_once_that_
         await until(pilot, lambda: "undone: removed" in status(app))
         held_build.set()
         await until(pilot, lambda: app.screen.library.index_ready and everything[0] in papers(app).ids)
+
+
+@pytest.mark.parametrize("waiting", ["S", "slash,d,i,f,f,u,s,i,o,n,escape"], ids=["sorted", "searched"])
+async def test_a_removal_undone_while_the_index_is_built_comes_back_to_the_list_at_once(cold_home, held_build, waiting):
+    """The list shown newest first while an order or a typed search waits for the
+    index has the paper an undo put back, at once, the cursor on it."""
+    everything = indexed(cold_home)
+    app = ReaderApp(home=cold_home)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await until(pilot, lambda: len(papers(app).ids) == len(everything))
+        await pilot.press(*waiting.split(","))
+        await until(pilot, lambda: "once the index is built…" in status(app))
+        await pilot.press("j")
+        gone = papers(app).current
+        await pilot.press("D")
+        await until(pilot, lambda: "removed 1 paper · u to undo" in status(app))
+        assert gone not in papers(app).ids
+        await pilot.press("u")
+        await until(pilot, lambda: "undone: removed" in status(app))
+        await until(pilot, lambda: list(papers(app).ids) == everything)
+        assert papers(app).current == gone and not app.screen.library.index_ready
+        assert "↓new" in status(app)  # as it is listed: the order asked for waits for the index
