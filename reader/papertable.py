@@ -20,7 +20,8 @@ later files, which are the small ones).
 A record found damaged when it is read (zstd's checksum failed) was written
 right and damaged on disk since: `rescue`, if given, reads the papers from
 library.json again (which writes the paper file again), once, and the table goes
-on with what it read (the rescue says so). Without `rescue`, Damaged is raised.
+on with what it read (the rescue says so). Without `rescue`, Damaged is raised,
+as it is to `get_unrescued` (the app's drawing: a worker rescues).
 """
 
 from __future__ import annotations
@@ -87,6 +88,19 @@ class PaperTable(Mapping[str, Paper]):
         return isinstance(paper_id, str) and (paper_id in self._changed or self._where(paper_id) is not None)
 
     def __getitem__(self, paper_id: str) -> Paper:
+        return self._get(paper_id, rescue=True)
+
+    def get_unrescued(self, paper_id: str) -> Paper | None:
+        """As `get`, but a damaged record raises Damaged instead of being rescued here:
+        the rescue reads library.json again (seconds at 100k papers), which a thread
+        that must answer at once (the app's, drawing rows) leaves to a worker, reading
+        the paper with `get`."""
+        try:
+            return self._get(paper_id, rescue=False)
+        except KeyError:
+            return None
+
+    def _get(self, paper_id: str, *, rescue: bool) -> Paper:
         if (paper := self._changed.get(paper_id)) is not None:
             return paper
         with self._lock:
@@ -96,7 +110,7 @@ class PaperTable(Mapping[str, Paper]):
         where = self._where(paper_id) if isinstance(paper_id, str) else None
         if where is None:
             raise KeyError(paper_id)
-        paper = self._decode(*where)
+        paper = self._decode(*where, rescue=rescue)
         with self._lock:
             self._decoded[paper_id] = paper
             if len(self._decoded) > _KEEP:
@@ -215,13 +229,13 @@ class PaperTable(Mapping[str, Paper]):
                 return file, record
         return None
 
-    def _decode(self, file: PaperFile, record: int) -> Paper:
+    def _decode(self, file: PaperFile, record: int, *, rescue: bool = True) -> Paper:
         try:
             return file.paper(record)
         except Damaged as error:
             rescued = not any(f is file for f in self._files)  # a whole pass goes on through the file it began
             if not rescued:
-                if self.rescue is None:
+                if self.rescue is None or not rescue:
                     raise
                 self._rescued(self.rescue, error)
             return self[file.id_at(record)]

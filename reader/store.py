@@ -51,6 +51,7 @@ import json
 import os
 import re
 import stat
+import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -567,18 +568,20 @@ class Store:
                     table[paper.id] = paper
             return table
         rescued: list[PaperTable] = []  # once for the table and its copies (the search index holds one)
+        rescuing = threading.Lock()  # the app's worker and a search's may find the damage at once
 
         def rescue(error: marshalfile.Damaged) -> PaperTable:
-            if not rescued:
-                for segment in self.segments():  # so all are read from their JSON, and written again
+            with rescuing:
+                if not rescued:
+                    for segment in self.segments():  # so all are read from their JSON, and written again
+                        with contextlib.suppress(OSError):
+                            segment.snapshot_path.unlink(missing_ok=True)
                     with contextlib.suppress(OSError):
-                        segment.snapshot_path.unlink(missing_ok=True)
-                with contextlib.suppress(OSError):
-                    self.papers_path.unlink(missing_ok=True)
-                rescued.append(self.read_library().papers)
-                if say := self.warn or note:
-                    say(f"{self.papers_path.name} {error}; rebuilt from {self.library_path.name}")
-            return rescued[0]
+                        self.papers_path.unlink(missing_ok=True)
+                    rescued.append(self.read_library().papers)
+                    if say := self.warn or note:
+                        say(f"{self.papers_path.name} {error}; rebuilt from {self.library_path.name}")
+                return rescued[0]
 
         return PaperTable([part for part in parts if isinstance(part, snapshot.PaperFile)], rescue=rescue)
 

@@ -49,6 +49,7 @@ from reader.screens.messages import (
     Fetched,
     IndexReady,
     PapersReloaded,
+    PapersRescued,
     Progress,
     Refused,
     RelatedFound,
@@ -146,7 +147,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._papers_reload: Worker | None = None
         self._fetch: Worker | None = None
         self._fetch_line = ""  # the fetch's last progress line, said by reloads while it runs
-        self._unreadable_said = False  # a paper that could not be read is said once (see _paper)
+        self._rescue: Worker | None = None  # a damaged paper file read again from library.json (see _paper)
         # From F until the reload after the fetch: the one-second poll may read the fetch's
         # imports first, and must say they are the fetch's, not another reader's.
         self._fetch_active = False
@@ -177,15 +178,35 @@ class MainScreen(Triage, SavedSearches, Outward):
 
     def _paper(self, paper_id: str) -> Paper | None:
         """The paper, or None if it is gone or cannot be read: a record damaged on disk
-        is read again from library.json, which may be damaged too. Said once, and the
-        screen goes on drawing (reader recover is the way out, which the error names)."""
+        is read again from library.json in a worker (seconds at 100k papers: not while
+        drawing), once, the status line saying so; the screen goes on drawing meanwhile."""
         try:
-            return self.library.papers.get(paper_id)
-        except (StoreError, Damaged) as error:
-            if not self._unreadable_said:
-                self._unreadable_said = True
-                self.notify(str(error), title="Could not read a paper", severity="error", timeout=30, markup=False)
+            return self.library.papers.get_unrescued(paper_id)
+        except Damaged:
+            if self._rescue is None:
+                library_file = self.library.store.library_path.name
+                self.update_status(f"a paper file is damaged: reading the papers again from {library_file}…")
+                self._rescue = self._rescue_papers(paper_id)
             return None
+
+    @work(thread=True, group="rescue")
+    def _rescue_papers(self, paper_id: str) -> None:
+        library = self.library
+        try:
+            library.papers.get(paper_id)  # read here, a damaged record is rescued (see papertable)
+        except (StoreError, Damaged) as error:  # library.json damaged too: reader recover is the way out
+            self.post_message(PapersRescued(library.take_warnings(), str(error)))
+            return
+        self.post_message(PapersRescued(library.take_warnings()))
+
+    def on_papers_rescued(self, rescued: PapersRescued) -> None:
+        for warning in rescued.warnings:
+            self.notify(warning, title="Paper file", severity="warning", timeout=15, markup=False)
+        if rescued.error is not None:
+            self.notify(rescued.error, title="Could not read a paper", severity="error", timeout=30, markup=False)
+        self.papers.repaint_rows()
+        self._show_current()
+        self.update_status()
 
     # -- views ---------------------------------------------------------------------------
 

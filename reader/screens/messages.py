@@ -50,6 +50,16 @@ class LibraryLoaded(Message):
 
 
 @dataclass
+class PapersRescued(Message):
+    """The papers are read again from library.json, a paper file found damaged as the
+    list drew: `error` says why they could not be (None: they are); `warnings`: the
+    rescue's, saying what was rebuilt."""
+
+    warnings: list[str]
+    error: str | None = None
+
+
+@dataclass
 class IndexReady(Message):
     """The search index's build is over: `error` says why it failed (None: it is built);
     `warnings`: a damaged cache it replaced, each said once."""

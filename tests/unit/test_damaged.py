@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pilot import notices, settle, status
+from helpers.pilot import abstract_text, list_lines, notices, settle, status
 from reader.cli import main
 from reader.files import StoreError
 from reader.library import Library
@@ -543,9 +543,22 @@ async def test_the_app_saves_a_change_its_history_cannot_record_and_warns(tmp_pa
     assert Library.open(home, seed=False).state_of(P2).bookmarked
 
 
+def _damage_every_record(home: Path, count: int) -> None:
+    """Each of the paper file's `count` records damaged, in place: the running app has it mapped."""
+    from reader import snapshot
+
+    library_json, papers_file = home / "library.json", home / snapshot.PAPERS_FILE
+    found = snapshot.read(papers_file, library_json, snapshot.identity(library_json))
+    assert found is not None
+    offsets, data = found._offsets, bytearray(papers_file.read_bytes())
+    for record in range(count):
+        data[len(data) - offsets[-1] + (offsets[record] + offsets[record + 1]) // 2] ^= 0x01
+    with open(papers_file, "r+b") as stream:
+        stream.write(data)
+
+
 async def test_a_paper_record_damaged_with_library_json_is_named_and_the_list_keeps_drawing(tmp_path):
     """Found as the list draws: the rescue reads library.json again, damaged too."""
-    from reader import snapshot
     from reader.app import ReaderApp
 
     home = tmp_path / "home"
@@ -553,16 +566,47 @@ async def test_a_paper_record_damaged_with_library_json_is_named_and_the_list_ke
     app = ReaderApp(home=home)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        library_json, papers_file = home / "library.json", home / snapshot.PAPERS_FILE
-        found = snapshot.read(papers_file, library_json, snapshot.identity(library_json))
-        assert found is not None
-        offsets, data = found._offsets, bytearray(papers_file.read_bytes())
-        for record in range(200):
-            data[len(data) - offsets[-1] + (offsets[record] + offsets[record + 1]) // 2] ^= 0x01
-        with open(papers_file, "r+b") as stream:  # in place: the running app has it mapped
-            stream.write(data)
+        _damage_every_record(home, 200)
+        library_json = home / "library.json"
         library_json.write_bytes(library_json.read_bytes()[:-30])
         await pilot.press("G")
         await settle(pilot)
         assert app.is_running
         assert "library.json is damaged" in notices(app) and "recover" in notices(app)
+
+
+async def test_a_paper_record_found_damaged_as_the_list_draws_is_read_again_from_library_json_in_a_worker(tmp_path, monkeypatch):
+    """The rescue reads library.json again (seconds at 100k papers): not on the thread
+    that draws, which says what it waits for meanwhile and then shows the papers."""
+    import threading
+
+    from reader.app import ReaderApp
+
+    home = tmp_path / "home"
+    Store(home).save_papers([paper(n) for n in range(200)])
+    reads_on_the_ui_thread: list[bool] = []
+    held = threading.Event()
+    read_library = Store.read_library
+
+    def held_read(self, *args, **kwargs):
+        on_ui = threading.current_thread() is threading.main_thread()
+        reads_on_the_ui_thread.append(on_ui)
+        if not on_ui:  # held until the status line is read (on the UI thread it would hang the app)
+            held.wait(60)
+        return read_library(self, *args, **kwargs)
+
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        _damage_every_record(home, 200)
+        monkeypatch.setattr(Store, "read_library", held_read)
+        await pilot.press("G")
+        await pilot.pause()
+        assert "library.json" in status(app)
+        held.set()
+        await settle(pilot)
+        assert reads_on_the_ui_thread == [False]
+        assert app.is_running
+        assert all("Paper" in line for line in list_lines(app) if line.strip())
+        assert "Paper" in abstract_text(app)
+        assert "rebuilt from library.json" in notices(app)
