@@ -44,8 +44,8 @@ from reader.search.mapped import Checked
 from reader.search.postings import Part
 from reader.search.vocabulary import Pools, Vocabulary
 
-_FORMAT = 12  # bump when the on-disk cache layout or the tokenizer changes
-_FACTS = 20  # arrays of the facts, after the postings' (Facts.saved); then the two pools' members
+_FORMAT = 13  # bump when the on-disk cache layout or the tokenizer changes
+_FACTS = 21  # arrays of the facts, after the postings' (Facts.saved); then the two pools' members
 
 
 class Cached(NamedTuple):
@@ -53,7 +53,7 @@ class Cached(NamedTuple):
     and `order`: document d is paper order[d] of the library, in import order."""
 
     parts: list[list[Part]]
-    facts: tuple[list[Checked], list[str]]
+    facts: tuple[list[Checked], list[str], list[tuple[str, ...]]]
     words: list[str]
     first: Pools
     second: Pools
@@ -152,7 +152,7 @@ def load(path: Path, count: int) -> Cached | None:
         _, name, papers, state = value
         if name != path.name:
             raise marshalfile.Damaged("was made from another library")
-        fields, descriptors, words, first_spans, second_spans, order_bytes = state
+        fields, descriptors, category_lists, words, first_spans, second_spans, order_bytes = state
         postings = sum(len(field) for field in fields) * 2
         if papers != count or len(fields) != 3 or len(arrays) != postings + _FACTS + 2 or len(order_bytes) != 8 * count:
             raise ValueError("not the shape of an index of these papers")
@@ -160,7 +160,7 @@ def load(path: Path, count: int) -> Cached | None:
         first, second = (
             Pools(words, a.checked(), spans) for a, spans in zip(arrays[-2:], (first_spans, second_spans), strict=True)
         )
-        if any(len(facts[i].view) != count for i in (1, 3, 4, 6, 10, 15, 17, 19)) or any(
+        if any(len(facts[i].view) != count for i in (1, 3, 4, 6, 10, 15, 17, 19, 20)) or any(
             len(facts[i].view) != len(facts[j].view) for i, j in ((8, 9), (11, 13))
         ):
             raise ValueError("facts of the wrong shape")
@@ -174,7 +174,7 @@ def load(path: Path, count: int) -> Cached | None:
                 parts[-1].append(Part(words, offsets.view, data.view, (offsets, data)))
         order = array("q")
         order.frombytes(order_bytes)
-        return Cached(parts, (facts, descriptors), words, first, second, order)
+        return Cached(parts, (facts, descriptors, category_lists), words, first, second, order)
     except marshalfile.Damaged:
         raise
     except Exception as error:  # its checksums held, yet it is not what `save` makes
@@ -204,9 +204,9 @@ def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, o
             fields[-1].append(len(arrays))
             arrays += [_over(part, place), part.data]
     del place
-    facts_arrays, descriptors = facts.saved()
+    facts_arrays, descriptors, category_lists = facts.saved()
     arrays += [*facts_arrays, vocab.first.members, vocab.second.members]
-    state = (fields, descriptors, vocab.words, vocab.first.spans, vocab.second.spans, order.tobytes())
+    state = (fields, descriptors, category_lists, vocab.words, vocab.first.spans, vocab.second.spans, order.tobytes())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mapped.write(path, (_FORMAT, path.name, len(order), state), arrays)

@@ -4,7 +4,7 @@ A word is looked up in the postings (with its expansion: prefixes, near
 spellings), or, when a narrowed search has few candidates left, checked by
 reading their text (`_word_within`: the same levels, found another way). Phrases
 are checked against the text of the papers that have all their words. Filters
-(year:, has:code, src:, id:, doi:, venue:) read the facts, cat: the papers;
+(year:, has:code, src:, id:, doi:, venue:, cat:) read the facts;
 is:, tag:, note: and key: ask the person's state (key: also the key a paper would
 get). `Matching` is a part of `SearchIndex`; the index decides what to match and
 in what order.
@@ -202,12 +202,7 @@ class Matching:
         if atom.field == "doi":
             return {d for d, doi in enumerate(self._facts.dois) if doi and doi.startswith(atom.value)}
         if atom.field == "cat":
-            whole, archive = atom.value, atom.value + "."
-            return {
-                d
-                for d, p in enumerate(self._papers)
-                if any(c.casefold() == whole or c.casefold().startswith(archive) for c in p.categories)
-            }
+            return self._facts.cat_docs(atom.value)
         if atom.field == "venue":
             return {d for d, venue in enumerate(self._facts.venues) if venue and _venue_matches(atom, venue)}
         if atom.field == "id":

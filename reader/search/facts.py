@@ -3,14 +3,16 @@
 Kept apart from the postings: year:, has:code, src: and id: are answered from
 these, the second stage of ranking reads the titles, and narrowing reads the
 titles and authors instead of their postings when few papers are left. The
-orders `S` offers (upvotes, title A–Z), doi:, venue: and key: read the columns
-kept here too (`votes`, `title_keys`, `dois`, `venues`, `surnames`): the papers stay in their paper
-file, and decoding all 100k of them for one keystroke took seconds.
+orders `S` offers (upvotes, title A–Z), doi:, venue:, key: and cat: read the columns
+kept here too (`votes`, `title_keys`, `dois`, `venues`, `surnames`, `cat_codes`): the papers
+stay in their paper file, and decoding all 100k of them for one keystroke took seconds.
 
 Read back from the cache file, the titles, authors and arXiv ids stay there
 (`Texts`: one UTF-8 blob and where each text ends, decoded when read): as lists
 of strings they cost 45 MB of the heap at 100k papers. Each paper's sources are
-a number into the distinct lines (`src_codes`), not a string and a set per line.
+a number into the distinct lines (`src_codes`), not a string and a set per line;
+its categories likewise (`cat_codes`: few libraries have more than thousands of
+distinct lists of categories).
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ _CODE_HOSTS = re.compile(
 _KEPT = 30_000  # decoded strings a Texts keeps (~3 MB of titles)
 
 # What the cache file keeps of the facts (see Facts.saved): every one but the ids,
-# as raw arrays, and the distinct source lines.
-Saved = tuple[list[Any], list[str]]
+# as raw arrays, the distinct source lines and the distinct lists of categories.
+Saved = tuple[list[Any], list[str], list[tuple[str, ...]]]
 
 
 class Facts:
@@ -53,12 +55,13 @@ class Facts:
     each as one casefolded line (`descriptors`), arXiv ids (casefolded) -> document,
     `votes` (upvotes, -1: unknown), `title_keys` (the A–Z key of the few titles whose
     TeX renders otherwise than their words read, see `_tex_title_key`), and each one's
-    `dois` and `venues` ("" for none), and `surnames`: each one's `key_surname`, how
-    the citation key it would get begins."""
+    `dois` and `venues` ("" for none), `surnames`: each one's `key_surname`, how
+    the citation key it would get begins, and each one's categories as a number
+    (`cat_codes`) into the distinct lists of them, casefolded (`category_lists`)."""
 
     __slots__ = (
         "ids", "docno", "titles", "authors", "year", "has_code", "src_codes", "descriptors", "_code", "arxiv",
-        "votes", "title_keys", "dois", "venues", "surnames",
+        "votes", "title_keys", "dois", "venues", "surnames", "cat_codes", "category_lists", "_category_code",
     )  # fmt: skip
 
     def __init__(
@@ -76,6 +79,8 @@ class Facts:
         dois: list[str] | Texts,
         venues: list[str] | Texts,
         surnames: list[str] | Texts,
+        cat_codes: array,
+        category_lists: list[tuple[str, ...]],
     ):
         # A library's papers: read from its paper files as asked for, nothing per paper at a start.
         self.ids, self.docno = numbered(papers)
@@ -84,6 +89,8 @@ class Facts:
         self._code = {descriptor: code for code, descriptor in enumerate(descriptors)}
         self.votes, self.title_keys, self.dois, self.venues = votes, title_keys, dois, venues
         self.surnames = surnames
+        self.cat_codes, self.category_lists = cat_codes, category_lists
+        self._category_code = {categories: code for code, categories in enumerate(category_lists)}
 
     @classmethod
     def of(cls, papers: Sequence[Paper]) -> Facts:
@@ -97,6 +104,8 @@ class Facts:
                 code = descriptors[key] = len(lines)
                 lines.append(_descriptor(paper))
             src_codes.append(code)
+        category_code: dict[tuple[str, ...], int] = {}
+        cat_codes = array("I", (category_code.setdefault(_categories(p), len(category_code)) for p in papers))
         return cls(
             papers,
             [padded(p.title) for p in papers],
@@ -111,15 +120,17 @@ class Facts:
             [p.doi or "" for p in papers],
             [p.venue or "" for p in papers],
             list(map(key_surname, papers)),
+            cat_codes,
+            list(category_code),
         )
 
     @classmethod
-    def restored(cls, papers: Sequence[Paper], saved: tuple[list[Checked], list[str]]) -> Facts:
+    def restored(cls, papers: Sequence[Paper], saved: tuple[list[Checked], list[str], list[tuple[str, ...]]]) -> Facts:
         """The facts `saved` kept, the texts left in the mapped file, the rest copied
         out of it (small, and changed in place by `update`)."""
-        arrays, descriptors = saved
+        arrays, descriptors, category_lists = saved
         titles, title_ends, authors, author_ends, year, has_code, src_codes, arxiv, arxiv_ends, arxiv_docs, *more = arrays
-        votes, keyed, keys, key_ends, dois, doi_ends, venues, venue_ends, surnames, surname_ends = more
+        votes, keyed, keys, key_ends, dois, doi_ends, venues, venue_ends, surnames, surname_ends, cat_codes = more
         return cls(
             papers,
             Texts(titles, title_ends.checked()),
@@ -134,24 +145,34 @@ class Facts:
             Texts(dois, doi_ends.checked()),
             Texts(venues, venue_ends.checked()),
             Texts(surnames, surname_ends.checked()),
+            _copied("I", cat_codes),
+            category_lists,
         )
 
     def saved(self) -> Saved:
-        """The arrays `restored` reads back, in its order, and the source lines."""
+        """The arrays `restored` reads back, in its order, the source lines and the category lists."""
         titles, authors = Texts.encoded(self.titles), Texts.encoded(self.authors)
         keys, docs = self.arxiv.items()
         arxiv = Texts.encoded(keys)
         has_code = array("i", sorted(self.has_code))
         keyed = sorted(self.title_keys)
         more = [array("i", keyed), *Texts.encoded(map(self.title_keys.__getitem__, keyed))]
-        more += [*Texts.encoded(self.dois), *Texts.encoded(self.venues), *Texts.encoded(self.surnames)]
+        more += [*Texts.encoded(self.dois), *Texts.encoded(self.venues), *Texts.encoded(self.surnames), self.cat_codes]
         arrays = [*titles, *authors, self.year, has_code, self.src_codes, *arxiv, array("i", docs), self.votes, *more]
-        return arrays, self.descriptors
+        return arrays, self.descriptors, self.category_lists
 
     def src_docs(self, value: str) -> DocSet:
         """The documents with a source whose line holds `value`."""
         wanted = [code for code, descriptor in enumerate(self.descriptors) if value in descriptor]
         codes = np.frombuffer(self.src_codes, dtype=np.uint32)
+        return DocSet(np.flatnonzero(np.isin(codes, wanted)).astype(DTYPE))
+
+    def cat_docs(self, value: str) -> DocSet:
+        """The documents with the category `value` (casefolded), or one of its archive
+        (cat:cs is every cs.*)."""
+        archive = value + "."
+        wanted = [code for code, cats in enumerate(self.category_lists) if any(c == value or c.startswith(archive) for c in cats)]
+        codes = np.frombuffer(self.cat_codes, dtype=np.uint32)
         return DocSet(np.flatnonzero(np.isin(codes, wanted)).astype(DTYPE))
 
     def update(self, docno: int, paper: Paper) -> None:
@@ -166,6 +187,7 @@ class Facts:
             self.dois.append("")
             self.venues.append("")
             self.surnames.append("")
+            self.cat_codes.append(0)
         self.ids[docno] = paper.id
         self.docno[paper.id] = docno
         self.titles[docno] = padded(paper.title)
@@ -191,6 +213,12 @@ class Facts:
         self.dois[docno] = paper.doi or ""
         self.venues[docno] = paper.venue or ""
         self.surnames[docno] = key_surname(paper)
+        categories = _categories(paper)
+        code = self._category_code.get(categories)
+        if code is None:
+            code = self._category_code[categories] = len(self.category_lists)
+            self.category_lists.append(categories)
+        self.cat_codes[docno] = code
 
     def title_order_keys(self) -> list[str]:
         """Each document's title as the A–Z order compares it (see `_tex_title_key`),
@@ -222,6 +250,10 @@ def _tex_title_key(title: str) -> str | None:
     files under g), but a TeX command or math is rendered first ("$\\textit{Trans-LoRA}$"
     compares as "trans lora", not "textit trans lora"). Few titles have any, and rendering costs."""
     return padded(tex_to_text(title)) if "\\" in title or "$" in title else None
+
+
+def _categories(paper: Paper) -> tuple[str, ...]:
+    return tuple(c.casefold() for c in paper.categories)
 
 
 def _descriptor(paper: Paper) -> str:

@@ -1,4 +1,4 @@
-"""The orders `S` offers, the days `[` and `]` step between, doi:, venue: and key:
+"""The orders `S` offers, the days `[` and `]` step between, doi:, venue:, key: and cat:
 are read from columns (the index's facts, the paper file's dates), not from the
 papers, which stay in their paper file: each answers as the search that read every
 paper did (tests/helpers/search_before, the oracle), on the real corpora and on
@@ -26,6 +26,7 @@ TITLES = ["Attention", "attention", "{GPT}-4 notes", "$\\alpha$-nets", "\\textit
 DOIS = [None, "10.1000/abc", "10.1000/abd", "10.48550/arxiv.2401.1", "10.2000/x"]
 VENUES = [None, "NeurIPS", "Advances in Neural Information Processing Systems", "ICML 2024", "Proc. of the UAI"]
 AUTHORS = ["Ann Lee", "Bo Müller", '{\\"O}zil Can', "et al.", "Lee", "Ann Leeway", "O'Brien"]
+CATEGORIES = ["cs.CL", "cs.LG", "CS.cl", "math.PR", "cs", "stat.ML", "physics.optics", "cs.CL.x", "hep-th"]
 DATES = [None, "2023-01-05", "2024-06", "2024-06-01", "2024-06-01", "2025-02-11T10:00"]
 
 
@@ -49,6 +50,7 @@ def corpora(draw) -> list[Paper]:
                 upvotes=draw(st.sampled_from([None, 0, 3, 3, 10])),
                 doi=draw(st.sampled_from(DOIS)),
                 venue=draw(st.sampled_from(VENUES)),
+                categories=tuple(draw(st.lists(st.sampled_from(CATEGORIES), max_size=3))),
             )
         )
     return papers
@@ -57,6 +59,7 @@ def corpora(draw) -> list[Paper]:
 QUERIES = [
     "doi:10.1000", "doi:10.1000/abd", "doi:10.4", "doi:11", "venue:neurips", "venue:neur", "venue:icml", "venue:uai",
     "key:lee", "key:le", "key:leeway", "key:lee2024", "key:lee2024attention", "key:muller", "key:ozil", "key:obrien", "key:anon",
+    "cat:cs", "cat:cs.cl", "cat:CS.CL", "cat:cs.c", "cat:math", "cat:stat.ml", "cat:physics.optics", "cat:cs.cl.x", "cat:hep",
 ]  # fmt: skip
 
 
@@ -94,10 +97,13 @@ def test_orders_days_and_fields_answer_as_reading_every_paper_did(tmp_path_facto
             doi="10.1000/abz",
             venue="ICML",
             published="2024-06-01",
+            categories=("math.PR", "cs.LG")[: n % 3],
         )
-        for p in papers[:replaced]
+        for n, p in enumerate(papers[:replaced])
     ]
-    added = [Paper(id="new", title="Aardvark", abstract="words", upvotes=3, doi="10.2000/y", venue="NeurIPS")]
+    added = [
+        Paper(id="new", title="Aardvark", abstract="words", upvotes=3, doi="10.2000/y", venue="NeurIPS", categories=("cs.CL",))
+    ]
     read.add(changed + added)
     old.add(changed + added)
     same_answers(read, old)
@@ -179,12 +185,13 @@ async def test_every_order_day_step_and_field_decodes_no_paper_beyond_the_rows_s
         assert shown == 2 * len(Sort)
 
 
-def test_doi_venue_and_key_decode_no_paper(home, decoded):
+def test_doi_venue_key_and_cat_decode_no_paper(home, decoded):
     library = Library.open(home, seed=False)
-    library.import_paths([CORPORA / "bibtex-pmlr", CORPORA / "interop" / "bibtex-real"])
+    library.import_paths([CORPORA / "bibtex-pmlr", CORPORA / "interop" / "bibtex-real", CORPORA / "arxiv-kaggle-snapshot-sample"])
     _ = library.index
     library = Library.open(home, seed=False)
     _ = library.index
     decoded.clear()
-    found = [library.search(query).total for query in ("doi:10.", "doi:10.1", "venue:proceedings", "key:li")]
+    queries = ("doi:10.", "doi:10.1", "venue:proceedings", "key:li", "cat:cs", "cat:math.pr")
+    found = [library.search(query).total for query in queries]
     assert all(found) and decoded == []
