@@ -84,12 +84,38 @@ def _is_segment(path: Path) -> bool:
     return path.parent.name == SEGMENTS_DIR
 
 
+def _segments_aside(store: Store, kept: Path) -> str | None:
+    """The segments of a library.json started afresh, moved out of library.d beside
+    its damaged copy (`library.d.broken-<time>`, their caches dropped), and said; None
+    if it had none. Left in library.d they would be ignored, over a library that is
+    no more, yet kept on disk; deleted, the papers of those imports would go without
+    a trace."""
+    segments = store.segments()
+    if not segments:
+        return None
+    for segment in segments:
+        for cache in segment.caches:
+            cache.unlink(missing_ok=True)
+    stamp = kept.name.removeprefix(store.library_path.name)  # .broken-<time>, the damaged copy's
+    for n in range(1, 1000):
+        aside = store.home / (f"{SEGMENTS_DIR}{stamp}" + (f"-{n}" if n > 1 else ""))
+        if not aside.exists():
+            break
+    os.replace(store.segments_path, aside)
+    fsync_dir(store.home)
+    return (
+        f"{SEGMENTS_DIR}: the {len(segments)} import{'s' if len(segments) > 1 else ''} written over the damaged "
+        f"{store.library_path.name} set aside as {aside.name} (import those files again)"
+    )
+
+
 def recover(store: Store, empty: bool = False) -> list[str]:
     """Put the last good backup in place of each damaged home file.
 
     The damaged file is kept aside (timestamped) first. With no good backup,
     StoreError, unless `empty`: then the damaged file is only set aside, so
-    that file starts afresh (an empty state; the bundled library re-imported).
+    that file starts afresh (an empty state; the bundled library re-imported),
+    library.json's segments set aside with it (`_segments_aside`).
     A damaged segment of the library (never replaced, so with no backup) is
     set aside at once: the library opens without the papers of that import.
     Returns what was done, one sentence per file.
@@ -134,6 +160,8 @@ def recover(store: Store, empty: bool = False) -> list[str]:
                     fsync_dir(store.home)
                     afresh = "starts afresh (import your files again)" if path == store.library_path else "starts empty"
                     done.append(f"{path.name}: {afresh}; the damaged one is kept as {kept.name}")
+                    if path == store.library_path and (aside := _segments_aside(store, kept)):
+                        done.append(aside)
                 else:
                     failed.append(
                         f"{path.name} is damaged ({problem}) and has no good backup ({backup.name}: {backup_problem}). "

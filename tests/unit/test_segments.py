@@ -321,3 +321,26 @@ def test_each_segment_checked_after_a_touch_keeps_its_own_note_and_a_compaction_
     Library.open(home, seed=False).compact()
     assert seen(home) == expected
     assert list(folder.iterdir()) == []
+
+
+def test_recover_empty_sets_the_segments_of_the_damaged_library_aside_with_it(home):
+    """library.json damaged with no backup: started afresh, the days imported over it
+    neither come back nor stay in library.d, ignored; they are kept aside beside the
+    damaged copy, and said."""
+    Library.open(home, seed=False).import_records([paper(BASE), paper(BASE + 1)])  # a day: a segment
+    (day,) = segment_files(home)
+    day_bytes = day.read_bytes()
+    library_json = home / "library.json"
+    library_json.write_bytes(library_json.read_bytes()[:-50])
+    assert not (home / "library.json.bak").exists()
+    done = recovery.recover(Store(home), empty=True)
+    assert segment_files(home) == [] and not list((home / store.SEGMENTS_DIR).glob("*"))
+    (aside,) = [line for line in done if store.SEGMENTS_DIR in line]
+    (kept_day,) = home.glob(f"{store.SEGMENTS_DIR}.broken-*/{day.name}")
+    assert kept_day.read_bytes() == day_bytes and kept_day.parent.name in aside and "import" in aside
+    assert not list(kept_day.parent.glob("*.snapshot")) and not list(kept_day.parent.glob("*.keys"))  # caches: made again
+    papers, _ = seen(home)
+    assert papers == []
+    Library.open(home, seed=False).import_records([paper(n) for n in range(3)])
+    papers, _ = seen(home)
+    assert [p.id for p in papers] == [paper(n).id for n in range(3)]  # the old days do not come back
