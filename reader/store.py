@@ -25,7 +25,7 @@ compaction has merged already (see `save_papers`) and is ignored. Every whole
 rewrite of library.json (an import large beside the library, one that would make
 more than `SEGMENTS_AT_MOST` segments, a removal, `reader compact`) merges the
 segments and deletes them under the lock. Each segment has its own snapshot and
-keys file beside it (`<name>.snapshot`, `<name>.keys`), made from it alone: a new
+keys file beside it (`<name>.papers`, `<name>.keys`), made from it alone: a new
 segment costs only its own papers, and a home with no segments is read exactly
 as before.
 
@@ -331,8 +331,9 @@ class Segment:
     base: str  # the content id of the library.json it was written over
 
     @property
-    def snapshot_path(self) -> Path:
-        return self.path.with_suffix(".snapshot")
+    def papers_path(self) -> Path:
+        """Its paper file (see `snapshot`), named as library.json's is (library.papers)."""
+        return self.path.with_suffix(".papers")
 
     @property
     def keys_path(self) -> Path:
@@ -341,7 +342,15 @@ class Segment:
     @property
     def caches(self) -> tuple[Path, ...]:
         """Every file made from it alone: deleted with it, or when it is renamed."""
-        return (self.snapshot_path, self.keys_path, snapshot.seen_path(self.snapshot_path), snapshot.seen_path(self.keys_path))
+        made = (self.papers_path, self.keys_path)
+        return (*made, *map(snapshot.seen_path, made), *self.older_caches)
+
+    @property
+    def older_caches(self) -> tuple[Path, ...]:
+        """Its paper file as an older reader named it (`.snapshot`): not read, removed
+        when a paper file is written for it, or with it."""
+        older = self.path.with_suffix(".snapshot")
+        return older, snapshot.seen_path(older)
 
 
 @dataclass(frozen=True)
@@ -575,7 +584,7 @@ class Store:
                 if not rescued:
                     for segment in self.segments():  # so all are read from their JSON, and written again
                         with contextlib.suppress(OSError):
-                            segment.snapshot_path.unlink(missing_ok=True)
+                            segment.papers_path.unlink(missing_ok=True)
                     with contextlib.suppress(OSError):
                         self.papers_path.unlink(missing_ok=True)
                     rescued.append(self.read_library().papers)
@@ -591,7 +600,7 @@ class Store:
         stat = snapshot.identity(segment.path)
         damaged = None
         try:
-            fast = snapshot.read(segment.snapshot_path, segment.path, stat)
+            fast = snapshot.read(segment.papers_path, segment.path, stat)
         except marshalfile.Damaged as error:
             fast, damaged = None, error
         if fast is not None:
@@ -609,13 +618,16 @@ class Store:
         written = None
         if stat is not None and stat == snapshot.identity(segment.path):
             self._write_segment_caches(segment, stat, storage.signature, papers)
-            written = _read_back(segment.snapshot_path, segment.path, stat)
+            written = _read_back(segment.papers_path, segment.path, stat)
         if damaged is not None and note:
-            note(f"{segment.snapshot_path.name} {damaged}; rebuilt from {segment.path.name}")
+            note(f"{segment.papers_path.name} {damaged}; rebuilt from {segment.path.name}")
         return storage.signature, written or papers
 
     def _write_segment_caches(self, segment: Segment, made_from: snapshot.Identity, content_id: str, papers: list[Paper]) -> None:
-        snapshot.write(segment.snapshot_path, made_from, content_id, papers)
+        snapshot.write(segment.papers_path, made_from, content_id, papers)
+        for older in segment.older_caches:
+            with contextlib.suppress(OSError):
+                older.unlink(missing_ok=True)
         paperkeys.write(segment.keys_path, made_from, content_id, paperkeys.aliases_of(papers))
 
     def _read_base(

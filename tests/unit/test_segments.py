@@ -155,10 +155,10 @@ def test_the_cli_bookmarks_a_paper_of_a_segment_by_the_keys_files(home, capsys):
 def test_a_segment_without_its_caches_reads_the_same(home):
     Library.open(home, seed=False).import_records([paper(BASE, doi="10.1/x"), paper(1, doi="10.1/one")])
     expected = seen(home)
-    for cache in (home / store.SEGMENTS_DIR).glob("*.snapshot"):
+    for cache in (home / store.SEGMENTS_DIR).glob("*.papers"):
         cache.unlink()
     assert seen(home) == expected
-    assert list((home / store.SEGMENTS_DIR).glob("*.snapshot"))  # made again
+    assert list((home / store.SEGMENTS_DIR).glob("*.papers"))  # made again
 
 
 def test_a_damaged_segment_is_kept_aside_named_and_recover_opens_without_it(home):
@@ -338,9 +338,23 @@ def test_recover_empty_sets_the_segments_of_the_damaged_library_aside_with_it(ho
     (aside,) = [line for line in done if store.SEGMENTS_DIR in line]
     (kept_day,) = home.glob(f"{store.SEGMENTS_DIR}.broken-*/{day.name}")
     assert kept_day.read_bytes() == day_bytes and kept_day.parent.name in aside and "import" in aside
-    assert not list(kept_day.parent.glob("*.snapshot")) and not list(kept_day.parent.glob("*.keys"))  # caches: made again
+    assert not list(kept_day.parent.glob("*.papers")) and not list(kept_day.parent.glob("*.keys"))  # caches: made again
     papers, _ = seen(home)
     assert papers == []
     Library.open(home, seed=False).import_records([paper(n) for n in range(3)])
     papers, _ = seen(home)
     assert [p.id for p in papers] == [paper(n).id for n in range(3)]  # the old days do not come back
+
+
+def test_a_segments_paper_file_is_named_as_library_jsons_and_an_older_readers_goes(home):
+    Library.open(home, seed=False).import_records([paper(BASE), paper(3, doi="10.1/three")])
+    expected = seen(home)
+    (day,) = segment_files(home)
+    papers_file = day.with_suffix(".papers")
+    assert papers_file.exists() and not day.with_suffix(".snapshot").exists()
+    older = day.with_suffix(".snapshot")  # as a reader before this name wrote it
+    papers_file.rename(older)
+    assert seen(home) == expected
+    assert papers_file.exists() and not older.exists()
+    Library.open(home, seed=False).compact()
+    assert not list((home / store.SEGMENTS_DIR).iterdir())
