@@ -1,6 +1,6 @@
 """At 80x24, as a new user first sees it: the footer, the status line, the dialogs, the palette and esc."""
 
-from helpers.pilot import papers, screen_lines, seen_in, settle
+from helpers.pilot import papers, screen_lines, seen_in, settle, status
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.help import HelpScreen
@@ -103,6 +103,18 @@ async def test_a_bad_settings_file_leaves_the_list_visible_and_the_help_says_why
         assert isinstance(app.screen, HelpScreen)
         help_text = " ".join(screen_lines(app))
         assert "is not a theme" in help_text and "keys.fly is not a binding" in help_text
+
+
+async def test_a_notification_leaves_the_status_line_whole(home):
+    home.mkdir(parents=True)
+    (home / "settings.toml").write_text('theme = "no-such-theme"\n')
+    app = ReaderApp(home=home)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = screen_lines(app)
+        assert any("1 problem" in line for line in screen)
+        said = status(app).strip()
+        assert "shown" in said and said in screen[-2], (said, screen[-2])  # the line above the footer
 
 
 def _list_rows(app) -> list[str]:
