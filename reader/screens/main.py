@@ -91,6 +91,11 @@ def panes(row_data: Callable[[str], RowData | None], *, searchable: bool = True)
     yield FittedFooter()
 
 
+UNDATED = "no paper listed has a full date to step by"
+"""What [ and ] say in a list with no paper dated to the day (the bundled demo's pages
+give "Mar 14", no year): why they cannot move, which "no dates listed" did not say
+beside a paper showing "Mar 14"."""
+
 SHORTEST_TITLE = 16  # an undo names its paper by at least so many characters: fewer say too little
 
 
@@ -400,7 +405,7 @@ class MainScreen(Triage, SavedSearches, Outward):
             dated = any(days)
         if step is None:
             edge = "older" if older else "newer"
-            self.update_status(f"no {edge} day than {day_of(cursor) or 'the undated papers'}" if dated else "no dates listed")
+            self.update_status(f"no {edge} day than {day_of(cursor) or 'the undated papers'}" if dated else UNDATED)
             return
         row, count = step
         papers.top_at(row)

@@ -185,3 +185,15 @@ async def test_in_a_newest_first_search_with_closest_matches_a_bracket_goes_wher
             papers(app).cursor = row
             await pilot.press("right_square_bracket")
             assert papers(app).cursor == (row if newer is None else newer), row
+
+
+async def test_on_the_undated_demo_a_bracket_says_why_it_cannot_step(home):
+    """The bundled pages give "Mar 14", no year: no paper has a day to step to."""
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.library.seeded and len(papers(app).ids) > 400
+        await pilot.press("j", "j")
+        for key in ("left_square_bracket", "right_square_bracket"):
+            await pilot.press(key)
+            assert status(app).startswith("no paper listed has a full date to step by") and papers(app).cursor == 2
