@@ -152,7 +152,9 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._papers_reload: Worker | None = None
         self._fetch: Worker | None = None
         self._fetch_line = ""  # the fetch's last progress line, said by reloads while it runs
-        self._rescue: Worker | None = None  # a damaged paper file read again from library.json (see _paper)
+        # A damaged paper file read again from library.json (see _paper): under way, or failed
+        # (said once: the rows it cannot draw stay blank, reader recover is the way out).
+        self._rescue: Worker | None = None
         # From F until the reload after the fetch: the one-second poll may read the fetch's
         # imports first, and must say they are the fetch's, not another reader's.
         self._fetch_active = False
@@ -209,6 +211,8 @@ class MainScreen(Triage, SavedSearches, Outward):
             self.notify(warning, title="Paper file", severity="warning", timeout=15, markup=False)
         if rescued.error is not None:
             self.notify(rescued.error, title="Could not read a paper", severity="error", timeout=30, markup=False)
+        else:
+            self._rescue = None  # damage found later (another paper file) is rescued as this was
         self.papers.repaint_rows()
         self._show_current()
         self.update_status()
