@@ -572,12 +572,14 @@ class MainScreen(Triage, SavedSearches, Outward):
         self._list_while_waiting()
 
     def _list_while_waiting(self) -> None:
-        """While a search waits for the index, the list shown is the view's, newest
-        first (listed without the index): list it again, so papers that came back
-        (an undo, another reader's import) are in it now, not once the index is built.
-        The search waiting runs as before once it is."""
-        query = self.view.query
-        if self._search_waits and self.library.lists_without_index(query, Sort.NEWEST):
+        """While a search waits for the index being built, a list of the view newest
+        first (as a start without the index cached shows it) is listed again, so papers
+        that came back (an undo, another reader's import) are in it now, not once the
+        index is built. The search waiting runs as before once it is. (Any other list
+        shown, a search's, needs the index to place them.)"""
+        query, shown = self.view.query, self.result
+        listed = shown is not None and shown.query == query.strip() and self._newest_first
+        if self._search_waits and listed and self.library.lists_without_index(query, Sort.NEWEST):
             self._search(query, self._search_generation, None, Sort.NEWEST, typing=False)
 
     def _state_changed(self, message: str) -> None:
