@@ -91,11 +91,12 @@ class Importing:
     def _import_paths(self, paths: Sequence[Path], format: str | None, progress: Progress | None, index: bool) -> ImportReport:
         report = ImportReport()
         papers_before, aliases_before = self.papers.copy(), self._aliases.copy()
+        self._spill_changes()
         files, report.problems = ingest.expand_paths(paths)
         report.files = len(files)
         sizes = [_size(path) for path in files]
         total, before = sum(sizes), 0
-        changed: dict[str, Paper] = {}
+        changed: dict[str, None] = {}
         arriving_states: dict[str, PaperState] = {}
         owners = self._key_owners()
 
@@ -124,7 +125,8 @@ class Importing:
         with no_collector_pauses():
             report = ImportReport()
             papers_before, aliases_before = self.papers.copy(), self._aliases.copy()
-            changed: dict[str, Paper] = {}
+            self._spill_changes()
+            changed: dict[str, None] = {}
             arriving_states: dict[str, PaperState] = {}
             owners = self._key_owners()
             for record in records:
@@ -136,7 +138,7 @@ class Importing:
         record: Paper | StatedPaper | Problem,
         file_name: str,
         report: ImportReport,
-        changed: dict[str, Paper],
+        changed: dict[str, None],
         arriving_states: dict[str, PaperState],
         owners: dict[str, str],
     ) -> None:
@@ -188,13 +190,21 @@ class Importing:
         )
         return replace(state, key=None)
 
+    def _spill_changes(self) -> None:
+        """Keep the papers this import adds or changes in a temp file in the home, not
+        in the heap (see `spill`), where one can be made (else in memory, as before)."""
+        try:
+            self.papers = self.papers.spilling(self.store.home)
+        except OSError:
+            pass  # a read-only home: saving will say so
+
     def _key_owners(self) -> dict[str, str]:
         return {s.key.casefold(): pid for pid, s in self.states.items() if s.key}
 
     def _save_import(
         self,
         report: ImportReport,
-        changed: dict[str, Paper],
+        changed: dict[str, None],
         arriving_states: dict[str, PaperState],
         before: tuple[PaperTable, dict[str, str] | Aliases],
         progress: Progress | None,
@@ -212,7 +222,8 @@ class Importing:
                 self._index = self._cached_index(papers_before)
             # Indexing the abstracts in worker processes while library.json is written
             # takes seconds off a large import.
-            pending = SearchIndex.begin(list(self.papers.values())) if index and self._index is None else None
+            indexed = self.papers
+            pending = SearchIndex.begin(indexed.in_order()) if index and self._index is None else None
             moved: dict[str, str] | None = None  # set if another import wrote first: old id -> new id
 
             def rebase(theirs: list[Paper]) -> list[Paper]:
@@ -225,7 +236,7 @@ class Importing:
                 return [self.papers[pid] for pid in ids]
 
             try:
-                written = self.store.add_segment(self.papers, records, rebase, self._alias_dict)
+                written = self.store.add_segment(self.papers, records, rebase, self._alias_dict, count=len(changed))
             except StoreError:
                 self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
                 if pending is not None:
@@ -238,19 +249,22 @@ class Importing:
                 # went: they are built again when needed (now, if asked to).
                 if pending is not None:
                     pending.cancel()
-                pending = SearchIndex.begin(list(self.papers.values())) if index else None
+                indexed = self.papers
+                pending = SearchIndex.begin(indexed.in_order()) if index else None
                 self._index = self._related = None
                 arriving_states = {moved.get(pid, pid): state for pid, state in arriving_states.items()}
             else:
                 if self._related is not None:
-                    self._related.add(changed.values())
+                    self._related.add(self.papers[pid] for pid in changed)
                 if self._index is not None:
-                    self._index.add(list(changed.values()))
+                    self._index.add([self.papers[pid] for pid in changed])
                     if index and self.store.content_id is not None:
                         # A segment's papers are written as a delta over the index file: see SearchIndex.save.
                         self._index.save(self.store.home, self.store.content_id, delta=bool(self.store.segment_ids))
             if pending is not None:
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
+                if indexed is not self.papers:  # saved since: read from the paper file, not the import's temp file
+                    self._index.read_from(self.papers.in_order())
         if arriving_states:
             # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
             saved = self.store.change_states(
@@ -270,17 +284,17 @@ class Importing:
             return None
         return SearchIndex(papers.in_order(), cache_dir=self.store.home, fingerprint=content_id)
 
-    def _rebase(self, theirs: list[Paper], changed: dict[str, Paper], report: ImportReport) -> dict[str, str]:
+    def _rebase(self, theirs: list[Paper], changed: dict[str, None], report: ImportReport) -> dict[str, str]:
         """Make this import's changes again onto `theirs`, the library another import
         wrote meanwhile, and count them against it. Returns the ids that moved (a
         paper this import added under one id that the other had added under another).
 
         The counts are exact when each paper came once; a paper that came again
         counts the second time as merged."""
-        self.papers, self._alias_map = PaperTable.of(theirs), None
+        ours, self.papers, self._alias_map = self.papers, PaperTable.of(theirs), None
         again, moved = ImportReport(), {}
-        for paper_id, paper in changed.items():
-            now = self._merge(paper, again, {})
+        for paper_id in changed:
+            now = self._merge(ours[paper_id], again, {})
             if now != paper_id:
                 moved[paper_id] = now
         changed_records = report.new + report.merged
@@ -293,7 +307,7 @@ class Importing:
         self,
         incoming: Paper,
         report: ImportReport,
-        changed: dict[str, Paper],
+        changed: dict[str, None],
         cite_key: str | None = None,
         arriving: Mapping[str, PaperState] | None = None,
     ) -> str:
@@ -327,7 +341,7 @@ class Importing:
                 if split_id:
                     incoming = replace(incoming, id=split_id)
             self._put(incoming, keys)
-            changed[incoming.id] = incoming
+            changed[incoming.id] = None
             report.new += 1
             report.new_ids.append(incoming.id)
             return incoming.id
@@ -337,7 +351,7 @@ class Importing:
             report.unchanged += 1
         else:
             self._put(merged)
-            changed[existing_id] = merged
+            changed[existing_id] = None
             report.merged += 1
         return existing_id
 

@@ -31,6 +31,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, MutableSequence, Sequence, ValuesView
 from itertools import chain
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
@@ -38,6 +39,7 @@ import numpy as np
 from reader.marshalfile import Damaged
 from reader.models import Paper
 from reader.snapshot import PaperFile
+from reader.spill import Spill
 
 _KEEP = 512  # decoded papers kept: a screen's rows many times over, a few hundred KB
 
@@ -54,7 +56,7 @@ class PaperTable(Mapping[str, Paper]):
         # For each file after the first: its records that add a paper (the others replace one).
         self._fresh: list[list[int]] = [[]] + [self._adding(k) for k in range(1, len(self._files))]
         self._count = sum(len(f) for f in self._files[:1]) + sum(map(len, self._fresh))
-        self._changed: dict[str, Paper] = {}
+        self._changed: dict[str, Paper] | Spill = {}
         self._added: list[str] = []  # the ids in _changed that no file has, in the order they came
         self._decoded: OrderedDict[str, Paper] = OrderedDict()
         self._lock = threading.Lock()
@@ -75,9 +77,21 @@ class PaperTable(Mapping[str, Paper]):
         """The same papers; a change to either is not seen by the other."""
         table = PaperTable.__new__(PaperTable)
         table.__dict__.update(self.__dict__)
-        table._changed, table._added = dict(self._changed), list(self._added)
+        table._changed, table._added = self._changed.copy(), list(self._added)
         table._decoded, table._lock = OrderedDict(), threading.Lock()
         return table
+
+    def spilling(self, folder: Path) -> PaperTable:
+        """A copy whose papers changed from now on (an import's) are kept in a temp file
+        in `folder` (see `spill`), not in the heap; those changed so far go there too."""
+        table, spill = self.copy(), Spill(folder)
+        spill.update(table._changed)
+        table._changed = spill
+        return table
+
+    def _changed_date(self, paper_id: str) -> str:
+        changed = self._changed
+        return changed.date_of(paper_id) if isinstance(changed, Spill) else changed[paper_id].date
 
     # -- the mapping ----------------------------------------------------------------
 
@@ -134,19 +148,19 @@ class PaperTable(Mapping[str, Paper]):
         columns (the newest-first order needs every one; decoding every paper for it
         took seconds a 100k papers): only papers replaced or added since are read."""
         if not self._files:
-            return [self._changed[paper_id].date for paper_id in self._added]
+            return list(map(self._changed_date, self._added))
         dates = self._files[0].dates()
         replaced: dict[str, str] = {}
         for file, fresh in zip(self._files[1:], self._fresh[1:], strict=True):
             file_dates, adding = file.dates(), set(fresh)
             dates += [file_dates[record] for record in fresh]
             replaced.update((file.id_at(r), file_dates[r]) for r in range(len(file)) if r not in adding)
-        replaced.update((pid, paper.date) for pid, paper in self._changed.items())
+        replaced.update((pid, self._changed_date(pid)) for pid in self._changed)
         if replaced:
             for place, paper_id in enumerate(self.ids()[: self._count]):
                 if paper_id in replaced:
                     dates[place] = replaced[paper_id]
-        return dates + [self._changed[paper_id].date for paper_id in self._added]
+        return dates + list(map(self._changed_date, self._added))
 
     def _iter_later(self) -> Iterator[Iterable[str]]:
         yield from (map(f.id_at, fresh) for f, fresh in zip(self._files[1:], self._fresh[1:], strict=True))
@@ -245,7 +259,7 @@ class PaperTable(Mapping[str, Paper]):
         self.rescue = None  # once: what it gives is not rescued again
         papers, changed = rescue(error), self._changed
         self._files, self._fresh, self._count = papers._files, papers._fresh, papers._count
-        self._changed, self._added = dict(papers._changed), list(papers._added)
+        self._changed, self._added = papers._changed.copy(), list(papers._added)
         for paper_id, paper in changed.items():
             self[paper_id] = paper
 

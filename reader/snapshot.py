@@ -41,6 +41,8 @@ import hashlib
 import marshal
 import mmap
 import os
+import shutil
+import tempfile
 import threading
 import zlib
 from array import array
@@ -137,10 +139,18 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(Paper))
 _SOURCES = _FIELDS.index("sources")
 
 
-def _record(paper: Paper) -> bytes:
+def record(paper: Paper) -> bytes:
+    """A paper's record, not compressed (`decode`'s inverse)."""
     values = [getattr(paper, name) for name in _FIELDS]
     values[_SOURCES] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
     return marshal.dumps(tuple(values))
+
+
+def decode(data: bytes) -> Paper:
+    """The paper of a record (`record`). Raises what a record not of our making makes marshal or Paper raise."""
+    values = list(marshal.loads(data))
+    values[_SOURCES] = tuple(Source(*source) for source in values[_SOURCES])
+    return Paper(*values)
 
 
 def id_hash(paper_id: str) -> int:
@@ -166,55 +176,75 @@ def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pap
 
 
 def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper]) -> None:
-    records = list(map(_record, papers))
-    dictionary = _dictionary(records)
+    """Each paper is read once (and the dictionary's samples once more) and not kept:
+    `papers` may be a table's, decoded as asked for. The compressed records go to an
+    unlinked temp file beside `path` while the arrays that find them are gathered,
+    then after them: all 1M records (and their uncompressed form) held at once were
+    2.7 GB of an import's peak."""
+    count = len(papers)
+    dictionary = _dictionary([record(papers[i]) for i in range(0, count, max(1, count // _SAMPLES))], count)
     compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
-    records = list(map(compress, records))
-    ids = [_utf8(paper.id) for paper in papers]
-    dates = [_utf8(paper.date) for paper in papers]
-    hashes = list(map(zlib.crc32, ids))
-    by_hash = sorted(range(len(ids)), key=hashes.__getitem__)
-    arrays: list[bytes | array[int]] = [
-        array("q", accumulate(map(len, ids), initial=0)),
-        b"".join(ids),
-        array("I", map(hashes.__getitem__, by_hash)),
-        array("I", by_hash),
-        array("q", accumulate(map(len, records), initial=0)),
-        array("q", accumulate(map(len, dates), initial=0)),
-        b"".join(dates),
-    ]
-    dictionary_bytes = dictionary.as_bytes() if dictionary is not None else b""
-    head = marshal.dumps(
-        (_VERSION, made_from, content_id, _FIELDS, len(ids), dictionary_bytes, [(memoryview(a).format, len(a)) for a in arrays])
-    )
-    checked_end = _HEAD + len(head)
-    for data in arrays:
-        checked_end = _aligned(checked_end) + memoryview(data).nbytes
-    with replaced(path) as stream:
-        stream.write(_MAGIC + bytes(8))  # the checksum goes in last
-        # The checked part's length first, so a reader checks it before it trusts a byte.
-        checked = (checked_end - 16).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head
-        checksum = _put(stream, checked, 0)
-        position = _HEAD + len(head)
+    ids, dates, sizes = [], [], array("q")
+    with tempfile.TemporaryFile(dir=path.parent) as records:
+        for paper in papers:
+            compressed = compress(record(paper))
+            records.write(compressed)
+            sizes.append(len(compressed))
+            ids.append(_utf8(paper.id))
+            dates.append(_utf8(paper.date))
+        hashes = list(map(zlib.crc32, ids))
+        by_hash = sorted(range(len(ids)), key=hashes.__getitem__)
+        arrays: list[bytes | array[int]] = [
+            array("q", accumulate(map(len, ids), initial=0)),
+            b"".join(ids),
+            array("I", map(hashes.__getitem__, by_hash)),
+            array("I", by_hash),
+            array("q", accumulate(sizes, initial=0)),
+            array("q", accumulate(map(len, dates), initial=0)),
+            b"".join(dates),
+        ]
+        del hashes, by_hash
+        dictionary_bytes = dictionary.as_bytes() if dictionary is not None else b""
+        head = marshal.dumps(
+            (
+                _VERSION,
+                made_from,
+                content_id,
+                _FIELDS,
+                len(ids),
+                dictionary_bytes,
+                [(memoryview(a).format, len(a)) for a in arrays],
+            )
+        )
+        checked_end = _HEAD + len(head)
         for data in arrays:
-            checksum = _put(stream, bytes(_aligned(position) - position), checksum)
-            checksum = _put(stream, data, checksum)
-            position = _aligned(position) + memoryview(data).nbytes
-        stream.write(bytes(_aligned(position) - position))
-        stream.writelines(records)
-        stream.seek(8)
-        stream.write(checksum.to_bytes(8, "little"))
+            checked_end = _aligned(checked_end) + memoryview(data).nbytes
+        with replaced(path) as stream:
+            stream.write(_MAGIC + bytes(8))  # the checksum goes in last
+            # The checked part's length first, so a reader checks it before it trusts a byte.
+            checked = (checked_end - 16).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head
+            checksum = _put(stream, checked, 0)
+            position = _HEAD + len(head)
+            for data in arrays:
+                checksum = _put(stream, bytes(_aligned(position) - position), checksum)
+                checksum = _put(stream, data, checksum)
+                position = _aligned(position) + memoryview(data).nbytes
+            stream.write(bytes(_aligned(position) - position))
+            records.seek(0)
+            shutil.copyfileobj(records, stream, 1 << 20)
+            stream.seek(8)
+            stream.write(checksum.to_bytes(8, "little"))
 
 
-def _dictionary(records: list[bytes]) -> zstandard.ZstdCompressionDict | None:
-    """A dictionary of what the records share (field names, sources, common words):
-    a record of 2 KB compressed alone shrinks to half with it, to 0.9 without.
-    None for a library too small to train one on (then none is needed)."""
-    if len(records) < 100:
+def _dictionary(samples: list[bytes], count: int) -> zstandard.ZstdCompressionDict | None:
+    """A dictionary of what the records share (field names, sources, common words),
+    trained on `samples` of the `count` records: a record of 2 KB compressed alone
+    shrinks to half with it, to 0.9 without. None for a library too small to train
+    one on (then none is needed)."""
+    if count < 100:
         return None
-    step = max(1, len(records) // _SAMPLES)
     try:
-        return zstandard.train_dictionary(_DICTIONARY_SIZE, records[::step])
+        return zstandard.train_dictionary(_DICTIONARY_SIZE, samples)
     except zstandard.ZstdError:
         return None
 
@@ -265,9 +295,7 @@ class PaperFile:
         """Raises Damaged for a record that is not as it was written."""
         data = self._records[self._offsets[record] : self._offsets[record + 1]]
         try:
-            values = list(marshal.loads(self._decompressor().decompress(data)))
-            values[_SOURCES] = tuple(Source(*source) for source in values[_SOURCES])
-            return Paper(*values)
+            return decode(self._decompressor().decompress(data))
         except Exception as error:  # zstd's checksum failed, or a record not of our making
             raise Damaged.because(error) from None
 

@@ -52,7 +52,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,7 +64,7 @@ from tinydb.table import Table
 from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
 from reader.files import Staged, StoreError, fsync_dir, home_lock, leftovers, save_failed, stage, write_atomically
 from reader.models import Paper, PaperState
-from reader.papertable import PaperTable
+from reader.papertable import Papers, PaperTable
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
@@ -396,7 +396,7 @@ def _papers_of(part: snapshot.PaperFile | list[Paper]) -> Iterable[Paper]:
 _CHUNK = 1000  # papers encoded at a time when library.json is written
 
 
-def _library_chunks(papers: list[Paper], digest: Any) -> Iterator[bytes]:
+def _library_chunks(papers: Sequence[Paper], digest: Any) -> Iterator[bytes]:
     """The library file's whole content, in TinyDB's layout (table -> doc_id ->
     document, numbered from 1 as TinyDB numbers a new table; nothing is keyed by
     doc_id, which TinyDB reuses after deletes), as `jsoncodec.dumps` writes it:
@@ -690,7 +690,8 @@ class Store:
         papers written, as the caller already knows it (an import does: it merges by
         them), saving a second pass over the papers' keys.
         """
-        papers = list(papers)
+        # A table's papers (an import's) stay where they are, each decoded as it is written.
+        papers = papers if isinstance(papers, Papers) else list(papers)
         staged, content_id = self._stage_library(papers)
         try:
             with home_lock(self.home):
@@ -710,14 +711,14 @@ class Store:
                 file = None
                 if written is not None:
                     file = self._write_caches(written, content_id, papers, aliases() if aliases else None)
-                table = self._table([file or papers], None)
+                table = self._table([file or list(papers)], None)
                 self.sync_library(LibraryVersion(table, content_id, self.layout(), content_id))
         except BaseException:
             staged.discard()  # not renamed (a rebase that failed, no lock): no temp file left
             raise
         return table if file is not None else None
 
-    def _stage_library(self, papers: list[Paper]) -> tuple[Staged, str]:
+    def _stage_library(self, papers: Sequence[Paper]) -> tuple[Staged, str]:
         """library.json as `papers`, written beside it to be renamed over it, and its content id."""
         digest = snapshot.content_digest()
         try:
@@ -791,18 +792,20 @@ class Store:
         changed: Callable[[], list[Paper]],
         rebase: Callable[[list[Paper]], list[Paper]],
         aliases: Callable[[], Mapping[str, str] | None] | None = None,
+        *,
+        count: int,
     ) -> PaperTable | None:
-        """An import's save: `changed()` (the papers it added or changed, as `papers`,
-        the whole library, now holds them) as a new segment, or, when
+        """An import's save: `changed()` (the `count` papers it added or changed, as
+        `papers`, the whole library, now holds them) as a new segment, or, when
         `compaction_due`, library.json rewritten whole (`save_papers`, whose papers
         as read back it returns: None for a segment, whose papers stay in `papers`).
 
         If another process changed the library since this store read it, its papers
         are read under the lock and `rebase(theirs)` makes this import's changes
         again onto them (see `save_papers`); `changed()` is asked after that."""
+        if self.compaction_due(count, len(papers)):  # the papers are read only now, one by one
+            return self.save_papers(papers.in_order(), rebase, aliases)
         records = changed()
-        if self.compaction_due(len(records), len(papers)):  # the papers are read only now, if at all
-            return self.save_papers(papers.values(), rebase, aliases)
         version_papers = papers
         raw = _segment_bytes(records)  # outside the lock
         with home_lock(self.home):
@@ -839,7 +842,7 @@ class Store:
         self,
         made_from: snapshot.Identity,
         content_id: str,
-        papers: list[Paper],
+        papers: Sequence[Paper],
         aliases: Mapping[str, str] | None = None,
     ) -> snapshot.PaperFile | None:
         """The paper file and the keys file of library.json as `papers` (see `paperkeys`);

@@ -33,6 +33,8 @@ import sys
 import tempfile
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sized
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,35 +45,55 @@ _FRAME = 2000  # texts per frame
 
 class AbstractBuilder:
     """Inverts the abstracts, in `workers` processes if there are 2 or more, else
-    in-process when `parts()` is called; `parts()` collects the workers' parts."""
+    in-process when `parts()` is called; `parts()` collects the workers' parts.
 
-    def __init__(self, abstracts: list[str], workers: int):
-        self._abstracts = abstracts
-        count = len(abstracts)
+    `abstracts` (`count` of them; by default their len) are read once, as they come:
+    each worker's share goes to its temp file frame by frame, and the worker starts
+    as soon as its share is there, so an index built from a paper file never has
+    every abstract in memory (1 GB at 1M papers). A share built here (no workers,
+    or one that failed) is read back from its temp file."""
+
+    def __init__(self, abstracts: Iterable[str], workers: int, count: int | None = None):
+        count = len(abstracts) if count is None and isinstance(abstracts, Sized) else count or 0
+        self._count = count
         step = -(-count // workers) if workers >= 2 and count else max(count, 1)
-        # Each share (start, end) and the process inverting it (None: this one).
+        # Each share (start, end), the process inverting it (None: this one) and its texts' file.
         self._shares: list[tuple[int, int, subprocess.Popen[bytes] | None]] = []
+        self._texts: list[IO[bytes] | list[str]] = []
         self._failures: list[str] = []
         env = _worker_env() if workers >= 2 else {}
+        texts = iter(abstracts)
         for start in range(0, count, step):
             end = min(count, start + step)
-            self._shares.append((start, end, self._start(start, end, env) if workers >= 2 else None))
+            proc = None
+            share: IO[bytes] | list[str] = list(islice(texts, end - start)) if workers < 2 else self._file(texts, end - start)
+            if not isinstance(share, list):
+                proc = self._start(start, share, env)
+            self._shares.append((start, end, proc))
+            self._texts.append(share)
 
-    def _start(self, start: int, end: int, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    def _file(self, texts: Iterator[str], count: int) -> IO[bytes] | list[str]:
+        """The next `count` texts in a temp file for a worker (in memory if there is none to be had).
+        An unlinked temp file, written here at C speed, not a pipe fed by a thread that
+        would compete for the GIL with whatever this process does meanwhile."""
         try:
-            # The texts go through an unlinked temp file, written here at C speed,
-            # not a pipe fed by a thread that would compete for the GIL with
-            # whatever this process does meanwhile (an import writes its JSON).
-            with tempfile.TemporaryFile() as texts:
-                _write_frames(texts, self._abstracts, start, end)
-                texts.seek(0)
-                return subprocess.Popen(
-                    [sys.executable, "-m", "reader.search.worker", str(start)],
-                    stdin=texts,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=env,
-                )
+            share = tempfile.TemporaryFile()
+        except OSError as error:
+            self._failures.append(f"could not start ({type(error).__name__}: {error})")
+            return list(islice(texts, count))
+        _write_frames(share, texts, count)
+        return share
+
+    def _start(self, start: int, texts: IO[bytes], env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+        try:
+            texts.seek(0)
+            return subprocess.Popen(
+                [sys.executable, "-m", "reader.search.worker", str(start)],
+                stdin=texts,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
         except Exception as error:
             self._failures.append(f"could not start ({type(error).__name__}: {error})")
             return None
@@ -84,16 +106,25 @@ class AbstractBuilder:
                     proc.wait()
                 except Exception:
                     pass
-        self._shares = []
+        self._close()
+
+    def _close(self) -> None:
+        for texts in self._texts:
+            if not isinstance(texts, list):
+                texts.close()
+        self._shares, self._texts = [], []
 
     def parts(self) -> list[Part]:
         """One part per share: the worker's, or (it failed) one built here."""
+        if not self._shares:
+            return [part_of((), ())]
         parts = []
-        for start, end, proc in self._shares or [(0, len(self._abstracts), None)]:
+        for (start, end, proc), texts in zip(self._shares, self._texts, strict=True):
             part = self._collect(proc) if proc is not None else None
             if part is None:
-                part = part_of(self._abstracts[start:end], range(start, end))
+                part = part_of(texts if isinstance(texts, list) else _texts_in(texts), range(start, end))
             parts.append(part)
+        self._close()
         self._report(parts)
         return parts
 
@@ -137,12 +168,26 @@ def _worker_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
 
 
-def _write_frames(stream: IO[bytes], texts: list[str], start: int, end: int) -> None:
-    for i in range(start, end, _FRAME):
-        data = marshal.dumps(texts[i : min(end, i + _FRAME)])
+def _write_frames(stream: IO[bytes], texts: Iterator[str], count: int) -> None:
+    """The next `count` of `texts` as frames, then the empty frame that ends them."""
+    while count > 0:
+        frame = list(islice(texts, min(count, _FRAME)))
+        if len(frame) < min(count, _FRAME):
+            raise ValueError("fewer texts than the count given")
+        data = marshal.dumps(frame)
         stream.write(len(data).to_bytes(8, "little"))
         stream.write(data)
+        count -= len(frame)
     stream.write((0).to_bytes(8, "little"))
+
+
+def _texts_in(stream: IO[bytes]) -> list[str]:
+    """The texts `_write_frames` wrote to `stream`, read back."""
+    stream.seek(0)
+    texts: list[str] = []
+    while (frame := _read_frame(stream)) is not None:
+        texts += frame
+    return texts
 
 
 def _read_frame(stream: IO[bytes]) -> Any:

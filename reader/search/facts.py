@@ -94,35 +94,10 @@ class Facts:
 
     @classmethod
     def of(cls, papers: Sequence[Paper]) -> Facts:
-        descriptors: dict[tuple, int] = {}  # papers from the same files share one line
-        lines: list[str] = []
-        src_codes = array("I")
+        gathered = Gathering()
         for paper in papers:
-            key = tuple((s.file, s.format) for s in paper.sources)
-            code = descriptors.get(key)
-            if code is None:
-                code = descriptors[key] = len(lines)
-                lines.append(_descriptor(paper))
-            src_codes.append(code)
-        category_code: dict[tuple[str, ...], int] = {}
-        cat_codes = array("I", (category_code.setdefault(_categories(p), len(category_code)) for p in papers))
-        return cls(
-            papers,
-            [padded(p.title) for p in papers],
-            [padded(" ".join(p.authors)) for p in papers],
-            array("H", (_year_of(p) for p in papers)),
-            {d for d, p in enumerate(papers) if p.links and any(map(_CODE_HOSTS.match, p.links))},
-            src_codes,
-            lines,
-            Keyed({p.arxiv_id.casefold(): d for d, p in enumerate(papers) if p.arxiv_id}),
-            array("i", (_votes(p) for p in papers)),
-            {d: words for d, p in enumerate(papers) if (words := _tex_title_key(p.title)) is not None},
-            [p.doi or "" for p in papers],
-            [p.venue or "" for p in papers],
-            list(map(key_surname, papers)),
-            cat_codes,
-            list(category_code),
-        )
+            gathered.add(paper)
+        return gathered.facts(papers)
 
     @classmethod
     def restored(cls, papers: Sequence[Paper], saved: tuple[list[Checked], list[str], list[tuple[str, ...]]]) -> Facts:
@@ -254,6 +229,71 @@ def _tex_title_key(title: str) -> str | None:
 
 def _categories(paper: Paper) -> tuple[str, ...]:
     return tuple(c.casefold() for c in paper.categories)
+
+
+class Gathering:
+    """`Facts.of` papers given one at a time, in document order: each is read once
+    (a paper file's are decoded as they are read), not once for each column."""
+
+    def __init__(self) -> None:
+        self._descriptors: dict[tuple, int] = {}  # papers from the same files share one line
+        self._lines: list[str] = []
+        self._src_codes = array("I")
+        self._titles: list[str] = []
+        self._authors: list[str] = []
+        self._year = array("H")
+        self._has_code: set[int] = set()
+        self._arxiv: dict[str, int] = {}
+        self._votes = array("i")
+        self._title_keys: dict[int, str] = {}
+        self._dois: list[str] = []
+        self._venues: list[str] = []
+        self._surnames: list[str] = []
+        self._category_code: dict[tuple[str, ...], int] = {}
+        self._cat_codes = array("I")
+
+    def add(self, paper: Paper) -> None:
+        d = len(self._titles)
+        key = tuple((s.file, s.format) for s in paper.sources)
+        code = self._descriptors.get(key)
+        if code is None:
+            code = self._descriptors[key] = len(self._lines)
+            self._lines.append(_descriptor(paper))
+        self._src_codes.append(code)
+        self._titles.append(padded(paper.title))
+        self._authors.append(padded(" ".join(paper.authors)))
+        self._year.append(_year_of(paper))
+        if paper.links and any(map(_CODE_HOSTS.match, paper.links)):
+            self._has_code.add(d)
+        if paper.arxiv_id:
+            self._arxiv[paper.arxiv_id.casefold()] = d
+        self._votes.append(_votes(paper))
+        if (words := _tex_title_key(paper.title)) is not None:
+            self._title_keys[d] = words
+        self._dois.append(paper.doi or "")
+        self._venues.append(paper.venue or "")
+        self._surnames.append(key_surname(paper))
+        self._cat_codes.append(self._category_code.setdefault(_categories(paper), len(self._category_code)))
+
+    def facts(self, papers: Sequence[Paper]) -> Facts:
+        """The facts of `papers`, the papers added, in that order."""
+        return Facts(
+            papers,
+            self._titles,
+            self._authors,
+            self._year,
+            self._has_code,
+            self._src_codes,
+            self._lines,
+            Keyed(self._arxiv),
+            self._votes,
+            self._title_keys,
+            self._dois,
+            self._venues,
+            self._surnames,
+            self._cat_codes,
+            list(self._category_code),
+        )
 
 
 def _descriptor(paper: Paper) -> str:

@@ -21,7 +21,7 @@ import os
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
 from pathlib import Path
@@ -31,14 +31,14 @@ import numpy as np
 
 from reader import marshalfile
 from reader.models import Paper, PaperState
-from reader.papertable import Papers, as_sequence, in_order, paper_dates
+from reader.papertable import Papers, as_sequence, in_order, numbered, paper_dates
 from reader.query import Atom, Clause, Query, QueryError, parse_query
 from reader.related import STOP_WORDS, Related
 from reader.search import cache
 from reader.search.builder import AbstractBuilder
 from reader.search.docset import DocSet
 from reader.search.evaluation import Matching, narrows
-from reader.search.facts import Facts
+from reader.search.facts import Facts, Gathering
 from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
 from reader.search.ranking import (
     PREFIX,
@@ -80,6 +80,13 @@ postings grow with the library, past the keystroke budget at 1M papers."""
 
 CLOSEST_MATCHES = "no paper has every word · closest matches"
 """What the CLI and the app show above a result's closest matches when none has every word."""
+
+
+def _gathered(papers: Iterable[Paper], gathering: Gathering) -> Iterator[Paper]:
+    """`papers`, each added to `gathering` as it goes by: a build reads each paper once."""
+    for paper in papers:
+        gathering.add(paper)
+        yield paper
 
 
 def closest_divider(complete: int) -> str:
@@ -256,9 +263,10 @@ class SearchIndex(Matching):
         self._surnames = None
         self.cache_hit = False  # was the index read from cache_dir?
 
-        # A library's papers stay where they are (see papertable), decoded as read, unless
-        # the index is built: then each is read once, not once for each thing built.
-        papers = list(papers) if cached_order is None else as_sequence(papers)
+        # A library's papers stay where they are (see papertable), decoded as read: a
+        # build reads each once, in document order, for the facts and the abstracts
+        # alike, and keeps none (at 1M papers, held they took 3.5 GB of an import's peak).
+        papers = as_sequence(papers)
         order = array("q", newest_first(papers)) if cached_order is None else cached_order
         self._in_import_order = papers if cached_order is None else []  # for complete()'s fingerprint
         self._papers = in_order(papers, order)
@@ -272,15 +280,21 @@ class SearchIndex(Matching):
         self._base_file = None
         self._base_count = 0  # its papers
         self._added = array("q")  # the import places of the papers added since, in order (see cache.Delta)
-        self._builder = None if cached_order is not None else self._abstract_builder(workers)
+        self._builder = None
+        if cached_order is None:
+            gathering = Gathering()
+            self._builder = self._abstract_builder(workers, _gathered(map(papers.__getitem__, order), gathering))
+            self._facts = gathering.facts(self._papers)
 
-    def _abstract_builder(self, workers: int | None) -> AbstractBuilder:
-        """Worker processes pay off from _PARALLEL_MIN papers; by default, one per CPU, up to 4."""
+    def _abstract_builder(self, workers: int | None, papers: Iterable[Paper] | None = None) -> AbstractBuilder:
+        """Worker processes pay off from _PARALLEL_MIN papers; by default, one per CPU, up to 4.
+        `papers`: the documents' papers as read, in order (by default, `_papers`)."""
         if len(self._papers) < _PARALLEL_MIN:
             workers = 0
         elif workers is None:
             workers = min(4, os.cpu_count() or 1)
-        return AbstractBuilder([p.abstract for p in self._papers], workers)
+        abstracts = (paper.abstract for paper in (self._papers if papers is None else papers))
+        return AbstractBuilder(abstracts, workers, len(self._papers))
 
     def complete(self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None) -> SearchIndex:
         """Finish a build begun with `begin`, and save it in `cache_dir` under the name
@@ -291,11 +305,17 @@ class SearchIndex(Matching):
         self._finish(cache_file)
         return self
 
+    def read_from(self, papers: Papers) -> None:
+        """Read the indexed papers from `papers` from now on: the same papers in the same
+        order, from elsewhere (an import's, from the paper file it saved them to)."""
+        with self._lock:
+            self._papers = in_order(papers, self._import_pos)
+            self._facts.ids, self._facts.docno = numbered(self._papers)
+
     def _finish(self, cache_file: Path | None) -> None:
         self._in_import_order = []
         builder, self._builder = self._builder, None
         assert builder is not None, "complete() is for a build begun with begin()"
-        self._facts = Facts.of(self._papers)
         self._parts = self._build_parts(builder)
         self._vocab = Vocabulary(chain.from_iterable(part.words for parts in self._parts for part in parts))
         if cache_file is not None:
