@@ -36,6 +36,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from reader import snapshot
 from reader.marshalfile import Damaged
 from reader.models import Paper
 from reader.snapshot import PaperFile
@@ -207,9 +208,18 @@ class PaperTable(Mapping[str, Paper]):
         files = self._files
         if len(files) == 1 and place < len(files[0]) and not self._changed:  # no id to look up
             return self._decode(files[0], place)
+        if not files:  # an import's, held in memory or its temp file
+            return self._changed[self._added[place]]
         paper_id = self.id_at(place)
         where = None if paper_id in self._changed else self._where(paper_id)
         return self._decode(*where) if where is not None else self[paper_id]
+
+    def record_at(self, place: int) -> bytes:
+        """`snapshot.record` of the paper at `place`: as held, for an import's papers
+        in its temp file (a paper file is written from them without decoding them)."""
+        if not self._files and isinstance(self._changed, Spill):
+            return self._changed.record(self._added[place])
+        return snapshot.record(self.at(place))
 
     def id_at(self, place: int) -> str:
         """The id at `place` (0 <= place < len(self)) in the library's order."""
@@ -304,6 +314,9 @@ class Papers(Sequence[Paper]):
 
     def dates(self) -> list[str]:
         return self.table.dates()
+
+    def record(self, place: int) -> bytes:
+        return self.table.record_at(place)
 
 
 class Reordered(MutableSequence[Paper]):

@@ -49,6 +49,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, pairwise
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import zstandard
 
@@ -162,7 +163,7 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper]) -> None:
+def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper] | Recorded) -> None:
     """Best effort, atomically: a torn paper file must not be mistaken for a good one.
     An older reader's whole-library snapshot beside it goes (1.5 GB at 1M papers)."""
     try:
@@ -175,23 +176,38 @@ def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pap
             path.with_name(name).unlink(missing_ok=True)
 
 
-def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper]) -> None:
+@runtime_checkable
+class Recorded(Protocol):
+    """Papers that give their ids, dates and records without being decoded
+    (`papertable.Papers`: an import's are held as records in its temp file)."""
+
+    def __len__(self) -> int: ...
+    def ids(self) -> list[str]: ...
+    def dates(self) -> list[str]: ...
+    def record(self, place: int) -> bytes: ...
+
+
+def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper] | Recorded) -> None:
     """Each paper is read once (and the dictionary's samples once more) and not kept:
-    `papers` may be a table's, decoded as asked for. The compressed records go to an
-    unlinked temp file beside `path` while the arrays that find them are gathered,
-    then after them: all 1M records (and their uncompressed form) held at once were
-    2.7 GB of an import's peak."""
-    count = len(papers)
-    dictionary = _dictionary([record(papers[i]) for i in range(0, count, max(1, count // _SAMPLES))], count)
+    `papers` may be a table's, read as asked for, as records where they are held so.
+    The compressed records go to an unlinked temp file beside `path` while the arrays
+    that find them are gathered, then after them: all 1M records (and their
+    uncompressed form) held at once were 2.7 GB of an import's peak."""
+    if isinstance(papers, Recorded):
+        texts, record_at = (papers.ids(), papers.dates()), papers.record
+    else:
+        texts, record_at = ([p.id for p in papers], [p.date for p in papers]), lambda place: record(papers[place])
+    ids, dates = ([_utf8(text) for text in column] for column in texts)
+    del texts
+    count = len(ids)
+    dictionary = _dictionary([record_at(i) for i in range(0, count, max(1, count // _SAMPLES))], count)
     compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
-    ids, dates, sizes = [], [], array("q")
+    sizes = array("q")
     with tempfile.TemporaryFile(dir=path.parent) as records:
-        for paper in papers:
-            compressed = compress(record(paper))
+        for place in range(count):
+            compressed = compress(record_at(place))
             records.write(compressed)
             sizes.append(len(compressed))
-            ids.append(_utf8(paper.id))
-            dates.append(_utf8(paper.date))
         hashes = list(map(zlib.crc32, ids))
         by_hash = sorted(range(len(ids)), key=hashes.__getitem__)
         arrays: list[bytes | array[int]] = [

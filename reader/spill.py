@@ -79,8 +79,12 @@ class Spill(MutableMapping[str, Paper]):
         return spill
 
     def __getitem__(self, paper_id: str) -> Paper:
+        return snapshot.decode(self.record(paper_id))
+
+    def record(self, paper_id: str) -> bytes:
+        """The paper's record (`snapshot.record`), as it is kept: not decoded."""
         where = self._where[paper_id]
-        return snapshot.decode(self._records.read(where >> 32, where & 0xFFFFFFFF))
+        return self._records.read(where >> 32, where & 0xFFFFFFFF)
 
     def __setitem__(self, paper_id: str, paper: Paper) -> None:
         record = snapshot.record(paper)
