@@ -7,6 +7,12 @@ library (see `reader.store`) or library.json whole, rebased onto another process
 import if one wrote first, and the state that came with
 the papers is added to the person's in one write of state.json. Another
 process's import is picked up by `reload_papers_if_changed` and `adopt`.
+
+Memory. The papers an import adds or changes are kept in a temp file in the home
+(`spill`), not in the heap, from the first record on: what merging needs of them
+in memory is their keys (the aliases) and ids, and a paper a later record is a copy
+of is read back. library.json, the paper file and the index are written from there
+one paper at a time; 1M papers held took 7.5 GB at an import's peak.
 `Importing` is that part of `Library`, which inherits it (kept here: library.py
 was too long to read as one); the library's attributes it works on are
 declared on it.
@@ -221,11 +227,9 @@ class Importing:
             if index and self._index is None:
                 self._index = self._cached_index(papers_before)
             # Indexing the abstracts in worker processes while library.json is written
-            # takes seconds off a large import.
-            # The table itself, not a copy (`in_order`): merging is over, and a copy of its
-            # temp file's places was 0.1 GB at 1M papers.
-            indexed = self.papers
-            pending = SearchIndex.begin(Papers(indexed)) if index and self._index is None else None
+            # takes seconds off a large import. Of the table itself, not a copy (`in_order`):
+            # merging is over, and a copy of its temp file's places was 0.1 GB at 1M papers.
+            pending = SearchIndex.begin(Papers(self.papers)) if index and self._index is None else None
             moved: dict[str, str] | None = None  # set if another import wrote first: old id -> new id
 
             def rebase(theirs: list[Paper]) -> list[Paper]:
@@ -252,8 +256,7 @@ class Importing:
                 # went: they are built again when needed (now, if asked to).
                 if pending is not None:
                     pending.cancel()
-                indexed = self.papers
-                pending = SearchIndex.begin(Papers(indexed)) if index else None
+                pending = SearchIndex.begin(Papers(self.papers)) if index else None
                 self._index = self._related = None
                 arriving_states = {moved.get(pid, pid): state for pid, state in arriving_states.items()}
             else:
@@ -265,9 +268,11 @@ class Importing:
                         # A segment's papers are written as a delta over the index file: see SearchIndex.save.
                         self._index.save(self.store.home, self.store.content_id, delta=bool(self.store.segment_ids))
             if pending is not None:
+                if written is not None and moved is None:
+                    # Saved since it was begun: read from the paper file, and the import's
+                    # temp file and its places are let go before the postings are gathered.
+                    pending.read_from(self.papers.in_order())
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
-                if indexed is not self.papers:  # saved since: read from the paper file, not the import's temp file
-                    self._index.read_from(self.papers.in_order())
         if arriving_states:
             # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
             saved = self.store.change_states(

@@ -50,12 +50,14 @@ class AbstractBuilder:
     `abstracts` (`count` of them; by default their len) are read once, as they come:
     each worker's share goes to its temp file frame by frame, and the worker starts
     as soon as its share is there, so an index built from a paper file never has
-    every abstract in memory (1 GB at 1M papers). A share built here (no workers,
-    or one that failed) is read back from its temp file."""
+    every abstract in memory (1 GB at 1M papers). The share of a worker that failed
+    is read back from its temp file and built here; without workers (a library too
+    small for them) the texts are held."""
 
     def __init__(self, abstracts: Iterable[str], workers: int, count: int | None = None):
-        count = len(abstracts) if count is None and isinstance(abstracts, Sized) else count or 0
-        self._count = count
+        if count is None:
+            assert isinstance(abstracts, Sized), "an iterator of abstracts comes with their count"
+            count = len(abstracts)
         step = -(-count // workers) if workers >= 2 and count else max(count, 1)
         # Each share (start, end), the process inverting it (None: this one) and its texts' file.
         self._shares: list[tuple[int, int, subprocess.Popen[bytes] | None]] = []

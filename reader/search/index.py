@@ -311,6 +311,8 @@ class SearchIndex(Matching):
         with self._lock:
             self._papers = in_order(papers, self._import_pos)
             self._facts.ids, self._facts.docno = numbered(self._papers)
+            if self._in_import_order:  # begun, not completed
+                self._in_import_order = papers
 
     def _finish(self, cache_file: Path | None) -> None:
         self._in_import_order = []
