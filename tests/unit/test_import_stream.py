@@ -78,6 +78,12 @@ def test_a_spilled_import_gives_the_library_keys_states_and_results_one_held_in_
     assert home_files(tmp_path / "spilled") == home_files(tmp_path / "held")
     assert {pid: (s.key, s.tags) for pid, s in spilled.states.items()} == {pid: (s.key, s.tags) for pid, s in held.states.items()}
     assert searched(spilled) == searched(held)
+    # Each paper is found by its id and arXiv id right after the import (its keys, let
+    # go of while it was indexed, are read from the keys file it wrote).
+    for paper in held.papers.values():
+        for key in (paper.id, paper.arxiv_id):
+            if key:
+                assert spilled.resolve(key) == held.resolve(key) == paper.id
     restarted = Library.open(tmp_path / "spilled", seed=False)
     assert searched(restarted) == searched(held)
     assert list(restarted.papers.values()) == list(held.papers.values())
