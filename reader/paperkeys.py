@@ -39,15 +39,28 @@ class LibraryError(Exception):
     """A request the library cannot satisfy (unknown id, ambiguous prefix...)."""
 
 
-def aliases_of(papers: Iterable[Paper]) -> dict[str, str]:
+def aliases_of(papers: Iterable[Paper], into: dict[str, str] | None = None) -> dict[str, str]:
     """Every key a paper is known by -> its id: its own id always, another key the
-    first paper with it."""
-    aliases: dict[str, str] = {}
+    first paper with it. With `into`, the aliases of papers before them, added to."""
+    aliases: dict[str, str] = {} if into is None else into
     for paper in papers:
         aliases[paper.id] = paper.id
         for key in paper.keys:
             aliases.setdefault(key, paper.id)
     return aliases
+
+
+def joined_aliases(parts: list[dict[str, str]]) -> dict[str, str]:
+    """`aliases_of` papers in runs, from each run's own (the first is added to): a
+    key that is a paper's id in one is that paper's, another the first run's with it."""
+    joined = parts[0]
+    for later in parts[1:]:
+        for key, paper_id in later.items():
+            if key == paper_id:
+                joined[key] = key
+            else:
+                joined.setdefault(key, paper_id)
+    return joined
 
 
 class Aliases:

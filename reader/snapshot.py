@@ -64,8 +64,8 @@ _MAGIC = b"readerP\x01"
 _HEAD = 32  # MAGIC, the CRC-32 of the checked part, its length, the length of the marshal head
 _VERSION = 2  # 2: each paper's date, for the newest-first order without decoding the papers
 _LEVEL = 1  # zstd level: the file is written at every import, and level 3 saves only another 10%
-_DICTIONARY_SIZE = 112_640  # zstd's default; trained on at most _SAMPLES records
-_SAMPLES = 4000
+_DICTIONARY_SIZE = 112_640  # zstd's default; trained on at most SAMPLES records
+SAMPLES = 4000
 
 Identity = tuple[int, int, int, int]
 
@@ -84,7 +84,7 @@ def content_digest(raw: bytes = b"") -> hashlib.blake2b:
     return hashlib.blake2b(raw, digest_size=16)
 
 
-def _digest_of(path: Path, expected: Identity) -> str | None:
+def digest_of(path: Path, expected: Identity) -> str | None:
     """The content id of the file at `path`, if it is still the file stat'ed as
     `expected` before and after the read (else None: it was replaced meanwhile)."""
     try:
@@ -124,7 +124,7 @@ def same_content(path: Path, library: Path, now: Identity, made_from: Identity, 
         found = marshalfile.read(seen)
         if found is not None and found[0] == [list(now), content_id]:
             return True
-    if _digest_of(library, now) != content_id:
+    if digest_of(library, now) != content_id:
         return False
     with contextlib.suppress(OSError, ValueError):
         marshalfile.write(seen, [list(now), content_id])
@@ -137,7 +137,8 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(Paper))
 _SOURCES = _FIELDS.index("sources")
 
 
-def _record(paper: Paper) -> bytes:
+def record(paper: Paper) -> bytes:
+    """The paper's record, before it is compressed."""
     values = [getattr(paper, name) for name in _FIELDS]
     values[_SOURCES] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
     return marshal.dumps(tuple(values))
@@ -155,8 +156,20 @@ def _utf8(text: str) -> bytes:
 def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper]) -> None:
     """Best effort, atomically: a torn paper file must not be mistaken for a good one.
     An older reader's whole-library snapshot beside it goes (1.5 GB at 1M papers)."""
+    records = list(map(record, papers))
+    dictionary = train(records)
+    columns = Columns(dictionary)
+    columns.add_all(papers, records)
+    write_columns(path, made_from, content_id, dictionary, [columns])
+
+
+def write_columns(
+    path: Path, made_from: Identity, content_id: str, dictionary: zstandard.ZstdCompressionDict | None, parts: Sequence[Columns]
+) -> None:
+    """`write`, of papers encoded already (`Columns` compressed with `dictionary`), in
+    order: the parts of one library encoded apart (see `reader.coldload`)."""
     try:
-        _write(path, made_from, content_id, papers)
+        _write(path, made_from, content_id, dictionary, parts)
     except (OSError, ValueError, zstandard.ZstdError):
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)  # a stale paper file is ignored anyway; a missing one is plainer
@@ -165,27 +178,74 @@ def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pap
             path.with_name(name).unlink(missing_ok=True)
 
 
-def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper]) -> None:
-    records = list(map(_record, papers))
-    dictionary = _dictionary(records)
-    compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
-    records = list(map(compress, records))
-    ids = [_utf8(paper.id) for paper in papers]
-    dates = [_utf8(paper.date) for paper in papers]
-    hashes = list(map(zlib.crc32, ids))
-    by_hash = sorted(range(len(ids)), key=hashes.__getitem__)
+class Columns:
+    """A run of papers as a paper file holds them: each paper's id, its hash, its date
+    and its record compressed (with `dictionary`), each column one blob or array, so
+    a run encoded in another process comes back as a few blobs (see `reader.coldload`)."""
+
+    NAMES = ("ids", "id_lengths", "hashes", "dates", "date_lengths", "records", "record_lengths")
+    KINDS = ("B", "q", "I", "B", "q", "B", "q")  # of each, as an array
+
+    def __init__(self, dictionary: zstandard.ZstdCompressionDict | None = None):
+        self.ids, self.id_lengths, self.hashes = bytearray(), array("q"), array("I")
+        self.dates, self.date_lengths = bytearray(), array("q")
+        self.records, self.record_lengths = bytearray(), array("q")
+        self._compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
+
+    def __len__(self) -> int:
+        return len(self.id_lengths)
+
+    def add_all(self, papers: Sequence[Paper], records: Sequence[bytes] | None = None) -> None:
+        """`papers`, after those added before (`records`: their `record`s, if made already)."""
+        ids = [_utf8(paper.id) for paper in papers]
+        dates = [_utf8(paper.date) for paper in papers]
+        compressed = list(map(self._compress, map(record, papers) if records is None else records))
+        self.ids += b"".join(ids)
+        self.id_lengths.extend(map(len, ids))
+        self.hashes.extend(map(zlib.crc32, ids))
+        self.dates += b"".join(dates)
+        self.date_lengths.extend(map(len, dates))
+        self.records += b"".join(compressed)
+        self.record_lengths.extend(map(len, compressed))
+
+    def blobs(self) -> list[bytes | bytearray | array[int]]:
+        """The columns in NAMES's order (`from_blobs` makes them a Columns again)."""
+        return [getattr(self, name) for name in self.NAMES]
+
+    @classmethod
+    def from_blobs(cls, blobs: Sequence[bytes | bytearray | array[int]]) -> Columns:
+        columns = cls.__new__(cls)
+        for name, blob in zip(cls.NAMES, blobs, strict=True):
+            setattr(columns, name, blob)
+        if not len(columns.id_lengths) == len(columns.hashes) == len(columns.date_lengths) == len(columns.record_lengths):
+            raise ValueError("columns of unequal length")
+        return columns
+
+
+def _write(
+    path: Path, made_from: Identity, content_id: str, dictionary: zstandard.ZstdCompressionDict | None, parts: Sequence[Columns]
+) -> None:
+    def joined(name: str) -> array[int]:
+        whole = array(getattr(parts[0], name).typecode)
+        for part in parts:
+            whole += getattr(part, name)
+        return whole
+
+    hashes = joined("hashes")
+    by_hash = _stable_order(hashes)
     arrays: list[bytes | array[int]] = [
-        array("q", accumulate(map(len, ids), initial=0)),
-        b"".join(ids),
+        array("q", accumulate(joined("id_lengths"), initial=0)),
+        b"".join(part.ids for part in parts),
         array("I", map(hashes.__getitem__, by_hash)),
-        array("I", by_hash),
-        array("q", accumulate(map(len, records), initial=0)),
-        array("q", accumulate(map(len, dates), initial=0)),
-        b"".join(dates),
+        by_hash,
+        array("q", accumulate(joined("record_lengths"), initial=0)),
+        array("q", accumulate(joined("date_lengths"), initial=0)),
+        b"".join(part.dates for part in parts),
     ]
+    count = len(hashes)
     dictionary_bytes = dictionary.as_bytes() if dictionary is not None else b""
     head = marshal.dumps(
-        (_VERSION, made_from, content_id, _FIELDS, len(ids), dictionary_bytes, [(memoryview(a).format, len(a)) for a in arrays])
+        (_VERSION, made_from, content_id, _FIELDS, count, dictionary_bytes, [(memoryview(a).format, len(a)) for a in arrays])
     )
     checked_end = _HEAD + len(head)
     for data in arrays:
@@ -201,20 +261,32 @@ def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pa
             checksum = _put(stream, data, checksum)
             position = _aligned(position) + memoryview(data).nbytes
         stream.write(bytes(_aligned(position) - position))
-        stream.writelines(records)
+        for part in parts:
+            stream.write(part.records)
         stream.seek(8)
         stream.write(checksum.to_bytes(8, "little"))
 
 
-def _dictionary(records: list[bytes]) -> zstandard.ZstdCompressionDict | None:
+def _stable_order(hashes: array[int]) -> array[int]:
+    """The record numbers sorted by their ids' hashes, records of one hash in record
+    order (a look-up finds an id's first record first). numpy's sort: Python's took
+    a second at 1M papers; imported here, as the CLI's start never writes a file."""
+    import numpy as np
+
+    order = np.argsort(np.frombuffer(hashes, dtype=np.uint32), kind="stable").astype(np.uint32)
+    return array("I", order.tobytes())
+
+
+def train(records: Sequence[bytes]) -> zstandard.ZstdCompressionDict | None:
     """A dictionary of what the records share (field names, sources, common words):
     a record of 2 KB compressed alone shrinks to half with it, to 0.9 without.
-    None for a library too small to train one on (then none is needed)."""
+    None for a library too small to train one on (then none is needed). Trained on
+    at most about SAMPLES records, spread over them."""
     if len(records) < 100:
         return None
-    step = max(1, len(records) // _SAMPLES)
+    step = max(1, len(records) // SAMPLES)
     try:
-        return zstandard.train_dictionary(_DICTIONARY_SIZE, records[::step])
+        return zstandard.train_dictionary(_DICTIONARY_SIZE, list(records[::step]))
     except zstandard.ZstdError:
         return None
 
