@@ -11,9 +11,10 @@ of its own (a newline is JSON's whitespace; one inside a text is written `\\n`).
 The lines are cut into one run per worker; each worker (a child Python running
 this module, as the search index's workers do: safe from a process with threads,
 and no re-import of the app) reads its run a few megabytes at a time, checks each
-record by `Paper.from_dict` itself, and encodes it as the paper file holds it
-(`snapshot.Columns`, compressed with the dictionary this process trained on a
-sample of lines meanwhile), with its keys (`paperkeys.aliases_of`). This process
+record as `Paper.from_dict` does (`models.paper_values`, its checks without the
+Paper), and encodes it as the paper file holds it (`snapshot.Columns`, compressed
+with the dictionary this process trained on a sample of lines meanwhile), with its
+keys (`paperkeys.add_aliases`). This process
 digests the file for its content id meanwhile, and the caller writes the paper
 file and the keys file from the workers' columns, which it never decodes.
 
@@ -37,9 +38,9 @@ import os
 import subprocess
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO
 
@@ -47,7 +48,7 @@ import orjson
 import zstandard
 
 from reader import paperkeys, snapshot
-from reader.models import Paper
+from reader.models import FIELDS, SOURCES_AT, Source, paper_date, paper_keys, paper_values
 from reader.resources import worker_env
 
 # library.json as `store._library_chunks` writes it: the head, the records (`"1":{...}`)
@@ -135,16 +136,11 @@ def _sample(whole: mmap.mmap, start: int, end: int) -> list[bytes]:
         if line_end < 0:
             line_end = end
         try:
-            [paper] = _papers(whole[line_start:line_end])
-            records.append(snapshot.record(paper))
+            [record] = _records(whole[line_start:line_end]).values()
+            records.append(snapshot.record_of(paper_values(record)))
         except ValueError:
             continue
     return records
-
-
-def _papers(lines: bytes) -> list[Paper]:
-    """The records of whole lines, checked; ValueError for anything else."""
-    return [Paper.from_dict(record) for record in _records(lines).values()]
 
 
 def _records(lines: bytes) -> dict[str, object]:
@@ -274,7 +270,7 @@ def serve(path: Path, library: snapshot.Identity, start: int, end: int, source: 
             raise _Refused  # replaced since: the caller reads it as it is now
         dictionary = pool.submit(_read_dictionary, source)
         columns: snapshot.Columns | None = None
-        waiting: list[tuple[list[Paper], list[bytes]]] = []
+        waiting: list[tuple[list[str], list[str], list[bytes]]] = []
         aliases: dict[str, str] = {}
         first, count = None, 0
         stream.seek(start)
@@ -285,26 +281,43 @@ def serve(path: Path, library: snapshot.Identity, start: int, end: int, source: 
                 first = int(numbers[0]) if numbers[0].isascii() and numbers[0].isdigit() else 0
             if numbers != [str(n) for n in range(first + count, first + count + len(numbers))]:
                 raise _Refused
-            papers = [Paper.from_dict(record) for record in records.values()]
-            count += len(papers)
-            paperkeys.aliases_of(papers, into=aliases)
-            waiting.append((papers, list(map(snapshot.record, papers))))
+            made = _encoded(records.values(), aliases)
+            count += len(made[0])
+            waiting.append(made)
             if columns is None and dictionary.done():
                 columns = snapshot.Columns(dictionary.result())
             if columns is not None:
                 for made in waiting:
-                    columns.add_all(*made)
+                    columns.add(*made)
                 waiting = []
         if columns is None:
             columns = snapshot.Columns(dictionary.result())
         for made in waiting:
-            columns.add_all(*made)
+            columns.add(*made)
     _write_blob(out, marshal.dumps(first))
     for blob in columns.blobs():
         _write_blob(out, blob)
     # Sorted here, in parallel: the keys file sorts the runs' keys joined, two sorted
     # runs then, which it merges in a fifth of the time a sort takes (1 s at 1M papers).
     _write_blob(out, marshal.dumps(dict(sorted(aliases.items()))))
+
+
+def _encoded(records: Iterable[object], aliases: dict[str, str]) -> tuple[list[str], list[str], list[bytes]]:
+    """Each record's paper id, date and record for the paper file, its keys added to
+    `aliases`; checked by `paper_values` (`Paper.from_dict`'s checks), ValueError if one
+    is refused. No Paper is made: 6 us a paper of 40, made and taken apart again."""
+    ids, dates, encoded = [], [], []
+    for record in records:
+        values = paper_values(record)
+        ids.append(values[_ID])
+        dates.append(paper_date(values[_PUBLISHED], (source[_SOURCE_DATE] for source in values[SOURCES_AT])))
+        encoded.append(snapshot.record_of(values))
+        paperkeys.add_aliases(aliases, values[_ID], paper_keys(values[_TITLE], values[_DOI], values[_ARXIV_ID]))
+    return ids, dates, encoded
+
+
+_ID, _TITLE, _PUBLISHED, _DOI, _ARXIV_ID = map(FIELDS.index, ("id", "title", "published", "doi", "arxiv_id"))
+_SOURCE_DATE = [f.name for f in fields(Source)].index("date")
 
 
 def _read_dictionary(source: IO[bytes]) -> zstandard.ZstdCompressionDict | None:

@@ -39,15 +39,20 @@ class LibraryError(Exception):
     """A request the library cannot satisfy (unknown id, ambiguous prefix...)."""
 
 
-def aliases_of(papers: Iterable[Paper], into: dict[str, str] | None = None) -> dict[str, str]:
+def aliases_of(papers: Iterable[Paper]) -> dict[str, str]:
     """Every key a paper is known by -> its id: its own id always, another key the
-    first paper with it. With `into`, the aliases of papers before them, added to."""
-    aliases: dict[str, str] = {} if into is None else into
+    first paper with it."""
+    aliases: dict[str, str] = {}
     for paper in papers:
-        aliases[paper.id] = paper.id
-        for key in paper.keys:
-            aliases.setdefault(key, paper.id)
+        add_aliases(aliases, paper.id, paper.keys)
     return aliases
+
+
+def add_aliases(aliases: dict[str, str], paper_id: str, keys: Iterable[str]) -> None:
+    """`aliases_of` the papers before, and then the paper `paper_id` of those `keys`."""
+    aliases[paper_id] = paper_id
+    for key in keys:
+        aliases.setdefault(key, paper_id)
 
 
 def joined_aliases(parts: list[dict[str, str]]) -> dict[str, str]:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import dataclasses
 import hashlib
 import marshal
 import mmap
@@ -45,9 +44,10 @@ import os
 import threading
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from pathlib import Path
+from typing import Any
 
 import zstandard
 
@@ -56,7 +56,7 @@ from reader.files import replaced
 from reader.marshalfile import Damaged
 from reader.marshalfile import aligned as _aligned
 from reader.marshalfile import put as _put  # (a name here: a test makes it fail)
-from reader.models import Paper, Source
+from reader.models import FIELDS, SOURCES_AT, Paper, Source
 
 PAPERS_FILE = "library.papers"
 SEEN_FILE = f"{PAPERS_FILE}.seen"  # (a library.json stat, the content id its bytes were found to have): see seen_path
@@ -134,14 +134,18 @@ def same_content(path: Path, library: Path, now: Identity, made_from: Identity, 
 
 # A record is the tuple of Paper's fields in this order, sources as plain tuples.
 # The names are stored too, so a paper file of an older Paper is simply not used.
-_FIELDS = tuple(f.name for f in dataclasses.fields(Paper))
-_SOURCES = _FIELDS.index("sources")
+_FIELDS, _SOURCES = FIELDS, SOURCES_AT
 
 
 def record(paper: Paper) -> bytes:
     """The paper's record, before it is compressed."""
     values = list(_values(paper))
     values[_SOURCES] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
+    return record_of(values)
+
+
+def record_of(values: list[Any]) -> bytes:
+    """The record of a paper's field values, as `models.paper_values` gives them."""
     return marshal.dumps(tuple(values))
 
 
@@ -163,7 +167,7 @@ def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pap
     records = list(map(record, papers))
     dictionary = train(records)
     columns = Columns(dictionary)
-    columns.add_all(papers, records)
+    columns.add([paper.id for paper in papers], [paper.date for paper in papers], records)
     write_columns(path, made_from, content_id, dictionary, [columns])
 
 
@@ -199,16 +203,16 @@ class Columns:
     def __len__(self) -> int:
         return len(self.id_lengths)
 
-    def add_all(self, papers: Sequence[Paper], records: Sequence[bytes] | None = None) -> None:
-        """`papers`, after those added before (`records`: their `record`s, if made already)."""
-        ids = [_utf8(paper.id) for paper in papers]
-        dates = [_utf8(paper.date) for paper in papers]
-        compressed = list(map(self._compress, map(record, papers) if records is None else records))
-        self.ids += b"".join(ids)
-        self.id_lengths.extend(map(len, ids))
-        self.hashes.extend(map(zlib.crc32, ids))
-        self.dates += b"".join(dates)
-        self.date_lengths.extend(map(len, dates))
+    def add(self, ids: Sequence[str], dates: Sequence[str], records: Iterable[bytes]) -> None:
+        """Papers after those added before: their ids, `Paper.date`s and `record`s."""
+        encoded_ids = list(map(_utf8, ids))
+        encoded_dates = list(map(_utf8, dates))
+        compressed = list(map(self._compress, records))
+        self.ids += b"".join(encoded_ids)
+        self.id_lengths.extend(map(len, encoded_ids))
+        self.hashes.extend(map(zlib.crc32, encoded_ids))
+        self.dates += b"".join(encoded_dates)
+        self.date_lengths.extend(map(len, encoded_dates))
         self.records += b"".join(compressed)
         self.record_lengths.extend(map(len, compressed))
 
