@@ -60,7 +60,6 @@ SMALLEST = 32 << 20  # bytes of library.json (about 16k papers) worth starting w
 WORKERS = min(4, os.cpu_count() or 1)  # as the search index's
 _BLOCK = 4 << 20  # bytes a worker parses at a time
 _REFUSED = 3  # a worker's exit status for a run that is not ours to read (see the docstring)
-_SAMPLE_LINE = 64 << 10  # bytes read at first for each line of the dictionary's sample
 
 
 @dataclass
@@ -80,7 +79,7 @@ def encode(path: Path, library: snapshot.Identity) -> Encoded | None:
         return None
     try:
         with open(path, "rb") as stream:
-            if _fstat(stream) != library:
+            if snapshot.fd_identity(stream.fileno()) != library:
                 return None
             whole = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
@@ -106,11 +105,6 @@ def encode(path: Path, library: snapshot.Identity) -> Encoded | None:
     return Encoded(content_id, dictionary, [columns for _, columns, _ in found], aliases)
 
 
-def _fstat(stream: IO[bytes]) -> snapshot.Identity:
-    st = os.fstat(stream.fileno())
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 def _runs(whole: mmap.mmap, start: int, end: int, workers: int) -> Iterator[tuple[int, int]]:
     """(start, end) of each worker's lines: about equal, each cut at a newline."""
     begin = start
@@ -123,7 +117,7 @@ def _runs(whole: mmap.mmap, start: int, end: int, workers: int) -> Iterator[tupl
 
 
 def _sample(whole: mmap.mmap, start: int, end: int) -> list[bytes]:
-    """Records (`snapshot.record`) of lines spread over the file, for its dictionary.
+    """Records (`snapshot.record_of`) of lines spread over the file, for its dictionary.
     A line that does not read is left out: the worker reading it refuses it."""
     records: list[bytes] = []
     step = max(1, (end - start) // snapshot.SAMPLES)
@@ -266,7 +260,7 @@ def serve(path: Path, library: snapshot.Identity, start: int, end: int, source: 
     records read meanwhile wait for it, made but not compressed."""
     gc.disable()  # records of dicts and strings, none in a cycle: the collector would only slow this down
     with open(path, "rb") as stream, ThreadPoolExecutor(1) as pool:
-        if _fstat(stream) != library:
+        if snapshot.fd_identity(stream.fileno()) != library:
             raise _Refused  # replaced since: the caller reads it as it is now
         dictionary = pool.submit(_read_dictionary, source)
         columns: snapshot.Columns | None = None

@@ -90,18 +90,19 @@ def digest_of(path: Path, expected: Identity) -> str | None:
     `expected` before and after the read (else None: it was replaced meanwhile)."""
     try:
         with open(path, "rb", buffering=0) as stream:
-            if _fstat(stream.fileno()) != expected:
+            if fd_identity(stream.fileno()) != expected:
                 return None
             digest, buffer = content_digest(), bytearray(1 << 20)
             view = memoryview(buffer)
             while size := stream.readinto(buffer):
                 digest.update(view[:size])
-            return digest.hexdigest() if _fstat(stream.fileno()) == expected else None
+            return digest.hexdigest() if fd_identity(stream.fileno()) == expected else None
     except OSError:
         return None
 
 
-def _fstat(fd: int) -> Identity:
+def fd_identity(fd: int) -> Identity:
+    """`identity` of the file open as `fd`."""
     st = os.fstat(fd)
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
@@ -132,15 +133,14 @@ def same_content(path: Path, library: Path, now: Identity, made_from: Identity, 
     return True
 
 
-# A record is the tuple of Paper's fields in this order, sources as plain tuples.
-# The names are stored too, so a paper file of an older Paper is simply not used.
-_FIELDS, _SOURCES = FIELDS, SOURCES_AT
+# A record is the tuple of Paper's fields in their order (models.FIELDS), sources as
+# plain tuples. The names are stored too, so a paper file of an older Paper is simply not used.
 
 
 def record(paper: Paper) -> bytes:
     """The paper's record, before it is compressed."""
     values = list(_values(paper))
-    values[_SOURCES] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
+    values[SOURCES_AT] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
     return record_of(values)
 
 
@@ -149,7 +149,7 @@ def record_of(values: list[Any]) -> bytes:
     return marshal.dumps(tuple(values))
 
 
-_values = operator.attrgetter(*_FIELDS)  # every field at once: a third of the time of a getattr each
+_values = operator.attrgetter(*FIELDS)  # every field at once: a third of the time of a getattr each
 
 
 def id_hash(paper_id: str) -> int:
@@ -253,7 +253,7 @@ def _write(
     count = len(hashes)
     dictionary_bytes = dictionary.as_bytes() if dictionary is not None else b""
     head = marshal.dumps(
-        (_VERSION, made_from, content_id, _FIELDS, count, dictionary_bytes, [(memoryview(a).format, len(a)) for a in arrays])
+        (_VERSION, made_from, content_id, FIELDS, count, dictionary_bytes, [(memoryview(a).format, len(a)) for a in arrays])
     )
     checked_end = _HEAD + len(head)
     for data in arrays:
@@ -346,7 +346,7 @@ class PaperFile:
         data = self._records[self._offsets[record] : self._offsets[record + 1]]
         try:
             values = list(marshal.loads(self._decompressor().decompress(data)))
-            values[_SOURCES] = tuple(Source(*source) for source in values[_SOURCES])
+            values[SOURCES_AT] = tuple(Source(*source) for source in values[SOURCES_AT])
             return Paper(*values)
         except Exception as error:  # zstd's checksum failed, or a record not of our making
             raise Damaged.because(error) from None
@@ -391,7 +391,7 @@ def read(path: Path, source: Path, library: Identity | None) -> PaperFile | None
         if value[0] != _VERSION:
             return None
         _, made_from, content_id, fields, count, dictionary, layout = value
-        if tuple(fields) != _FIELDS or not same_content(path, source, library, tuple(made_from), content_id):
+        if tuple(fields) != FIELDS or not same_content(path, source, library, tuple(made_from), content_id):
             return None
         arrays, start = [], _aligned(_HEAD + size)
         for kind, length in layout:

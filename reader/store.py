@@ -523,7 +523,8 @@ class Store:
     def load_table(self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None) -> PaperTable:
         """The papers of the library file: from the paper file made from this very
         file (see `snapshot`: decoding 100k papers from JSON takes seconds), else
-        through TinyDB, each record checked, and the paper file made again.
+        from the JSON, each record checked, and the paper file made again (by
+        worker processes, see `coldload`, where the file allows).
 
         Sets `content_id`, which names this version of the library's content.
         """
