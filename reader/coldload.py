@@ -244,10 +244,10 @@ def _exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
-def _write_blob(stream: IO[bytes], blob: bytes | bytearray | array[int]) -> None:
-    view = memoryview(blob).cast("B")
-    stream.write(view.nbytes.to_bytes(8, "little"))
-    stream.write(view)
+def _write_blob(stream: IO[bytes], blob: snapshot.Blob) -> None:
+    pieces = blob if isinstance(blob, list) else [memoryview(blob).cast("B")]
+    stream.write(sum(map(len, pieces)).to_bytes(8, "little"))
+    stream.writelines(pieces)
 
 
 class _Refused(Exception):

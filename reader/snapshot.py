@@ -47,7 +47,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import zstandard
 
@@ -186,10 +186,15 @@ def write_columns(
             path.with_name(name).unlink(missing_ok=True)
 
 
+Blob: TypeAlias = "bytes | bytearray | array[int] | list[bytes]"  # a list: its items' bytes one after the other
+
+
 class Columns:
     """A run of papers as a paper file holds them: each paper's id, its hash, its date
     and its record compressed (with `dictionary`), each column one blob or array, so
-    a run encoded in another process comes back as a few blobs (see `reader.coldload`)."""
+    a run encoded in another process comes back as a few blobs (see `reader.coldload`).
+    The records stay the list they were compressed into: joined, they were copied
+    twice more (1.6 GB at 1M papers), at an import's peak."""
 
     NAMES = ("ids", "id_lengths", "hashes", "dates", "date_lengths", "records", "record_lengths")
     KINDS = ("B", "q", "I", "B", "q", "B", "q")  # of each, as an array
@@ -197,7 +202,8 @@ class Columns:
     def __init__(self, dictionary: zstandard.ZstdCompressionDict | None = None):
         self.ids, self.id_lengths, self.hashes = bytearray(), array("q"), array("I")
         self.dates, self.date_lengths = bytearray(), array("q")
-        self.records, self.record_lengths = bytearray(), array("q")
+        self.records: list[bytes] = []
+        self.record_lengths = array("q")
         self._compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
 
     def __len__(self) -> int:
@@ -213,10 +219,10 @@ class Columns:
         self.hashes.extend(map(zlib.crc32, encoded_ids))
         self.dates += b"".join(encoded_dates)
         self.date_lengths.extend(map(len, encoded_dates))
-        self.records += b"".join(compressed)
+        self.records += compressed
         self.record_lengths.extend(map(len, compressed))
 
-    def blobs(self) -> list[bytes | bytearray | array[int]]:
+    def blobs(self) -> list[Blob]:
         """The columns in NAMES's order (`from_blobs` makes them a Columns again)."""
         return [getattr(self, name) for name in self.NAMES]
 
@@ -224,7 +230,7 @@ class Columns:
     def from_blobs(cls, blobs: Sequence[bytes | bytearray | array[int]]) -> Columns:
         columns = cls.__new__(cls)
         for name, blob in zip(cls.NAMES, blobs, strict=True):
-            setattr(columns, name, blob)
+            setattr(columns, name, [blob] if name == "records" else blob)
         if not len(columns.id_lengths) == len(columns.hashes) == len(columns.date_lengths) == len(columns.record_lengths):
             raise ValueError("columns of unequal length")
         return columns
@@ -270,7 +276,7 @@ def _write(
             position = _aligned(position) + memoryview(data).nbytes
         stream.write(bytes(_aligned(position) - position))
         for part in parts:
-            stream.write(part.records)
+            stream.writelines(part.records)
         stream.seek(8)
         stream.write(checksum.to_bytes(8, "little"))
 
