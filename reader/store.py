@@ -288,8 +288,8 @@ def _tinydb(storage: HomeFile) -> TinyDB:
 def _decoded(storage: HomeFile, decode: Callable[[Any], _T], what: str) -> Iterator[_T]:
     """The records of the storage's table through `decode`, in the file's order; one
     it refuses is _Damage naming it. Read from the parsed file itself: TinyDB's table
-    copies each record into a Document first (1.6 s at 100k papers), and a record
-    that is not an object failed there, outside any check, with a traceback."""
+    copies each record into a Document first, and a record that is not an object
+    failed there, outside any check, with a traceback."""
     for position, doc in enumerate(storage.read().get(storage.table, {}).values(), 1):
         try:
             yield decode(doc)
