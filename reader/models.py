@@ -10,8 +10,8 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from reader.tex import tex_to_text
@@ -77,15 +77,7 @@ class Source:
     @classmethod
     def from_dict(cls, data: Any) -> Source:
         """A Source from its dict, or ValueError."""
-        if not (
-            isinstance(data, dict)
-            and isinstance(data.get("file"), str)
-            and isinstance(data.get("format"), str)
-            and isinstance(data.get("position"), int)
-            and isinstance(data.get("date"), str | None)
-        ):
-            raise ValueError("a source is malformed")
-        return cls(data["file"], data["format"], data["position"], data.get("date"))
+        return cls(*_source_values(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,19 +122,12 @@ class Paper:
         """The date it goes by, as ISO text (YYYY, YYYY-MM or YYYY-MM-DD): its publication,
         else the latest day a listing gave; '' when nothing dates it. Newest first
         sorts by it and the list shows it, so both agree."""
-        if self.published and _ISO_DATE.match(self.published):
-            return self.published
-        return max((s.date for s in self.sources if s.date and _ISO_DATE.match(s.date)), default="")
+        return paper_date(self.published, (s.date for s in self.sources))
 
     @property
     def keys(self) -> tuple[str, ...]:
         """Every id under which another source may name this same paper."""
-        keys = [title_key(self.title)]
-        if self.doi:
-            keys.insert(0, doi_key(self.doi))
-        if self.arxiv_id:
-            keys.insert(0, arxiv_key(self.arxiv_id))
-        return tuple(keys)
+        return paper_keys(self.title, self.doi, self.arxiv_id)
 
     def merged(self, other: Paper) -> Paper:
         """This paper with what `other` (the same paper from another source) adds.
@@ -202,40 +187,82 @@ class Paper:
     def from_dict(cls, data: Any) -> Paper:
         """A Paper from its dict (a library record, an export's), or ValueError
         saying what is wrong: these come from files a person may have edited."""
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        for key in ("id", "title"):
-            if not isinstance(data.get(key), str) or not data[key].strip():
-                raise ValueError(f"{key!r} must be non-empty text")
-        if not isinstance(data.get("abstract", ""), str):
-            raise ValueError("'abstract' is not text")
-        sources = data.get("sources", ())
-        if not isinstance(sources, list | tuple):
-            raise ValueError("'sources' is not a list")
-        provenance = _provenance_pairs(data.get("provenance", {}), len(sources))
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            abstract=data.get("abstract", ""),
-            authors=_strings(data, "authors"),
-            links=_strings(data, "links"),
-            sources=tuple(Source.from_dict(s) for s in sources),
-            arxiv_id=_optional(data, "arxiv_id", str),
-            categories=_strings(data, "categories"),
-            published=_optional(data, "published", str),
-            upvotes=_optional(data, "upvotes", int),
-            **{name: _optional(data, name, str) for name in CITATION_TEXTS},
-            # mypy checks a ** mapping against every keyword, not only the names it holds.
-            **{name: _strings(data, name) for name in CITATION_LISTS},  # type: ignore[arg-type]
-            extra=_extra_fields(data.get("extra", {})),
-            provenance=provenance,
-        )
+        values = paper_values(data)
+        values[SOURCES_AT] = tuple(Source(*source) for source in values[SOURCES_AT])
+        return cls(*values)
+
+
+def paper_values(data: Any) -> list[Any]:
+    """The values of a Paper's fields, in their order, from its dict, each source as
+    the tuple of its fields; or ValueError saying what is wrong. `Paper.from_dict`
+    and its checks, without the Paper: a start without the paper file encodes a
+    million papers' records from these (`reader.coldload`)."""
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    for key in ("id", "title"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise ValueError(f"{key!r} must be non-empty text")
+    if not isinstance(data.get("abstract", ""), str):
+        raise ValueError("'abstract' is not text")
+    sources = data.get("sources", ())
+    if not isinstance(sources, list | tuple):
+        raise ValueError("'sources' is not a list")
+    provenance = _provenance_pairs(data.get("provenance", {}), len(sources))
+    return [
+        data["id"],
+        data["title"],
+        data.get("abstract", ""),
+        _strings(data, "authors"),
+        _strings(data, "links"),
+        tuple(map(_source_values, sources)),
+        _optional(data, "arxiv_id", str),
+        _strings(data, "categories"),
+        _optional(data, "published", str),
+        _optional(data, "upvotes", int),
+        *[_optional(data, name, str) for name in CITATION_TEXTS],
+        *[_strings(data, name) for name in CITATION_LISTS],
+        _extra_fields(data.get("extra", {})),
+        provenance,
+        None,  # cite_key: never stored with the facts
+    ]
+
+
+def _source_values(data: Any) -> tuple[str, str, int, str | None]:
+    """A Source's fields from its dict, or ValueError."""
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("file"), str)
+        and isinstance(data.get("format"), str)
+        and isinstance(data.get("position"), int)
+        and isinstance(data.get("date"), str | None)
+    ):
+        raise ValueError("a source is malformed")
+    return (data["file"], data["format"], data["position"], data.get("date"))
+
+
+def paper_date(published: str | None, source_dates: Iterable[str | None]) -> str:
+    """`Paper.date` of a paper published so, listed on those days."""
+    if published and _ISO_DATE.match(published):
+        return published
+    return max((date for date in source_dates if date and _ISO_DATE.match(date)), default="")
+
+
+def paper_keys(title: str, doi: str | None, arxiv_id: str | None) -> tuple[str, ...]:
+    """`Paper.keys` of a paper of that title, DOI and arXiv id."""
+    keys = [title_key(title)]
+    if doi:
+        keys.insert(0, doi_key(doi))
+    if arxiv_id:
+        keys.insert(0, arxiv_key(arxiv_id))
+    return tuple(keys)
 
 
 CITATION_TEXTS = ("entry_type", "venue", "volume", "number", "pages", "publisher", "month", "doi")
 """Paper's optional text fields a citation gives; absent from a record written
 before they existed, so every decoder reads them as optional."""
 CITATION_LISTS = ("editors", "files")
+FIELDS = tuple(f.name for f in fields(Paper))  # in paper_values's order
+SOURCES_AT = FIELDS.index("sources")
 
 
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_.:+-]*$")

@@ -44,10 +44,28 @@ def aliases_of(papers: Iterable[Paper]) -> dict[str, str]:
     first paper with it."""
     aliases: dict[str, str] = {}
     for paper in papers:
-        aliases[paper.id] = paper.id
-        for key in paper.keys:
-            aliases.setdefault(key, paper.id)
+        add_aliases(aliases, paper.id, paper.keys)
     return aliases
+
+
+def add_aliases(aliases: dict[str, str], paper_id: str, keys: Iterable[str]) -> None:
+    """`aliases_of` the papers before, and then the paper `paper_id` of those `keys`."""
+    aliases[paper_id] = paper_id
+    for key in keys:
+        aliases.setdefault(key, paper_id)
+
+
+def joined_aliases(parts: list[dict[str, str]]) -> dict[str, str]:
+    """`aliases_of` papers in runs, from each run's own (the first is added to): a
+    key that is a paper's id in one is that paper's, another the first run's with it."""
+    joined = parts[0]
+    for later in parts[1:]:
+        for key, paper_id in later.items():
+            if key == paper_id:
+                joined[key] = key
+            else:
+                joined.setdefault(key, paper_id)
+    return joined
 
 
 class Aliases:

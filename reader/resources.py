@@ -1,7 +1,8 @@
-"""Folders shipped beside the package: `styles/` and `data/`."""
+"""Folders shipped beside the package (`styles/`, `data/`), and this copy of it for a worker process."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -10,3 +11,11 @@ def resource_dir(name: str) -> Path:
     package = Path(__file__).resolve().parent
     installed = package / f"_{name}"
     return installed if installed.is_dir() else package.parent / name
+
+
+def worker_env() -> dict[str, str]:
+    """This process's environment, with this copy of reader first on the worker's path
+    (a bench or a test may have put it on this process's path by hand)."""
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}

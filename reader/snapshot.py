@@ -36,20 +36,20 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import dataclasses
 import hashlib
 import marshal
 import mmap
+import operator
 import os
 import shutil
 import tempfile
 import threading
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import IO, Any, Protocol, TypeAlias, runtime_checkable
 
 import zstandard
 
@@ -58,7 +58,7 @@ from reader.files import replaced
 from reader.marshalfile import Damaged
 from reader.marshalfile import aligned as _aligned
 from reader.marshalfile import put as _put  # (a name here: a test makes it fail)
-from reader.models import Paper, Source
+from reader.models import FIELDS, SOURCES_AT, Paper, Source
 
 PAPERS_FILE = "library.papers"
 SEEN_FILE = f"{PAPERS_FILE}.seen"  # (a library.json stat, the content id its bytes were found to have): see seen_path
@@ -67,8 +67,8 @@ _MAGIC = b"readerP\x01"
 _HEAD = 32  # MAGIC, the CRC-32 of the checked part, its length, the length of the marshal head
 _VERSION = 2  # 2: each paper's date, for the newest-first order without decoding the papers
 _LEVEL = 1  # zstd level: the file is written at every import, and level 3 saves only another 10%
-_DICTIONARY_SIZE = 112_640  # zstd's default; trained on at most _SAMPLES records
-_SAMPLES = 4000
+_DICTIONARY_SIZE = 112_640  # zstd's default; trained on at most SAMPLES records
+SAMPLES = 4000
 
 Identity = tuple[int, int, int, int]
 
@@ -87,23 +87,24 @@ def content_digest(raw: bytes = b"") -> hashlib.blake2b:
     return hashlib.blake2b(raw, digest_size=16)
 
 
-def _digest_of(path: Path, expected: Identity) -> str | None:
+def digest_of(path: Path, expected: Identity) -> str | None:
     """The content id of the file at `path`, if it is still the file stat'ed as
     `expected` before and after the read (else None: it was replaced meanwhile)."""
     try:
         with open(path, "rb", buffering=0) as stream:
-            if _fstat(stream.fileno()) != expected:
+            if fd_identity(stream.fileno()) != expected:
                 return None
             digest, buffer = content_digest(), bytearray(1 << 20)
             view = memoryview(buffer)
             while size := stream.readinto(buffer):
                 digest.update(view[:size])
-            return digest.hexdigest() if _fstat(stream.fileno()) == expected else None
+            return digest.hexdigest() if fd_identity(stream.fileno()) == expected else None
     except OSError:
         return None
 
 
-def _fstat(fd: int) -> Identity:
+def fd_identity(fd: int) -> Identity:
+    """`identity` of the file open as `fd`."""
     st = os.fstat(fd)
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
@@ -127,31 +128,37 @@ def same_content(path: Path, library: Path, now: Identity, made_from: Identity, 
         found = marshalfile.read(seen)
         if found is not None and found[0] == [list(now), content_id]:
             return True
-    if _digest_of(library, now) != content_id:
+    if digest_of(library, now) != content_id:
         return False
     with contextlib.suppress(OSError, ValueError):
         marshalfile.write(seen, [list(now), content_id])
     return True
 
 
-# A record is the tuple of Paper's fields in this order, sources as plain tuples.
-# The names are stored too, so a paper file of an older Paper is simply not used.
-_FIELDS = tuple(f.name for f in dataclasses.fields(Paper))
-_SOURCES = _FIELDS.index("sources")
+# A record is the tuple of Paper's fields in their order (models.FIELDS), sources as
+# plain tuples. The names are stored too, so a paper file of an older Paper is simply not used.
 
 
 def record(paper: Paper) -> bytes:
-    """A paper's record, not compressed (`decode`'s inverse)."""
-    values = [getattr(paper, name) for name in _FIELDS]
-    values[_SOURCES] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
+    """The paper's record, before it is compressed."""
+    values = list(_values(paper))
+    values[SOURCES_AT] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
+    return record_of(values)
+
+
+def record_of(values: list[Any]) -> bytes:
+    """The record of a paper's field values, as `models.paper_values` gives them."""
     return marshal.dumps(tuple(values))
 
 
 def decode(data: bytes) -> Paper:
     """The paper of a record (`record`). Raises what a record not of our making makes marshal or Paper raise."""
     values = list(marshal.loads(data))
-    values[_SOURCES] = tuple(Source(*source) for source in values[_SOURCES])
+    values[SOURCES_AT] = tuple(Source(*source) for source in values[SOURCES_AT])
     return Paper(*values)
+
+
+_values = operator.attrgetter(*FIELDS)  # every field at once: a third of the time of a getattr each
 
 
 def id_hash(paper_id: str) -> int:
@@ -161,19 +168,6 @@ def id_hash(paper_id: str) -> int:
 
 def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
-
-
-def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper] | Recorded) -> None:
-    """Best effort, atomically: a torn paper file must not be mistaken for a good one.
-    An older reader's whole-library snapshot beside it goes (1.5 GB at 1M papers)."""
-    try:
-        _write(path, made_from, content_id, papers)
-    except (OSError, ValueError, zstandard.ZstdError):
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)  # a stale paper file is ignored anyway; a missing one is plainer
-    for name in OLD_FILES:
-        with contextlib.suppress(OSError):
-            path.with_name(name).unlink(missing_ok=True)
 
 
 @runtime_checkable
@@ -187,80 +181,181 @@ class Recorded(Protocol):
     def record(self, place: int) -> bytes: ...
 
 
-def _write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper] | Recorded) -> None:
-    """Each paper is read once (and the dictionary's samples once more) and not kept:
+_RUN = 1000  # papers compressed at a time when a paper file is written from papers
+
+
+def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Paper] | Recorded) -> None:
+    """Best effort, atomically: a torn paper file must not be mistaken for a good one.
+    An older reader's whole-library snapshot beside it goes (1.5 GB at 1M papers).
+
+    Each paper is read once (and the dictionary's samples once more) and not kept:
     `papers` may be a table's, read as asked for, as records where they are held so.
-    The compressed records go to an unlinked temp file beside `path` while the arrays
-    that find them are gathered, then after them: all 1M records (and their
-    uncompressed form) held at once were 2.7 GB of an import's peak."""
+    The compressed records go to an unlinked temp file beside `path` until they are
+    copied after the arrays that find them: all 1M records (and their uncompressed
+    form) held at once were 2.7 GB of an import's peak."""
     if isinstance(papers, Recorded):
-        texts, record_at = (papers.ids(), papers.dates()), papers.record
+        ids, dates, record_at = papers.ids(), papers.dates(), papers.record
     else:
-        texts, record_at = ([p.id for p in papers], [p.date for p in papers]), lambda place: record(papers[place])
-    ids, dates = ([_utf8(text) for text in column] for column in texts)
-    del texts
+        ids, dates = [paper.id for paper in papers], [paper.date for paper in papers]
+
+        def record_at(place: int) -> bytes:
+            return record(papers[place])
+
     count = len(ids)
-    dictionary = _dictionary([record_at(i) for i in range(0, count, max(1, count // _SAMPLES))], count)
-    compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
-    sizes = array("q")
-    with tempfile.TemporaryFile(dir=path.parent) as records:
-        for place in range(count):
-            compressed = compress(record_at(place))
-            records.write(compressed)
-            sizes.append(len(compressed))
-        hashes = list(map(zlib.crc32, ids))
-        by_hash = sorted(range(len(ids)), key=hashes.__getitem__)
-        arrays: list[bytes | array[int]] = [
-            array("q", accumulate(map(len, ids), initial=0)),
-            b"".join(ids),
-            array("I", map(hashes.__getitem__, by_hash)),
-            array("I", by_hash),
-            array("q", accumulate(sizes, initial=0)),
-            array("q", accumulate(map(len, dates), initial=0)),
-            b"".join(dates),
-        ]
-        del hashes, by_hash
-        dictionary_bytes = dictionary.as_bytes() if dictionary is not None else b""
-        head = marshal.dumps(
-            (
-                _VERSION,
-                made_from,
-                content_id,
-                _FIELDS,
-                len(ids),
-                dictionary_bytes,
-                [(memoryview(a).format, len(a)) for a in arrays],
-            )
-        )
-        checked_end = _HEAD + len(head)
-        for data in arrays:
-            checked_end = _aligned(checked_end) + memoryview(data).nbytes
-        with replaced(path) as stream:
-            stream.write(_MAGIC + bytes(8))  # the checksum goes in last
-            # The checked part's length first, so a reader checks it before it trusts a byte.
-            checked = (checked_end - 16).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head
-            checksum = _put(stream, checked, 0)
-            position = _HEAD + len(head)
-            for data in arrays:
-                checksum = _put(stream, bytes(_aligned(position) - position), checksum)
-                checksum = _put(stream, data, checksum)
-                position = _aligned(position) + memoryview(data).nbytes
-            stream.write(bytes(_aligned(position) - position))
-            records.seek(0)
-            shutil.copyfileobj(records, stream, 1 << 20)
-            stream.seek(8)
-            stream.write(checksum.to_bytes(8, "little"))
+
+    def written() -> None:
+        dictionary = train([record_at(place) for place in range(0, count, max(1, count // SAMPLES))])
+        with tempfile.TemporaryFile(dir=path.parent) as spill:
+            columns = Columns(dictionary, spill)
+            for start in range(0, count, _RUN):
+                end = min(count, start + _RUN)
+                columns.add(ids[start:end], dates[start:end], map(record_at, range(start, end)))
+            _write(path, made_from, content_id, dictionary, [columns])
+
+    _best_effort(path, written)
 
 
-def _dictionary(samples: list[bytes], count: int) -> zstandard.ZstdCompressionDict | None:
-    """A dictionary of what the records share (field names, sources, common words),
-    trained on `samples` of the `count` records: a record of 2 KB compressed alone
-    shrinks to half with it, to 0.9 without. None for a library too small to train
-    one on (then none is needed)."""
-    if count < 100:
-        return None
+def write_columns(
+    path: Path, made_from: Identity, content_id: str, dictionary: zstandard.ZstdCompressionDict | None, parts: Sequence[Columns]
+) -> None:
+    """`write`, of papers encoded already (`Columns` compressed with `dictionary`), in
+    order: the parts of one library encoded apart (see `reader.coldload`)."""
+    _best_effort(path, lambda: _write(path, made_from, content_id, dictionary, parts))
+
+
+def _best_effort(path: Path, write: Callable[[], None]) -> None:
     try:
-        return zstandard.train_dictionary(_DICTIONARY_SIZE, samples)
+        write()
+    except (OSError, ValueError, zstandard.ZstdError):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)  # a stale paper file is ignored anyway; a missing one is plainer
+    for name in OLD_FILES:
+        with contextlib.suppress(OSError):
+            path.with_name(name).unlink(missing_ok=True)
+
+
+Blob: TypeAlias = "bytes | bytearray | array[int] | list[bytes]"  # a list: its items' bytes one after the other
+
+
+class Columns:
+    """A run of papers as a paper file holds them: each paper's id, its hash, its date
+    and its record compressed (with `dictionary`), each column one blob or array, so
+    a run encoded in another process comes back as a few blobs (see `reader.coldload`).
+    The records stay the list they were compressed into (joined, they were copied
+    twice more: 1.6 GB at 1M papers), or go to `spill`, a file, as they are added."""
+
+    NAMES = ("ids", "id_lengths", "hashes", "dates", "date_lengths", "records", "record_lengths")
+    KINDS = ("B", "q", "I", "B", "q", "B", "q")  # of each, as an array
+
+    def __init__(self, dictionary: zstandard.ZstdCompressionDict | None = None, spill: IO[bytes] | None = None):
+        self.ids, self.id_lengths, self.hashes = bytearray(), array("q"), array("I")
+        self.dates, self.date_lengths = bytearray(), array("q")
+        self.records: list[bytes] | IO[bytes] = [] if spill is None else spill
+        self.record_lengths = array("q")
+        self._compress = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary, write_checksum=True).compress
+
+    def __len__(self) -> int:
+        return len(self.id_lengths)
+
+    def add(self, ids: Sequence[str], dates: Sequence[str], records: Iterable[bytes]) -> None:
+        """Papers after those added before: their ids, `Paper.date`s and `record`s."""
+        encoded_ids = list(map(_utf8, ids))
+        encoded_dates = list(map(_utf8, dates))
+        compressed = list(map(self._compress, records))
+        self.ids += b"".join(encoded_ids)
+        self.id_lengths.extend(map(len, encoded_ids))
+        self.hashes.extend(map(zlib.crc32, encoded_ids))
+        self.dates += b"".join(encoded_dates)
+        self.date_lengths.extend(map(len, encoded_dates))
+        if isinstance(self.records, list):
+            self.records += compressed
+        else:
+            self.records.writelines(compressed)
+        self.record_lengths.extend(map(len, compressed))
+
+    def blobs(self) -> list[Blob]:
+        """The columns in NAMES's order (`from_blobs` makes them a Columns again)."""
+        return [getattr(self, name) for name in self.NAMES]
+
+    @classmethod
+    def from_blobs(cls, blobs: Sequence[bytes | bytearray | array[int]]) -> Columns:
+        columns = cls.__new__(cls)
+        for name, blob in zip(cls.NAMES, blobs, strict=True):
+            setattr(columns, name, [blob] if name == "records" else blob)
+        if not len(columns.id_lengths) == len(columns.hashes) == len(columns.date_lengths) == len(columns.record_lengths):
+            raise ValueError("columns of unequal length")
+        return columns
+
+
+def _write(
+    path: Path, made_from: Identity, content_id: str, dictionary: zstandard.ZstdCompressionDict | None, parts: Sequence[Columns]
+) -> None:
+    def joined(name: str) -> array[int]:
+        whole = array(getattr(parts[0], name).typecode)
+        for part in parts:
+            whole += getattr(part, name)
+        return whole
+
+    hashes = joined("hashes")
+    by_hash = _stable_order(hashes)
+    arrays: list[bytes | array[int]] = [
+        array("q", accumulate(joined("id_lengths"), initial=0)),
+        b"".join(part.ids for part in parts),
+        array("I", map(hashes.__getitem__, by_hash)),
+        by_hash,
+        array("q", accumulate(joined("record_lengths"), initial=0)),
+        array("q", accumulate(joined("date_lengths"), initial=0)),
+        b"".join(part.dates for part in parts),
+    ]
+    count = len(hashes)
+    dictionary_bytes = dictionary.as_bytes() if dictionary is not None else b""
+    head = marshal.dumps(
+        (_VERSION, made_from, content_id, FIELDS, count, dictionary_bytes, [(memoryview(a).format, len(a)) for a in arrays])
+    )
+    checked_end = _HEAD + len(head)
+    for data in arrays:
+        checked_end = _aligned(checked_end) + memoryview(data).nbytes
+    with replaced(path) as stream:
+        stream.write(_MAGIC + bytes(8))  # the checksum goes in last
+        # The checked part's length first, so a reader checks it before it trusts a byte.
+        checked = (checked_end - 16).to_bytes(8, "little") + len(head).to_bytes(8, "little") + head
+        checksum = _put(stream, checked, 0)
+        position = _HEAD + len(head)
+        for data in arrays:
+            checksum = _put(stream, bytes(_aligned(position) - position), checksum)
+            checksum = _put(stream, data, checksum)
+            position = _aligned(position) + memoryview(data).nbytes
+        stream.write(bytes(_aligned(position) - position))
+        for part in parts:
+            if isinstance(part.records, list):
+                stream.writelines(part.records)
+            else:
+                part.records.seek(0)
+                shutil.copyfileobj(part.records, stream, 1 << 20)
+        stream.seek(8)
+        stream.write(checksum.to_bytes(8, "little"))
+
+
+def _stable_order(hashes: array[int]) -> array[int]:
+    """The record numbers sorted by their ids' hashes, records of one hash in record
+    order (a look-up finds an id's first record first). numpy's sort: Python's took
+    a second at 1M papers; imported here, as the CLI's start never writes a file."""
+    import numpy as np
+
+    order = np.argsort(np.frombuffer(hashes, dtype=np.uint32), kind="stable").astype(np.uint32)
+    return array("I", order.tobytes())
+
+
+def train(records: Sequence[bytes]) -> zstandard.ZstdCompressionDict | None:
+    """A dictionary of what the records share (field names, sources, common words):
+    a record of 2 KB compressed alone shrinks to half with it, to 0.9 without.
+    None for a library too small to train one on (then none is needed). Trained on
+    at most about SAMPLES records, spread over them."""
+    if len(records) < 100:
+        return None
+    step = max(1, len(records) // SAMPLES)
+    try:
+        return zstandard.train_dictionary(_DICTIONARY_SIZE, list(records[::step]))
     except zstandard.ZstdError:
         return None
 
@@ -355,7 +450,7 @@ def read(path: Path, source: Path, library: Identity | None) -> PaperFile | None
         if value[0] != _VERSION:
             return None
         _, made_from, content_id, fields, count, dictionary, layout = value
-        if tuple(fields) != _FIELDS or not same_content(path, source, library, tuple(made_from), content_id):
+        if tuple(fields) != FIELDS or not same_content(path, source, library, tuple(made_from), content_id):
             return None
         arrays, start = [], _aligned(_HEAD + size)
         for kind, length in layout:

@@ -61,7 +61,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from reader import clock, history, jsoncodec, marshalfile, paperkeys, snapshot
+from reader import clock, coldload, history, jsoncodec, marshalfile, paperkeys, snapshot
 from reader.files import Staged, StoreError, fsync_dir, home_lock, leftovers, save_failed, stage, write_atomically
 from reader.models import Paper, PaperState
 from reader.papertable import Papers, PaperTable
@@ -285,9 +285,12 @@ def _tinydb(storage: HomeFile) -> TinyDB:
     return TinyDB(storage=lambda: storage)
 
 
-def _decoded(table: Table, decode: Callable[[Any], _T], what: str) -> Iterator[_T]:
-    """The table's records through `decode`; one it refuses is _Damage naming it."""
-    for position, doc in enumerate(table, 1):
+def _decoded(storage: HomeFile, decode: Callable[[Any], _T], what: str) -> Iterator[_T]:
+    """The records of the storage's table through `decode`, in the file's order; one
+    it refuses is _Damage naming it. Read from the parsed file itself: TinyDB's table
+    copies each record into a Document first, and a record that is not an object
+    failed there, outside any check, with a traceback."""
+    for position, doc in enumerate(storage.read().get(storage.table, {}).values(), 1):
         try:
             yield decode(doc)
         except ValueError as error:
@@ -399,17 +402,20 @@ _CHUNK = 1000  # papers encoded at a time when library.json is written
 def _library_chunks(papers: Sequence[Paper], digest: Any) -> Iterator[bytes]:
     """The library file's whole content, in TinyDB's layout (table -> doc_id ->
     document, numbered from 1 as TinyDB numbers a new table; nothing is keyed by
-    doc_id, which TinyDB reuses after deletes), as `jsoncodec.dumps` writes it:
-    a few thousand papers at a time, each part added to `digest`. Whole, the
-    records' dicts and their JSON were each as large as the papers again (1.9 GB
-    of JSON at 1M papers) on top of them, at an import's peak."""
+    doc_id, which TinyDB reuses after deletes), as `jsoncodec.dumps` writes it
+    but for a newline before each record and after the last: a few thousand papers
+    at a time, each part added to `digest`. Whole, the records' dicts and their JSON
+    were each as large as the papers again (1.9 GB of JSON at 1M papers) on top of
+    them, at an import's peak. The newlines are JSON's whitespace (a newline inside
+    a text is written `\\n`), so a start without the paper file can cut the file
+    into runs of whole records and read them in parallel (`reader.coldload`)."""
     for start in range(0, len(papers), _CHUNK):
-        records = {str(n): paper.to_dict() for n, paper in enumerate(papers[start : start + _CHUNK], start + 1)}
-        body = memoryview(jsoncodec.dumps(records))[1:-1]  # without its braces: `"1":{...},"2":{...}`
-        for part in (b"," if start else b'{"%s":{' % PAPERS_TABLE.encode(), body):
+        chunk = enumerate(papers[start : start + _CHUNK], start + 1)
+        body = coldload.SEPARATOR.join(b'"%d":%s' % (n, jsoncodec.dumps(paper.to_dict())) for n, paper in chunk)
+        for part in (coldload.SEPARATOR if start else coldload.HEAD, body):
             digest.update(part)
             yield part
-    end = b"}}" if papers else b'{"%s":{}}' % PAPERS_TABLE.encode()
+    end = coldload.TAIL if papers else b'{"%s":{}}' % PAPERS_TABLE.encode()
     digest.update(end)
     yield end
 
@@ -517,7 +523,8 @@ class Store:
     def load_table(self, announce: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None) -> PaperTable:
         """The papers of the library file: from the paper file made from this very
         file (see `snapshot`: decoding 100k papers from JSON takes seconds), else
-        through TinyDB, each record checked, and the paper file made again.
+        from the JSON, each record checked, and the paper file made again (by
+        worker processes, see `coldload`, where the file allows).
 
         Sets `content_id`, which names this version of the library's content.
         """
@@ -610,7 +617,7 @@ class Store:
             return fast.content_id, fast
         storage = HomeFile(segment.path, table=PAPERS_TABLE)
         try:
-            papers = list(_decoded(_tinydb(storage).table(PAPERS_TABLE), Paper.from_dict, "paper record"))
+            papers = list(_decoded(storage, Paper.from_dict, "paper record"))
         except _Damage as damage:
             raise self._damaged(segment.path, str(damage)) from None
         if storage.signature is None:
@@ -643,9 +650,13 @@ class Store:
             return fast, fast.content_id
         if announce and library is not None:
             announce(f"reading {self.library_path.name} ({library[1] / 1e6:.0f} MB; later starts read a faster copy)")
+        if library is not None and (made := self._encode_caches(library)) is not None:
+            if damaged is not None and note:
+                note(f"{self.papers_path.name} {damaged}; rebuilt from {self.library_path.name}")
+            return made, made.content_id
         storage = HomeFile(self.library_path, table=PAPERS_TABLE)
         try:
-            papers = list(_decoded(_tinydb(storage).table(PAPERS_TABLE), Paper.from_dict, "paper record"))
+            papers = list(_decoded(storage, Paper.from_dict, "paper record"))
         except _Damage as damage:
             raise self._damaged(self.library_path, str(damage)) from None
         content_id = storage.signature
@@ -657,6 +668,17 @@ class Store:
         if damaged is not None and note:
             note(f"{self.papers_path.name} {damaged}; rebuilt from {self.library_path.name}")
         return written or papers, content_id
+
+    def _encode_caches(self, library: snapshot.Identity) -> snapshot.PaperFile | None:
+        """library.json's paper file and keys file made by `coldload`'s workers, the
+        papers never decoded here; the paper file as read back, None if they could not
+        be (a file not of our layout, a record they refuse: it is read here instead).
+        Not in a home that cannot be written: the papers would then be read twice."""
+        if not os.access(self.home, os.W_OK) or (encoded := coldload.encode(self.library_path, library)) is None:
+            return None
+        snapshot.write_columns(self.papers_path, library, encoded.content_id, encoded.dictionary, encoded.parts)
+        self.save_keys(library, encoded.content_id, (), encoded.aliases)
+        return _read_back(self.papers_path, self.library_path, library)
 
     def sync_library(self, version: LibraryVersion) -> None:
         """The papers this process holds are now `version`'s."""
@@ -889,7 +911,7 @@ class Store:
             storage.read()  # the one read the table below works on
             if self._states is not None and self._states[0] == storage.signature:
                 return dict(self._states[1])
-            states = dict(_decoded(_tinydb(storage).table(STATE_TABLE), _state_record, "state record"))
+            states = dict(_decoded(storage, _state_record, "state record"))
         except _Damage as damage:
             raise self._damaged(self.state_path, str(damage)) from None
         self._states = (storage.signature, states)
@@ -1017,7 +1039,7 @@ class Store:
                     pass
                 return None
             table, decode, what = _RECORDS[name]
-            for _ in _decoded(_tinydb(HomeFile(path, table=table)).table(table), decode, what):
+            for _ in _decoded(HomeFile(path, table=table), decode, what):
                 pass
         except _Damage as damage:
             return str(damage)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import gc
 import marshal
-import os
 import subprocess
 import sys
 import tempfile
@@ -35,9 +34,9 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sized
 from itertools import islice
-from pathlib import Path
 from typing import IO, Any
 
+from reader.resources import worker_env
 from reader.search.postings import Part, invert, part_of
 
 _FRAME = 2000  # texts per frame
@@ -63,7 +62,7 @@ class AbstractBuilder:
         self._shares: list[tuple[int, int, subprocess.Popen[bytes] | None]] = []
         self._texts: list[IO[bytes] | list[str]] = []
         self._failures: list[str] = []
-        env = _worker_env() if workers >= 2 else {}
+        env = worker_env() if workers >= 2 else {}
         texts = iter(abstracts)
         for start in range(0, count, step):
             end = min(count, start + step)
@@ -160,14 +159,6 @@ def _ended(returncode: int) -> str:
     if returncode < 0:
         return f"killed by signal {-returncode}, out of memory?"
     return f"exit status {returncode}"
-
-
-def _worker_env() -> dict[str, str]:
-    """This process's environment, with this copy of reader first on the worker's path
-    (a bench or a test may have put it on this process's path by hand)."""
-    root = str(Path(__file__).resolve().parents[2])
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
 
 
 def _write_frames(stream: IO[bytes], texts: Iterator[str], count: int) -> None:

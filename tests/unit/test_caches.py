@@ -50,7 +50,8 @@ HEAD = range(0, 32, 3)  # the start of a file, where its layout is described: tr
 def answers(library: Library) -> tuple[list[Paper], list[tuple]]:
     """What a person sees: every paper (ids, titles, all fields, in order) and the search results."""
     results = [library.search(q) for q in QUERIES]
-    return list(library.papers.values()), [(r.query, r.ids, r.scores, r.total) for r in results]
+    # Lists, not the results' lazy views: the tests damage the paper file they read in place.
+    return list(library.papers.values()), [(r.query, list(r.ids), list(r.scores), r.total) for r in results]
 
 
 def cache_files(home: Path) -> dict[str, Path]:

@@ -64,10 +64,15 @@ DAMAGE = {
     "a number too long": b'{"x": {"1": {"n": ' + b"1" * 5000 + b"}}}",
 }
 WRONG_RECORD = {
-    "state.json": [b'{"state": {"1": {"id": 5}}}', b'{"state": {"1": {"id": "p", "tags": "abc"}}}'],
+    "state.json": [
+        b'{"state": {"1": {"id": 5}}}',
+        b'{"state": {"1": {"id": "p", "tags": "abc"}}}',
+        b'{"state": {"1": "ab"}}',  # a record that is not an object
+    ],
     "library.json": [
         b'{"papers": {"1": {"id": "x", "title": 3}}}',
         b'{"papers": {"1": {"id": "x", "title": "t", "authors": "abc"}}}',
+        b'{"papers": {"1": 5}}',
     ],
 }
 CASES = [(name, label, content) for name in ("state.json", "library.json") for label, content in DAMAGE.items()] + [

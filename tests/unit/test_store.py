@@ -295,13 +295,20 @@ def test_writing_a_cache_holds_one_copy_of_its_bytes(tmp_path):
     assert reader.marshalfile.read(tmp_path / "cache") == (value, [])
 
 
-def test_the_library_file_is_what_tinydb_writes_of_the_papers(tmp_path):
+def test_the_library_file_is_what_tinydb_writes_of_the_papers_a_record_a_line(tmp_path):
+    from tinydb import TinyDB
+
     from reader import jsoncodec
 
     papers = [large_paper(n) for n in range(12_000)]  # more than one chunk of the write
+    papers[7] = replace(papers[7], title="two\nlines", abstract="a\r\nb")
     Store(tmp_path).save_papers(papers)
     document = {"papers": {str(n): p.to_dict() for n, p in enumerate(papers, 1)}}
-    assert (tmp_path / "library.json").read_bytes() == jsoncodec.dumps(document)
+    raw = (tmp_path / "library.json").read_bytes()
+    assert raw.replace(b"\n", b"") == jsoncodec.dumps(document)  # only JSON's whitespace added
+    assert raw.count(b"\n") == len(papers) + 1  # before each record, and after the last
+    with TinyDB(tmp_path / "library.json", access_mode="r") as db:
+        assert [dict(doc) for doc in db.table("papers")] == [p.to_dict() for p in papers]
 
 
 def test_a_paper_only_the_standard_library_can_write_is_saved_and_read_back(tmp_path):
