@@ -38,7 +38,7 @@ from reader.search import cache
 from reader.search.builder import AbstractBuilder
 from reader.search.docset import DocSet
 from reader.search.evaluation import Matching, narrows
-from reader.search.facts import Facts
+from reader.search.facts import Facts, containing
 from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
 from reader.search.ranking import (
     PREFIX,
@@ -824,9 +824,12 @@ class SearchIndex(Matching):
                 return Evaluated(passes, set(), 0)
         assert docs is not None
         if TITLE in FIELDS_OF[atom.field] and len(docs) <= 50_000:
-            needle = " " + " ".join(atom.words)
-            titles = self._facts.titles
-            in_sequence = {d for d in docs if needle in titles[d]}
+            # Only titles with every part but the last as a whole word can have them in
+            # sequence: the postings find those, and few titles are then read.
+            titled = docs
+            for word in atom.words[:-1]:
+                titled = titled & self._collect(TITLE, (word,))
+            in_sequence = containing(self._facts.titles, " " + " ".join(atom.words), titled)
             if in_sequence:
                 passes.append(([(SEQUENCE, in_sequence)], None))
         return Evaluated(passes, docs, 0)

@@ -650,7 +650,8 @@ def test_an_index_read_from_the_cache_answers_every_kind_of_query_as_a_fresh_bui
     source = some.sources[0].file.rsplit("/", 1)[-1]
     queries = [
         "", "tranformer", "diffusion | gan", '"language models"', "llm -survey", "title:mamba",
-        "author:wang", "year:>=2024", "has:code vision", f"src:{source}", some.arxiv_id, "zero-shot",
+        "author:wang", "year:>=2024", "has:code vision", f"src:{source}", some.arxiv_id, "zero-shot", "zero-sh",
+        "text-to-image", "vision-language model",
     ]  # fmt: skip
     for query in queries:
         fresh, again = built.search(query, blank), read.search(query, blank)
