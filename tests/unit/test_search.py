@@ -599,6 +599,7 @@ def test_narrowing_by_reading_candidates_matches_the_index(monkeypatch):
 
     monkeypatch.setattr(SearchIndex, "_word_within", spy)
     monkeypatch.setattr(search_module, "_READ_FACTOR", 0)  # always read when narrowing
+    monkeypatch.setattr(search_module, "_READ_NEW_FACTOR", 0)
     index = SearchIndex(papers)
     for text in ("graph neural network vision", "transformers dataset lang", "visual | graph modeling dat"):
         typed = type_out(index, text)
@@ -612,12 +613,12 @@ def test_narrowing_by_reading_candidates_matches_the_index(monkeypatch):
 def test_typing_with_candidate_reading_equals_a_fresh_search(papers, typed_words):
     text = " ".join(typed_words)
     fresh = SearchIndex(papers).search(text, blank)
-    saved = search_module._READ_FACTOR
-    search_module._READ_FACTOR = 0
+    saved = search_module._READ_FACTOR, search_module._READ_NEW_FACTOR
+    search_module._READ_FACTOR = search_module._READ_NEW_FACTOR = 0  # always read when narrowing
     try:
         typed = type_out(SearchIndex(papers), text)
     finally:
-        search_module._READ_FACTOR = saved
+        search_module._READ_FACTOR, search_module._READ_NEW_FACTOR = saved
     assert (typed.ids, typed.scores, typed.error) == (fresh.ids, fresh.scores, fresh.error)
 
 
@@ -627,12 +628,12 @@ def test_a_repeated_word_beside_an_or_group_scores_the_same_when_typed():
     papers = [paper("p0", "Graph", "graph"), paper("p1", "Neural", "")]
     text = "graph graph | neural"
     fresh = SearchIndex(papers).search(text, blank)
-    saved = search_module._READ_FACTOR
-    search_module._READ_FACTOR = 0
+    saved = search_module._READ_FACTOR, search_module._READ_NEW_FACTOR
+    search_module._READ_FACTOR = search_module._READ_NEW_FACTOR = 0  # always read when narrowing
     try:
         typed = type_out(SearchIndex(papers), text)
     finally:
-        search_module._READ_FACTOR = saved
+        search_module._READ_FACTOR, search_module._READ_NEW_FACTOR = saved
     assert (typed.ids, typed.scores) == (fresh.ids, fresh.scores)
 
 
