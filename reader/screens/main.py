@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from time import monotonic
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -145,6 +146,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.result: SearchResult | None = None
         self._search_generation = 0
         self._closest_timer: Timer | None = None  # a large library's closest matches, after a typing pause
+        self._asked_at = 0.0  # when the search shown last was asked for (monotonic): the pause counts from then
         # How the listed papers are like the paper (m) or the text (~text) they were found for
         self._related: dict[str, Related] = {}
         self._sorts: dict[View, Sort] = {}  # the order chosen in each view (S); BEST where none was
@@ -256,6 +258,7 @@ class MainScreen(Triage, SavedSearches, Outward):
             self._build_index()
             self.update_status(self._after_search)  # a removal's "u to undo" now, not once the index is built
             return
+        self._asked_at = monotonic()
         self._search(query, self._search_generation, self.result, self.sort, typing=True)
 
     def _build_index(self) -> None:
@@ -349,7 +352,9 @@ class MainScreen(Triage, SavedSearches, Outward):
         aside = closest_said(result)
         if result.closest_pending:
             aside = "closest matches after a pause"
-            self._closest_timer = self.set_timer(self.CLOSEST_PAUSE, self._search_closest)
+            # The pause counts from the keystroke: at a million papers the search took a good part of it.
+            waited = monotonic() - self._asked_at
+            self._closest_timer = self.set_timer(max(0.0, self.CLOSEST_PAUSE - waited), self._search_closest)
         # The closest matches said as an aside: at 80 columns the list's order goes before it.
         self.update_status(result.error or after, aside=None if result.error else aside)
         self._after_search = None

@@ -300,6 +300,13 @@ def _descriptor(paper: Paper) -> str:
     return " ".join(f"{os.path.basename(s.file)} {s.format}" for s in paper.sources).casefold()
 
 
+def containing(texts: Sequence[str], needle: str, docs: Iterable[int]) -> set[int]:
+    """The documents of `docs` whose text (in `texts`, by document) has `needle` in it."""
+    if isinstance(texts, Texts):
+        return texts.containing(needle, docs)
+    return {d for d in docs if needle in texts[d]}
+
+
 class Texts(Sequence[str]):
     """Strings by document, read from the cache file: one UTF-8 blob (`blob`, checked
     as it is read) and where each string ends in it (`ends`); a string changed or
@@ -340,6 +347,28 @@ class Texts(Sequence[str]):
             for old in list(islice(kept, _KEPT // 2)):
                 del kept[old]
         kept[docno] = found
+        return found
+
+    def containing(self, needle: str, docs: Iterable[int]) -> set[int]:
+        """The documents of `docs` whose string has `needle` in it, looked for in the
+        blob's bytes where they lie, nothing kept: a hyphenated word checks up to 50k
+        titles on a keystroke, and one by one through `[]` they took 250 ms at 300k
+        papers. (UTF-8 is self-synchronizing: the bytes hold the needle's bytes where,
+        and only where, the string holds the needle.)"""
+        wanted = needle.encode("utf-8", "surrogatepass")
+        listed = docs.array.astype(np.int64) if isinstance(docs, DocSet) else np.fromiter(docs, dtype=np.int64)
+        ends = np.asarray(self._ends, dtype=np.int64)
+        stored = listed[listed < len(ends)]
+        his = ends[stored]
+        los = np.where(stored > 0, ends[stored - 1], 0)
+        self._blob.check_spans(los, his)
+        view, changed = self._blob.view, self._changed
+        found = {
+            d for d, lo, hi in zip(stored.tolist(), los.tolist(), his.tolist(), strict=True) if wanted in view[lo:hi].tobytes()
+        }
+        if changed:
+            found.difference_update(changed)
+            found.update(d for d in listed.tolist() if (text := changed.get(d)) is not None and needle in text)
         return found
 
     def __iter__(self) -> Iterator[str]:

@@ -38,7 +38,7 @@ from reader.search import cache
 from reader.search.builder import AbstractBuilder
 from reader.search.docset import DocSet
 from reader.search.evaluation import Matching, narrows
-from reader.search.facts import Facts, Gathering
+from reader.search.facts import Facts, Gathering, containing
 from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
 from reader.search.ranking import (
     PREFIX,
@@ -62,7 +62,15 @@ from reader.search.ranking import (
 from reader.search.vocabulary import Vocabulary
 
 _CACHE_ITEMS = 10_000_000  # document numbers held by the clause cache, in all (int32: ~40 MB)
-_READ_FACTOR = 60  # read candidates' text rather than postings 60x as long (narrowing)
+# Narrowing reads the candidates' text rather than a word's postings when that costs less,
+# counted in postings (4-20 ns each in numpy): a candidate whose folded abstract is kept
+# costs about 1,000 (~8 us: its fields searched for the word and its near spellings), one
+# whose abstract is decoded from the paper file first about 4,000 (~33 us). Measured at
+# 300k papers over bench/search.py's typed set; reading whenever the postings were 60x the
+# candidates read 9,310 abstracts for "retrieval augmented generati", 256 ms, where the
+# postings took 5 ms.
+_READ_FACTOR = 1000
+_READ_NEW_FACTOR = 4000
 _PARALLEL_MIN = 20_000  # papers from which the abstract postings are built in worker processes
 _PARTS_AT_MOST = 6  # parts per field before an update rebuilds the postings
 _DELTA_AT_MOST = 50  # a delta of up to 1/50 of the papers: a start indexes those again (see SearchIndex.save)
@@ -820,11 +828,21 @@ class SearchIndex(Matching):
         else:
             expansion = self._expand(atom.words[0])
             fields = FIELDS_OF[atom.field]
-            if within is not None and len(within) * _READ_FACTOR < self._postings_cost(expansion, fields):
+            if within is not None and self._reads_cheaper(within, fields, self._postings_cost(expansion, fields)):
                 return self._word_within(expansion, fields, within)
             evaluated = self._word(expansion, fields)
         self._remember(key, evaluated)
         return evaluated
+
+    def _reads_cheaper(self, within: Docs, fields: tuple[int, ...], cost: int) -> bool:
+        """Is reading the text of the `within` candidates cheaper than `cost` postings?"""
+        if len(within) * _READ_FACTOR >= cost:
+            return False
+        if ABSTRACT not in fields:
+            return True
+        kept = self._abstract_text
+        decoded = sum(1 for d in within if d not in kept)
+        return len(within) * _READ_FACTOR + decoded * (_READ_NEW_FACTOR - _READ_FACTOR) < cost
 
     def _compound(self, atom: Atom, within: Docs | None) -> Evaluated:
         """Hyphenated or dotted words (gpt-4, text-to-image, zero-shot): every part must
@@ -841,9 +859,12 @@ class SearchIndex(Matching):
                 return Evaluated(passes, set(), 0)
         assert docs is not None
         if TITLE in FIELDS_OF[atom.field] and len(docs) <= 50_000:
-            needle = " " + " ".join(atom.words)
-            titles = self._facts.titles
-            in_sequence = {d for d in docs if needle in titles[d]}
+            # Only titles with every part but the last as a whole word can have them in
+            # sequence: the postings find those, and few titles are then read.
+            titled = docs
+            for word in atom.words[:-1]:
+                titled = titled & self._collect(TITLE, (word,))
+            in_sequence = containing(self._facts.titles, " " + " ".join(atom.words), titled)
             if in_sequence:
                 passes.append(([(SEQUENCE, in_sequence)], None))
         return Evaluated(passes, docs, 0)

@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from reader.files import replaced
 from reader.marshalfile import MAGIC as MARSHAL_MAGIC
 from reader.marshalfile import Damaged, _older_layout
@@ -75,6 +77,15 @@ class Checked:
             unchecked[block] = 0
             self._left -= 1
             block = unchecked.find(1, block + 1, last)
+
+    def check_spans(self, los: np.ndarray, his: np.ndarray) -> None:
+        """`check` each span view[lo:hi] (parallel arrays of items), a block once."""
+        if not self._left or not len(los):
+            return
+        size = self.view.itemsize
+        blocks = np.unique(np.concatenate((los * size // _BLOCK, np.maximum(his * size - 1, 0) // _BLOCK)))
+        for block in blocks[np.frombuffer(self._unchecked, dtype=np.uint8)[blocks] == 1].tolist():
+            self.check(block * _BLOCK // size, min((block + 1) * _BLOCK // size, len(self.view)))
 
     def checked(self) -> memoryview:
         """The whole view, checked (for arrays read whole at once)."""

@@ -4,6 +4,7 @@ finds the paper it was pasted from."""
 
 import textwrap
 
+import pytest
 from textual import events
 from textual.widgets import Input
 from unit.test_closest import DESCRIBED
@@ -202,3 +203,35 @@ async def test_tilde_shows_the_words_each_paper_shares_with_the_text(home):
             marked = {w for segment in line if segment.style and segment.style.underline for w in words(segment.text)}
             in_both = {w for w in words(line.text) if w in pasted and len(w) > 1 and not w.isdigit()}
             assert in_both <= marked, line.text  # every word of its title on screen the pasted text has too
+
+
+async def test_the_typing_pause_before_closest_matches_counts_from_the_keystroke(home, monkeypatch):
+    # At a million papers the typed search took a good part of the pause, and the pause
+    # then began again once its list was shown: the closest matches came that much later.
+    monkeypatch.setattr("reader.search.index.CLOSEST_WAITS_FROM", 1)  # as if 1M papers
+    clock = [100.0]
+    monkeypatch.setattr("reader.screens.main.monotonic", lambda: clock[0])
+    waits = []
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        set_timer = screen.set_timer
+
+        def timed(delay, callback, *args, **kwargs):
+            if callback == screen._search_closest:
+                waits.append(delay)
+                delay = 3600  # the test looks at the delay asked for
+            return set_timer(delay, callback, *args, **kwargs)
+
+        monkeypatch.setattr(screen, "set_timer", timed)
+        run_search = screen.run_search
+
+        def searched_slowly():
+            run_search()
+            clock[0] += 0.3  # the search takes 0.3 s of the pause
+
+        monkeypatch.setattr(screen, "run_search", searched_slowly)
+        await search(pilot, DESCRIBED[SOAP])
+        assert "closest matches after a pause" in status(app)
+    assert waits and waits[-1] == pytest.approx(MainScreen.CLOSEST_PAUSE - 0.3)

@@ -195,3 +195,51 @@ def test_doi_venue_key_and_cat_decode_no_paper(home, decoded):
     queries = ("doi:10.", "doi:10.1", "venue:proceedings", "key:li", "cat:cs", "cat:math.pr")
     found = [library.search(query).total for query in queries]
     assert all(found) and decoded == []
+
+
+@given(
+    texts=st.lists(st.text(alphabet="ab éß\u4e00", max_size=12), min_size=1, max_size=40),
+    changed=st.dictionaries(st.integers(0, 45), st.text(alphabet="ab é", max_size=8), max_size=5),
+    needle=st.text(alphabet="ab éß\u4e00", min_size=1, max_size=4),
+    picked=st.sets(st.integers(0, 50)),
+)
+def test_the_titles_read_from_the_cache_file_find_a_needle_as_reading_each_title_does(texts, changed, needle, picked):
+    # A hyphenated word checks the candidates' titles for its parts in sequence where
+    # they lie in the cache file (Texts.containing), not one decoded title at a time.
+    from array import array
+
+    from reader.search.docset import DocSet
+    from reader.search.facts import Texts, containing
+    from reader.search.mapped import Checked, _block_crcs
+
+    blob, ends = Texts.encoded(texts)
+    raw = memoryview(blob)
+    column = Texts(Checked(raw, "B", array("I", _block_crcs(raw))), memoryview(ends))
+    strings = list(texts)
+    for docno, text in sorted(changed.items()):
+        if docno < len(strings):
+            column[docno] = strings[docno] = text
+        elif docno == len(strings):
+            column.append(text)
+            strings.append(text)
+    docs = {d for d in picked if d < len(strings)}
+    expected = {d for d in docs if needle in strings[d]}
+    assert containing(column, needle, docs) == expected
+    assert containing(column, needle, DocSet.of(docs)) == expected
+    assert containing(strings, needle, docs) == expected
+
+
+def test_a_word_typed_into_a_narrowed_search_decodes_no_abstract_its_postings_answer_cheaper(home, decoded):
+    # Narrowing read each candidate's abstract from the paper file (20-30 us each) where
+    # the word's postings (a few ns each) cost less: 9,310 abstracts for one keystroke
+    # at 300k papers. The same papers either way (tests/unit/test_search.py).
+    library = Library.open(home, seed=False)
+    library.import_paths(sorted((CORPORA / "hf-daily-papers" / "daily").glob("2024-06-*.json.gz")))
+    _ = library.index
+    index = Library.open(home, seed=False).index
+    previous = None
+    typed = "mixture of"
+    for end in range(1, len(typed) + 1):  # (closest matches read abstracts: left out)
+        decoded.clear()
+        previous = index.search(typed[:end], state_of, previous=previous, closest=False)
+    assert previous.total and decoded == []

@@ -599,6 +599,7 @@ def test_narrowing_by_reading_candidates_matches_the_index(monkeypatch):
 
     monkeypatch.setattr(SearchIndex, "_word_within", spy)
     monkeypatch.setattr(search_module, "_READ_FACTOR", 0)  # always read when narrowing
+    monkeypatch.setattr(search_module, "_READ_NEW_FACTOR", 0)
     index = SearchIndex(papers)
     for text in ("graph neural network vision", "transformers dataset lang", "visual | graph modeling dat"):
         typed = type_out(index, text)
@@ -612,12 +613,12 @@ def test_narrowing_by_reading_candidates_matches_the_index(monkeypatch):
 def test_typing_with_candidate_reading_equals_a_fresh_search(papers, typed_words):
     text = " ".join(typed_words)
     fresh = SearchIndex(papers).search(text, blank)
-    saved = search_module._READ_FACTOR
-    search_module._READ_FACTOR = 0
+    saved = search_module._READ_FACTOR, search_module._READ_NEW_FACTOR
+    search_module._READ_FACTOR = search_module._READ_NEW_FACTOR = 0  # always read when narrowing
     try:
         typed = type_out(SearchIndex(papers), text)
     finally:
-        search_module._READ_FACTOR = saved
+        search_module._READ_FACTOR, search_module._READ_NEW_FACTOR = saved
     assert (typed.ids, typed.scores, typed.error) == (fresh.ids, fresh.scores, fresh.error)
 
 
@@ -627,12 +628,12 @@ def test_a_repeated_word_beside_an_or_group_scores_the_same_when_typed():
     papers = [paper("p0", "Graph", "graph"), paper("p1", "Neural", "")]
     text = "graph graph | neural"
     fresh = SearchIndex(papers).search(text, blank)
-    saved = search_module._READ_FACTOR
-    search_module._READ_FACTOR = 0
+    saved = search_module._READ_FACTOR, search_module._READ_NEW_FACTOR
+    search_module._READ_FACTOR = search_module._READ_NEW_FACTOR = 0  # always read when narrowing
     try:
         typed = type_out(SearchIndex(papers), text)
     finally:
-        search_module._READ_FACTOR = saved
+        search_module._READ_FACTOR, search_module._READ_NEW_FACTOR = saved
     assert (typed.ids, typed.scores) == (fresh.ids, fresh.scores)
 
 
@@ -650,7 +651,8 @@ def test_an_index_read_from_the_cache_answers_every_kind_of_query_as_a_fresh_bui
     source = some.sources[0].file.rsplit("/", 1)[-1]
     queries = [
         "", "tranformer", "diffusion | gan", '"language models"', "llm -survey", "title:mamba",
-        "author:wang", "year:>=2024", "has:code vision", f"src:{source}", some.arxiv_id, "zero-shot",
+        "author:wang", "year:>=2024", "has:code vision", f"src:{source}", some.arxiv_id, "zero-shot", "zero-sh",
+        "text-to-image", "vision-language model",
     ]  # fmt: skip
     for query in queries:
         fresh, again = built.search(query, blank), read.search(query, blank)
