@@ -1,17 +1,19 @@
-"""The abstracts' postings of a large library, built in worker processes.
+"""The postings of a large library's fields, built in worker processes.
 
-Abstracts are most of the text, so a large library's are split among workers,
-started before the rest of the build so they run while this process does the
-titles and authors. A worker is a child Python running `reader.search.worker`
+Its documents (each a title, an abstract and its authors' names, or whatever
+fields a caller gives) are split among workers, started before the rest of the
+build so that they run while this process goes on (an import writes library.json
+meanwhile). The titles and authors went with them too: inverted here, after the
+save, they kept the last seconds of a large import on one core. A worker is a child Python running `reader.search.worker`
 (`serve` below): unlike multiprocessing's spawn it never re-imports the app's
 __main__, and unlike fork it is safe from a process that already runs threads
 (the app builds in a worker thread).
 
 The protocol, both sides of it here: the worker's stdin holds length-prefixed
-marshal frames, each a list of texts, then an empty frame; its first document
-number is its one argument. It inverts each frame as it reads it (its texts are
-never all in memory: 650 MB a worker at 1M papers), then writes its `Part` to
-stdout as three length-prefixed blobs: the marshal'd words, then the offsets and
+marshal frames, each a list of documents (a tuple of texts, one per field), then
+an empty frame; its first document number is its one argument. It inverts each
+frame as it reads it (its texts are never all in memory: 650 MB a worker at 1M
+papers), then writes a `Part` per field to stdout, each as three length-prefixed blobs: the marshal'd words, then the offsets and
 the document numbers raw, which this process reads straight into their arrays
 (a marshal'd part went through three copies of its postings here).
 
@@ -39,42 +41,48 @@ from typing import IO, Any
 from reader.resources import worker_env
 from reader.search.postings import Part, invert, part_of
 
-_FRAME = 2000  # texts per frame
+_FRAME = 2000  # documents per frame
+
+Document = tuple[str, ...]  # its fields' texts, in the same order for every document
 
 
-class AbstractBuilder:
-    """Inverts the abstracts, in `workers` processes if there are 2 or more, else
-    in-process when `parts()` is called; `parts()` collects the workers' parts.
+class FieldBuilder:
+    """Inverts each of `fields` fields of the documents, in `workers` processes if there
+    are 2 or more, else in-process when `parts()` is called; `parts()` collects the
+    workers' parts.
 
-    `abstracts` (`count` of them; by default their len) are read once, as they come:
+    `documents` (`count` of them; by default their len) are read once, as they come:
     each worker's share goes to its temp file frame by frame, and the worker starts
     as soon as its share is there, so an index built from a paper file never has
     every abstract in memory (1 GB at 1M papers). The share of a worker that failed
     is read back from its temp file and built here; without workers (a library too
     small for them) the texts are held."""
 
-    def __init__(self, abstracts: Iterable[str], workers: int, count: int | None = None):
+    def __init__(self, documents: Iterable[Document], fields: int, workers: int, count: int | None = None):
         if count is None:
-            assert isinstance(abstracts, Sized), "an iterator of abstracts comes with their count"
-            count = len(abstracts)
+            assert isinstance(documents, Sized), "an iterator of documents comes with their count"
+            count = len(documents)
+        self._fields = fields
         step = -(-count // workers) if workers >= 2 and count else max(count, 1)
         # Each share (start, end), the process inverting it (None: this one) and its texts' file.
         self._shares: list[tuple[int, int, subprocess.Popen[bytes] | None]] = []
-        self._texts: list[IO[bytes] | list[str]] = []
+        self._texts: list[IO[bytes] | list[Document]] = []
         self._failures: list[str] = []
         env = worker_env() if workers >= 2 else {}
-        texts = iter(abstracts)
+        texts = iter(documents)
         for start in range(0, count, step):
             end = min(count, start + step)
             proc = None
-            share: IO[bytes] | list[str] = list(islice(texts, end - start)) if workers < 2 else self._file(texts, end - start)
+            share: IO[bytes] | list[Document] = (
+                list(islice(texts, end - start)) if workers < 2 else self._file(texts, end - start)
+            )
             if not isinstance(share, list):
                 proc = self._start(start, share, env)
             self._shares.append((start, end, proc))
             self._texts.append(share)
 
-    def _file(self, texts: Iterator[str], count: int) -> IO[bytes] | list[str]:
-        """The next `count` texts in a temp file for a worker (in memory if there is none to be had).
+    def _file(self, texts: Iterator[Document], count: int) -> IO[bytes] | list[Document]:
+        """The next `count` documents in a temp file for a worker (in memory if there is none to be had).
         An unlinked temp file, written here at C speed, not a pipe fed by a thread that
         would compete for the GIL with whatever this process does meanwhile."""
         try:
@@ -115,26 +123,27 @@ class AbstractBuilder:
                 texts.close()
         self._shares, self._texts = [], []
 
-    def parts(self) -> list[Part]:
-        """One part per share: the worker's, or (it failed) one built here."""
+    def parts(self) -> list[list[Part]]:
+        """For each field, one part per share: the worker's, or (it failed) one built here."""
         if not self._shares:
-            return [part_of((), ())]
-        parts = []
+            return [[part_of((), ())] for _ in range(self._fields)]
+        shares = []
         for (start, end, proc), texts in zip(self._shares, self._texts, strict=True):
-            part = self._collect(proc) if proc is not None else None
-            if part is None:
-                part = part_of(texts if isinstance(texts, list) else _texts_in(texts), range(start, end))
-            parts.append(part)
+            parts = self._collect(proc) if proc is not None else None
+            if parts is None:
+                documents = texts if isinstance(texts, list) else _texts_in(texts)
+                parts = [part_of(field, range(start, end)) for field in _columns(documents, self._fields)]
+            shares.append(parts)
         self._close()
-        self._report(parts)
-        return parts
+        self._report(len(shares))
+        return [list(field) for field in zip(*shares, strict=True)]
 
-    def _collect(self, proc: subprocess.Popen[bytes]) -> Part | None:
+    def _collect(self, proc: subprocess.Popen[bytes]) -> list[Part] | None:
         assert proc.stdout is not None
         received, problem = None, ""
         try:
             with proc.stdout as stream:
-                received = _read_part(stream)
+                received = [_read_part(stream) for _ in range(self._fields)]
         except Exception as error:
             problem = f"sent back no index ({type(error).__name__}: {error})"
         if proc.wait() != 0:  # a worker that died says more than what it left unsaid
@@ -144,11 +153,11 @@ class AbstractBuilder:
             self._failures.append(problem)
         return received
 
-    def _report(self, parts: list[Part]) -> None:
+    def _report(self, shares: int) -> None:
         if self._failures:
             print(
-                f"reader: {len(self._failures)} of {len(parts)} index workers failed ({'; '.join(self._failures)}); "
-                f"their abstracts were indexed in the main process instead, which is slower",
+                f"reader: {len(self._failures)} of {shares} index workers failed ({'; '.join(self._failures)}); "
+                f"their papers were indexed in the main process instead, which is slower",
                 file=sys.stderr,
                 flush=True,
             )
@@ -161,8 +170,8 @@ def _ended(returncode: int) -> str:
     return f"exit status {returncode}"
 
 
-def _write_frames(stream: IO[bytes], texts: Iterator[str], count: int) -> None:
-    """The next `count` of `texts` as frames, then the empty frame that ends them."""
+def _write_frames(stream: IO[bytes], texts: Iterator[Document], count: int) -> None:
+    """The next `count` of the documents `texts` as frames, then the empty frame that ends them."""
     while count > 0:
         frame = list(islice(texts, min(count, _FRAME)))
         if len(frame) < min(count, _FRAME):
@@ -174,10 +183,10 @@ def _write_frames(stream: IO[bytes], texts: Iterator[str], count: int) -> None:
     stream.write((0).to_bytes(8, "little"))
 
 
-def _texts_in(stream: IO[bytes]) -> list[str]:
-    """The texts `_write_frames` wrote to `stream`, read back."""
+def _texts_in(stream: IO[bytes]) -> list[Document]:
+    """The documents `_write_frames` wrote to `stream`, read back."""
     stream.seek(0)
-    texts: list[str] = []
+    texts: list[Document] = []
     while (frame := _read_frame(stream)) is not None:
         texts += frame
     return texts
@@ -216,15 +225,24 @@ def _read_part(stream: IO[bytes]) -> Part:
     return Part(words, offsets, data)
 
 
+def _columns(documents: list[Document], fields: int) -> list[tuple[str, ...]]:
+    """Each field's texts, in the documents' order."""
+    return list(zip(*documents, strict=True)) if documents else [() for _ in range(fields)]
+
+
 def serve(start: int, source: IO[bytes], out: IO[bytes]) -> None:
-    """A worker's work: the texts in `source`, numbered from `start`, as a part in `out`."""
+    """A worker's work: the documents in `source`, numbered from `start`, as a part
+    per field in `out`."""
     gc.disable()  # millions of small lists: the collector would only slow this down
-    postings: defaultdict[str, list[int]] = defaultdict(list)
+    postings: list[defaultdict[str, list[int]]] = []
     docno = start
     while (frame := _read_frame(source)) is not None:
-        invert(frame, range(docno, docno + len(frame)), into=postings)
+        for _ in range(len(frame[0]) - len(postings)):
+            postings.append(defaultdict(list))
+        for field, texts in zip(postings, zip(*frame, strict=True), strict=True):
+            invert(texts, range(docno, docno + len(frame)), into=field)
         docno += len(frame)
-    part = Part.from_postings(postings)
-    del postings
-    for blob in (marshal.dumps(part.words), part.offsets, part.data):
-        _write_blob(out, blob)
+    while postings:
+        part = Part.from_postings(postings.pop(0))
+        for blob in (marshal.dumps(part.words), part.offsets, part.data):
+            _write_blob(out, blob)

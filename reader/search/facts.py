@@ -252,7 +252,8 @@ class Gathering:
         self._category_code: dict[tuple[str, ...], int] = {}
         self._cat_codes = array("I")
 
-    def add(self, paper: Paper) -> None:
+    def add(self, paper: Paper) -> tuple[str, str]:
+        """Gather `paper`'s facts; returns its title and its authors as they are indexed."""
         d = len(self._titles)
         key = tuple((s.file, s.format) for s in paper.sources)
         code = self._descriptors.get(key)
@@ -260,8 +261,9 @@ class Gathering:
             code = self._descriptors[key] = len(self._lines)
             self._lines.append(_descriptor(paper))
         self._src_codes.append(code)
-        self._titles.append(padded(paper.title))
-        self._authors.append(padded(" ".join(paper.authors)))
+        title, authors = padded(paper.title), padded(" ".join(paper.authors))
+        self._titles.append(title)
+        self._authors.append(authors)
         self._year.append(_year_of(paper))
         if paper.links and any(map(_CODE_HOSTS.match, paper.links)):
             self._has_code.add(d)
@@ -274,6 +276,7 @@ class Gathering:
         self._venues.append(paper.venue or "")
         self._surnames.append(key_surname(paper))
         self._cat_codes.append(self._category_code.setdefault(_categories(paper), len(self._category_code)))
+        return title, authors
 
     def facts(self, papers: Sequence[Paper]) -> Facts:
         """The facts of `papers`, the papers added, in that order."""

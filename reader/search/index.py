@@ -35,7 +35,7 @@ from reader.papertable import Papers, as_sequence, in_order, numbered, paper_dat
 from reader.query import Atom, Clause, Query, QueryError, parse_query
 from reader.related import STOP_WORDS, Related
 from reader.search import cache
-from reader.search.builder import AbstractBuilder
+from reader.search.builder import Document, FieldBuilder
 from reader.search.docset import DocSet
 from reader.search.evaluation import Matching, narrows
 from reader.search.facts import Facts, Gathering, containing
@@ -90,11 +90,12 @@ CLOSEST_MATCHES = "no paper has every word · closest matches"
 """What the CLI and the app show above a result's closest matches when none has every word."""
 
 
-def _gathered(papers: Iterable[Paper], gathering: Gathering) -> Iterator[Paper]:
-    """`papers`, each added to `gathering` as it goes by: a build reads each paper once."""
+def _gathered(papers: Iterable[Paper], gathering: Gathering) -> Iterator[Document]:
+    """The documents of `papers` (title, abstract, authors, as indexed), each paper
+    added to `gathering` as it goes by: a build reads each paper once."""
     for paper in papers:
-        gathering.add(paper)
-        yield paper
+        title, authors = gathering.add(paper)
+        yield title, paper.abstract, authors
 
 
 def closest_divider(complete: int) -> str:
@@ -291,18 +292,21 @@ class SearchIndex(Matching):
         self._builder = None
         if cached_order is None:
             gathering = Gathering()
-            self._builder = self._abstract_builder(workers, _gathered(map(papers.__getitem__, order), gathering))
+            self._builder = self._field_builder(workers, _gathered(map(papers.__getitem__, order), gathering))
             self._facts = gathering.facts(self._papers)
 
-    def _abstract_builder(self, workers: int | None, papers: Iterable[Paper] | None = None) -> AbstractBuilder:
+    def _field_builder(self, workers: int | None, documents: Iterable[Document] | None = None) -> FieldBuilder:
         """Worker processes pay off from _PARALLEL_MIN papers; by default, one per CPU, up to 4.
-        `papers`: the documents' papers as read, in order (by default, `_papers`)."""
+        `documents`: each document's title, abstract and authors as indexed, in order
+        (by default, of `_papers` and their facts)."""
         if len(self._papers) < _PARALLEL_MIN:
             workers = 0
         elif workers is None:
             workers = min(4, os.cpu_count() or 1)
-        abstracts = (paper.abstract for paper in (self._papers if papers is None else papers))
-        return AbstractBuilder(abstracts, workers, len(self._papers))
+        if documents is None:
+            abstracts = (paper.abstract for paper in self._papers)
+            documents = zip(self._facts.titles, abstracts, self._facts.authors, strict=True)
+        return FieldBuilder(documents, 3, workers, len(self._papers))
 
     def complete(self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None) -> SearchIndex:
         """Finish a build begun with `begin`, and save it in `cache_dir` under the name
@@ -366,18 +370,15 @@ class SearchIndex(Matching):
             self._builder.stop()
             self._builder = None
 
-    def _build_parts(self, builder: AbstractBuilder) -> list[list[Part]]:
-        count = len(self._papers)
+    def _build_parts(self, builder: FieldBuilder) -> list[list[Part]]:
+        """The title, abstract and author parts `builder` made (see `_gathered`)."""
         enabled = gc.isenabled()
         gc.disable()  # millions of small lists: the collector would only slow this down
         try:
-            title = part_of(self._facts.titles, range(count))
-            author = part_of(self._facts.authors, range(count))
-            abstract_parts = builder.parts()
+            return builder.parts()
         finally:
             if enabled:
                 gc.enable()
-        return [[title], abstract_parts, [author]]
 
     # --- updating ----------------------------------------------------------------
 
@@ -423,7 +424,7 @@ class SearchIndex(Matching):
         self._rank_due = True  # sorted when a search first needs it: an import searches nothing
         abstracts = self._parts[1]
         if max(map(len, self._parts)) > _PARTS_AT_MOST or len(abstracts[-1].data) * 5 > sum(len(p.data) for p in abstracts):
-            self._parts = self._build_parts(self._abstract_builder(None))
+            self._parts = self._build_parts(self._field_builder(None))
             self._vocab = Vocabulary(chain.from_iterable(p.words for parts in self._parts for p in parts))
         else:
             self._vocab.add(chain(title.words, abstract.words, author.words))

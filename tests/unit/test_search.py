@@ -478,31 +478,41 @@ def test_corrupt_cache_is_rebuilt(tmp_path):
     assert not index.cache_hit and ids(index, "diffusion") == ["ddpm"]
 
 
+def authored(i: int) -> Paper:
+    return paper(
+        f"p{i}", f"Title {i} about topic{i % 7}", f"abstract words {i} shared text", authors=(f"Ada Lovel{i % 5}", f"Bo Zhang{i}")
+    )
+
+
+# Queries that read each field: titles, abstracts and authors are all inverted by the workers.
+FIELD_QUERIES = ("topic3", "title:about", "abstract shared", "words 17", "words 59", "author:lovel2", "zhang41", "word", "")
+
+
 def test_worker_processes_build_the_same_index(monkeypatch, tmp_path):
-    papers = [paper(f"p{i}", f"Title {i} about topic{i % 7}", f"abstract words {i} shared text") for i in range(60)]
+    papers = [authored(i) for i in range(60)]
     monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
     parallel = SearchIndex(papers, workers=2, cache_dir=tmp_path)
-    assert len(parallel._parts[1]) == 2  # two abstract parts: the workers ran
+    assert [len(parts) for parts in parallel._parts] == [2, 2, 2]  # titles, abstracts and authors: the workers ran
     single = SearchIndex(papers, workers=1)
     restored = SearchIndex(papers, workers=2, cache_dir=tmp_path)
     assert restored.cache_hit
-    for text in ("topic3", "abstract shared", "words 17", "word", ""):
+    for text in FIELD_QUERIES:
         assert ids(parallel, text) == ids(single, text) == ids(restored, text)
 
 
 def test_a_worker_killed_mid_build_costs_only_its_share_and_says_so(monkeypatch, capsys):
     """As the out-of-memory killer does to a worker of a large import: the index is
     whole, the other worker's part is kept, and stderr says what happened."""
-    papers = [paper(f"p{i}", f"Title {i} about topic{i % 7}", f"abstract words {i} shared text") for i in range(60)]
+    papers = [authored(i) for i in range(60)]
     monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
     pending = SearchIndex.begin(papers, workers=2)
     pending._builder._shares[1][2].kill()  # before it has even started Python
     built = pending.complete()
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "1 of 2 index workers failed (killed by signal 9" in lines[0]
-    assert len(built._parts[1]) == 2
+    assert [len(parts) for parts in built._parts] == [2, 2, 2]
     single = SearchIndex(papers, workers=1)
-    for text in ("topic3", "abstract shared", "words 17", "words 59", "word", ""):
+    for text in FIELD_QUERIES:
         assert ids(built, text) == ids(single, text)
 
 

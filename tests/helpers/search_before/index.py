@@ -32,7 +32,7 @@ from reader.models import Paper, PaperState
 from reader.query import Atom, Clause, Query, QueryError, parse_query
 from reader.related import STOP_WORDS
 from reader.search import cache
-from reader.search.builder import AbstractBuilder
+from reader.search.builder import FieldBuilder
 from reader.search.facts import Facts
 from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
 from reader.search.vocabulary import Vocabulary
@@ -196,13 +196,13 @@ class SearchIndex(Matching):
         self._all = frozenset(self._ints)
         self._builder = None if cached_order is not None else self._abstract_builder(workers)
 
-    def _abstract_builder(self, workers: int | None) -> AbstractBuilder:
+    def _abstract_builder(self, workers: int | None) -> FieldBuilder:
         """Worker processes pay off from _PARALLEL_MIN papers; by default, one per CPU, up to 4."""
         if len(self._papers) < _PARALLEL_MIN:
             workers = 0
         elif workers is None:
             workers = min(4, os.cpu_count() or 1)
-        return AbstractBuilder([p.abstract for p in self._papers], workers)
+        return FieldBuilder([(p.abstract,) for p in self._papers], 1, workers)
 
     def complete(self, *, cache_dir: str | os.PathLike[str] | None = None, fingerprint: str | None = None) -> SearchIndex:
         """Finish a build begun with `begin`, and save it in `cache_dir` under the name
@@ -229,14 +229,14 @@ class SearchIndex(Matching):
             self._builder.stop()
             self._builder = None
 
-    def _build_parts(self, builder: AbstractBuilder) -> list[list[Part]]:
+    def _build_parts(self, builder: FieldBuilder) -> list[list[Part]]:
         count = len(self._papers)
         enabled = gc.isenabled()
         gc.disable()  # millions of small lists: the collector would only slow this down
         try:
             title = part_of(self._facts.titles, range(count))
             author = part_of(self._facts.authors, range(count))
-            abstract_parts = builder.parts()
+            (abstract_parts,) = builder.parts()
         finally:
             if enabled:
                 gc.enable()
