@@ -30,6 +30,7 @@ from pathlib import Path
 
 from reader import citation, ingest
 from reader.files import StoreError
+from reader.ingest.aside import read_large_file
 from reader.models import Paper, PaperState, Problem, StatedPaper
 from reader.paperkeys import Aliases, aliases_of
 from reader.papertable import Papers, PaperTable
@@ -113,7 +114,7 @@ class Importing:
         for path, size in zip(files, sizes, strict=True):
             at(0)
             try:
-                for record in ingest.read_file(path, format, at if progress else None):
+                for record in read_large_file(path, format, at if progress else None, size):
                     self._take(record, path.name, report, changed, arriving_states, owners)
             except ingest.IngestError as error:
                 # Named once: parsers name the file too, by its name alone.
