@@ -13,6 +13,10 @@ Memory. The papers an import adds or changes are kept in a temp file in the home
 in memory is their keys (the aliases) and ids, and a paper a later record is a copy
 of is read back. library.json, the paper file and the index are written from there
 one paper at a time; 1M papers held took 7.5 GB at an import's peak.
+
+Cores. A large file is parsed in a child process while this one merges its
+records (`ingest.aside`), and the index's workers invert the papers' titles,
+abstracts and authors while library.json is written (`search.builder`).
 `Importing` is that part of `Library`, which inherits it (kept here: library.py
 was too long to read as one); the library's attributes it works on are
 declared on it.

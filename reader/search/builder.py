@@ -1,10 +1,10 @@
 """The postings of a large library's fields, built in worker processes.
 
-Its documents (each a title, an abstract and its authors' names, or whatever
-fields a caller gives) are split among workers, started before the rest of the
-build so that they run while this process goes on (an import writes library.json
-meanwhile). The titles and authors went with them too: inverted here, after the
-save, they kept the last seconds of a large import on one core. A worker is a child Python running `reader.search.worker`
+Its documents (each a title, an abstract and its authors' names) are split among
+workers, started before the rest of the build so that they run while this
+process goes on (an import writes library.json meanwhile). Titles and authors go
+with the abstracts: inverted here, after an import's save, they kept its last
+seconds on one core. A worker is a child Python running `reader.search.worker`
 (`serve` below): unlike multiprocessing's spawn it never re-imports the app's
 __main__, and unlike fork it is safe from a process that already runs threads
 (the app builds in a worker thread).
@@ -13,9 +13,10 @@ The protocol, both sides of it here: the worker's stdin holds length-prefixed
 marshal frames, each a list of documents (a tuple of texts, one per field), then
 an empty frame; its first document number is its one argument. It inverts each
 frame as it reads it (its texts are never all in memory: 650 MB a worker at 1M
-papers), then writes a `Part` per field to stdout, each as three length-prefixed blobs: the marshal'd words, then the offsets and
-the document numbers raw, which this process reads straight into their arrays
-(a marshal'd part went through three copies of its postings here).
+papers), then writes a `Part` per field to stdout, each as three length-prefixed
+blobs: the marshal'd words, then the offsets and the document numbers raw, which
+this process reads straight into their arrays (a marshal'd part went through
+three copies of its postings here).
 
 A worker that cannot start (no processes in a sandbox, a frozen app, no room for
 its texts in the temp folder) or that dies (the kernel's out-of-memory killer
