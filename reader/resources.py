@@ -15,7 +15,9 @@ def resource_dir(name: str) -> Path:
 
 def worker_env() -> dict[str, str]:
     """This process's environment, with this copy of reader first on the worker's path
-    (a bench or a test may have put it on this process's path by hand)."""
+    (a bench or a test may have put it on this process's path by hand), and not the
+    current folder: `python -m` would put it first, so a `reader` package there
+    (another project's clone, an unpacked download) would run in the worker."""
     root = str(Path(__file__).resolve().parents[1])
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
+    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root, "PYTHONSAFEPATH": "1"}

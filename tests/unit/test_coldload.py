@@ -238,3 +238,20 @@ def test_a_paper_replaced_by_a_later_record_of_its_id_reads_as_without_workers(t
     without = list(Store(only_library_json(raw_home, tmp_path / "without")).load_table().items())
     assert with_workers == without
     assert workers == [True, False]
+
+
+def test_a_start_from_a_folder_holding_another_reader_runs_this_ones_workers(tmp_path, monkeypatch, workers):
+    """`python -m` would put the current folder first on a worker's path: a `reader`
+    package there (another project's clone, an unpacked download) must not run."""
+    saved(tmp_path / "warm", PAPERS)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "reader").mkdir(parents=True)
+    ran = tmp_path / "ran"
+    (elsewhere / "reader" / "__init__.py").write_text(f"open({str(ran)!r}, 'w').close()\n")
+    monkeypatch.chdir(elsewhere)
+
+    cold = Library.open(only_library_json(tmp_path / "warm", tmp_path / "cold"), seed=False)
+
+    assert not ran.exists()
+    assert workers == [True]
+    assert list(cold.papers.values()) == PAPERS
