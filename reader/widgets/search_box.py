@@ -10,11 +10,18 @@ only when opened. It closes (leaves the focus chain) when it loses focus.
 Textual's Input keeps a paste's first line only; `~` followed by a pasted
 abstract (copied from a PDF or a web page, broken into lines) must search by all
 of it, so the lines are joined with spaces.
+
+Each keystroke's text is repainted without a layout pass: Input keeps the text's
+width as its virtual size (how far it scrolls sideways), a reactive that lays
+out the whole screen when it changes, though the box is one row as wide as the
+list whatever it holds.
 """
 
 from __future__ import annotations
 
 from textual import events
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 from reader.text import one_line
@@ -22,6 +29,7 @@ from reader.text import one_line
 
 class SearchBox(Input):
     _opened = False
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def allow_focus(self) -> bool:
         return self._opened

@@ -149,7 +149,9 @@ class StatusLine(Static):
         width = self.content_size.width or sum(cell_len(text) + gap for text, _ in segments)
         # Each segment with the separator before it; the first has none, hence `width` + one.
         kept = fit([(cell_len(text) + gap, rank) for text, rank in segments], width + gap)
-        super().update(SEPARATOR.join(segments[i][0] for i in kept) if kept else segments[0][0])
+        # Repainted, not laid out: the line is one row the screen's width whatever it says
+        # (the stylesheet), and a layout pass on each keystroke's line delayed its frame.
+        super().update(SEPARATOR.join(segments[i][0] for i in kept) if kept else segments[0][0], layout=False)
 
     def _pace(self) -> str:
         """Papers decided per minute over this session's triage (from its first decision)."""

@@ -3,7 +3,7 @@
 from textual import events
 from textual.widgets import TextArea
 
-from helpers.pilot import abstract_text, papers, settle
+from helpers.pilot import abstract_text, papers, seen_in, settle
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.main import MainScreen
@@ -50,6 +50,21 @@ async def test_a_search_typed_in_one_burst_searches(home):
         assert app.screen.search_box.value == "agent"
         ids = papers(app).ids
         assert 0 < len(ids) < 423
+
+
+async def test_a_query_longer_than_the_box_shows_its_end_as_typed_and_its_start_on_home(home):
+    # The box is repainted, not laid out, per keystroke (reader.widgets.search_box):
+    # it must still scroll sideways to the letter typed.
+    query = "graph neural networks for molecular property prediction and drug discovery"
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *query)
+        box = app.screen.search_box
+        assert len(query) > box.content_size.width
+        assert seen_in(box).endswith("drug discovery")
+        await pilot.press("home")
+        assert seen_in(box).startswith("graph neural networks")
 
 
 async def test_slash_is_text_in_the_search_box_and_the_dialogs(home):
