@@ -191,9 +191,10 @@ class PaperTable(Mapping[str, Paper]):
         yield from ((paper_id, changed[paper_id]) for paper_id in added)
 
     def __setitem__(self, paper_id: str, paper: Paper) -> None:
-        if paper_id not in self._changed and self._where(paper_id) is None:
+        added = paper_id not in self._changed and self._where(paper_id) is None
+        self._changed[paper_id] = paper  # first: a spill's full disk leaves no id without its paper
+        if added:
             self._added.append(paper_id)
-        self._changed[paper_id] = paper
 
     # -- positions: the papers as `list(self.values())` ---------------------------------
 

@@ -13,6 +13,7 @@ import pytest
 from reader import spill as spill_module
 from reader.files import StoreError
 from reader.models import Paper, Source
+from reader.papertable import PaperTable
 from reader.spill import Spill
 
 
@@ -63,3 +64,13 @@ def test_a_full_disk_is_one_store_error_naming_the_home(tmp_path, monkeypatch):
     said = str(raised.value)
     assert str(tmp_path) in said and "No space left on device" in said and "import again" in said
     assert "\n" not in said
+
+
+def test_a_paper_the_full_disk_refused_is_not_counted_in_the_library(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill_module, "_FLUSH_AT", 1)
+    monkeypatch.setattr(spill_module, "os", full_disk_once(after=2))
+    table = PaperTable.of([paper(0)]).spilling(tmp_path)
+    with pytest.raises(StoreError):
+        table[paper(1).id] = paper(1)
+    assert len(table) == 1
+    assert list(table.in_order()) == [paper(0)]
