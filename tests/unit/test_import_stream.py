@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers.paths import CORPORA
-from reader import spill, store
+from reader import ingest, spill, store
 from reader.cli import main
 from reader.library import Library
 from reader.models import Paper
@@ -175,3 +175,30 @@ def test_the_cli_says_a_full_disk_in_one_line_and_keeps_the_library(tmp_path, mo
     assert err.startswith(f"reader: could not keep the import's papers in a temp file in {home} (No space left on device)")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert (home / "library.json").read_bytes() == saved
+
+
+def spilled_bytes(home: Path, pages: list[list[Paper]], monkeypatch: pytest.MonkeyPatch) -> int:
+    """Bytes the imports of `pages`, one after the other, write to their temp files,
+    into a home holding DAYS[0] (each page is saved as a segment: its papers stay spilled)."""
+    imported(home, DAYS[:1])
+    written = [0]
+
+    def counted(fd: int, data: bytes, offset: int) -> int:
+        written[0] += len(data)
+        return os.pwrite(fd, data, offset)
+
+    names = {name: getattr(os, name) for name in dir(os) if not name.startswith("__")}
+    monkeypatch.setattr(spill, "os", types.SimpleNamespace(**(names | {"pwrite": counted})))
+    library = Library.open(home, seed=False)
+    for page in pages:
+        library.import_records(page)
+    monkeypatch.undo()
+    return written[0]
+
+
+def test_a_fetch_importing_page_after_page_writes_each_paper_once(tmp_path, monkeypatch):
+    papers = [record for day in DAYS[1:] for record in ingest.read_file(day) if isinstance(record, Paper)]
+    pages = [papers[start : start + 5] for start in range(0, len(papers), 5)]
+    at_once = spilled_bytes(tmp_path / "once", [papers], monkeypatch)
+    page_by_page = spilled_bytes(tmp_path / "pages", pages, monkeypatch)
+    assert len(pages) >= 5 and page_by_page == at_once  # before, each page wrote the pages before it again
