@@ -115,18 +115,21 @@ class Importing:
             if progress:
                 progress(min(before + position, total), total, report.records)
 
-        for path, size in zip(files, sizes, strict=True):
-            at(0)
-            try:
-                for record in read_large_file(path, format, at if progress else None, size):
-                    self._take(record, path.name, report, changed, arriving_states, owners)
-            except ingest.IngestError as error:
-                # Named once: parsers name the file too, by its name alone.
-                said = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
-                report.problems.append(Problem(str(path), said))
-            except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
-                report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
-            before += size
+        with self._undone_if_unsaved((papers_before, aliases_before)):
+            for path, size in zip(files, sizes, strict=True):
+                at(0)
+                try:
+                    for record in read_large_file(path, format, at if progress else None, size):
+                        self._take(record, path.name, report, changed, arriving_states, owners)
+                except ingest.IngestError as error:
+                    # Named once: parsers name the file too, by its name alone.
+                    said = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+                    report.problems.append(Problem(str(path), said))
+                except StoreError:
+                    raise  # the home's disk, not this file: nothing of the import is saved
+                except Exception as error:  # noqa: BLE001 - a parser's bug must not end the whole import
+                    report.problems.append(Problem(str(path), f"could not be read ({type(error).__name__}: {error})"))
+                before += size
         return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), progress, total, index)
 
     def import_records(self, records: Iterable[Paper | Problem], *, index: bool = False) -> ImportReport:
@@ -140,8 +143,9 @@ class Importing:
             changed: dict[str, None] = {}
             arriving_states: dict[str, PaperState] = {}
             owners = self._key_owners()
-            for record in records:
-                self._take(record, "fetched", report, changed, arriving_states, owners)
+            with self._undone_if_unsaved((papers_before, aliases_before)):
+                for record in records:
+                    self._take(record, "fetched", report, changed, arriving_states, owners)
             return self._save_import(report, changed, arriving_states, (papers_before, aliases_before), None, 0, index)
 
     def _take(
@@ -209,6 +213,16 @@ class Importing:
         except OSError:
             pass  # a read-only home: saving will say so
 
+    @contextmanager
+    def _undone_if_unsaved(self, before: tuple[PaperTable, dict[str, str] | Aliases]) -> Iterator[None]:
+        """Go back to the papers and aliases `before` an import if it cannot be saved
+        (a StoreError: the home's disk), so memory matches the disk."""
+        try:
+            yield
+        except StoreError:
+            self.papers, self._alias_map = before
+            raise
+
     def _key_owners(self) -> dict[str, str]:
         return {s.key.casefold(): pid for pid, s in self.states.items() if s.key}
 
@@ -231,10 +245,7 @@ class Importing:
                 progress(total, total, report.records)
             if index and self._index is None:
                 self._index = self._cached_index(papers_before)
-            # Indexing the abstracts in worker processes while library.json is written
-            # takes seconds off a large import. Of the table itself, not a copy (`in_order`):
-            # merging is over, and a copy of its temp file's places was 0.1 GB at 1M papers.
-            pending = SearchIndex.begin(Papers(self.papers)) if index and self._index is None else None
+            pending: SearchIndex | None = None
             moved: dict[str, str] | None = None  # set if another import wrote first: old id -> new id
 
             def rebase(theirs: list[Paper]) -> list[Paper]:
@@ -247,9 +258,14 @@ class Importing:
                 return [self.papers[pid] for pid in ids]
 
             try:
-                written = self.store.add_segment(self.papers, records, rebase, self._alias_dict, count=len(changed))
+                with self._undone_if_unsaved(before):
+                    if index and self._index is None:
+                        # Indexing the abstracts in worker processes while library.json is written
+                        # takes seconds off a large import. Of the table itself, not a copy (`in_order`):
+                        # merging is over, and a copy of its temp file's places was 0.1 GB at 1M papers.
+                        pending = SearchIndex.begin(Papers(self.papers))
+                    written = self.store.add_segment(self.papers, records, rebase, self._alias_dict, count=len(changed))
             except StoreError:
-                self.papers, self._alias_map = papers_before, aliases_before  # memory matches the disk
                 if pending is not None:
                     pending.cancel()
                 raise

@@ -85,9 +85,11 @@ class PaperTable(Mapping[str, Paper]):
     def spilling(self, folder: Path) -> PaperTable:
         """A copy whose papers changed from now on (an import's) are kept in a temp file
         in `folder` (see `spill`), not in the heap; those changed so far go there too."""
-        table, spill = self.copy(), Spill(folder)
-        spill.update(table._changed)
-        table._changed = spill
+        table = self.copy()
+        if not isinstance(table._changed, Spill):  # a spill's copy shares its file: its papers are not written again
+            spill = Spill(folder)
+            spill.update(table._changed)
+            table._changed = spill
         return table
 
     def _changed_date(self, paper_id: str) -> str:
@@ -191,9 +193,10 @@ class PaperTable(Mapping[str, Paper]):
         yield from ((paper_id, changed[paper_id]) for paper_id in added)
 
     def __setitem__(self, paper_id: str, paper: Paper) -> None:
-        if paper_id not in self._changed and self._where(paper_id) is None:
+        added = paper_id not in self._changed and self._where(paper_id) is None
+        self._changed[paper_id] = paper  # first: a spill's full disk leaves no id without its paper
+        if added:
             self._added.append(paper_id)
-        self._changed[paper_id] = paper
 
     # -- positions: the papers as `list(self.values())` ---------------------------------
 

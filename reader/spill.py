@@ -17,12 +17,14 @@ old record stays in the file, which only grows and is gone with its last holder
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 from reader import snapshot
+from reader.files import StoreError
 from reader.models import Paper
 
 _FLUSH_AT = 1 << 20  # bytes of records gathered before they are written
@@ -32,6 +34,7 @@ class _Records:
     """The append-only file of records, shared by a spill and its copies."""
 
     def __init__(self, folder: Path) -> None:
+        self._folder = folder
         self._file = tempfile.TemporaryFile(dir=folder)
         self._fd = self._file.fileno()
         self._pending: list[bytes] = []
@@ -50,17 +53,36 @@ class _Records:
     def read(self, start: int, size: int) -> bytes:
         if start + size > self._written:
             self._flush()
-        data = os.pread(self._fd, size, start)
+        try:
+            data = os.pread(self._fd, size, start)
+        except OSError as error:
+            raise self._failed("read back", error) from error
         if len(data) != size:
-            raise OSError(f"the import's temp file was cut short at byte {start + len(data)}")
+            raise self._failed("read back", OSError(errno.EIO, f"cut short at byte {start + len(data)}"))
         return data
 
     def _flush(self) -> None:
-        view = memoryview(b"".join(self._pending))
-        while view:
-            view = view[os.write(self._fd, view) :]
+        """Write the gathered records after the last written one. A write that fails
+        part-way (a full disk) is cut off again, and the records stay gathered: every
+        place handed out still says where its record is, or will be."""
+        data = b"".join(self._pending)
+        done = 0
+        try:
+            while done < len(data):
+                done += os.pwrite(self._fd, memoryview(data)[done:], self._written + done)
+        except OSError as error:
+            if done:
+                os.ftruncate(self._fd, self._written)
+            raise self._failed("keep", error) from error
         self._written += self._pending_size
         self._pending, self._pending_size = [], 0
+
+    def _failed(self, doing: str, error: OSError) -> StoreError:
+        what = "free some space there" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "check that disk"
+        reason = error.strerror or str(error)
+        return StoreError(
+            f"could not {doing} the import's papers in a temp file in {self._folder} ({reason}): {what} and import again"
+        )
 
 
 class Spill(MutableMapping[str, Paper]):

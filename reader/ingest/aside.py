@@ -16,7 +16,8 @@ classes the parent could not unpickle.)
 
 A child that cannot start (no processes in a sandbox) or that ends without its
 last frame (killed) costs only time: the file is read here, from the record
-after the last one the child sent. Nothing is lost or given twice.
+after the last one the child sent, and stderr says so in one line. Nothing is
+lost or given twice, and the progress does not go back.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ def read_large_file(
             stderr=subprocess.DEVNULL,
             env=worker_env(),
         )
-    except Exception:
+    except Exception as error:
+        _say(path, f"could not start ({type(error).__name__}: {error})")
         yield from read_file(path, format, at)
         return
-    sent = 0  # records the child gave
+    sent, reached = 0, 0  # records the child gave; the progress it told
     assert child.stdout is not None
     try:
         for item in _items(child.stdout):
@@ -73,6 +75,7 @@ def read_large_file(
                     return
                 if at is not None:
                     at(value)
+                reached = value
             else:
                 sent += 1
                 yield item
@@ -80,8 +83,26 @@ def read_large_file(
         child.kill()  # done, or the caller stopped reading
         child.wait()
         child.stdout.close()
-    # Ended without its last frame: the rest is read here.
-    yield from islice(read_file(path, format, at), sent, None)
+    # Ended without its last frame: the rest is read here, the progress going on
+    # from where the child's was (not back to the start while its records are skipped).
+    _say(path, _ended(child.returncode))
+    ahead = None if at is None else (lambda position: at(position) if position > reached else None)
+    yield from islice(read_file(path, format, ahead), sent, None)
+
+
+def _ended(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by signal {-returncode}, out of memory?"
+    return f"exit status {returncode}"
+
+
+def _say(path: Path, problem: str) -> None:
+    """One line on stderr (the app captures it for its log): the import only took longer."""
+    print(
+        f"reader: a worker parsing {path.name} failed ({problem}); read in the main process instead, which is slower",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _items(stream: IO[bytes]) -> Iterator[Any]:

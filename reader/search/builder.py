@@ -28,6 +28,7 @@ line goes to its log, never onto the screen).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import marshal
 import subprocess
@@ -83,15 +84,23 @@ class FieldBuilder:
             self._texts.append(share)
 
     def _file(self, texts: Iterator[Document], count: int) -> IO[bytes] | list[Document]:
-        """The next `count` documents in a temp file for a worker (in memory if there is none to be had).
+        """The next `count` documents in a temp file for a worker (in memory if there is none to be had,
+        or no room in it for them all: the share is then built here).
         An unlinked temp file, written here at C speed, not a pipe fed by a thread that
         would compete for the GIL with whatever this process does meanwhile."""
+        share: IO[bytes] | None = None
+        written, frame = 0, []  # bytes of the frames wholly in the file; the frame being written
         try:
             share = tempfile.TemporaryFile()
+            for frame in _frames(texts, count):
+                _write_frame(share, marshal.dumps(frame))
+                share.flush()  # a full disk is met by the frame it cut short, not by a later one
+                written, frame = share.tell(), []
+            _write_frame(share, b"")
         except OSError as error:
             self._failures.append(f"could not start ({type(error).__name__}: {error})")
-            return list(islice(texts, count))
-        _write_frames(share, texts, count)
+            kept = _written_texts(share, written) if share is not None else []
+            return kept + frame + list(islice(texts, count - len(kept) - len(frame)))
         return share
 
     def _start(self, start: int, texts: IO[bytes], env: dict[str, str]) -> subprocess.Popen[bytes] | None:
@@ -171,25 +180,43 @@ def _ended(returncode: int) -> str:
     return f"exit status {returncode}"
 
 
-def _write_frames(stream: IO[bytes], texts: Iterator[Document], count: int) -> None:
-    """The next `count` of the documents `texts` as frames, then the empty frame that ends them."""
+def _frames(texts: Iterator[Document], count: int) -> Iterator[list[Document]]:
+    """The next `count` of the documents `texts`, a frame at a time."""
     while count > 0:
         frame = list(islice(texts, min(count, _FRAME)))
         if len(frame) < min(count, _FRAME):
             raise ValueError("fewer texts than the count given")
-        data = marshal.dumps(frame)
-        stream.write(len(data).to_bytes(8, "little"))
-        stream.write(data)
+        yield frame
         count -= len(frame)
-    stream.write((0).to_bytes(8, "little"))
+
+
+def _write_frame(stream: IO[bytes], data: bytes) -> None:
+    """One frame (its marshal'd documents; b"": the empty frame that ends them)."""
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
 
 
 def _texts_in(stream: IO[bytes]) -> list[Document]:
-    """The documents `_write_frames` wrote to `stream`, read back."""
+    """The documents `_file` wrote to `stream`, read back."""
     stream.seek(0)
     texts: list[Document] = []
     while (frame := _read_frame(stream)) is not None:
         texts += frame
+    return texts
+
+
+def _written_texts(share: IO[bytes], written: int) -> list[Document]:
+    """The documents in the first `written` bytes of a share's file that could not be
+    written whole, which is then closed. Read through a reader of its own: the file's
+    writer still holds what it could not write, and would try again (and fail) on
+    a seek or a close."""
+    texts: list[Document] = []
+    with open(share.fileno(), "rb", closefd=False) as stream:
+        stream.seek(0)
+        while stream.tell() < written:
+            texts += _read_frame(stream)
+    with contextlib.suppress(OSError):
+        share.close()
     return texts
 
 

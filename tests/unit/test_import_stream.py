@@ -5,14 +5,18 @@ files, counts, keys, states, problems and search results."""
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import shutil
+import types
 from pathlib import Path
 
 import pytest
 
 from helpers.paths import CORPORA
-from reader import store
+from reader import ingest, spill, store
+from reader.cli import main
 from reader.library import Library
 from reader.models import Paper
 from reader.papertable import PaperTable
@@ -128,3 +132,73 @@ def test_an_import_that_cannot_save_leaves_the_library_as_it_was(tmp_path, monke
         library.import_paths([DAYS[3]], index=True)
     assert list(library.papers.values()) == before
     shutil.rmtree(tmp_path / "home")  # nothing of the import is left behind: its temp file had no name
+
+
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home's disk is full for a moment while the import merges (its third paper),
+    and has room again for the rest of it."""
+    writes = {"n": 0}
+
+    def full_once(fd: int, data: bytes, offset: int) -> int:
+        writes["n"] += 1
+        if writes["n"] == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return os.pwrite(fd, data, offset)
+
+    names = {name: getattr(os, name) for name in dir(os) if not name.startswith("__")}
+    monkeypatch.setattr(spill, "os", types.SimpleNamespace(**(names | {"pwrite": full_once})))
+    monkeypatch.setattr(spill, "_FLUSH_AT", 1)  # each paper written as it is merged
+
+
+def test_a_full_disk_while_merging_saves_nothing_and_says_so_once(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    library, _ = imported(home, DAYS[:2])
+    before, saved = list(library.papers.values()), (home / "library.json").read_bytes()
+    full_disk(monkeypatch)
+    with pytest.raises(store.StoreError) as raised:
+        library.import_paths([DAYS[3]], index=True)
+    said = str(raised.value)
+    assert str(home) in said and "No space left on device" in said and DAYS[3].name not in said
+    assert list(library.papers.values()) == before
+    assert (home / "library.json").read_bytes() == saved
+    assert len(Library.open(home, seed=False).papers) == len(before)
+
+
+def test_the_cli_says_a_full_disk_in_one_line_and_keeps_the_library(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    imported(home, DAYS[:2])
+    saved = (home / "library.json").read_bytes()
+    full_disk(monkeypatch)
+    code = main(["--home", str(home), "import", str(DAYS[3])])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith(f"reader: could not keep the import's papers in a temp file in {home} (No space left on device)")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert (home / "library.json").read_bytes() == saved
+
+
+def spilled_bytes(home: Path, pages: list[list[Paper]], monkeypatch: pytest.MonkeyPatch) -> int:
+    """Bytes the imports of `pages`, one after the other, write to their temp files,
+    into a home holding DAYS[0] (each page is saved as a segment: its papers stay spilled)."""
+    imported(home, DAYS[:1])
+    written = [0]
+
+    def counted(fd: int, data: bytes, offset: int) -> int:
+        written[0] += len(data)
+        return os.pwrite(fd, data, offset)
+
+    names = {name: getattr(os, name) for name in dir(os) if not name.startswith("__")}
+    monkeypatch.setattr(spill, "os", types.SimpleNamespace(**(names | {"pwrite": counted})))
+    library = Library.open(home, seed=False)
+    for page in pages:
+        library.import_records(page)
+    monkeypatch.undo()
+    return written[0]
+
+
+def test_a_fetch_importing_page_after_page_writes_each_paper_once(tmp_path, monkeypatch):
+    papers = [record for day in DAYS[1:] for record in ingest.read_file(day) if isinstance(record, Paper)]
+    pages = [papers[start : start + 5] for start in range(0, len(papers), 5)]
+    at_once = spilled_bytes(tmp_path / "once", [papers], monkeypatch)
+    page_by_page = spilled_bytes(tmp_path / "pages", pages, monkeypatch)
+    assert len(pages) >= 5 and page_by_page == at_once  # before, each page wrote the pages before it again

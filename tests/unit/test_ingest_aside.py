@@ -94,3 +94,34 @@ def test_an_import_of_a_large_file_parsed_aside_saves_the_library_read_here_save
     assert spawned  # the child parsed it
     assert (aside_report.summary(), aside_report.problems) == (here.summary(), here.problems)
     assert (tmp_path / "aside" / "library.json").read_bytes() == (tmp_path / "here" / "library.json").read_bytes()
+
+
+def test_a_child_killed_part_way_is_said_once_and_the_progress_never_goes_back(here, monkeypatch, capsys):
+    """Killed as the out-of-memory killer would, a third of the way: the rest is read
+    here, and the progress goes on from where the child's was, to where reading here ends."""
+    children: list[subprocess.Popen] = []
+    popen, items = subprocess.Popen, aside._items
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: children.append(popen(*a, **k)) or children[-1])
+
+    def killed_part_way(stream):
+        for count, item in enumerate(items(stream)):
+            if count == 2500:
+                children[0].kill()
+            yield item
+
+    monkeypatch.setattr(aside, "_items", killed_part_way)
+    records, told, error = read(aside.read_large_file, HF_ALL)
+    assert (records, error) == (here[0], None)
+    assert told == sorted(told) and told[-1] == here[1][-1]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and HF_ALL.name in lines[0] and "killed by signal 9" in lines[0]
+
+
+def test_a_child_that_cannot_start_is_said_once(monkeypatch, capsys):
+    def refused(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    assert read(aside.read_large_file, HF_ALL)[2] is None
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and HF_ALL.name in lines[0] and "could not start (OSError: no processes here)" in lines[0]

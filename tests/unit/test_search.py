@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import subprocess
 import sys
+import tempfile
+from typing import IO
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import reader.search.builder as builder
 import reader.search.index as search_module
 from reader.models import BLANK_STATE, Paper, PaperState, Source
 from reader.query import QueryError, parse_query
@@ -513,6 +519,46 @@ def test_a_worker_killed_mid_build_costs_only_its_share_and_says_so(monkeypatch,
     assert [len(parts) for parts in built._parts] == [2, 2, 2]
     single = SearchIndex(papers, workers=1)
     for text in FIELD_QUERIES:
+        assert ids(built, text) == ids(single, text)
+
+
+TEMP_FILE = tempfile.TemporaryFile  # as it is before a test replaces it
+
+
+class FillingFile(io.BufferedRandom):
+    """A temp file on a disk that fills up during its `fails_at`-th write, which writes half its bytes."""
+
+    def __init__(self, fails_at: int):
+        super().__init__(TEMP_FILE(buffering=0))  # type: ignore[arg-type]
+        self.writes, self.fails_at = 0, fails_at
+
+    def write(self, data) -> int:  # noqa: ANN001
+        self.writes += 1
+        if self.writes == self.fails_at:
+            super().write(bytes(data)[: len(data) // 2])
+            super().flush()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return super().write(data)
+
+
+def test_a_worker_whose_texts_fill_the_temp_folder_has_its_share_built_here(monkeypatch, capsys):
+    """Its texts' file ran out of room in its second frame: the index is still whole
+    (the texts it took are not lost), the other worker's part is kept, and stderr says so."""
+    papers = [authored(i) for i in range(5000)]  # a worker's share is more than one frame
+    made = []
+
+    def temp_file() -> IO[bytes]:
+        made.append(FillingFile(fails_at=4) if not made else TEMP_FILE())  # 4th: the second frame's texts
+        return made[-1]
+
+    monkeypatch.setattr(builder.tempfile, "TemporaryFile", temp_file)
+    monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
+    built = SearchIndex.begin(papers, workers=2).complete()
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "1 of 2 index workers failed (could not start (OSError: [Errno 28] No space left" in lines[0]
+    assert [len(parts) for parts in built._parts] == [2, 2, 2]
+    single = SearchIndex(papers, workers=1)
+    for text in (*FIELD_QUERIES, "words 2100", "zhang4999", "topic5 title:4321"):
         assert ids(built, text) == ids(single, text)
 
 
