@@ -49,7 +49,7 @@ import zstandard
 
 from reader import paperkeys, snapshot
 from reader.models import FIELDS, SOURCES_AT, Source, paper_date, paper_keys, paper_values
-from reader.resources import worker_env
+from reader.resources import say_worker_failed, worker_ended, worker_env
 
 # library.json as `store._library_chunks` writes it: the head, the records (`"1":{...}`)
 # with the separator between them, the tail.
@@ -191,7 +191,7 @@ def _collect(proc: subprocess.Popen[bytes] | None) -> Part | None:
         problem = f"sent back no papers ({type(error).__name__}: {error})"
     code = proc.wait()
     if code not in (0, _REFUSED):
-        _say(f"killed by signal {-code}, out of memory?" if code < 0 else f"exit status {code}")
+        _say(worker_ended(code))
     elif code == 0 and part is None:
         _say(problem)
     return part if code == 0 else None
@@ -207,11 +207,7 @@ def _stop(proc: subprocess.Popen[bytes] | None) -> None:
 
 
 def _say(problem: str) -> None:
-    print(
-        f"reader: a worker reading library.json failed ({problem}); read in the main process instead, which is slower",
-        file=sys.stderr,
-        flush=True,
-    )
+    say_worker_failed("reading library.json", problem)
 
 
 def _numbered_on(parts: list[Part]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 
@@ -21,3 +22,20 @@ def worker_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parents[1])
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root, "PYTHONSAFEPATH": "1"}
+
+
+def worker_ended(returncode: int) -> str:
+    """How a worker process that failed ended, as its one line says it."""
+    if returncode < 0:
+        return f"killed by signal {-returncode}, out of memory?"
+    return f"exit status {returncode}"
+
+
+def say_worker_failed(doing: str, problem: str) -> None:
+    """One line on stderr (the app captures it for its log) for a worker `doing` its
+    share that failed: its work is done in this process, which only takes longer."""
+    print(
+        f"reader: a worker {doing} failed ({problem}); read in the main process instead, which is slower",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -650,9 +650,14 @@ class Store:
             return fast, fast.content_id
         if announce and library is not None:
             announce(f"reading {self.library_path.name} ({library[1] / 1e6:.0f} MB; later starts read a faster copy)")
+        papers, content_id = self._read_json(library)
+        if damaged is not None and note and content_id is not None:
+            note(f"{self.papers_path.name} {damaged}; rebuilt from {self.library_path.name}")
+        return papers, content_id
+
+    def _read_json(self, library: snapshot.Identity | None) -> tuple[snapshot.PaperFile | list[Paper], str | None]:
+        """`_read_base` from library.json itself, its paper file and keys file made again."""
         if library is not None and (made := self._encode_caches(library)) is not None:
-            if damaged is not None and note:
-                note(f"{self.papers_path.name} {damaged}; rebuilt from {self.library_path.name}")
             return made, made.content_id
         storage = HomeFile(self.library_path, table=PAPERS_TABLE)
         try:
@@ -665,8 +670,6 @@ class Store:
         written = None
         if library is not None and library == snapshot.identity(self.library_path):
             written = self._write_caches(library, content_id, papers)
-        if damaged is not None and note:
-            note(f"{self.papers_path.name} {damaged}; rebuilt from {self.library_path.name}")
         return written or papers, content_id
 
     def _encode_caches(self, library: snapshot.Identity) -> snapshot.PaperFile | None:

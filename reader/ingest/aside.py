@@ -33,7 +33,7 @@ from typing import IO, Any
 from reader import snapshot
 from reader.ingest import IngestError, read_file
 from reader.models import Paper, Problem
-from reader.resources import worker_env
+from reader.resources import say_worker_failed, worker_ended, worker_env
 
 ASIDE_FROM = 16 * 1024**2
 """Bytes from which a file is parsed in a child process (a day's listing is far smaller)."""
@@ -85,24 +85,13 @@ def read_large_file(
         child.stdout.close()
     # Ended without its last frame: the rest is read here, the progress going on
     # from where the child's was (not back to the start while its records are skipped).
-    _say(path, _ended(child.returncode))
+    _say(path, worker_ended(child.returncode))
     ahead = None if at is None else (lambda position: at(position) if position > reached else None)
     yield from islice(read_file(path, format, ahead), sent, None)
 
 
-def _ended(returncode: int) -> str:
-    if returncode < 0:
-        return f"killed by signal {-returncode}, out of memory?"
-    return f"exit status {returncode}"
-
-
 def _say(path: Path, problem: str) -> None:
-    """One line on stderr (the app captures it for its log): the import only took longer."""
-    print(
-        f"reader: a worker parsing {path.name} failed ({problem}); read in the main process instead, which is slower",
-        file=sys.stderr,
-        flush=True,
-    )
+    say_worker_failed(f"parsing {path.name}", problem)
 
 
 def _items(stream: IO[bytes]) -> Iterator[Any]:

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator, Sized
 from itertools import islice
 from typing import IO, Any
 
-from reader.resources import worker_env
+from reader.resources import worker_ended, worker_env
 from reader.search.postings import Part, invert, part_of
 
 _FRAME = 2000  # documents per frame
@@ -157,7 +157,7 @@ class FieldBuilder:
         except Exception as error:
             problem = f"sent back no index ({type(error).__name__}: {error})"
         if proc.wait() != 0:  # a worker that died says more than what it left unsaid
-            self._failures.append(_ended(proc.returncode))
+            self._failures.append(worker_ended(proc.returncode))
             return None
         if received is None:
             self._failures.append(problem)
@@ -172,12 +172,6 @@ class FieldBuilder:
                 flush=True,
             )
             self._failures = []
-
-
-def _ended(returncode: int) -> str:
-    if returncode < 0:
-        return f"killed by signal {-returncode}, out of memory?"
-    return f"exit status {returncode}"
 
 
 def _frames(texts: Iterator[Document], count: int) -> Iterator[list[Document]]:
