@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, MutableSequence, Sequence, ValuesView
 from itertools import chain
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -41,6 +41,8 @@ from reader.marshalfile import Damaged
 from reader.models import Paper
 from reader.snapshot import PaperFile
 from reader.spill import Spill
+
+_T = TypeVar("_T")
 
 _KEEP = 512  # decoded papers kept: a screen's rows many times over, a few hundred KB
 
@@ -322,6 +324,28 @@ class Papers(Sequence[Paper]):
         return self.table.record_at(place)
 
 
+def _held_or_read(held: Mapping[int, _T], i: int, length: int, base: int, read: Callable[[int], _T], order: Sequence[int]) -> _T:
+    """Item `i` (negative from the end of `length`) of a view whose items set or
+    appended are `held`, the others (the `base` first) `read` at their `order` place."""
+    if i < 0:
+        i += length
+    if (item := held.get(i)) is not None:
+        return item
+    if not 0 <= i < base:
+        raise IndexError(i)
+    return read(order[i])
+
+
+def _with_held(values: list[_T], held: Mapping[int, _T]) -> list[_T]:
+    """`values` (the items read) with the items `held` put in their places or appended after."""
+    for i, item in sorted(held.items()):
+        if i < len(values):
+            values[i] = item
+        else:
+            values.append(item)
+    return values
+
+
 class Reordered(MutableSequence[Paper]):
     """`papers` in another order (item i is papers[order[i]]), decoded when asked for;
     items set or appended are held. The search index's papers in its own order."""
@@ -341,13 +365,7 @@ class Reordered(MutableSequence[Paper]):
     def __getitem__(self, i: int | slice) -> Paper | MutableSequence[Paper]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += self._length
-        if (paper := self._set.get(i)) is not None:
-            return paper
-        if not 0 <= i < self._base:
-            raise IndexError(i)
-        return self._papers[self._order[i]]
+        return _held_or_read(self._set, i, self._length, self._base, self._papers.table.at, self._order)
 
     def __setitem__(self, i: Any, paper: Any) -> None:
         if not isinstance(i, int) or not 0 <= i < self._length:
@@ -372,13 +390,8 @@ class Reordered(MutableSequence[Paper]):
     def _column(self, every: list[str], name: str) -> list[str]:
         """A field of each paper in this order: `every` (the papers' own order) but
         for the papers set or appended here."""
-        values = [every[self._order[i]] for i in range(self._base)]
-        for i, paper in sorted(self._set.items()):
-            if i < len(values):
-                values[i] = getattr(paper, name)
-            else:
-                values.append(getattr(paper, name))
-        return values
+        held = {i: getattr(paper, name) for i, paper in self._set.items()}
+        return _with_held([every[self._order[i]] for i in range(self._base)], held)
 
 
 class OrderedIds(Sequence[str]):
@@ -408,23 +421,11 @@ class OrderedIds(Sequence[str]):
     def __getitem__(self, i: int | slice) -> str | Sequence[str]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += self._count
-        if (found := self._set.get(i)) is not None:
-            return found
-        if not 0 <= i < self._base:
-            raise IndexError(i)
-        return self._table.id_at(self._order[i])
+        return _held_or_read(self._set, i, self._count, self._base, self._table.id_at, self._order)
 
     def __iter__(self) -> Iterator[str]:
         """Every id, from the files' ids at once (a whole pass: a filter over every paper)."""
-        ids = np.array(self._table.ids(), dtype=object)[self._places()].tolist()
-        for i, paper_id in sorted(self._set.items()):
-            if i < len(ids):
-                ids[i] = paper_id
-            else:
-                ids.append(paper_id)
-        return iter(ids)
+        return iter(_with_held(np.array(self._table.ids(), dtype=object)[self._places()].tolist(), self._set))
 
     def __setitem__(self, i: int, paper_id: str) -> None:
         if not 0 <= i < self._count:
