@@ -9,14 +9,21 @@ seconds on one core. A worker is a child Python running `reader.search.worker`
 __main__, and unlike fork it is safe from a process that already runs threads
 (the app builds in a worker thread).
 
-The protocol, both sides of it here: the worker's stdin holds length-prefixed
-marshal frames, each a list of documents (a tuple of texts, one per field), then
-an empty frame; its first document number is its one argument. It inverts each
-frame as it reads it (its texts are never all in memory: 650 MB a worker at 1M
-papers), then writes a `Part` per field to stdout, each as three length-prefixed
-blobs: the marshal'd words, then the offsets and the document numbers raw, which
-this process reads straight into their arrays (a marshal'd part went through
-three copies of its postings here).
+The protocol, both sides of it here: a worker's share of the documents is written
+to an unlinked temp file as length-prefixed marshal frames, each a list of documents
+(a tuple of texts, one per field), then an empty frame; the worker is given the
+file (an inherited descriptor, read at its own offsets) and is told on its stdin,
+one byte a frame, that the next frame is wholly written, so it starts inverting
+with the first frame rather than when its whole share is written (10 s at 1M
+papers, with one core idle). Its first document number is its first argument. It
+inverts each frame as it reads it (its texts are never all in memory: 650 MB a
+worker at 1M papers), then writes a `Part` per field to its stdout, another temp
+file, each as three length-prefixed blobs: the marshal'd words, then the offsets
+and the document numbers raw, which this process reads straight into their arrays
+(a marshal'd part went through three copies of its postings here). A file, not a
+pipe: a worker done before it is asked for its parts would wait on a full pipe,
+and at 1M papers the second waited 10 s, then inverted its last fields while this
+process read the first's.
 
 A worker that cannot start (no processes in a sandbox, a frozen app, no room for
 its texts in the temp folder) or that dies (the kernel's out-of-memory killer
@@ -31,12 +38,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
+import os
 import subprocess
 import sys
 import tempfile
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sized
+from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any
 
@@ -48,14 +57,43 @@ _FRAME = 2000  # documents per frame
 Document = tuple[str, ...]  # its fields' texts, in the same order for every document
 
 
+@dataclass(frozen=True)
+class _Worker:
+    """A worker process, and the temp file it writes its parts to."""
+
+    proc: subprocess.Popen[bytes]
+    out: IO[bytes]
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+
+
+def _tell(worker: _Worker | None, *, last: bool = False) -> None:
+    """Tell `worker` that one more frame of its share is written (the `last`, its end);
+    one that has died is no longer told (its share is built here: see `_collect`)."""
+    told = worker.proc.stdin if worker is not None else None
+    if told is None or told.closed:
+        return
+    try:
+        told.write(b".")
+        if last:
+            told.close()
+    except OSError:
+        with contextlib.suppress(OSError):
+            told.close()
+
+
 class FieldBuilder:
     """Inverts each of `fields` fields of the documents, in `workers` processes if there
     are 2 or more, else in-process when `parts()` is called; `parts()` collects the
     workers' parts.
 
     `documents` (`count` of them; by default their len) are read once, as they come:
-    each worker's share goes to its temp file frame by frame, and the worker starts
-    as soon as its share is there, so an index built from a paper file never has
+    each worker's share goes to its temp file frame by frame, and the worker inverts
+    each frame once it is written, so an index built from a paper file never has
     every abstract in memory (1 GB at 1M papers). The share of a worker that failed
     is read back from its temp file and built here; without workers (a library too
     small for them) the texts are held."""
@@ -67,64 +105,71 @@ class FieldBuilder:
         self._fields = fields
         step = -(-count // workers) if workers >= 2 and count else max(count, 1)
         # Each share (start, end), the process inverting it (None: this one) and its texts' file.
-        self._shares: list[tuple[int, int, subprocess.Popen[bytes] | None]] = []
+        self._shares: list[tuple[int, int, _Worker | None]] = []
         self._texts: list[IO[bytes] | list[Document]] = []
         self._failures: list[str] = []
         env = worker_env() if workers >= 2 else {}
         texts = iter(documents)
         for start in range(0, count, step):
             end = min(count, start + step)
-            proc = None
-            share: IO[bytes] | list[Document] = (
-                list(islice(texts, end - start)) if workers < 2 else self._file(texts, end - start)
-            )
-            if not isinstance(share, list):
-                proc = self._start(start, share, env)
-            self._shares.append((start, end, proc))
-            self._texts.append(share)
+            if workers < 2:
+                self._shares.append((start, end, None))
+                self._texts.append(list(islice(texts, end - start)))
+            else:
+                self._stream(start, end, texts, env)
 
-    def _file(self, texts: Iterator[Document], count: int) -> IO[bytes] | list[Document]:
-        """The next `count` documents in a temp file for a worker (in memory if there is none to be had,
-        or no room in it for them all: the share is then built here).
-        An unlinked temp file, written here at C speed, not a pipe fed by a thread that
-        would compete for the GIL with whatever this process does meanwhile."""
+    def _stream(self, start: int, end: int, texts: Iterator[Document], env: dict[str, str]) -> None:
+        """The next share of documents (`start` to `end`) to a worker, started with its
+        first frame, through a temp file (unlinked, written here at C speed: a pipe fed by
+        a thread would compete for the GIL with whatever this process does meanwhile).
+        With no temp file to be had, or no room in it for them all, the worker is
+        stopped and the share kept in memory, to be built here."""
         share: IO[bytes] | None = None
+        worker: _Worker | None = None
         written, frame = 0, []  # bytes of the frames wholly in the file; the frame being written
         try:
             share = tempfile.TemporaryFile()
-            for frame in _frames(texts, count):
+            worker = self._start(start, share, env)
+            for frame in _frames(texts, end - start):
                 _write_frame(share, marshal.dumps(frame))
                 share.flush()  # a full disk is met by the frame it cut short, not by a later one
                 written, frame = share.tell(), []
+                _tell(worker)
             _write_frame(share, b"")
+            share.flush()
+            _tell(worker, last=True)
         except OSError as error:
             self._failures.append(f"could not start ({type(error).__name__}: {error})")
+            if worker is not None:
+                worker.stop()
             kept = _written_texts(share, written) if share is not None else []
-            return kept + frame + list(islice(texts, count - len(kept) - len(frame)))
-        return share
+            self._shares.append((start, end, None))
+            self._texts.append(kept + frame + list(islice(texts, end - start - len(kept) - len(frame))))
+            return
+        self._shares.append((start, end, worker))
+        self._texts.append(share)
 
-    def _start(self, start: int, texts: IO[bytes], env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    def _start(self, start: int, texts: IO[bytes], env: dict[str, str]) -> _Worker | None:
         try:
-            texts.seek(0)
-            return subprocess.Popen(
-                [sys.executable, "-m", "reader.search.worker", str(start)],
-                stdin=texts,
-                stdout=subprocess.PIPE,
+            out = tempfile.TemporaryFile()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "reader.search.worker", str(start), str(texts.fileno())],
+                stdin=subprocess.PIPE,
+                stdout=out,
                 stderr=subprocess.DEVNULL,
                 env=env,
+                pass_fds=(texts.fileno(),),
+                bufsize=0,  # each frame told as it is written
             )
         except Exception as error:
             self._failures.append(f"could not start ({type(error).__name__}: {error})")
             return None
+        return _Worker(proc, out)
 
     def stop(self) -> None:
-        for _, _, proc in self._shares:
-            if proc is not None:
-                try:
-                    proc.kill()
-                    proc.wait()
-                except Exception:
-                    pass
+        for _, _, worker in self._shares:
+            if worker is not None:
+                worker.stop()
         self._close()
 
     def _close(self) -> None:
@@ -138,8 +183,8 @@ class FieldBuilder:
         if not self._shares:
             return [[part_of((), ())] for _ in range(self._fields)]
         shares = []
-        for (start, end, proc), texts in zip(self._shares, self._texts, strict=True):
-            parts = self._collect(proc) if proc is not None else None
+        for (start, end, worker), texts in zip(self._shares, self._texts, strict=True):
+            parts = self._collect(worker) if worker is not None else None
             if parts is None:
                 documents = texts if isinstance(texts, list) else _texts_in(texts)
                 parts = [part_of(field, range(start, end)) for field in _columns(documents, self._fields)]
@@ -148,20 +193,18 @@ class FieldBuilder:
         self._report(len(shares))
         return [list(field) for field in zip(*shares, strict=True)]
 
-    def _collect(self, proc: subprocess.Popen[bytes]) -> list[Part] | None:
-        assert proc.stdout is not None
-        received, problem = None, ""
-        try:
-            with proc.stdout as stream:
-                received = [_read_part(stream) for _ in range(self._fields)]
-        except Exception as error:
-            problem = f"sent back no index ({type(error).__name__}: {error})"
-        if proc.wait() != 0:  # a worker that died says more than what it left unsaid
-            self._failures.append(worker_ended(proc.returncode))
-            return None
-        if received is None:
-            self._failures.append(problem)
-        return received
+    def _collect(self, worker: _Worker) -> list[Part] | None:
+        """The worker's parts, once it has ended (None if it failed, which is noted)."""
+        with worker.out as stream:
+            if worker.proc.wait() != 0:  # a worker that died says more than what it left unsaid
+                self._failures.append(worker_ended(worker.proc.returncode))
+                return None
+            try:
+                stream.seek(0)
+                return [_read_part(stream) for _ in range(self._fields)]
+            except Exception as error:
+                self._failures.append(f"sent back no index ({type(error).__name__}: {error})")
+                return None
 
     def _report(self, shares: int) -> None:
         if self._failures:
@@ -252,17 +295,29 @@ def _columns(documents: list[Document], fields: int) -> list[tuple[str, ...]]:
     return list(zip(*documents, strict=True)) if documents else [() for _ in range(fields)]
 
 
-def serve(start: int, source: IO[bytes], out: IO[bytes]) -> None:
-    """A worker's work: the documents in `source`, numbered from `start`, as a part
-    per field in `out`."""
+def serve(start: int, texts: int, told: IO[bytes], out: IO[bytes]) -> None:
+    """A worker's work: the documents in the file `texts` (a descriptor: read at this
+    worker's own offsets, its writer's are another's), numbered from `start`, each
+    frame read once `told` says it is written, as a part per field in `out`. Told no
+    more before the last frame (the builder stopped or died), it ends with status 1."""
     gc.disable()  # millions of small lists: the collector would only slow this down
     postings: list[defaultdict[str, list[int]]] = []
-    docno = start
-    while (frame := _read_frame(source)) is not None:
+    docno, at = start, 0
+    while True:
+        if not told.read(1):
+            sys.exit(1)
+        size = int.from_bytes(os.pread(texts, 8, at), "little")
+        if not size:
+            break
+        data = os.pread(texts, size, at + 8)
+        if len(data) != size:
+            raise EOFError("a frame cut short")
+        at += 8 + size
+        frame = marshal.loads(data)
         for _ in range(len(frame[0]) - len(postings)):
             postings.append(defaultdict(list))
-        for field, texts in zip(postings, zip(*frame, strict=True), strict=True):
-            invert(texts, range(docno, docno + len(frame)), into=field)
+        for field, column in zip(postings, zip(*frame, strict=True), strict=True):
+            invert(column, range(docno, docno + len(frame)), into=field)
         docno += len(frame)
     while postings:
         part = Part.from_postings(postings.pop(0))
