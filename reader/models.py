@@ -7,10 +7,11 @@ paper's facts but must never touch what the person decided about it.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -72,7 +73,7 @@ class Source:
     date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "format": self.format, "position": self.position, "date": self.date}
+        return _source_dict(self.file, self.format, self.position, self.date)
 
     @classmethod
     def from_dict(cls, data: Any) -> Source:
@@ -159,29 +160,9 @@ class Paper:
         return self.sources[:1] if _has_value(getattr(self, name)) else ()
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "title": self.title, "abstract": self.abstract}
-        if self.authors:
-            data["authors"] = list(self.authors)
-        if self.links:
-            data["links"] = list(self.links)
-        data["sources"] = [s.to_dict() for s in self.sources]
-        for name in ("arxiv_id", "published", "upvotes"):
-            value = getattr(self, name)
-            if value is not None:
-                data[name] = value
-        if self.categories:
-            data["categories"] = list(self.categories)
-        for name in CITATION_TEXTS:
-            if (value := getattr(self, name)) is not None:
-                data[name] = value
-        for name in CITATION_LISTS:
-            if value := getattr(self, name):
-                data[name] = list(value)
-        if self.extra:
-            data["extra"] = dict(self.extra)
-        if self.provenance:
-            data["provenance"] = _provenance_dict(self.provenance)
-        return data
+        values = list(_field_values(self))
+        values[SOURCES_AT] = [(s.file, s.format, s.position, s.date) for s in self.sources]
+        return values_dict(values)
 
     @classmethod
     def from_dict(cls, data: Any) -> Paper:
@@ -190,6 +171,40 @@ class Paper:
         values = paper_values(data)
         values[SOURCES_AT] = tuple(Source(*source) for source in values[SOURCES_AT])
         return cls(*values)
+
+
+def _source_dict(file: str, format: str, position: int, date: str | None) -> dict[str, Any]:
+    return {"file": file, "format": format, "position": position, "date": date}
+
+
+def values_dict(values: Sequence[Any]) -> dict[str, Any]:
+    """`Paper.to_dict` of the paper with these field values (in FIELDS' order, each
+    source as the tuple of its fields: a paper-file record's), without making the
+    Paper: an import writes library.json from its papers' records (decoding them
+    first was a third of that write at 1M papers)."""
+    get = values.__getitem__
+    data: dict[str, Any] = {"id": get(_ID), "title": get(_TITLE), "abstract": get(_ABSTRACT)}
+    if authors := get(_AUTHORS):
+        data["authors"] = list(authors)
+    if links := get(_LINKS):
+        data["links"] = list(links)
+    data["sources"] = [_source_dict(*source) for source in get(SOURCES_AT)]
+    for name, at in _OPTIONAL_AT:
+        if (value := get(at)) is not None:
+            data[name] = value
+    if categories := get(_CATEGORIES):
+        data["categories"] = list(categories)
+    for name, at in _CITATION_TEXTS_AT:
+        if (value := get(at)) is not None:
+            data[name] = value
+    for name, at in _CITATION_LISTS_AT:
+        if value := get(at):
+            data[name] = list(value)
+    if extra := get(_EXTRA):
+        data["extra"] = dict(extra)
+    if provenance := get(_PROVENANCE):
+        data["provenance"] = _provenance_dict(provenance)
+    return data
 
 
 def paper_values(data: Any) -> list[Any]:
@@ -263,6 +278,13 @@ before they existed, so every decoder reads them as optional."""
 CITATION_LISTS = ("editors", "files")
 FIELDS = tuple(f.name for f in fields(Paper))  # in paper_values's order
 SOURCES_AT = FIELDS.index("sources")
+_ID, _TITLE, _ABSTRACT, _AUTHORS, _LINKS, _CATEGORIES, _EXTRA, _PROVENANCE = map(
+    FIELDS.index, ("id", "title", "abstract", "authors", "links", "categories", "extra", "provenance")
+)
+_field_values = operator.attrgetter(*FIELDS)  # every field at once: a third of the time of a getattr each
+_OPTIONAL_AT = tuple((name, FIELDS.index(name)) for name in ("arxiv_id", "published", "upvotes"))
+_CITATION_TEXTS_AT = tuple((name, FIELDS.index(name)) for name in CITATION_TEXTS)
+_CITATION_LISTS_AT = tuple((name, FIELDS.index(name)) for name in CITATION_LISTS)
 
 
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_.:+-]*$")

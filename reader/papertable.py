@@ -38,7 +38,7 @@ import numpy as np
 
 from reader import snapshot
 from reader.marshalfile import Damaged
-from reader.models import Paper
+from reader.models import Paper, values_dict
 from reader.snapshot import PaperFile
 from reader.spill import Spill
 
@@ -226,6 +226,13 @@ class PaperTable(Mapping[str, Paper]):
             return self._changed.record(self._added[place])
         return snapshot.record(self.at(place))
 
+    def dict_at(self, place: int) -> dict[str, Any]:
+        """`at(place).to_dict()`: for an import's papers in its temp file, made from the
+        record as held, without the Paper (see `models.values_dict`)."""
+        if not self._files and isinstance(self._changed, Spill):
+            return values_dict(snapshot.values_of(self._changed.record(self._added[place])))
+        return self.at(place).to_dict()
+
     def id_at(self, place: int) -> str:
         """The id at `place` (0 <= place < len(self)) in the library's order."""
         if self._files:
@@ -322,6 +329,9 @@ class Papers(Sequence[Paper]):
 
     def record(self, place: int) -> bytes:
         return self.table.record_at(place)
+
+    def dict_at(self, place: int) -> dict[str, Any]:
+        return self.table.dict_at(place)
 
 
 def _held_or_read(held: Mapping[int, _T], i: int, length: int, base: int, read: Callable[[int], _T], order: Sequence[int]) -> _T:

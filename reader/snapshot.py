@@ -157,9 +157,14 @@ def record_of(values: list[Any]) -> bytes:
 
 def decode(data: bytes) -> Paper:
     """The paper of a record (`record`). Raises what a record not of our making makes marshal or Paper raise."""
-    values = list(marshal.loads(data))
+    values = list(values_of(data))
     values[SOURCES_AT] = tuple(Source(*source) for source in values[SOURCES_AT])
     return Paper(*values)
+
+
+def values_of(data: bytes) -> tuple[Any, ...]:
+    """A record's field values, each source as the tuple of its fields (see `models.values_dict`)."""
+    return marshal.loads(data)
 
 
 _values = operator.attrgetter(*FIELDS)  # every field at once: a third of the time of a getattr each

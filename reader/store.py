@@ -410,8 +410,9 @@ def _library_chunks(papers: Sequence[Paper], digest: Any) -> Iterator[bytes]:
     a text is written `\\n`), so a start without the paper file can cut the file
     into runs of whole records and read them in parallel (`reader.coldload`)."""
     for start in range(0, len(papers), _CHUNK):
-        chunk = enumerate(papers[start : start + _CHUNK], start + 1)
-        body = coldload.SEPARATOR.join(b'"%d":%s' % (n, jsoncodec.dumps(paper.to_dict())) for n, paper in chunk)
+        places = range(start, min(start + _CHUNK, len(papers)))
+        dicts = map(papers.dict_at, places) if isinstance(papers, Papers) else (papers[i].to_dict() for i in places)
+        body = coldload.SEPARATOR.join(b'"%d":%s' % (n + 1, jsoncodec.dumps(data)) for n, data in zip(places, dicts, strict=True))
         for part in (coldload.SEPARATOR if start else coldload.HEAD, body):
             digest.update(part)
             yield part
