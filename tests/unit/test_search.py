@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+import marshal
 import os
 import subprocess
 import sys
@@ -520,6 +521,25 @@ def test_a_worker_killed_mid_build_costs_only_its_share_and_says_so(monkeypatch,
     single = SearchIndex(papers, workers=1)
     for text in FIELD_QUERIES:
         assert ids(built, text) == ids(single, text)
+
+
+def test_an_index_worker_told_no_more_ends_without_an_index(tmp_path):
+    """A worker whose builder stopped or died before the last frame of its share was
+    written (an import interrupted) ends, saying it failed, rather than waiting for it
+    or passing a part of its share off as the whole."""
+    texts = tmp_path / "texts"
+    with texts.open("wb") as stream:
+        builder._write_frame(stream, marshal.dumps([("title words", "an abstract", "an author")]))
+    with texts.open("rb") as stream:
+        worker = subprocess.run(
+            [sys.executable, "-m", "reader.search.worker", "0", str(stream.fileno())],
+            input=b".",  # one frame told, then the builder is gone
+            pass_fds=(stream.fileno(),),
+            capture_output=True,
+            timeout=120,
+        )
+    assert worker.returncode == 1
+    assert worker.stdout == b""
 
 
 TEMP_FILE = tempfile.TemporaryFile  # as it is before a test replaces it
