@@ -40,6 +40,7 @@ from reader.paperkeys import Aliases, aliases_of
 from reader.papertable import Papers, PaperTable
 from reader.related import RelatedIndex
 from reader.search import SearchIndex, cache
+from reader.snapshot import Decoded
 from reader.store import Layout, LibraryVersion, Store
 
 
@@ -150,7 +151,7 @@ class Importing:
 
     def _take(
         self,
-        record: Paper | StatedPaper | Problem,
+        record: Paper | StatedPaper | Problem | Decoded,
         file_name: str,
         report: ImportReport,
         changed: dict[str, None],
@@ -162,6 +163,9 @@ class Importing:
         if isinstance(record, Problem):
             report.problems.append(record)
             return
+        decoded = None
+        if isinstance(record, Decoded):
+            decoded, record = record, record.paper
         state = None
         if isinstance(record, StatedPaper):
             state = record.state
@@ -175,7 +179,7 @@ class Importing:
         chosen = record.cite_key
         if chosen is not None:
             record = replace(record, cite_key=None)  # state, not a fact of the paper
-        paper_id = self._merge(record, report, changed, chosen, arriving_states)
+        paper_id = self._merge(record, report, changed, chosen, arriving_states, decoded)
         if chosen and not citation.key_problem(chosen) and not (state and state.key):
             state = replace(state or PaperState(), key=chosen)
         earlier = arriving_states.get(paper_id)
@@ -339,10 +343,12 @@ class Importing:
         changed: dict[str, None],
         cite_key: str | None = None,
         arriving: Mapping[str, PaperState] | None = None,
+        decoded: Decoded | None = None,
     ) -> str:
         """Merge `incoming` (a record its file calls `cite_key`) into the paper it is a
         copy of, or add it; returns the paper's id. `arriving`: the state this import
-        has given papers so far (their keys)."""
+        has given papers so far (their keys); `decoded`: the record `incoming` may have
+        been decoded from (see `_put`)."""
         keys = incoming.keys  # hashes the title: once per record, not once per use
         *lasting, by_title = keys  # its arXiv id and DOI, then its title
         edition, keyed = edition_id(incoming, by_title), keyed_id(by_title, cite_key)
@@ -369,7 +375,7 @@ class Importing:
                 split_id = by_year or keyed or edition
                 if split_id:
                     incoming = replace(incoming, id=split_id)
-            self._put(incoming, keys)
+            self._put(incoming, keys, decoded)
             changed[incoming.id] = None
             report.new += 1
             report.new_ids.append(incoming.id)
@@ -436,8 +442,11 @@ class Importing:
         """The aliases, if they are all in memory (a rewrite of library.json writes them to its keys file)."""
         return self._alias_map if isinstance(self._alias_map, dict) else None
 
-    def _put(self, paper: Paper, keys: tuple[str, ...] | None = None) -> None:
-        self.papers[paper.id] = paper
+    def _put(self, paper: Paper, keys: tuple[str, ...] | None = None, decoded: Decoded | None = None) -> None:
+        """Store `paper`; as `decoded`'s record only when it is the very paper decoded
+        from it: one given another id, or rid of its citation key, is another object
+        (a test of equality would not do: the key is no part of a paper's)."""
+        self.papers.put(paper.id, paper, decoded.record if decoded is not None and decoded.paper is paper else None)
         self._keys_of = None
         aliases = self._aliases
         aliases[paper.id] = paper.id

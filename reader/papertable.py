@@ -195,8 +195,17 @@ class PaperTable(Mapping[str, Paper]):
         yield from ((paper_id, changed[paper_id]) for paper_id in added)
 
     def __setitem__(self, paper_id: str, paper: Paper) -> None:
+        self.put(paper_id, paper)
+
+    def put(self, paper_id: str, paper: Paper, record: bytes | None = None) -> None:
+        """`self[paper_id] = paper`; `record`, if given, the record `paper` was decoded
+        from, which a temp file keeps as it is (see `Spill.put`)."""
         added = paper_id not in self._changed and self._where(paper_id) is None
-        self._changed[paper_id] = paper  # first: a spill's full disk leaves no id without its paper
+        # First: a spill's full disk leaves no id without its paper.
+        if record is not None and isinstance(self._changed, Spill):
+            self._changed.put(paper_id, paper, record)
+        else:
+            self._changed[paper_id] = paper
         if added:
             self._added.append(paper_id)
 

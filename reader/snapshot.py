@@ -49,7 +49,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeAlias, runtime_checkable
+from typing import IO, Any, NamedTuple, Protocol, TypeAlias, runtime_checkable
 
 import zstandard
 
@@ -165,6 +165,14 @@ def decode(data: bytes) -> Paper:
 def values_of(data: bytes) -> tuple[Any, ...]:
     """A record's field values, each source as the tuple of its fields (see `models.values_dict`)."""
     return marshal.loads(data)
+
+
+class Decoded(NamedTuple):
+    """A paper with the record it was decoded from (`decode(record)`): stored as it
+    came, it is kept as that record, not encoded again (see `ingest.aside`)."""
+
+    paper: Paper
+    record: bytes
 
 
 _values = operator.attrgetter(*FIELDS)  # every field at once: a third of the time of a getattr each

@@ -109,7 +109,11 @@ class Spill(MutableMapping[str, Paper]):
         return self._records.read(where >> 32, where & 0xFFFFFFFF)
 
     def __setitem__(self, paper_id: str, paper: Paper) -> None:
-        record = snapshot.record(paper)
+        self.put(paper_id, paper, snapshot.record(paper))
+
+    def put(self, paper_id: str, paper: Paper, record: bytes) -> None:
+        """`self[paper_id] = paper`, `record` its record: `snapshot.record(paper)`, or the
+        one `paper` was decoded from (a record made in another process, not made again)."""
         self._where[paper_id] = self._records.append(record) << 32 | len(record)
         self._dates[paper_id] = paper.date
 

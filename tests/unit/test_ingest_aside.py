@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers.paths import CORPORA
-from reader import ingest
+from reader import ingest, snapshot
 from reader.ingest import aside
 
 HF_ALL = CORPORA / "hf-daily-papers" / "hf_daily_papers_all.jsonl.gz"
@@ -25,6 +25,9 @@ def read(reader, path: Path, size: int = LARGE) -> tuple[list, list[int], str | 
     try:
         source = reader(path, None, told.append) if reader is ingest.read_file else reader(path, None, told.append, size)
         for record in source:
+            if isinstance(record, snapshot.Decoded):  # a paper the child sent, with its record
+                assert snapshot.decode(record.record) == record.paper
+                record = record.paper
             records.append(record)
     except ingest.IngestError as failed:
         error = str(failed)
@@ -93,6 +96,39 @@ def test_an_import_of_a_large_file_parsed_aside_saves_the_library_read_here_save
     aside_report = Library.open(tmp_path / "aside", seed=False).import_paths([HF_ALL])
     assert spawned  # the child parsed it
     assert (aside_report.summary(), aside_report.problems) == (here.summary(), here.problems)
+    assert (tmp_path / "aside" / "library.json").read_bytes() == (tmp_path / "here" / "library.json").read_bytes()
+
+
+def test_a_paper_merging_changed_is_saved_as_changed_not_as_the_child_sent_it(tmp_path, monkeypatch):
+    """A paper stored as the child sent it is kept as the child's record; one given
+    another id (a second work of its title) or rid of its citation key is saved as
+    it is now, and reads back so after a restart (from the paper file)."""
+    from reader.export import to_json
+    from reader.library import Library
+    from reader.models import Paper, PaperState, title_key
+
+    title = "Information Theory and Statistics"
+    by_title = title_key(title)
+    works = [
+        Paper(id=by_title, title=title, abstract="", arxiv_id="1901.00001", published="2019-01-01"),
+        Paper(id=by_title, title=title, abstract="", arxiv_id="9701.00001", published="1997-01-01"),
+    ]
+    exported = tmp_path / "works.json"
+    with exported.open("w") as out:
+        to_json(((paper, PaperState()) for paper in works), out)
+    bib = tmp_path / "keyed.bib"
+    bib.write_text("@article{kullback1959, title = {A Keyed Work}, year = {1959}}\n")
+
+    def imported(name: str) -> list[tuple[str, str | None, str | None]]:
+        home = tmp_path / name
+        Library.open(home, seed=False).import_paths([exported, bib])
+        return sorted((p.id, p.arxiv_id, p.cite_key) for p in Library.open(home, seed=False).papers.values())
+
+    here = imported("here")
+    monkeypatch.setattr(aside, "ASIDE_FROM", 0)
+    assert imported("aside") == here
+    assert [(i, a) for i, a, _ in here if a] == [(by_title, "1901.00001"), (f"{by_title}/1997", "9701.00001")]
+    assert len(here) == 3 and all(key is None for *_, key in here)
     assert (tmp_path / "aside" / "library.json").read_bytes() == (tmp_path / "here" / "library.json").read_bytes()
 
 
