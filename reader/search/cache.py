@@ -20,7 +20,9 @@ its base's: one copied from elsewhere, or whose base is gone, is not used.
 
 Each part's offsets are kept over the whole vocabulary (a word the part lacks has
 an empty range), so the parts read back share the vocabulary's list of words
-instead of one list each (8 MB at 100k papers).
+instead of one list each (8 MB at 100k papers). A part built in memory is laid over
+the vocabulary as it is saved, in place: it then holds what was written, as one read
+back would, not its own list of words and offsets besides.
 """
 
 from __future__ import annotations
@@ -187,8 +189,13 @@ def _over(part: Part, place: dict[str, int]) -> array:
     found = np.fromiter(map(place.__getitem__, part.words), dtype=np.int64, count=len(part.words))
     sizes = np.zeros(len(place) + 1, dtype=np.int64)
     sizes[found + 1] = np.diff(np.asarray(part.offsets, dtype=np.int64))  # 32 bits when read from the cache
-    kind = "i" if len(part.data) < 2**31 else "q"
+    kind = _kind(part)
     return array(kind, np.cumsum(sizes).astype(np.int32 if kind == "i" else np.int64).tobytes())
+
+
+def _kind(part: Part) -> str:
+    """The kind of the part's offsets in the cache file."""
+    return "i" if len(part.data) < 2**31 else "q"
 
 
 def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, order: array) -> None:
@@ -196,13 +203,20 @@ def save(path: Path, parts: list[list[Part]], facts: Facts, vocab: Vocabulary, o
     Raises marshalfile.Damaged if what was read from a cache file is not as written."""
     arrays: list = []
     fields: list[list[int]] = []
-    place = dict(zip(vocab.words, range(len(vocab.words)), strict=True))
+    place: dict[str, int] | None = None
     for field in parts:
         fields.append([])
         for part in field:
             part.check_all()  # a part read from the cache file is written again only as it was written
+            offsets = part.offsets
+            if part.words is not vocab.words or memoryview(offsets).format != _kind(part):
+                if place is None:
+                    place = dict(zip(vocab.words, range(len(vocab.words)), strict=True))
+                offsets = _over(part, place)
+                if part.blocks is None:  # in memory: keep what is written, not both (see the module's docstring)
+                    part.words, part.offsets = vocab.words, offsets
             fields[-1].append(len(arrays))
-            arrays += [_over(part, place), part.data]
+            arrays += [offsets, part.data]
     del place
     facts_arrays, descriptors, category_lists = facts.saved()
     arrays += [*facts_arrays, vocab.first.members, vocab.second.members]

@@ -9,7 +9,8 @@ stay in their paper file, and decoding all 100k of them for one keystroke took s
 
 Read back from the cache file, the titles, authors and arXiv ids stay there
 (`Texts`: one UTF-8 blob and where each text ends, decoded when read): as lists
-of strings they cost 45 MB of the heap at 100k papers. Each paper's sources are
+of strings they cost 45 MB of the heap at 100k papers. A build holds its texts
+the same way, the blobs in memory (see `Gathering`). Each paper's sources are
 a number into the distinct lines (`src_codes`), not a string and a set per line;
 its categories likewise (`cat_codes`: few libraries have more than thousands of
 distinct lists of categories).
@@ -42,6 +43,7 @@ _CODE_HOSTS = re.compile(
 )
 
 _KEPT = 30_000  # decoded strings a Texts keeps (~3 MB of titles)
+_CHUNK = 10_000  # texts encoded at a time into a blob
 
 # What the cache file keeps of the facts (see Facts.saved): every one but the ids,
 # as raw arrays, the distinct source lines and the distinct lists of categories.
@@ -233,13 +235,17 @@ def _categories(paper: Paper) -> tuple[str, ...]:
 
 class Gathering:
     """`Facts.of` papers given one at a time, in document order: each is read once
-    (a paper file's are decoded as they are read), not once for each column."""
+    (a paper file's are decoded as they are read), not once for each column. The
+    texts (titles, authors, DOIs, venues, key surnames) are encoded into one blob
+    each every _CHUNK papers, as a save writes them: held as a string per paper they
+    were 100 MB at 300k papers, and an import's peak held those and the blobs."""
 
     def __init__(self) -> None:
         self._descriptors: dict[tuple, int] = {}  # papers from the same files share one line
         self._lines: list[str] = []
         self._src_codes = array("I")
-        self._titles: list[str] = []
+        self._count = 0
+        self._titles: list[str] = []  # the texts of the papers since the last chunk
         self._authors: list[str] = []
         self._year = array("H")
         self._has_code: set[int] = set()
@@ -249,12 +255,14 @@ class Gathering:
         self._dois: list[str] = []
         self._venues: list[str] = []
         self._surnames: list[str] = []
+        self._blobs = [_Blob() for _ in range(5)]  # the texts of the papers before, in the order of `_pending`
         self._category_code: dict[tuple[str, ...], int] = {}
         self._cat_codes = array("I")
 
     def add(self, paper: Paper) -> tuple[str, str]:
         """Gather `paper`'s facts; returns its title and its authors as they are indexed."""
-        d = len(self._titles)
+        d = self._count
+        self._count += 1
         key = tuple((s.file, s.format) for s in paper.sources)
         code = self._descriptors.get(key)
         if code is None:
@@ -276,24 +284,42 @@ class Gathering:
         self._venues.append(paper.venue or "")
         self._surnames.append(key_surname(paper))
         self._cat_codes.append(self._category_code.setdefault(_categories(paper), len(self._category_code)))
+        if len(self._titles) == _CHUNK:
+            self._encode()
         return title, authors
 
+    def _pending(self) -> tuple[list[str], ...]:
+        return self._titles, self._authors, self._dois, self._venues, self._surnames
+
+    def _encode(self) -> None:
+        for blob, texts in zip(self._blobs, self._pending(), strict=True):
+            blob.extend(texts)
+            texts.clear()
+
     def facts(self, papers: Sequence[Paper]) -> Facts:
-        """The facts of `papers`, the papers added, in that order."""
+        """The facts of `papers`, the papers added, in that order. Add no more papers."""
+        self._encode()
+        titles, authors, dois, venues, surnames = (blob.texts() for blob in self._blobs)
+        # The arXiv ids as the save writes them, sorted in one blob: a dict of a string
+        # and a number per paper was 45 MB at 300k papers.
+        keys = sorted(self._arxiv)
+        arxiv_ids = _Blob()
+        arxiv_ids.extend(keys)
+        arxiv_docs = array("i", map(self._arxiv.__getitem__, keys))
         return Facts(
             papers,
-            self._titles,
-            self._authors,
+            titles,
+            authors,
             self._year,
             self._has_code,
             self._src_codes,
             self._lines,
-            Keyed(self._arxiv),
+            Keyed({}, arxiv_ids.texts(), arxiv_docs),
             self._votes,
             self._title_keys,
-            self._dois,
-            self._venues,
-            self._surnames,
+            dois,
+            venues,
+            surnames,
             self._cat_codes,
             list(self._category_code),
         )
@@ -311,11 +337,12 @@ def containing(texts: Sequence[str], needle: str, docs: Iterable[int]) -> set[in
 
 
 class Texts(Sequence[str]):
-    """Strings by document, read from the cache file: one UTF-8 blob (`blob`, checked
-    as it is read) and where each string ends in it (`ends`); a string changed or
-    added since is kept apart. The last _KEPT read are kept decoded: a search reads
-    the same candidates' titles on every keystroke (ranking, narrowing), and decoding
-    them each time cost a third more per keystroke at 100k papers."""
+    """Strings by document, read from the cache file or gathered by a build: one UTF-8
+    blob (`blob`, checked as it is read from a file) and where each string ends in it
+    (`ends`); a string changed or added since is kept apart. The last _KEPT read are
+    kept decoded: a search reads the same candidates' titles on every keystroke
+    (ranking, narrowing), and decoding them each time cost a third more per keystroke
+    at 100k papers."""
 
     __slots__ = ("_blob", "_ends", "_count", "_changed", "_kept")
 
@@ -326,10 +353,14 @@ class Texts(Sequence[str]):
         self._kept: dict[int, str] = {}
 
     @staticmethod
-    def encoded(texts: Iterable[str]) -> tuple[bytes, array]:
-        """The blob and ends that hold `texts`."""
-        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        return b"".join(encoded), array("q", accumulate(map(len, encoded)))
+    def encoded(texts: Iterable[str]) -> tuple[Any, Any]:
+        """The blob and ends that hold `texts`: those of a `Texts` unchanged since it was
+        made (read whole, checked), else encoded."""
+        if isinstance(texts, Texts) and not texts._changed:
+            return texts._blob.checked(), texts._ends
+        blob = _Blob()
+        blob.extend(texts)
+        return blob.data, blob.ends
 
     def __len__(self) -> int:
         return self._count
@@ -398,9 +429,31 @@ class Texts(Sequence[str]):
         self._count += 1
 
 
+class _Blob:
+    """Texts encoded into one UTF-8 blob (`data`) and where each ends in it (`ends`), a
+    chunk at a time: a bytes object per text, all held at once, cost 150 MB at a
+    million titles."""
+
+    __slots__ = ("data", "ends")
+
+    def __init__(self) -> None:
+        self.data, self.ends = bytearray(), array("q")
+
+    def extend(self, texts: Iterable[str]) -> None:
+        remaining = iter(texts)
+        while chunk := [t.encode("utf-8", "surrogatepass") for t in islice(remaining, _CHUNK)]:
+            self.ends.extend(islice(accumulate(map(len, chunk), initial=len(self.data)), 1, None))
+            self.data += b"".join(chunk)
+
+    def texts(self) -> Texts:
+        """The texts, read from this blob in memory (nothing to check). Extend it no more."""
+        return Texts(Checked.held(self.data), memoryview(self.ends))
+
+
 class Keyed:
-    """Strings -> documents: those read from the cache file as sorted `keys` (found by
-    binary search) and their `docs`, and those set since (`added`, which win)."""
+    """Strings -> documents: those read from the cache file or gathered by a build as
+    sorted `keys` (found by binary search) and their `docs`, and those set since
+    (`added`, which win)."""
 
     __slots__ = ("_added", "_keys", "_docs")
 
@@ -417,8 +470,10 @@ class Keyed:
     def __setitem__(self, key: str, docno: int) -> None:
         self._added[key] = docno
 
-    def items(self) -> tuple[list[str], list[int]]:
+    def items(self) -> tuple[Sequence[str], Sequence[int]]:
         """Every key, sorted, and its document."""
+        if not self._added:
+            return self._keys, self._docs
         merged = dict(zip(self._keys, self._docs, strict=True))
         merged.update(self._added)
         keys = sorted(merged)

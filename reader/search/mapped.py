@@ -60,6 +60,12 @@ class Checked:
         self._unchecked = bytearray(b"\x01") * len(crcs)  # a bytearray: find() looks for a 1 in C
         self._left = len(crcs)  # blocks not checked yet
 
+    @classmethod
+    def held(cls, data: Any) -> Checked:
+        """An array held in memory, not read from a file: nothing of it to check."""
+        view = memoryview(data)
+        return cls(view.cast("B"), view.format, array("I"))
+
     def check(self, lo: int = 0, hi: int | None = None) -> None:
         """Raise Damaged unless the items view[lo:hi] are as written."""
         if not self._left:

@@ -229,6 +229,45 @@ def test_the_titles_read_from_the_cache_file_find_a_needle_as_reading_each_title
     assert containing(strings, needle, docs) == expected
 
 
+def test_a_builds_texts_are_held_as_one_blob_each_and_read_as_gathered(monkeypatch):
+    # Held as a string per paper, the titles, authors, DOIs, venues and key surnames
+    # were 100 MB at 300k papers (the arXiv ids, in a dict, 45 MB), and an import's
+    # peak held those and the blobs its save wrote. Encoded a chunk at a time (3
+    # here): every chunk's texts in order.
+    from reader.citation import key_surname
+    from reader.search import facts as facts_module
+    from reader.search.facts import Gathering, Texts
+    from reader.words import padded
+
+    monkeypatch.setattr(facts_module, "_CHUNK", 3, raising=False)
+    titles = ["Éclair", "\udc80 lone", "", "Attention \u4e00", "Zebra", "$\\alpha$-nets", "a", "b"]
+    papers = [
+        Paper(
+            id=f"p{i}",
+            title=t,
+            abstract="",
+            authors=(AUTHORS[i % len(AUTHORS)],),
+            doi=DOIS[i % len(DOIS)],
+            venue=VENUES[i % len(VENUES)],
+            arxiv_id=f"2401.{9 - i % 5:05d}V2" if i % 4 else None,
+        )
+        for i, t in enumerate(titles)
+    ]
+    gathering = Gathering()
+    for p in papers:
+        gathering.add(p)
+    facts = gathering.facts(papers)
+    columns = (facts.titles, facts.authors, facts.dois, facts.venues, facts.surnames)
+    assert all(isinstance(column, Texts) for column in columns)
+    assert list(facts.titles) == [padded(p.title) for p in papers]
+    assert [facts.authors[d] for d in range(len(papers))] == [padded(" ".join(p.authors)) for p in papers]
+    assert list(facts.dois) == [p.doi or "" for p in papers]
+    assert list(facts.venues) == [p.venue or "" for p in papers]
+    assert list(facts.surnames) == [key_surname(p) for p in papers]
+    arxiv = {p.arxiv_id.casefold(): d for d, p in enumerate(papers) if p.arxiv_id}  # a later paper's wins
+    assert {key: facts.arxiv.get(key) for key in [*arxiv, "2401.00001v2"]} == {**arxiv, "2401.00001v2": None}
+
+
 def test_a_word_typed_into_a_narrowed_search_decodes_no_abstract_its_postings_answer_cheaper(home, decoded):
     # Narrowing read each candidate's abstract from the paper file (20-30 us each) where
     # the word's postings (a few ns each) cost less: 9,310 abstracts for one keystroke

@@ -464,6 +464,19 @@ def test_disk_cache_is_reused_and_invalidated(tmp_path):
     assert len(list(tmp_path.glob("search-*.idx"))) == 1  # old versions are removed
 
 
+def test_a_saved_build_holds_its_postings_as_the_cache_file_does_and_answers_as_read_back(tmp_path):
+    # A build kept each part's own list of words and offsets besides the copies laid
+    # over the vocabulary that the save wrote: an import's peak held both (1M papers).
+    built = SearchIndex(LIBRARY, cache_dir=tmp_path)
+    assert all(part.words is built._vocab.words for parts in built._parts for part in parts)
+    read_back = SearchIndex(LIBRARY, cache_dir=tmp_path)
+    assert read_back.cache_hit
+    for query in ("tranformer", "attention", "diff*", "author:vaswani", "title:neural -diffusion", ""):
+        assert ids(built, query) == ids(read_back, query)
+    built.add([paper("later", "Attention over later words")])
+    assert "later" in ids(built, "attention")
+
+
 def test_a_cached_index_is_not_reused_once_a_date_or_link_changes(tmp_path):
     from dataclasses import replace
 
