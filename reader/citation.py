@@ -150,16 +150,19 @@ def key_surname(paper: Paper) -> str:
     """How `citation_key` begins: the first author's last name in ASCII letters and
     digits (`obrien`, `muller`), else `anon`. A plain ASCII name is read as it is:
     rendering TeX is most of the cost of a key."""
-    first = paper.authors[0] if paper.authors and paper.authors[0] != "et al." else ""
-    if first.isascii() and not any(sign in first for sign in _TEX_SIGNS):
-        name = first.split()
-        return (name[-1].lower().translate(_NOT_ALNUM) if name else "") or "anon"
+    authors = paper.authors
+    first = authors[0] if authors and authors[0] != "et al." else ""
+    if first.isascii() and not _TEX_SIGN.search(first):
+        name = first.rsplit(None, 1)
+        return (name[-1].encode("ascii").translate(_LOWER, _NOT_ALNUM).decode("ascii") if name else "") or "anon"
     name = tex_to_text(first).split()
     return (_ascii(name[-1]).replace(" ", "") if name else "") or "anon"
 
 
-_TEX_SIGNS = "\\{}$~%&^_"
-_NOT_ALNUM = str.maketrans("", "", "".join(c for c in map(chr, range(128)) if not c.isalnum()))
+_TEX_SIGN = re.compile(r"[\\{}$~%&^_]")  # one search: an import keys every paper
+# A plain name's last word as bytes: lowered, all but letters and digits dropped.
+_LOWER = bytes(ord(chr(c).lower()) for c in range(128)) + bytes(range(128, 256))
+_NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-# ASCII bytes: letters and digits stay (casefold already lowered them), the rest become spaces.
-_ASCII_TABLE = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + bytes(range(128, 256))
+# ASCII bytes: letters lowered (as casefold lowers ASCII), digits kept, the rest become spaces.
+_ASCII_TABLE = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 0x20 for c in range(128)) + bytes(range(128, 256))
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -22,7 +22,16 @@ def fold(text: str) -> str:
     """`text` as the index sees it: casefolded, NFKC, accents dropped, non-alphanumerics as spaces.
 
     `fold(t).split()` is the list of words of `t`; "GPT-4o" is "gpt 4o", "Balázs" is "balazs".
+    ASCII text (nearly every title and name) is lowered by the one table that drops the
+    rest, with no casefolded copy first: an import folds every title, name and abstract.
     """
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
+    return _folded(text)
+
+
+def _folded(text: str) -> str:
+    """`fold` of any text, ASCII or not (`fold`'s own rule, which it takes a short cut to for ASCII)."""
     folded = text.casefold()
     if folded.isascii():
         return folded.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
@@ -38,8 +47,14 @@ def words(text: str) -> list[str]:
 def padded(text: str) -> str:
     """`text`'s words, one space between and around them: " gpt 4o technical report ".
 
-    A word, or words in sequence, is then found with `in`: " gpt 4" is in it, " pt" is not."""
-    return " " + " ".join(words(text)) + " "
+    A word, or words in sequence, is then found with `in`: " gpt 4" is in it, " pt" is not.
+    `fold` leaves no space but " ", so its runs of spaces are squeezed where they lie,
+    not split into words and joined again: a quarter faster, and an import pads every
+    title and every paper's names."""
+    spaced = f" {fold(text)} "
+    while "  " in spaced:
+        spaced = spaced.replace("  ", " ")
+    return spaced if spaced != " " else "  "  # no words: the two pads
 
 
 def typo_budget(word: str) -> int:

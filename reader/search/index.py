@@ -38,7 +38,7 @@ from reader.search import cache
 from reader.search.builder import Document, FieldBuilder
 from reader.search.docset import DocSet
 from reader.search.evaluation import Matching, narrows
-from reader.search.facts import Facts, Gathering, containing
+from reader.search.facts import Facts, Gathering, batches, containing
 from reader.search.postings import ABSTRACT, FIELDS_OF, TITLE, Docs, Part, part_of
 from reader.search.ranking import (
     PREFIX,
@@ -91,11 +91,11 @@ CLOSEST_MATCHES = "no paper has every word · closest matches"
 
 
 def _gathered(papers: Iterable[Paper], gathering: Gathering) -> Iterator[Document]:
-    """The documents of `papers` (title, abstract, authors, as indexed), each paper
+    """The documents of `papers` (title, abstract, authors, as indexed), each batch
     added to `gathering` as it goes by: a build reads each paper once."""
-    for paper in papers:
-        title, authors = gathering.add(paper)
-        yield title, paper.abstract, authors
+    for batch in batches(papers):
+        for paper, (title, authors) in zip(batch, gathering.add(batch), strict=True):
+            yield title, paper.abstract, authors
 
 
 def closest_divider(complete: int) -> str:

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reader import words as wording
 from reader.query import FIELD_NAMES, SYNTAX, Atom, Clause, Query, QueryError, parse_query
-from reader.words import fold, words
+from reader.words import fold, padded, words
 
 
 def atoms(text: str) -> list[list[tuple[str, str, bool]]]:
@@ -35,6 +36,21 @@ def test_folding_drops_case_accents_and_compatibility_forms():
     assert words("Balázs ﬁne-Tuning GPT-4o") == ["balazs", "fine", "tuning", "gpt", "4o"]
     assert fold("Ärger") == "arger"
     assert words("Straße") == ["strasse"]
+
+
+# Any text, and text mostly ASCII (fold's short cut), with now and then a character
+# that casefolds to ASCII (ß, the Kelvin sign, the long s) or is an accent or a space.
+_TEXTS = st.text() | st.text(alphabet=st.characters(max_codepoint=127) | st.sampled_from("ß\u212a\u017fÄé\u0301\u00a0\u2003"))
+
+
+@given(_TEXTS)
+def test_ascii_text_folds_the_short_way_to_what_the_general_rule_gives(text):
+    assert fold(text) == wording._folded(text)
+
+
+@given(_TEXTS)
+def test_padded_text_is_its_words_with_one_space_between_and_around(text):
+    assert padded(text) == " " + " ".join(words(text)) + " "
 
 
 def test_hyphenated_word_is_one_atom_of_several_words():

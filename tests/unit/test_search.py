@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reader.search.builder as builder
+import reader.search.facts as facts_module
 import reader.search.index as search_module
 from reader.models import BLANK_STATE, Paper, PaperState, Source
 from reader.query import QueryError, parse_query
@@ -772,3 +773,49 @@ def test_a_paper_found_by_one_alternative_scores_alike_however_the_or_group_was_
     assert list(fresh.ids) == ["p1"]
     assert list(fresh.scores) == list(SearchIndex(library).search("network", blank).scores)
     assert list(type_out(SearchIndex(library), text).scores) == list(fresh.scores)
+
+
+# --- the facts a build gathers ----------------------------------------------------------
+
+_SOURCES = [Source("a.jsonl", "hf-json", 1), Source("dir/B.bib", "bibtex", 2), Source("c.ris", "ris", 3)]
+
+
+@st.composite
+def fact_papers(draw) -> list[Paper]:
+    """Papers whose facts take every way: ASCII or not, TeX in a title, one source or
+    several, categories or none, a code link or none, a year from the date or the arXiv id."""
+    text = st.text(max_size=12) | st.text(alphabet=st.characters(max_codepoint=127), max_size=12)
+    papers = []
+    for i in range(draw(st.integers(0, 12))):
+        papers.append(
+            Paper(
+                id=f"p{i}",
+                title=draw(text | st.sampled_from(["$\\textit{Trans-LoRA}$", "{GPT}-4", "Straße"])),
+                abstract="",
+                authors=tuple(draw(st.lists(text | st.sampled_from(["et al.", 'J. M{\\"u}ller', "Ann O'Brien"]), max_size=3))),
+                links=tuple(
+                    draw(st.lists(st.sampled_from(["https://GitHub.com/x/y", "https://arxiv.org/abs/1", "x"]), max_size=2))
+                ),
+                sources=tuple(draw(st.lists(st.sampled_from(_SOURCES), min_size=1, max_size=2, unique=True))),
+                arxiv_id=draw(st.sampled_from([None, "2401.00001", "hep-th/9901001", f"2402.{i:05}"])),
+                categories=tuple(draw(st.lists(st.sampled_from(["cs.LG", "CS.CL", "stat.ML"]), max_size=2))),
+                published=draw(st.sampled_from([None, "2023-04-01", "n.d."])),
+                upvotes=draw(st.sampled_from([None, 0, 7])),
+                doi=draw(st.sampled_from([None, "10.1/x"])),
+                venue=draw(st.sampled_from([None, "NeurIPS"])),
+            )
+        )
+    return papers
+
+
+@given(fact_papers())
+def test_a_build_gathers_in_batches_the_facts_each_paper_gets_alone(papers):
+    """A build gathers the facts column by column, a batch at a time; a paper added
+    later gets its own one by one (Facts.update): the same facts either way."""
+    gathering = facts_module.Gathering()
+    for batch in (papers[i : i + 5] for i in range(0, len(papers), 5)):  # batches end mid-corpus
+        list(gathering.add(batch))
+    one_by_one = facts_module.Gathering().facts([])
+    for docno, paper in enumerate(papers):
+        one_by_one.update(docno, paper)
+    assert gathering.facts(papers).saved() == one_by_one.saved()
