@@ -53,6 +53,7 @@ from reader.resources import worker_ended, worker_env
 from reader.search.postings import Part, invert, part_of
 
 _FRAME = 2000  # documents per frame
+_NICER = 5  # a worker's priority below its builder's
 
 Document = tuple[str, ...]  # its fields' texts, in the same order for every document
 
@@ -301,6 +302,11 @@ def serve(start: int, texts: int, told: IO[bytes], out: IO[bytes]) -> None:
     frame read once `told` says it is written, as a part per field in `out`. Told no
     more before the last frame (the builder stopped or died), it ends with status 1."""
     gc.disable()  # millions of small lists: the collector would only slow this down
+    # The builder's process has work of its own meanwhile (an import's facts and files,
+    # the app's screen), and nothing of the workers' is asked for before the end: with
+    # two cores and three processes it had two thirds of a core (an import of 1M papers:
+    # 88.5 s, now 86 s, its files written 17 s sooner).
+    os.nice(_NICER)
     postings: list[defaultdict[str, list[int]]] = []
     docno, at = start, 0
     while True:
