@@ -160,9 +160,7 @@ class Paper:
         return self.sources[:1] if _has_value(getattr(self, name)) else ()
 
     def to_dict(self) -> dict[str, Any]:
-        values = list(_field_values(self))
-        values[SOURCES_AT] = [(s.file, s.format, s.position, s.date) for s in self.sources]
-        return values_dict(values)
+        return values_dict(record_values(self))
 
     @classmethod
     def from_dict(cls, data: Any) -> Paper:
@@ -175,6 +173,14 @@ class Paper:
 
 def _source_dict(file: str, format: str, position: int, date: str | None) -> dict[str, Any]:
     return {"file": file, "format": format, "position": position, "date": date}
+
+
+def record_values(paper: Paper) -> list[Any]:
+    """The values of the paper's fields in FIELDS' order, each source as the tuple of
+    its fields: what a paper-file record holds (`snapshot.record`)."""
+    values = list(_field_values(paper))
+    values[SOURCES_AT] = tuple((s.file, s.format, s.position, s.date) for s in paper.sources)
+    return values
 
 
 def values_dict(values: Sequence[Any]) -> dict[str, Any]:

@@ -46,7 +46,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import IO, Any
 
 from reader.resources import worker_ended, worker_env
@@ -111,46 +111,62 @@ class FieldBuilder:
         self._failures: list[str] = []
         env = worker_env() if workers >= 2 else {}
         texts = iter(documents)
-        for start in range(0, count, step):
-            end = min(count, start + step)
-            if workers < 2:
-                self._shares.append((start, end, None))
-                self._texts.append(list(islice(texts, end - start)))
-            else:
-                self._stream(start, end, texts, env)
+        try:
+            for start in range(0, count, step):
+                end = min(count, start + step)
+                if workers < 2:
+                    self._kept(start, end, list(islice(texts, end - start)))
+                else:
+                    self._stream(start, end, texts, env)
+        except BaseException:
+            self.stop()  # the documents failed (a damaged paper): no worker waits for the rest
+            raise
 
     def _stream(self, start: int, end: int, texts: Iterator[Document], env: dict[str, str]) -> None:
         """The next share of documents (`start` to `end`) to a worker, started with its
         first frame, through a temp file (unlinked, written here at C speed: a pipe fed by
         a thread would compete for the GIL with whatever this process does meanwhile).
         With no temp file to be had, or no room in it for them all, the worker is
-        stopped and the share kept in memory, to be built here."""
-        share: IO[bytes] | None = None
-        worker: _Worker | None = None
-        written, frame = 0, []  # bytes of the frames wholly in the file; the frame being written
+        stopped and the share kept in memory, to be built here. The documents' own
+        failures are raised, the worker stopped."""
+        count = end - start
         try:
             share = tempfile.TemporaryFile()
-            worker = self._start(start, share, env)
-            for frame in _frames(texts, end - start):
-                _write_frame(share, marshal.dumps(frame))
-                share.flush()  # a full disk is met by the frame it cut short, not by a later one
-                written, frame = share.tell(), []
-                _tell(worker)
-            _write_frame(share, b"")
-            share.flush()
-            _tell(worker, last=True)
         except OSError as error:
             self._failures.append(f"could not start ({type(error).__name__}: {error})")
+            self._kept(start, end, list(islice(texts, count)))
+            return
+        worker = self._start(start, share, env)
+        written = 0  # bytes of the frames wholly in the file
+        try:
+            for frame in chain(_frames(texts, count), [None]):  # None: the end
+                try:
+                    _write_frame(share, b"" if frame is None else marshal.dumps(frame))
+                    share.flush()  # a full disk is met by the frame it cut short, not by a later one
+                except OSError as error:
+                    self._failures.append(f"could not start ({type(error).__name__}: {error})")
+                    if worker is not None:
+                        worker.stop()
+                    kept = _written_texts(share, written) + (frame or [])
+                    self._kept(start, end, kept + list(islice(texts, count - len(kept))))
+                    return
+                written = share.tell()
+                _tell(worker, last=frame is None)
+        except BaseException:
             if worker is not None:
                 worker.stop()
-            kept = _written_texts(share, written) if share is not None else []
-            self._shares.append((start, end, None))
-            self._texts.append(kept + frame + list(islice(texts, end - start - len(kept) - len(frame))))
-            return
+            share.close()
+            raise
         self._shares.append((start, end, worker))
         self._texts.append(share)
 
+    def _kept(self, start: int, end: int, documents: list[Document]) -> None:
+        """A share built here, of `documents` held in memory."""
+        self._shares.append((start, end, None))
+        self._texts.append(documents)
+
     def _start(self, start: int, texts: IO[bytes], env: dict[str, str]) -> _Worker | None:
+        out = None
         try:
             out = tempfile.TemporaryFile()
             proc = subprocess.Popen(
@@ -164,6 +180,8 @@ class FieldBuilder:
             )
         except Exception as error:
             self._failures.append(f"could not start ({type(error).__name__}: {error})")
+            if out is not None:
+                out.close()
             return None
         return _Worker(proc, out)
 
@@ -235,7 +253,7 @@ def _write_frame(stream: IO[bytes], data: bytes) -> None:
 
 
 def _texts_in(stream: IO[bytes]) -> list[Document]:
-    """The documents `_file` wrote to `stream`, read back."""
+    """The documents `_stream` wrote to `stream`, read back."""
     stream.seek(0)
     texts: list[Document] = []
     while (frame := _read_frame(stream)) is not None:

@@ -58,10 +58,7 @@ class Part:
         offsets = array("q", accumulate(map(len, lists), initial=0))
         data = array("i")
         for documents in lists:
-            if isinstance(documents, array):
-                data += documents  # a copy of its bytes: a list was copied an int at a time
-            else:
-                data.extend(documents)
+            data.extend(documents)
         return cls(ordered, offsets, data)
 
     def drop_dead(self) -> None:

