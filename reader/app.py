@@ -8,6 +8,8 @@ keys that work on every screen (help, quit).
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -49,6 +51,16 @@ class ReaderApp(App[None]):
     def on_mount(self) -> None:
         tell_lock_waits(self._lock_wait)
         self._report_settings_problems()
+        if sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self.set_interval(1.0, partial(self._end_if_hung_up, sys.__stdin__.fileno()))
+
+    def _end_if_hung_up(self, terminal: int) -> None:
+        # A terminal hung up (an SSH connection dropped, a tmux pane killed) under a
+        # parent that outlives it, as `make run`'s make does, sends the app no SIGHUP:
+        # Textual's input thread then reads nothing from it over and over, a whole core
+        # for as long as the machine runs. Every change is written as it is made.
+        if not os.isatty(terminal):
+            self.exit()
 
     def on_ready(self) -> None:
         # Loaded only once the first frame is out: unmarshalling the caches is one
