@@ -319,7 +319,7 @@ def serve(start: int, texts: int, told: IO[bytes], out: IO[bytes]) -> None:
     worker's own offsets, its writer's are another's), numbered from `start`, each
     frame read once `told` says it is written, as a part per field in `out`. Told no
     more before the last frame (the builder stopped or died), it ends with status 1."""
-    gc.disable()  # millions of small lists: the collector would only slow this down
+    gc.disable()  # millions of small arrays: the collector would only slow this down
     # The builder's process has work of its own meanwhile (an import's facts and files,
     # the app's screen), and nothing of the workers' is asked for before the end: with
     # two cores and three processes it had two thirds of a core (an import of 1M papers:
