@@ -231,16 +231,20 @@ class PaperTable(Mapping[str, Paper]):
     def record_at(self, place: int) -> bytes:
         """`snapshot.record` of the paper at `place`: as held, for an import's papers
         in its temp file (a paper file is written from them without decoding them)."""
-        if not self._files and isinstance(self._changed, Spill):
-            return self._changed.record(self._added[place])
-        return snapshot.record(self.at(place))
+        held = self._held_record(place)
+        return held if held is not None else snapshot.record(self.at(place))
 
     def dict_at(self, place: int) -> dict[str, Any]:
         """`at(place).to_dict()`: for an import's papers in its temp file, made from the
         record as held, without the Paper (see `models.values_dict`)."""
+        held = self._held_record(place)
+        return values_dict(snapshot.values_of(held)) if held is not None else self.at(place).to_dict()
+
+    def _held_record(self, place: int) -> bytes | None:
+        """The record of the paper at `place` as an import's temp file holds it; None if it is not held so."""
         if not self._files and isinstance(self._changed, Spill):
-            return values_dict(snapshot.values_of(self._changed.record(self._added[place])))
-        return self.at(place).to_dict()
+            return self._changed.record(self._added[place])
+        return None
 
     def id_at(self, place: int) -> str:
         """The id at `place` (0 <= place < len(self)) in the library's order."""
