@@ -139,6 +139,10 @@ class MainScreen(Triage, SavedSearches, Outward):
     BINDINGS = bindings(MAIN)
     COMMANDS = {ReaderCommands}
     CLOSEST_PAUSE = 0.4  # seconds without a keystroke before a large library's closest matches are looked for
+    # Seconds a search may take before the status line says it is under way: a quoted phrase
+    # at 1M papers takes seconds the first time, and the line said the last keystroke's outcome
+    # ('unclosed quote') meanwhile. Most searches take far less: no flicker on each keystroke.
+    SEARCHING_SAID_AFTER = 0.3
 
     def __init__(self, library: Library, saved: dict[str, str], view: View, writer: Writer, said: str | None = None) -> None:
         """`saved`: the saved searches, name -> query; `said`: for the status line with the first list."""
@@ -146,6 +150,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         self.result: SearchResult | None = None
         self._search_generation = 0
         self._closest_timer: Timer | None = None  # a large library's closest matches, after a typing pause
+        self._searching_timer: Timer | None = None  # says "searching…" unless the search is done first
         self._asked_at = 0.0  # when the search shown last was asked for (monotonic): the pause counts from then
         # How the listed papers are like the paper (m) or the text (~text) they were found for
         self._related: dict[str, Related] = {}
@@ -259,7 +264,7 @@ class MainScreen(Triage, SavedSearches, Outward):
             self.update_status(self._after_search)  # a removal's "u to undo" now, not once the index is built
             return
         self._asked_at = monotonic()
-        self._search(query, self._search_generation, self.result, self.sort, typing=True)
+        self._start_search(query, self.result, self.sort, typing=True)
 
     def _build_index(self) -> None:
         """Build the search index in a worker, unless that is under way. Started once a
@@ -311,6 +316,23 @@ class MainScreen(Triage, SavedSearches, Outward):
         if self._closest_timer is not None:
             self._closest_timer.stop()
             self._closest_timer = None
+        self._searched()
+
+    def _start_search(self, query: str, previous: SearchResult | None, sort: Sort, *, typing: bool) -> None:
+        """The search of this generation, in a worker; said to be under way if it takes a while."""
+        self._searched()
+        self._search(query, self._search_generation, previous, sort, typing=typing)
+        self._searching_timer = self.set_timer(self.SEARCHING_SAID_AFTER, self._say_searching)
+
+    def _say_searching(self) -> None:
+        self._searching_timer = None
+        self.update_status("searching…")
+
+    def _searched(self) -> None:
+        """The search under way is done, or no longer wanted: not to be said as under way."""
+        if self._searching_timer is not None:
+            self._searching_timer.stop()
+            self._searching_timer = None
 
     # A description of its own: Textual's default is the arguments' repr, and the
     # previous result's repr would put every match in order on each keystroke.
@@ -326,11 +348,12 @@ class MainScreen(Triage, SavedSearches, Outward):
     def _search_closest(self) -> None:
         """After a typing pause: the search again, with its closest matches."""
         self._closest_timer = None
-        self._search(self.effective_query(), self._search_generation, self.result, self.sort, typing=False)
+        self._start_search(self.effective_query(), self.result, self.sort, typing=False)
 
     def on_search_done(self, done: SearchDone) -> None:
         if done.generation != self._search_generation:
             return  # a newer keystroke's search is under way: never show a stale list
+        self._searched()
         result = done.result
         papers = self.papers
         find, self._find_after_search = self._find_after_search, None
@@ -585,7 +608,7 @@ class MainScreen(Triage, SavedSearches, Outward):
         query, shown = self.view.query, self.result
         listed = shown is not None and shown.query == query.strip() and self._newest_first
         if self._search_waits and listed and self.library.lists_without_index(query, Sort.NEWEST):
-            self._search(query, self._search_generation, None, Sort.NEWEST, typing=False)
+            self._start_search(query, None, Sort.NEWEST, typing=False)
 
     def _state_changed(self, message: str) -> None:
         self.papers.repaint_rows()

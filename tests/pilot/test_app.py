@@ -1,9 +1,11 @@
 """The app as a person uses it: keys in, what the screen shows out."""
 
+import threading
+
 from textual import events
 from textual.widgets import TextArea
 
-from helpers.pilot import abstract_text, papers, seen_in, settle
+from helpers.pilot import abstract_text, papers, seen_in, settle, status
 from reader.app import ReaderApp
 from reader.library import Library
 from reader.screens.main import MainScreen
@@ -50,6 +52,36 @@ async def test_a_search_typed_in_one_burst_searches(home):
         assert app.screen.search_box.value == "agent"
         ids = papers(app).ids
         assert 0 < len(ids) < 423
+
+
+async def test_a_slow_search_is_said_to_be_under_way_until_its_list_comes(home, monkeypatch):
+    # At 1M papers a quoted phrase takes seconds the first time; the line said "unclosed quote" meanwhile.
+    monkeypatch.setattr(MainScreen, "SEARCHING_SAID_AFTER", 0.001)
+    release = threading.Event()
+    search = Library.search
+
+    def slow_once_the_quote_closes(self, query, *args, **kwargs):
+        if query.count('"') == 2:
+            assert release.wait(30)
+        return search(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(Library, "search", slow_once_the_quote_closes)
+    app = ReaderApp(home=home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'"language model')
+        await settle(pilot)
+        assert "unclosed quote" in status(app) and "searching" not in status(app)
+        await pilot.press('"')
+        for _ in range(100):  # waits for the timer to be run, not for a time
+            if "searching…" in status(app):
+                break
+            await pilot.pause(0.02)
+        assert "searching…" in status(app) and "unclosed quote" not in status(app)
+        release.set()
+        await settle(pilot)
+        shown = len(papers(app).ids)
+        assert 0 < shown < 423 and f"{shown} shown" in status(app) and "searching" not in status(app)
 
 
 async def test_a_query_longer_than_the_box_shows_its_end_as_typed_and_its_start_on_home(home):
