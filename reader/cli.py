@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -217,13 +218,16 @@ def _failed(report: ImportReport) -> bool:
     return report.records == 0 or any(p.position is None for p in report.problems)
 
 
-def _progress_bar(done: int, total: int, records: int) -> None:
-    width = 30
+def _progress_bar(done: int, total: int, records: int, step: str) -> None:
+    width = 20
     filled = width * done // total if total else width
     bar = "#" * filled + "-" * (width - filled)
-    after = "; saving and indexing…" if done >= total else ""
+    after = f"; {step}…" if step else ""
+    line = f"[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}"
+    # One row, else \r goes back only to the row it wrapped to; erased to its end, as
+    # a step's words can be fewer than the last's.
     print(
-        f"\r[{bar}] {100 * done // total if total else 100:3d}%  {plural(records, 'paper')} read{after}",
+        f"\r{line[: shutil.get_terminal_size().columns - 1]}\x1b[K",
         end="",
         file=sys.stderr,
         flush=True,

@@ -74,9 +74,10 @@ class LibraryReload:
     warnings: list[str]  # a damaged cache rebuilt on the way, in one line each
 
 
-Progress = Callable[[int, int, int], None]
-"""progress(bytes_read, bytes_total, records_read), called now and then during an import;
-bytes_read == bytes_total once every file is read (saving and indexing follow)."""
+Progress = Callable[[int, int, int, str], None]
+"""progress(bytes_read, bytes_total, records_read, step), called now and then during an import.
+Once every file is read (bytes_read == bytes_total), `step` says what the save does next
+("writing library.json"): at 1M papers the save takes over a minute. "" while reading."""
 
 
 class Importing:
@@ -114,7 +115,7 @@ class Importing:
 
         def at(position: int) -> None:
             if progress:
-                progress(min(before + position, total), total, report.records)
+                progress(min(before + position, total), total, report.records, "")
 
         with self._undone_if_unsaved((papers_before, aliases_before)):
             for path, size in zip(files, sizes, strict=True):
@@ -245,8 +246,9 @@ class Importing:
         that arrived with the papers."""
         papers_before, aliases_before = before
         if changed:
-            if progress:
-                progress(total, total, report.records)
+            step = None if progress is None else partial(progress, total, total, report.records)
+            if step:
+                step("saving")
             if index and self._index is None:
                 self._index = self._cached_index(papers_before)
             pending: SearchIndex | None = None
@@ -267,8 +269,12 @@ class Importing:
                         # Indexing the abstracts in worker processes while library.json is written
                         # takes seconds off a large import. Of the table itself, not a copy (`in_order`):
                         # merging is over, and a copy of its temp file's places was 0.1 GB at 1M papers.
+                        if step:
+                            step("indexing")
                         pending = SearchIndex.begin(Papers(self.papers))
-                    written = self.store.add_segment(self.papers, records, rebase, self._alias_dict, count=len(changed))
+                    written = self.store.add_segment(
+                        self.papers, records, rebase, self._alias_dict, count=len(changed), announce=step
+                    )
             except StoreError:
                 if pending is not None:
                     pending.cancel()
@@ -297,6 +303,8 @@ class Importing:
                     # Saved since it was begun: read from the paper file, and the import's
                     # temp file and its places are let go before the postings are gathered.
                     pending.read_from(self.papers.in_order())
+                if step:
+                    step("finishing the search index")
                 self._index = pending.complete(cache_dir=self.store.home, fingerprint=self.store.content_id)
         if arriving_states:
             # One write for all of them: a 10k-paper export is not 10k rewrites of state.json.
@@ -306,7 +314,7 @@ class Importing:
             self.states.update(saved)
             self._state_signature = self.store.synced_signature
         if progress:
-            progress(total, total, report.records)
+            progress(total, total, report.records, "")
         return report
 
     def _cached_index(self, papers: PaperTable) -> SearchIndex | None:

@@ -700,6 +700,7 @@ class Store:
         papers: Iterable[Paper],
         rebase: Callable[[list[Paper]], list[Paper]] | None = None,
         aliases: Callable[[], Mapping[str, str] | None] | None = None,
+        announce: Callable[[str], None] | None = None,
     ) -> PaperTable | None:
         """Rewrite library.json whole in TinyDB's layout, its segments merged in and then
         deleted (an interrupted compaction leaves segments of the old base, which
@@ -714,10 +715,13 @@ class Store:
         and `rebase(theirs)` gives the papers to write instead, so neither import
         loses the other's papers. `aliases()`, if given, is `paperkeys.aliases_of` the
         papers written, as the caller already knows it (an import does: it merges by
-        them), saving a second pass over the papers' keys.
+        them), saving a second pass over the papers' keys. `announce(step)` hears of
+        each write before it starts (each takes seconds at 1M papers).
         """
         # A table's papers (an import's) stay where they are, each decoded as it is written.
         papers = papers if isinstance(papers, Papers) else list(papers)
+        if announce:
+            announce(f"writing {self.library_path.name}")
         staged, content_id = self._stage_library(papers)
         try:
             with home_lock(self.home):
@@ -736,6 +740,8 @@ class Store:
                 self._delete_segments()
                 file = None
                 if written is not None:
+                    if announce:
+                        announce("writing the fast-start copy")
                     file = self._write_caches(written, content_id, papers, aliases() if aliases else None)
                 table = self._table([file or list(papers)], None)
                 self.sync_library(LibraryVersion(table, content_id, self.layout(), content_id))
@@ -820,6 +826,7 @@ class Store:
         aliases: Callable[[], Mapping[str, str] | None] | None = None,
         *,
         count: int,
+        announce: Callable[[str], None] | None = None,
     ) -> PaperTable | None:
         """An import's save: `changed()` (the `count` papers it added or changed, as
         `papers`, the whole library, now holds them) as a new segment, or, when
@@ -828,9 +835,10 @@ class Store:
 
         If another process changed the library since this store read it, its papers
         are read under the lock and `rebase(theirs)` makes this import's changes
-        again onto them (see `save_papers`); `changed()` is asked after that."""
+        again onto them (see `save_papers`); `changed()` is asked after that.
+        `announce`: as for `save_papers` (a segment is written in one step)."""
         if self.compaction_due(count, len(papers)):  # the papers are read only now, one by one
-            return self.save_papers(papers.in_order(), rebase, aliases)
+            return self.save_papers(papers.in_order(), rebase, aliases, announce)
         records = changed()
         version_papers = papers
         raw = _segment_bytes(records)  # outside the lock

@@ -507,3 +507,18 @@ def test_a_state_command_without_caches_writes_the_keys_file_once(home, capsys, 
     library = Library.open_for_state(home)
     assert library.papers and len(writes) == 1  # sorting every key twice cost seconds at 1M papers
     assert Library.open_for_state(home).papers == {}  # the next call reads the keys file
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_an_imports_progress_stays_on_one_row_of_the_terminal(capsys, monkeypatch, columns):
+    # A line wider than the terminal wraps, and each \r then rewrites only its last row.
+    from reader import cli
+
+    monkeypatch.setattr(cli.shutil, "get_terminal_size", lambda: os.terminal_size((columns, 24)))
+    for step in ["", "writing the fast-start copy", "finishing the search index", "indexing"]:
+        cli._progress_bar(2_500_000_000, 2_500_000_000, 1_000_000, step)
+    rows = capsys.readouterr().err.split("\r")[1:]
+    assert [len(row.removesuffix("\x1b[K")) < columns for row in rows] == [True] * 4
+    assert all(row.endswith("\x1b[K") for row in rows)  # a shorter step leaves nothing of the longer one
+    if columns == 80:
+        assert rows[1].startswith("[####################] 100%  1000000 papers read; writing the fast-start copy…")

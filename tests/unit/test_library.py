@@ -111,17 +111,44 @@ def test_an_import_reports_progress_through_the_bytes_it_has_read(tmp_path):
     dump = CORPORA / "hf-daily-papers" / "hf_daily_papers_all.jsonl.gz"  # one file, ~10k records
     days = sorted((CORPORA / "arxiv-daily-listing" / "daily").iterdir())[:3]  # and a few small ones
     library = Library.open(tmp_path / "home", seed=False)
-    calls: list[tuple[int, int, int]] = []
+    calls: list[tuple[int, int, int, str]] = []
     report = library.import_paths([*days, dump], progress=lambda *call: calls.append(call))
     total = sum(path.stat().st_size for path in [*days, dump])
-    assert calls[-1] == (total, total, report.records)
-    read = [done for done, _, _ in calls]
-    assert read == sorted(read) and all(t == total for _, t, _ in calls)
-    records = [n for _, _, n in calls]
+    assert calls[-1] == (total, total, report.records, "")
+    read = [done for done, _, _, _ in calls]
+    assert read == sorted(read) and all(t == total for _, t, _, _ in calls)
+    records = [n for _, _, n, _ in calls]
     assert records == sorted(records)
     # Inside the big file the bar moves with its compressed bytes, not only at its end.
     start_of_dump = total - dump.stat().st_size
     assert len({done for done in read if start_of_dump < done < total}) >= 5
+
+
+def test_an_import_says_each_step_of_its_save_after_every_file_is_read(tmp_path):
+    # At 1M papers the save takes over a minute after the last byte is read.
+    from helpers.paths import CORPORA
+
+    days = sorted((CORPORA / "arxiv-daily-listing" / "daily").iterdir())
+    library = Library.open(tmp_path / "home", seed=False)
+    calls: list[tuple[int, int, int, str]] = []
+    report = library.import_paths(days[:3], progress=lambda *call: calls.append(call), index=True)
+    total = sum(path.stat().st_size for path in days[:3])
+    steps = [step for *_, step in calls if step]
+    assert steps == [
+        "saving",
+        "indexing",
+        "writing library.json",
+        "writing the fast-start copy",
+        "finishing the search index",
+    ]
+    first_step = next(i for i, call in enumerate(calls) if call[3])
+    assert all(step == "" for *_, step in calls[:first_step])  # while reading
+    assert all(call[:3] == (total, total, report.records) for call in calls[first_step:])
+    assert calls[-1][3] == ""  # done: the bar says only what was read
+
+    calls.clear()  # a day added to the library is saved as a segment, in one step
+    library.import_paths(days[3:4], progress=lambda *call: calls.append(call), index=True)
+    assert [step for *_, step in calls if step] == ["saving"]
 
 
 def test_opening_says_which_slow_steps_it_takes_and_a_second_open_takes_none(tmp_path):
