@@ -50,7 +50,7 @@ from itertools import chain, islice
 from typing import IO, Any
 
 from reader.resources import worker_ended, worker_env
-from reader.search.postings import Part, invert, part_of, postings_dict
+from reader.search.postings import Part, invert, laid_out, part_of, postings_dict
 
 _FRAME = 2000  # documents per frame
 _NICER = 5  # a worker's priority below its builder's
@@ -343,7 +343,16 @@ def serve(start: int, texts: int, told: IO[bytes], out: IO[bytes]) -> None:
         for field, column in zip(postings, zip(*frame, strict=True), strict=True):
             invert(column, range(docno, docno + len(frame)), into=field)
         docno += len(frame)
-    while postings:
-        part = Part.from_postings(postings.pop(0))
-        for blob in (marshal.dumps(part.words), part.offsets, part.data):
-            _write_blob(out, blob)
+    for field in postings:
+        _write_postings(out, field)
+        field.clear()
+
+
+def _write_postings(out: IO[bytes], postings: dict[str, array]) -> None:
+    """`postings` as `_read_part` reads a part: its documents written word by word as
+    they lie, not joined first (at 1M papers a worker's abstracts took 0.3 GB more)."""
+    words, offsets = laid_out(postings)
+    _write_blob(out, marshal.dumps(words))
+    _write_blob(out, offsets)
+    out.write((offsets[-1] * array("i").itemsize).to_bytes(8, "little"))
+    out.writelines(map(postings.__getitem__, words))

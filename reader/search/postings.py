@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from collections.abc import Set as AbstractSet
 from functools import partial
 from itertools import accumulate, repeat
@@ -53,12 +53,10 @@ class Part:
     def from_postings(cls, postings: Mapping[str, Sequence[int]]) -> Part:
         """The part of `postings` (word -> ascending document numbers, each an array("i")
         as `invert` makes them, or a list)."""
-        ordered = sorted(postings)
-        lists = list(map(postings.__getitem__, ordered))
-        offsets = array("q", accumulate(map(len, lists), initial=0))
+        ordered, offsets = laid_out(postings)
         data = array("i")
-        for documents in lists:
-            data.extend(documents)
+        for word in ordered:
+            data.extend(postings[word])
         return cls(ordered, offsets, data)
 
     def drop_dead(self) -> None:
@@ -136,6 +134,12 @@ class Part:
         hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
         start, end = self._span(lo, hi)
         return end - start
+
+
+def laid_out(postings: Mapping[str, Sized]) -> tuple[list[str], array]:
+    """A part's words and offsets for `postings`: its data is their documents, word after word in this order."""
+    ordered = sorted(postings)
+    return ordered, array("q", accumulate(map(len, map(postings.__getitem__, ordered)), initial=0))
 
 
 def invert(texts: Iterable[str], docnos: Iterable[int], into: defaultdict[str, array] | None = None) -> dict[str, array]:

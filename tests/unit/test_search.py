@@ -508,11 +508,12 @@ def authored(i: int) -> Paper:
 FIELD_QUERIES = ("topic3", "title:about", "abstract shared", "words 17", "words 59", "author:lovel2", "zhang41", "word", "")
 
 
-def test_worker_processes_build_the_same_index(monkeypatch, tmp_path):
+def test_worker_processes_build_the_same_index(monkeypatch, tmp_path, capfd):
     papers = [authored(i) for i in range(60)]
     monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
     parallel = SearchIndex(papers, workers=2, cache_dir=tmp_path)
     assert [len(parts) for parts in parallel._parts] == [2, 2, 2]  # titles, abstracts and authors: the workers ran
+    assert capfd.readouterr().err == ""  # and their parts were read: none was built here instead
     single = SearchIndex(papers, workers=1)
     restored = SearchIndex(papers, workers=2, cache_dir=tmp_path)
     assert restored.cache_hit
