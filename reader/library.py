@@ -580,7 +580,7 @@ class Library(Importing):
         """Built on first use: most sessions never ask."""
         if self._related is None:
             with no_collector_pauses():
-                self._related = RelatedIndex(self.papers.values())
+                self._related = RelatedIndex(self.papers.in_order())
         return self._related
 
     def search(

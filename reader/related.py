@@ -27,13 +27,14 @@ import math
 import threading
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableSequence, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import filterfalse, repeat
 from operator import add, mul, setitem
 
 from reader.models import Paper
+from reader.papertable import Papers, in_order
 from reader.words import fold
 
 __all__ = ["Related", "RelatedIndex", "STOP_WORDS"]
@@ -88,9 +89,17 @@ class RelatedIndex:
     """
 
     def __init__(self, papers: Iterable[Paper]):
+        """`papers`: a table's (`papertable.Papers`) are read as asked for and never
+        held, each paper its own (at 1M papers, held they took 3.5 GB); of any others
+        a later copy of an id wins."""
         self._lock = threading.Lock()
-        self._papers = list({p.id: p for p in papers}.values())  # a later copy of an id wins
-        self._docno = {p.id: d for d, p in enumerate(self._papers)}
+        self._papers: MutableSequence[Paper]
+        if isinstance(papers, Papers):
+            self._papers, self._ids = in_order(papers, range(len(papers))), papers.ids()
+        else:
+            self._papers = list({p.id: p for p in papers}.values())
+            self._ids = [p.id for p in self._papers]
+        self._docno = {paper_id: d for d, paper_id in enumerate(self._ids)}
         # word -> estimated share of papers, for the usable words in more than _MAX_DF
         self._common_share = _common_shares(self._papers)
         self._unindexed = STOP_WORDS | frozenset(self._common_share)
@@ -145,7 +154,7 @@ class RelatedIndex:
                 # fsum rounds exactly whatever the set's order: equal papers tie exactly
                 norms = query_norm * math.sqrt(math.fsum(w * w for w in vector.values()))
                 score = min(1.0, -math.fsum(c for c, _ in shared) / norms)
-                found.append(Related(self._papers[other].id, score, tuple(w for _, w in shared[:_SHARED_TERMS])))
+                found.append(Related(self._ids[other], score, tuple(w for _, w in shared[:_SHARED_TERMS])))
         found.sort(key=lambda r: (-r.score, r.paper_id))
         return found[:limit]
 
@@ -205,6 +214,7 @@ class RelatedIndex:
                 if docno is None:
                     docno = self._docno[paper.id] = len(self._papers)
                     self._papers.append(paper)
+                    self._ids.append(paper.id)
                     self._inverse_norm.append(0.0)
                 else:
                     for word in set(_text(self._papers[docno]).split()) - self._unindexed:
@@ -230,7 +240,7 @@ def _usable(word: str) -> bool:
     return len(word) > 1 and not word.isdigit() and word not in STOP_WORDS
 
 
-def _common_shares(papers: list[Paper]) -> dict[str, float]:
+def _common_shares(papers: Sequence[Paper]) -> dict[str, float]:
     """The usable words in more than `_MAX_DF` papers, with the share of papers that
     have them, estimated from an even sample."""
     if len(papers) <= _MAX_DF:
