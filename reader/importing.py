@@ -291,13 +291,13 @@ class Importing:
                 self._index = self._related = None
                 arriving_states = {moved.get(pid, pid): state for pid, state in arriving_states.items()}
             else:
-                if self._related is not None:
-                    self._related.add(self.papers[pid] for pid in changed)
                 if self._index is not None:
                     self._index.add([self.papers[pid] for pid in changed])
                     if index and self.store.content_id is not None:
                         # A segment's papers are written as a delta over the index file: see SearchIndex.save.
                         self._index.save(self.store.home, self.store.content_id, delta=bool(self.store.segment_ids))
+                if self._related is not None:  # after the search index, whose postings it reads
+                    self._related.add(self.papers[pid] for pid in changed)
             if pending is not None:
                 if written is not None and moved is None:
                     # Saved since it was begun: read from the paper file, and the import's

@@ -577,10 +577,12 @@ class Library(Importing):
         return self._related_index().related(paper_id, limit)
 
     def _related_index(self) -> RelatedIndex:
-        """Built on first use: most sessions never ask."""
-        if self._related is None:
+        """Made on first use (most sessions never ask), over the search index, and again
+        over another one (a reload's)."""
+        index = self.index
+        if self._related is None or self._related.indexed is not index:
             with no_collector_pauses():
-                self._related = RelatedIndex(self.papers.in_order())
+                self._related = RelatedIndex(index)
         return self._related
 
     def search(

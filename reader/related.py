@@ -7,15 +7,16 @@ words only one paper has carry no weight. Two papers' score is the cosine of the
 vectors (0..1); the shared words that add most to it say why they are related.
 
 Scoring every paper against the asked one takes seconds at 100k, so it goes in two steps:
-- candidates: an inverted index (word -> array of paper numbers) over the words in
-  at most `_MAX_DF` papers, the ones that tell papers apart. The asked paper's
-  heaviest words walk their postings; a paper met gains the word's weight times its
-  idf, scaled by the length of that paper's own vector of indexed words.
+- candidates: the asked paper's heaviest words that at most about `_MAX_DF` papers
+  have (the ones that tell papers apart) walk the search index's postings of titles
+  and abstracts (`Indexed`: nothing is inverted again; at 1M papers that took 39 s
+  and 1.2 GB); a paper met gains the word's weight times its idf, scaled by the
+  length of that paper's own vector of such words (an estimate that counts a word
+  of both its title and abstract twice: it only chooses which papers are scored).
 - the best `_CANDIDATES` of them are scored exactly, from their text.
-Words in more papers than that still count in every exact score; they are only
-kept out of the index (found from a sample): at 100k papers they would double its
-size and make one word's walk up to 20x as long, and they rarely decide which
-papers are the closest.
+Words in more papers than that still count in every exact score, by their share of
+an even sample of the papers; they are never walked: one walk would read up to a
+million postings, and they rarely decide which papers are the closest.
 
 Nothing here imports Textual; an index is safe to share between threads.
 """
@@ -26,15 +27,16 @@ import heapq
 import math
 import threading
 from array import array
-from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, MutableSequence, Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from itertools import filterfalse, repeat
-from operator import add, mul, setitem
+from operator import mul
+from typing import Protocol
+
+import numpy as np
 
 from reader.models import Paper
-from reader.papertable import Papers, in_order
 from reader.words import fold
 
 __all__ = ["Related", "RelatedIndex", "STOP_WORDS"]
@@ -43,8 +45,9 @@ __all__ = ["Related", "RelatedIndex", "STOP_WORDS"]
 # more about the topic than one more mention in the abstract, but not so much that
 # papers with similar titles and unrelated abstracts come first.
 _TITLE_WEIGHT = 2
-_MAX_DF = 3000  # words in more papers are not indexed: a walk reads at most this many
+_MAX_DF = 3000  # words in more papers are never walked: a walk reads at most this many
 _SAMPLE = 5000  # papers read to find those words in a large library
+_NORMS_AT_ONCE = 1 << 23  # postings weighed at a time for the papers' vector lengths (64 MB of weights)
 _QUERY_TERMS = 30  # the asked paper's heaviest indexed words look for candidates
 _CANDIDATES = 200  # scored exactly (5 per result if more are asked)
 _SHARED_TERMS = 5
@@ -81,41 +84,63 @@ class Related:
     shared_terms: tuple[str, ...]
 
 
-class RelatedIndex:
-    """Answers `related(paper_id)` for the papers it was built from (and `add`ed).
+class Indexed(Protocol):
+    """What related papers read of a library's search index (`SearchIndex` gives it):
+    its documents are the papers, numbered as it numbers them."""
 
-    Building reads every title and abstract (about 5 s of CPU at 100k papers): build
-    it in a worker. A question takes ~25 ms at 100k (`bench/related.py`).
+    @property
+    def numbering(self) -> object:
+        """Another object once the documents are numbered anew (a rebuild)."""
+        ...
+
+    def __len__(self) -> int: ...
+    def with_word(self, word: str) -> np.ndarray:
+        """The documents whose title or abstract has `word`, ascending."""
+        ...
+
+    def count_with_word(self, word: str) -> int:
+        """len(with_word(word)), read more cheaply where it can be."""
+        ...
+
+    def paper_at(self, docno: int) -> Paper: ...
+    def id_at(self, docno: int) -> str: ...
+    def docno_of(self, paper_id: str) -> int | None: ...
+    def text_postings(self) -> list[tuple[Sequence[str], np.ndarray, np.ndarray]]:
+        """Each part of the titles' and abstracts' postings: words, offsets, documents."""
+        ...
+
+
+class RelatedIndex:
+    """Answers `related(paper_id)` for the papers of a search index, as it goes on
+    (call `add` with the papers it added or replaced, after it did).
+
+    Made, it reads an even sample of the papers and weighs every posting of the
+    titles and abstracts once (4 s at 1M papers): make it in a worker. A question
+    takes ~30 ms at 100k and at 1M (`bench/related.py`).
     """
 
-    def __init__(self, papers: Iterable[Paper]):
-        """`papers`: a table's (`papertable.Papers`) are read as asked for and never
-        held, each paper its own (at 1M papers, held they took 3.5 GB); of any others
-        a later copy of an id wins."""
+    def __init__(self, indexed: Indexed):
         self._lock = threading.Lock()
-        self._papers: MutableSequence[Paper]
-        if isinstance(papers, Papers):
-            self._papers, self._ids = in_order(papers, range(len(papers))), papers.ids()
-        else:
-            self._papers = list({p.id: p for p in papers}.values())
-            self._ids = [p.id for p in self._papers]
-        self._docno = {paper_id: d for d, paper_id in enumerate(self._ids)}
+        self._indexed = indexed
+        self._made()
+
+    def _made(self) -> None:
+        indexed = self._indexed
+        self._numbering = indexed.numbering
+        self._total = total = len(indexed)
+        sample = [indexed.paper_at(d) for d in range(0, total, max(1, total // _SAMPLE))] if total > _MAX_DF else []
         # word -> estimated share of papers, for the usable words in more than _MAX_DF
-        self._common_share = _common_shares(self._papers)
-        self._unindexed = STOP_WORDS | frozenset(self._common_share)
-        postings: defaultdict[str, array] = defaultdict(partial(array, "i"))
-        get, append, unindexed = postings.__getitem__, array.append, self._unindexed.__contains__
-        for docno, paper in enumerate(self._papers):  # C-level maps: this loop is most of the build
-            words = set(filterfalse(unindexed, _text(paper).split()))
-            deque(map(append, map(get, words), repeat(docno)), maxlen=0)
-        # A word only one paper has carries no weight (it cannot relate two papers) but is
-        # kept: `add` may bring a second one.
-        self._postings = {w: docs for w, docs in postings.items() if _usable(w)}
-        self._idf = self._idfs()
+        self._common_share = _common_shares(sample, total)
+        self._unwalked = STOP_WORDS | frozenset(self._common_share)
+        self._idf: dict[str, float] = {}  # of the words weighed so far (see _weights)
         self._inverse_norm = self._inverse_norms()
 
+    @property
+    def indexed(self) -> Indexed:
+        return self._indexed
+
     def __len__(self) -> int:
-        return len(self._papers)
+        return len(self._indexed)
 
     # --- questions -------------------------------------------------------------------
 
@@ -125,13 +150,17 @@ class RelatedIndex:
 
         Raises KeyError for an id the index does not have."""
         with self._lock:
-            docno = self._docno[paper_id]
-            return self._most_like(self._vector(self._papers[docno]), docno, limit)
+            self._renumbered()
+            docno = self._indexed.docno_of(paper_id)
+            if docno is None:
+                raise KeyError(paper_id)
+            return self._most_like(self._vector(self._indexed.paper_at(docno)), docno, limit)
 
     def similar_to_text(self, text: str, limit: int = 10) -> list[Related]:
         """The `limit` papers most like `text` (a pasted abstract, a sentence), as
         `related` finds them for a paper: the text is a vector like a paper's."""
         with self._lock:
+            self._renumbered()
             counts = Counter(fold(text).split())
             return self._most_like(self._weights(counts), None, limit)
 
@@ -147,24 +176,24 @@ class RelatedIndex:
         query_norm = math.sqrt(math.fsum(w * w for w in query.values()))
         found = []
         for other in self._candidates(query, docno, max(_CANDIDATES, 5 * limit)):
-            vector = self._vector(self._papers[other])
+            vector = self._vector(self._indexed.paper_at(other))
             # (-contribution, word): sorted, the words that explain most come first
             shared = sorted((-query[w] * vector[w], w) for w in query.keys() & vector.keys())
             if shared:
                 # fsum rounds exactly whatever the set's order: equal papers tie exactly
                 norms = query_norm * math.sqrt(math.fsum(w * w for w in vector.values()))
                 score = min(1.0, -math.fsum(c for c, _ in shared) / norms)
-                found.append(Related(self._ids[other], score, tuple(w for _, w in shared[:_SHARED_TERMS])))
+                found.append(Related(self._indexed.id_at(other), score, tuple(w for _, w in shared[:_SHARED_TERMS])))
         found.sort(key=lambda r: (-r.score, r.paper_id))
         return found[:limit]
 
     def _candidates(self, query: dict[str, float], docno: int | None, count: int) -> list[int]:
-        indexed = sorted((w for w in query if w in self._postings), key=lambda w: (-query[w], w))
+        walked = sorted((w for w in query if w not in self._unwalked), key=lambda w: (-query[w], w))
         gained: dict[int, float] = {}
         get = gained.get
-        for word in indexed[:_QUERY_TERMS]:
+        for word in walked[:_QUERY_TERMS]:
             gain = query[word] * self._idf[word]
-            for other in self._postings[word]:
+            for other in self._indexed.with_word(word).tolist():
                 gained[other] = get(other, 0.0) + gain
         if docno is not None:  # never the asked paper itself
             gained.pop(docno, None)
@@ -176,60 +205,74 @@ class RelatedIndex:
         return self._weights(Counter(fold(paper.abstract).split() + fold(paper.title).split() * _TITLE_WEIGHT))
 
     def _weights(self, counts: Counter[str]) -> dict[str, float]:
+        idf = self._idf
+        for word in list(filterfalse(idf.__contains__, counts)):  # each word's idf is found once, then kept
+            idf[word] = self._idf_of(word)
         # ln(e * tf) = 1 + ln tf; C-level maps: 200 exact vectors are most of a question
         tf_weights = map(math.log, map(math.e.__mul__, counts.values()))
-        weights = map(mul, tf_weights, map(self._idf.get, counts, repeat(0.0)))
+        weights = map(mul, tf_weights, map(idf.__getitem__, counts))
         return {word: weight for word, weight in zip(counts, weights, strict=True) if weight}
 
-    def _idfs(self) -> dict[str, float]:
-        """ln((N + 1) / df) of every word that carries weight."""
-        total = len(self._papers)
-        idf = {w: math.log((total + 1) / len(docs)) for w, docs in self._postings.items() if len(docs) > 1}
-        idf.update((w, math.log((total + 1) / (share * total))) for w, share in self._common_share.items())
-        return idf
+    def _idf_of(self, word: str) -> float:
+        """ln((N + 1) / df) of a word that carries weight, else 0."""
+        share = self._common_share.get(word)
+        if share is not None:
+            return math.log((self._total + 1) / (share * self._total))
+        if not _usable(word):
+            return 0.0
+        df = self._indexed.count_with_word(word)
+        return math.log((self._total + 1) / df) if df > 1 else 0.0
 
     def _inverse_norms(self) -> array:
-        """1 / the length of each paper's vector of indexed words (idf, tf taken as 1),
+        """1 / the length of each paper's vector of walked words (idf, tf taken as 1),
         so that a long abstract does not become a candidate by its length alone."""
-        squares = [0.0] * len(self._papers)
-        for word, idf in self._idf.items():
-            docs = self._postings.get(word, ())
-            weight = idf**2
-            # squares[d] += weight for each d in docs, at C speed
-            sums = map(add, map(squares.__getitem__, docs), repeat(weight))
-            deque(map(setitem, repeat(squares), docs, sums), maxlen=0)
-        return array("d", (1 / math.sqrt(s) if s else 0.0 for s in squares))
+        parts = self._indexed.text_postings()
+        df: Counter[str] = Counter()
+        for words, offsets, _ in parts:
+            df.update(dict(zip(words, np.diff(offsets).tolist(), strict=True)))
+        total, unwalked = self._total, self._unwalked
+        squares = np.zeros(total)
+        for words, offsets, documents in parts:
+            weights = np.array(
+                [math.log((total + 1) / df[w]) ** 2 if df[w] > 1 and w not in unwalked and _usable(w) else 0.0 for w in words]
+            )
+            counts = np.diff(offsets)
+            start = 0
+            while start < len(words):  # a few million postings at a time: all at once, 1.2 GB of weights at 1M papers
+                end = int(np.searchsorted(offsets, offsets[start] + _NORMS_AT_ONCE, side="right")) - 1
+                end = min(len(words), max(end, start + 1))
+                weighed = np.repeat(weights[start:end], counts[start:end])
+                squares += np.bincount(documents[offsets[start] : offsets[end]], weighed, minlength=total)[:total]
+                start = end
+        inverse = np.divide(1.0, np.sqrt(squares), out=np.zeros(total), where=squares > 0)
+        return array("d", inverse.tobytes())
+
+    def _renumbered(self) -> None:
+        """Made again if the search index numbered its documents anew (rebuilt, its cache damaged)."""
+        if self._indexed.numbering is not self._numbering:
+            self._made()
 
     # --- updating --------------------------------------------------------------------
 
     def add(self, papers: Iterable[Paper]) -> None:
-        """Index papers imported after the build, or new facts (same id) of known ones.
-
-        Cheap, and close to a fresh build while the library grows by a fraction of
-        itself: which words are too common to index stays as the build found it."""
+        """Papers the search index added (or replaced: new facts of known ids) after
+        this was made, once it has: their vectors' lengths, and every word's idf anew.
+        Which words are too common to walk stays as the sample found it."""
         with self._lock:
-            added: dict[int, list[str]] = {}
+            if self._indexed.numbering is not self._numbering:
+                self._made()
+                return
+            self._total = len(self._indexed)
+            self._idf.clear()
+            inverse = self._inverse_norm
+            inverse.extend(repeat(0.0, self._total - len(inverse)))
             for paper in {p.id: p for p in papers}.values():
-                docno = self._docno.get(paper.id)
+                docno = self._indexed.docno_of(paper.id)
                 if docno is None:
-                    docno = self._docno[paper.id] = len(self._papers)
-                    self._papers.append(paper)
-                    self._ids.append(paper.id)
-                    self._inverse_norm.append(0.0)
-                else:
-                    for word in set(_text(self._papers[docno]).split()) - self._unindexed:
-                        docs = self._postings.get(word)
-                        if docs is not None and docno in docs:
-                            docs.remove(docno)
-                    self._papers[docno] = paper
-                words = [w for w in set(_text(paper).split()) - self._unindexed if _usable(w)]
-                for word in words:
-                    self._postings.setdefault(word, array("i")).append(docno)
-                added[docno] = words
-            self._idf = self._idfs()
-            for docno, words in added.items():
-                squares = math.fsum(self._idf.get(w, 0.0) ** 2 for w in words)
-                self._inverse_norm[docno] = 1 / math.sqrt(squares) if squares else 0.0
+                    continue
+                weights = self._weights(Counter(set(_text(paper).split()) - self._unwalked))
+                squares = math.fsum(w * w for w in weights.values())
+                inverse[docno] = 1 / math.sqrt(squares) if squares else 0.0
 
 
 def _text(paper: Paper) -> str:
@@ -240,14 +283,13 @@ def _usable(word: str) -> bool:
     return len(word) > 1 and not word.isdigit() and word not in STOP_WORDS
 
 
-def _common_shares(papers: Sequence[Paper]) -> dict[str, float]:
-    """The usable words in more than `_MAX_DF` papers, with the share of papers that
-    have them, estimated from an even sample."""
-    if len(papers) <= _MAX_DF:
+def _common_shares(sample: Sequence[Paper], total: int) -> dict[str, float]:
+    """The usable words in more than `_MAX_DF` of `total` papers, with the share of
+    papers that have them, estimated from an even `sample` of them."""
+    if total <= _MAX_DF or not sample:
         return {}
-    sample = papers[:: max(1, len(papers) // _SAMPLE)]
     counts: Counter[str] = Counter()
     for paper in sample:
         counts.update(set(_text(paper).split()))
-    cut = _MAX_DF * len(sample) / len(papers)
+    cut = _MAX_DF * len(sample) / total
     return {word: n / len(sample) for word, n in counts.items() if n > cut and _usable(word)}

@@ -81,6 +81,8 @@ _CLOSEST_PAIRS = 50  # best candidates then checked for the description's word p
 
 _T = TypeVar("_T")
 
+_FEW_TO_COUNT = 512  # a word's documents in titles and abstracts counted in a set, up to this many
+
 CLOSEST_WAITS_FROM = 500_000
 """From this many papers a typed search leaves closest matches out (`SearchIndex.search`,
 closest=False), and the app looks for them after a typing pause: their candidates'
@@ -465,6 +467,58 @@ class SearchIndex(Matching):
         self._cache.clear()
         self._cache_size = 0
         self._expansions.clear()
+
+    # --- what related papers read (reader.related.Indexed) -------------------------
+
+    @property
+    def numbering(self) -> object:
+        """Another object once the documents are numbered anew (a rebuild)."""
+        return self._token
+
+    def with_word(self, word: str) -> np.ndarray:
+        """The documents whose title or abstract has `word`, ascending."""
+        return self._reading(lambda: (self._collect(TITLE, (word,)) | self._collect(ABSTRACT, (word,))).array)
+
+    def count_with_word(self, word: str) -> int:
+        """How many documents have `word` in their title or abstract: read off the
+        postings' lengths, but for a word of both fields, which may share documents."""
+
+        def count() -> int:
+            title, abstract = (sum(part.df(word) for part in self._parts[f]) for f in (TITLE, ABSTRACT))
+            if not title or not abstract:
+                return title + abstract
+            parts = [*self._parts[TITLE], *self._parts[ABSTRACT]]
+            if title + abstract > _FEW_TO_COUNT or any(part.dead for part in parts):
+                return len(self.with_word(word))
+            # A rare word (most are): its few documents counted as a set, not gathered as DocSets (~5x the time)
+            return len(set(chain.from_iterable(view for part in parts if (view := part.word(word)) is not None)))
+
+        return self._reading(count)
+
+    def paper_at(self, docno: int) -> Paper:
+        with self._lock:
+            return self._papers[docno]
+
+    def id_at(self, docno: int) -> str:
+        with self._lock:
+            return self._facts.ids[docno]
+
+    def docno_of(self, paper_id: str) -> int | None:
+        with self._lock:
+            return self._facts.docno.get(paper_id)
+
+    def text_postings(self) -> list[tuple[Sequence[str], np.ndarray, np.ndarray]]:
+        """Each part of the titles' and abstracts' postings: its words, offsets and documents
+        (a part read from the cache file checked whole first)."""
+
+        def read() -> list[tuple[Sequence[str], np.ndarray, np.ndarray]]:
+            found: list[tuple[Sequence[str], np.ndarray, np.ndarray]] = []
+            for part in chain(self._parts[TITLE], self._parts[ABSTRACT]):
+                part.check_all()
+                found.append((part.words, np.asarray(part.offsets, dtype=np.int64), np.frombuffer(part.data, dtype=np.int32)))
+            return found
+
+        return self._reading(read)
 
     # --- searching ---------------------------------------------------------------
 
