@@ -98,7 +98,7 @@ def measure(size: int, questions: int, exact: int, seed: int) -> dict:
     tracemalloc.stop()
 
     return {
-        "papers": len(index),  # the index made under tracemalloc, alive until measured
+        "papers": len(index),
         "build_s": round(build_s, 2),
         "build_cpu_s": round(build_cpu_s, 2),
         "questions": len(latencies),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -227,11 +226,19 @@ def _progress_bar(done: int, total: int, records: int, step: str) -> None:
     # One row, else \r goes back only to the row it wrapped to; erased to its end, as
     # a step's words can be fewer than the last's.
     print(
-        f"\r{line[: shutil.get_terminal_size().columns - 1]}\x1b[K",
+        f"\r{line[: _stderr_columns() - 1]}\x1b[K",
         end="",
         file=sys.stderr,
         flush=True,
     )
+
+
+def _stderr_columns() -> int:
+    """The width of the terminal the progress bar goes to (stdout may be a file)."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 80
 
 
 def _matches(

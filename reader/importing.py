@@ -77,7 +77,7 @@ class LibraryReload:
 Progress = Callable[[int, int, int, str], None]
 """progress(bytes_read, bytes_total, records_read, step), called now and then during an import.
 Once every file is read (bytes_read == bytes_total), `step` says what the save does next
-("writing library.json"): at 1M papers the save takes over a minute. "" while reading."""
+("writing library.json"): at 1M papers the save takes over a minute. "" while reading, and once done."""
 
 
 class Importing:
@@ -292,6 +292,8 @@ class Importing:
                 arriving_states = {moved.get(pid, pid): state for pid, state in arriving_states.items()}
             else:
                 if self._index is not None:
+                    if step:
+                        step("updating the search index")
                     self._index.add([self.papers[pid] for pid in changed])
                     if index and self.store.content_id is not None:
                         # A segment's papers are written as a delta over the index file: see SearchIndex.save.

@@ -578,7 +578,7 @@ class Library(Importing):
 
     def _related_index(self) -> RelatedIndex:
         """Made on first use (most sessions never ask), over the search index, and again
-        over another one (a reload's)."""
+        over another one (an index built while the papers changed is not the library's)."""
         index = self.index
         if self._related is None or self._related.indexed is not index:
             with no_collector_pauses():

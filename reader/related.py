@@ -48,7 +48,7 @@ _TITLE_WEIGHT = 2
 _MAX_DF = 3000  # words in more papers are never walked: a walk reads at most this many
 _SAMPLE = 5000  # papers read to find those words in a large library
 _NORMS_AT_ONCE = 1 << 23  # postings weighed at a time for the papers' vector lengths (64 MB of weights)
-_QUERY_TERMS = 30  # the asked paper's heaviest indexed words look for candidates
+_QUERY_TERMS = 30  # the asked paper's heaviest walked words look for candidates
 _CANDIDATES = 200  # scored exactly (5 per result if more are asked)
 _SHARED_TERMS = 5
 
@@ -168,6 +168,7 @@ class RelatedIndex:
         """The words of `text` that weigh in `similar_to_text`: those a paper like
         it has are words they share (what a `~text` search highlights in its rows)."""
         with self._lock:
+            self._renumbered()
             return frozenset(self._weights(Counter(fold(text).split())))
 
     def _most_like(self, query: dict[str, float], docno: int | None, limit: int) -> list[Related]:
@@ -225,7 +226,9 @@ class RelatedIndex:
 
     def _inverse_norms(self) -> array:
         """1 / the length of each paper's vector of walked words (idf, tf taken as 1),
-        so that a long abstract does not become a candidate by its length alone."""
+        so that a long abstract does not become a candidate by its length alone. Weighed
+        from the postings: a word of both title and abstract counts twice, in the idf
+        too, and so do a replaced paper's old words (`_length` of one paper alike)."""
         parts = self._indexed.text_postings()
         df: Counter[str] = Counter()
         for words, offsets, _ in parts:
@@ -248,9 +251,13 @@ class RelatedIndex:
         return array("d", inverse.tobytes())
 
     def _renumbered(self) -> None:
-        """Made again if the search index numbered its documents anew (rebuilt, its cache damaged)."""
+        """Made again if the search index numbered its documents anew (rebuilt, its cache
+        damaged). Papers it added that `add` has not been told of yet are never candidates."""
         if self._indexed.numbering is not self._numbering:
             self._made()
+        missing = len(self._indexed) - len(self._inverse_norm)
+        if missing > 0:
+            self._inverse_norm.extend(repeat(0.0, missing))
 
     # --- updating --------------------------------------------------------------------
 
@@ -268,11 +275,18 @@ class RelatedIndex:
             inverse.extend(repeat(0.0, self._total - len(inverse)))
             for paper in {p.id: p for p in papers}.values():
                 docno = self._indexed.docno_of(paper.id)
-                if docno is None:
-                    continue
-                weights = self._weights(Counter(set(_text(paper).split()) - self._unwalked))
-                squares = math.fsum(w * w for w in weights.values())
-                inverse[docno] = 1 / math.sqrt(squares) if squares else 0.0
+                if docno is not None:
+                    length = self._length(paper)
+                    inverse[docno] = 1 / length if length else 0.0
+
+    def _length(self, paper: Paper) -> float:
+        """The length of `paper`'s vector of walked words, as `_inverse_norms` estimates
+        it: its title's and its abstract's words apart, a word of both counted twice."""
+        squares = 0.0
+        for text in (paper.title, paper.abstract):
+            weights = self._weights(Counter(set(fold(text).split()) - self._unwalked))
+            squares += math.fsum(w * w for w in weights.values())
+        return math.sqrt(squares)
 
 
 def _text(paper: Paper) -> str:

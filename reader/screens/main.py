@@ -318,11 +318,13 @@ class MainScreen(Triage, SavedSearches, Outward):
             self._closest_timer = None
         self._searched()
 
-    def _start_search(self, query: str, previous: SearchResult | None, sort: Sort, *, typing: bool) -> None:
-        """The search of this generation, in a worker; said to be under way if it takes a while."""
+    def _start_search(self, query: str, previous: SearchResult | None, sort: Sort, *, typing: bool, said: bool = True) -> None:
+        """The search of this generation, in a worker; if `said`, said to be under way
+        should it take a while."""
         self._searched()
         self._search(query, self._search_generation, previous, sort, typing=typing)
-        self._searching_timer = self.set_timer(self.SEARCHING_SAID_AFTER, self._say_searching)
+        if said:
+            self._searching_timer = self.set_timer(self.SEARCHING_SAID_AFTER, self._say_searching)
 
     def _say_searching(self) -> None:
         self._searching_timer = None
@@ -348,7 +350,8 @@ class MainScreen(Triage, SavedSearches, Outward):
     def _search_closest(self) -> None:
         """After a typing pause: the search again, with its closest matches."""
         self._closest_timer = None
-        self._start_search(self.effective_query(), self.result, self.sort, typing=False)
+        # Not said: its list is shown already, and the line says its closest matches are to come.
+        self._start_search(self.effective_query(), self.result, self.sort, typing=False, said=False)
 
     def on_search_done(self, done: SearchDone) -> None:
         if done.generation != self._search_generation:

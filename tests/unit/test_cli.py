@@ -514,7 +514,7 @@ def test_an_imports_progress_stays_on_one_row_of_the_terminal(capsys, monkeypatc
     # A line wider than the terminal wraps, and each \r then rewrites only its last row.
     from reader import cli
 
-    monkeypatch.setattr(cli.shutil, "get_terminal_size", lambda: os.terminal_size((columns, 24)))
+    monkeypatch.setattr(cli, "_stderr_columns", lambda: columns)
     for step in ["", "writing the fast-start copy", "finishing the search index", "indexing"]:
         cli._progress_bar(2_500_000_000, 2_500_000_000, 1_000_000, step)
     rows = capsys.readouterr().err.split("\r")[1:]

@@ -146,9 +146,9 @@ def test_an_import_says_each_step_of_its_save_after_every_file_is_read(tmp_path)
     assert all(call[:3] == (total, total, report.records) for call in calls[first_step:])
     assert calls[-1][3] == ""  # done: the bar says only what was read
 
-    calls.clear()  # a day added to the library is saved as a segment, in one step
+    calls.clear()  # a day added to the library is saved as a segment, and indexed over the index saved
     library.import_paths(days[3:4], progress=lambda *call: calls.append(call), index=True)
-    assert [step for *_, step in calls if step] == ["saving"]
+    assert [step for *_, step in calls if step] == ["saving", "updating the search index"]
 
 
 def test_opening_says_which_slow_steps_it_takes_and_a_second_open_takes_none(tmp_path):

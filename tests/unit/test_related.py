@@ -205,3 +205,16 @@ def test_papers_added_or_changed_later_give_the_answers_of_a_fresh_build(pairs, 
     fresh = related_of(papers)
     for asked in papers:
         assert grown.related(asked.id) == fresh.related(asked.id)
+
+
+@pytest.mark.parametrize("few", [0, 10_000])  # counted by numpy, or in a set
+def test_a_words_papers_are_counted_as_the_search_index_lists_them(monkeypatch, few):
+    monkeypatch.setattr("reader.search.index._FEW_TO_COUNT", few)
+    papers = list(seed_papers().values())
+    vocabulary = {w for p in papers for w in words(f"{p.title} {p.abstract}")}
+    grown = SearchIndex(papers[:300])
+    grown.add(papers[300:])  # a part of the papers added
+    replaced = SearchIndex(papers)
+    replaced.add([paper(papers[0].id, "Attention is all you need", papers[0].abstract)])  # dead in the first part
+    for index in (SearchIndex(papers), grown, replaced):
+        assert all(index.count_with_word(w) == len(index.with_word(w)) for w in vocabulary)
