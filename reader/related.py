@@ -230,22 +230,25 @@ class RelatedIndex:
         from the postings: a word of both title and abstract counts twice, in the idf
         too, and so do a replaced paper's old words (`_length` of one paper alike)."""
         parts = self._indexed.text_postings()
-        df: Counter[str] = Counter()
-        for words, offsets, _ in parts:
-            df.update(dict(zip(words, np.diff(offsets).tolist(), strict=True)))
         total, unwalked = self._total, self._unwalked
+        vocabulary, places = _one_vocabulary([words for words, _, _ in parts])
+        df = np.zeros(len(vocabulary), dtype=np.int64)
+        for (_, offsets, _), at in zip(parts, places, strict=True):
+            df[at] += np.diff(offsets)
+        walked = np.fromiter((w not in unwalked and _usable(w) for w in vocabulary), dtype=bool, count=len(vocabulary))
+        idf_squared = np.zeros(len(vocabulary))
+        weighed = walked & (df > 1)
+        idf_squared[weighed] = np.log((total + 1) / df[weighed]) ** 2
         squares = np.zeros(total)
-        for words, offsets, documents in parts:
-            weights = np.array(
-                [math.log((total + 1) / df[w]) ** 2 if df[w] > 1 and w not in unwalked and _usable(w) else 0.0 for w in words]
-            )
+        for (words, offsets, documents), at in zip(parts, places, strict=True):
+            weights = idf_squared[at]
             counts = np.diff(offsets)
             start = 0
             while start < len(words):  # a few million postings at a time: all at once, 1.2 GB of weights at 1M papers
                 end = int(np.searchsorted(offsets, offsets[start] + _NORMS_AT_ONCE, side="right")) - 1
                 end = min(len(words), max(end, start + 1))
-                weighed = np.repeat(weights[start:end], counts[start:end])
-                squares += np.bincount(documents[offsets[start] : offsets[end]], weighed, minlength=total)[:total]
+                repeated = np.repeat(weights[start:end], counts[start:end])
+                squares += np.bincount(documents[offsets[start] : offsets[end]], repeated, minlength=total)[:total]
                 start = end
         inverse = np.divide(1.0, np.sqrt(squares), out=np.zeros(total), where=squares > 0)
         return array("d", inverse.tobytes())
@@ -287,6 +290,17 @@ class RelatedIndex:
             weights = self._weights(Counter(set(fold(text).split()) - self._unwalked))
             squares += math.fsum(w * w for w in weights.values())
         return math.sqrt(squares)
+
+
+def _one_vocabulary(vocabularies: list[Sequence[str]]) -> tuple[Sequence[str], list[np.ndarray]]:
+    """The words of all `vocabularies`, and where each one's words are in it. Parts read
+    from the search index's file share one (1M words at 1M papers): it is taken as it is."""
+    if all(words is vocabularies[0] for words in vocabularies):
+        every = vocabularies[0] if vocabularies else []
+        return every, [np.arange(len(every))] * len(vocabularies)
+    merged = sorted(set().union(*vocabularies))
+    place = {word: i for i, word in enumerate(merged)}
+    return merged, [np.fromiter(map(place.__getitem__, words), dtype=np.int64, count=len(words)) for words in vocabularies]
 
 
 def _text(paper: Paper) -> str:
