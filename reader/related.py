@@ -115,7 +115,7 @@ class RelatedIndex:
     (call `add` with the papers it added or replaced, after it did).
 
     Made, it reads an even sample of the papers and weighs every posting of the
-    titles and abstracts once (4 s at 1M papers): make it in a worker. A question
+    titles and abstracts once (0.9 s at 1M papers): make it in a worker. A question
     takes ~30 ms at 100k and at 1M (`bench/related.py`).
     """
 
