@@ -9,8 +9,9 @@ contain it, per field. `SearchIndex(papers).search(text, state_of)` gives a
     vocabulary.py  which indexed words a query word matches (prefixes, typos)
     ranking.py     scores, the second stage, the default order (newest first), the other sorts, days
     postings.py    word -> documents, per field, as flat arrays
+    inverter.c     those postings made from texts in C (build_inverter.py compiles it; Python where not)
     facts.py       per-paper facts that filters and ranking read (titles, years, sources ...)
-    builder.py     the abstracts' postings of a large library, in worker processes (worker.py)
+    builder.py     the postings of a large library, in worker processes (worker.py)
     cache.py       the built index kept in a file beside the library
 """
 

@@ -527,7 +527,7 @@ def test_a_worker_killed_mid_build_costs_only_its_share_and_says_so(monkeypatch,
     papers = [authored(i) for i in range(60)]
     monkeypatch.setattr(search_module, "_PARALLEL_MIN", 10)
     pending = SearchIndex.begin(papers, workers=2)
-    pending._builder._shares[1][2].proc.kill()  # before it has even started Python
+    pending._builder._shares[1][1].proc.kill()  # before it has even started Python
     built = pending.complete()
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "1 of 2 index workers failed (killed by signal 9" in lines[0]
