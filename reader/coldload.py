@@ -6,7 +6,7 @@ papers parsed, a million `Paper`s made and checked, then encoded again into the
 paper file: 49 s and 8 GB. Nothing needs those papers in memory: only the paper
 file and the keys file made from them.
 
-How. library.json as `store._library_chunks` writes it has each record on a line
+How. library.json as `library_chunks` writes it has each record on a line
 of its own (a newline is JSON's whitespace; one inside a text is written `\\n`).
 The lines are cut into one run per worker; each worker (a child Python running
 this module, as the search index's workers do: safe from a process with threads,
@@ -38,28 +38,52 @@ import os
 import subprocess
 import sys
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import orjson
 import zstandard
 
-from reader import paperkeys, snapshot
+from reader import jsoncodec, paperkeys, snapshot
 from reader.models import FIELDS, SOURCES_AT, Source, paper_date, paper_keys, paper_values
 from reader.resources import say_worker_failed, worker_ended, worker_env
 
-# library.json as `store._library_chunks` writes it: the head, the records (`"1":{...}`)
+# library.json as `library_chunks` writes it: the head, the records (`"1":{...}`)
 # with the separator between them, the tail.
 HEAD = b'{"papers":{\n'
 SEPARATOR = b",\n"
 TAIL = b"\n}}"
+EMPTY = b'{"papers":{}}'
+_CHUNK = 1000  # papers encoded at a time when library.json is written
 SMALLEST = 32 << 20  # bytes of library.json (about 16k papers) worth starting workers for
 WORKERS = min(4, os.cpu_count() or 1)  # as the search index's
 _BLOCK = 4 << 20  # bytes a worker parses at a time
 _REFUSED = 3  # a worker's exit status for a run that is not ours to read (see the docstring)
+
+
+def library_chunks(count: int, dict_at: Callable[[int], dict[str, Any]], digest: Any) -> Iterator[bytes]:
+    """The library file's whole content, of `count` papers (`dict_at(place)`: one's
+    `Paper.to_dict`), in TinyDB's layout (table -> doc_id -> document, numbered from 1
+    as TinyDB numbers a new table; nothing is keyed by doc_id, which TinyDB reuses
+    after deletes), as `jsoncodec.dumps` writes it but for a newline before each
+    record and after the last: a few thousand papers at a time, each part added to
+    `digest`. Whole, the records' dicts and their JSON were each as large as the
+    papers again (1.9 GB of JSON at 1M papers) on top of them, at an import's peak.
+    The newlines are JSON's whitespace (a newline inside a text is written `\\n`), so
+    a start without the paper file can cut the file into runs of whole records and
+    read them in parallel (`encode`)."""
+    for start in range(0, count, _CHUNK):
+        places = range(start, min(start + _CHUNK, count))
+        body = SEPARATOR.join(b'"%d":%s' % (n + 1, jsoncodec.dumps(dict_at(n))) for n in places)
+        for part in (SEPARATOR if start else HEAD, body):
+            digest.update(part)
+            yield part
+    end = TAIL if count else EMPTY
+    digest.update(end)
+    yield end
 
 
 @dataclass
@@ -184,9 +208,9 @@ def _collect(proc: subprocess.Popen[bytes] | None) -> Part | None:
     part, problem = None, ""
     try:
         with proc.stdout as stream:
-            first = marshal.loads(_read_blob(stream, "B"))
-            columns = snapshot.Columns.from_blobs([_read_blob(stream, kind) for kind in snapshot.Columns.KINDS])
-            part = (first, columns, marshal.loads(_read_blob(stream, "B")))
+            first = marshal.loads(read_blob(stream, "B"))
+            columns = snapshot.Columns.from_blobs([read_blob(stream, kind) for kind in snapshot.Columns.KINDS])
+            part = (first, columns, marshal.loads(read_blob(stream, "B")))
     except Exception as error:
         problem = f"sent back no papers ({type(error).__name__}: {error})"
     code = proc.wait()
@@ -220,7 +244,7 @@ def _numbered_on(parts: list[Part]) -> bool:
     return True
 
 
-def _read_blob(stream: IO[bytes], kind: str) -> array[int]:
+def read_blob(stream: IO[bytes], kind: str) -> array[int]:
     """The next length-prefixed blob of `stream` as an array of `kind`, read into it in place."""
     size = int.from_bytes(_exactly(stream, 8), "little")
     blob = array(kind, [0]) * (size // array(kind).itemsize)
@@ -240,7 +264,7 @@ def _exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
-def _write_blob(stream: IO[bytes], blob: snapshot.Blob) -> None:
+def write_blob(stream: IO[bytes], blob: snapshot.Blob) -> None:
     pieces = blob if isinstance(blob, list) else [memoryview(blob).cast("B")]
     stream.write(sum(map(len, pieces)).to_bytes(8, "little"))
     stream.writelines(pieces)
@@ -284,12 +308,12 @@ def serve(path: Path, library: snapshot.Identity, start: int, end: int, source: 
             columns = snapshot.Columns(dictionary.result())
         for made in waiting:
             columns.add(*made)
-    _write_blob(out, marshal.dumps(first))
+    write_blob(out, marshal.dumps(first))
     for blob in columns.blobs():
-        _write_blob(out, blob)
+        write_blob(out, blob)
     # Sorted here, in parallel: the keys file sorts the runs' keys joined, two sorted
     # runs then, which it merges in a fifth of the time a sort takes (1 s at 1M papers).
-    _write_blob(out, marshal.dumps(dict(sorted(aliases.items()))))
+    write_blob(out, marshal.dumps(dict(sorted(aliases.items()))))
 
 
 def _encoded(records: Iterable[object], aliases: dict[str, str]) -> tuple[list[str], list[str], list[bytes]]:

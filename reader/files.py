@@ -89,6 +89,10 @@ class Staged:
         self.path = path
         self._fd: int | None = fd
 
+    def fileno(self) -> int:
+        assert self._fd is not None, "committed or discarded"
+        return self._fd
+
     def commit(self, target: Path, *, backup: Path | None = None) -> None:
         """Rename it over `target` (the file replaced hard-linked as `backup` first).
         Raises OSError; the temp file is then gone and `target` untouched."""
@@ -120,18 +124,29 @@ def stage(chunks: Iterable[bytes], path: Path, mode: int = 0o600) -> Staged:
     a large file is never whole in memory, and is written before the lock its
     rename needs is taken. Raises OSError (or what producing a chunk raises),
     leaving no temp file."""
-    fd, tmp = temp_file(path, mode)
-    staged = Staged(tmp, fd)
+    staged = staging(path, mode)
     try:
-        for chunk in chunks:
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        write_all(staged.fileno(), chunks)
     except BaseException:
         staged.discard()
         raise
     return staged
+
+
+def staging(path: Path, mode: int = 0o600) -> Staged:
+    """A new, empty temp file beside `path`, to be written (`write_all`: another process
+    may write it) and then committed or discarded, as `stage`'s is."""
+    fd, tmp = temp_file(path, mode)
+    return Staged(tmp, fd)
+
+
+def write_all(fd: int, chunks: Iterable[bytes]) -> None:
+    """`chunks` written to `fd` as they come, then fsynced."""
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view) :]
+    os.fsync(fd)
 
 
 def leftovers(folder: Path, name: str = "*") -> Iterator[Path]:

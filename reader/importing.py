@@ -39,6 +39,7 @@ from reader.models import Paper, PaperState, Problem, StatedPaper
 from reader.paperkeys import Aliases, aliases_of
 from reader.papertable import Papers, PaperTable
 from reader.related import RelatedIndex
+from reader.save_aside import SaveAside
 from reader.search import SearchIndex, cache
 from reader.snapshot import Decoded
 from reader.store import Layout, LibraryVersion, Store
@@ -263,6 +264,8 @@ class Importing:
                 ids = changed if moved is None else dict.fromkeys(moved.get(pid, pid) for pid in changed)
                 return [self.papers[pid] for pid in ids]
 
+            # Started first, to run beside the index's workers while this process gathers the index's facts.
+            aside = SaveAside.start(self.papers, self.store.library_path)
             try:
                 with self._undone_if_unsaved(before):
                     if index and self._index is None:
@@ -273,12 +276,15 @@ class Importing:
                             step("indexing")
                         pending = SearchIndex.begin(Papers(self.papers))
                     written = self.store.add_segment(
-                        self.papers, records, rebase, self._alias_dict, count=len(changed), announce=step
+                        self.papers, records, rebase, self._alias_dict, count=len(changed), announce=step, aside=aside
                     )
             except StoreError:
                 if pending is not None:
                     pending.cancel()
                 raise
+            finally:
+                if aside is not None:
+                    aside.stop()
             if written is not None:  # the papers as saved, read from their paper file: none held in memory
                 # and their keys from the keys file written with them (held, 0.5 GB at 1M papers)
                 self.papers, self._alias_map = written, None

@@ -27,6 +27,7 @@ as it is to `get_unrescued` (the app's drawing: a worker rescues).
 from __future__ import annotations
 
 import threading
+from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, MutableSequence, Sequence, ValuesView
@@ -244,6 +245,13 @@ class PaperTable(Mapping[str, Paper]):
         """The record of the paper at `place` as an import's temp file holds it; None if it is not held so."""
         if not self._files and isinstance(self._changed, Spill):
             return self._changed.record(self._added[place])
+        return None
+
+    def held_places(self) -> tuple[int, array[int]] | None:
+        """Where an import's temp file holds every paper's record, in the library's order
+        (see `Spill.places`); None if not all are held so (some lie in paper files)."""
+        if not self._files and isinstance(self._changed, Spill):
+            return self._changed.places(self._added)
         return None
 
     def id_at(self, place: int) -> str:

@@ -212,18 +212,27 @@ def write(path: Path, made_from: Identity, content_id: str, papers: Sequence[Pap
         def record_at(place: int) -> bytes:
             return record(papers[place])
 
-    count = len(ids)
-
     def written() -> None:
-        dictionary = train([record_at(place) for place in range(0, count, max(1, count // SAMPLES))])
         with tempfile.TemporaryFile(dir=path.parent) as spill:
-            columns = Columns(dictionary, spill)
-            for start in range(0, count, _RUN):
-                end = min(count, start + _RUN)
-                columns.add(ids[start:end], dates[start:end], map(record_at, range(start, end)))
+            dictionary, columns = encode(ids, dates, record_at, spill)
             _write(path, made_from, content_id, dictionary, [columns])
 
     _best_effort(path, written)
+
+
+def encode(
+    ids: Sequence[str], dates: Sequence[str], record_at: Callable[[int], bytes], records: IO[bytes]
+) -> tuple[zstandard.ZstdCompressionDict | None, Columns]:
+    """The papers of `ids` as a paper file holds them: the dictionary trained on a sample
+    of their records (`record_at(place)`), and their columns, the compressed records
+    written to `records` (see `write`)."""
+    count = len(ids)
+    dictionary = train([record_at(place) for place in range(0, count, max(1, count // SAMPLES))])
+    columns = Columns(dictionary, records)
+    for start in range(0, count, _RUN):
+        end = min(count, start + _RUN)
+        columns.add(ids[start:end], dates[start:end], map(record_at, range(start, end)))
+    return dictionary, columns
 
 
 def write_columns(

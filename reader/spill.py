@@ -20,7 +20,8 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Iterator, MutableMapping
+from array import array
+from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
 
 from reader import snapshot
@@ -60,6 +61,12 @@ class _Records:
         if len(data) != size:
             raise self._failed("read back", OSError(errno.EIO, f"cut short at byte {start + len(data)}"))
         return data
+
+    def written(self) -> int:
+        """The file's descriptor, every record given so far written to it (for another process to read)."""
+        if self._pending:
+            self._flush()
+        return self._fd
 
     def _flush(self) -> None:
         """Write the gathered records after the last written one. A write that fails
@@ -129,6 +136,11 @@ class Spill(MutableMapping[str, Paper]):
 
     def __len__(self) -> int:
         return len(self._where)
+
+    def places(self, paper_ids: Iterable[str]) -> tuple[int, array[int]]:
+        """Where the records of `paper_ids` lie, for another process to read them: the
+        file's descriptor, and for each its start << 32 | its size."""
+        return self._records.written(), array("q", map(self._where.__getitem__, paper_ids))
 
     def date_of(self, paper_id: str) -> str:
         """`self[paper_id].date`, without reading the paper."""

@@ -65,6 +65,7 @@ from reader import clock, coldload, history, jsoncodec, marshalfile, paperkeys, 
 from reader.files import Staged, StoreError, fsync_dir, home_lock, leftovers, save_failed, stage, write_atomically
 from reader.models import Paper, PaperState
 from reader.papertable import Papers, PaperTable
+from reader.save_aside import SaveAside
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
@@ -380,7 +381,7 @@ def whole_content_id(base_id: str | None, segment_ids: Iterable[str]) -> str | N
 
 def _segment_bytes(papers: Iterable[Paper]) -> bytes:
     """A segment's file: its papers in TinyDB's layout, as library.json's are written
-    (`_library_chunks`) (document ids from 1), encoded at once: nothing is read first."""
+    (`coldload.library_chunks`) (document ids from 1), encoded at once: nothing is read first."""
     return jsoncodec.dumps({PAPERS_TABLE: {str(doc_id): paper.to_dict() for doc_id, paper in enumerate(papers, 1)}})
 
 
@@ -392,33 +393,13 @@ def _read_back(path: Path, source: Path, made_from: snapshot.Identity) -> snapsh
         return None
 
 
+def _dict_at(papers: Sequence[Paper]) -> Callable[[int], dict[str, Any]]:
+    """`papers[place].to_dict()`; an import's held papers' made from their records, with no Paper (`Papers.dict_at`)."""
+    return papers.dict_at if isinstance(papers, Papers) else lambda place: papers[place].to_dict()
+
+
 def _papers_of(part: snapshot.PaperFile | list[Paper]) -> Iterable[Paper]:
     return PaperTable([part]).values() if isinstance(part, snapshot.PaperFile) else part
-
-
-_CHUNK = 1000  # papers encoded at a time when library.json is written
-
-
-def _library_chunks(papers: Sequence[Paper], digest: Any) -> Iterator[bytes]:
-    """The library file's whole content, in TinyDB's layout (table -> doc_id ->
-    document, numbered from 1 as TinyDB numbers a new table; nothing is keyed by
-    doc_id, which TinyDB reuses after deletes), as `jsoncodec.dumps` writes it
-    but for a newline before each record and after the last: a few thousand papers
-    at a time, each part added to `digest`. Whole, the records' dicts and their JSON
-    were each as large as the papers again (1.9 GB of JSON at 1M papers) on top of
-    them, at an import's peak. The newlines are JSON's whitespace (a newline inside
-    a text is written `\\n`), so a start without the paper file can cut the file
-    into runs of whole records and read them in parallel (`reader.coldload`)."""
-    for start in range(0, len(papers), _CHUNK):
-        places = range(start, min(start + _CHUNK, len(papers)))
-        dicts = map(papers.dict_at, places) if isinstance(papers, Papers) else (papers[i].to_dict() for i in places)
-        body = coldload.SEPARATOR.join(b'"%d":%s' % (n + 1, jsoncodec.dumps(data)) for n, data in zip(places, dicts, strict=True))
-        for part in (coldload.SEPARATOR if start else coldload.HEAD, body):
-            digest.update(part)
-            yield part
-    end = coldload.TAIL if papers else b'{"%s":{}}' % PAPERS_TABLE.encode()
-    digest.update(end)
-    yield end
 
 
 class Store:
@@ -701,6 +682,7 @@ class Store:
         rebase: Callable[[list[Paper]], list[Paper]] | None = None,
         aliases: Callable[[], Mapping[str, str] | None] | None = None,
         announce: Callable[[str], None] | None = None,
+        aside: SaveAside | None = None,
     ) -> PaperTable | None:
         """Rewrite library.json whole in TinyDB's layout, its segments merged in and then
         deleted (an interrupted compaction leaves segments of the old base, which
@@ -716,19 +698,23 @@ class Store:
         loses the other's papers. `aliases()`, if given, is `paperkeys.aliases_of` the
         papers written, as the caller already knows it (an import does: it merges by
         them), saving a second pass over the papers' keys. `announce(step)` hears of
-        each write before it starts (each takes seconds at 1M papers).
+        each write before it starts (each takes seconds at 1M papers). `aside`: library.json
+        and the paper file's columns of `papers`, being written by another process (not
+        used if rebased).
         """
         # A table's papers (an import's) stay where they are, each decoded as it is written.
         papers = papers if isinstance(papers, Papers) else list(papers)
         if announce:
             announce(f"writing {self.library_path.name}")
-        staged, content_id = self._stage_library(papers)
+        written_aside = aside.library() if aside is not None else None
+        staged, content_id = written_aside if written_aside is not None else self._stage_library(papers)
         try:
             with home_lock(self.home):
                 if rebase is not None and self.library_replaced():
                     staged.discard()
                     papers = rebase(list(self.read_library().papers.values()))
                     staged, content_id = self._stage_library(papers)
+                    aside = None
                 # Segments over the very bytes written (a removal of what they added)
                 # would apply again if the process died before they were deleted.
                 self._delete_segments(content_id)
@@ -742,7 +728,7 @@ class Store:
                 if written is not None:
                     if announce:
                         announce("writing the fast-start copy")
-                    file = self._write_caches(written, content_id, papers, aliases() if aliases else None)
+                    file = self._write_caches(written, content_id, papers, aliases() if aliases else None, aside)
                 table = self._table([file or list(papers)], None)
                 self.sync_library(LibraryVersion(table, content_id, self.layout(), content_id))
         except BaseException:
@@ -754,7 +740,7 @@ class Store:
         """library.json as `papers`, written beside it to be renamed over it, and its content id."""
         digest = snapshot.content_digest()
         try:
-            return stage(_library_chunks(papers, digest), self.library_path), digest.hexdigest()
+            return stage(coldload.library_chunks(len(papers), _dict_at(papers), digest), self.library_path), digest.hexdigest()
         except OSError as error:
             raise save_failed(self.library_path, error) from error
 
@@ -827,6 +813,7 @@ class Store:
         *,
         count: int,
         announce: Callable[[str], None] | None = None,
+        aside: SaveAside | None = None,
     ) -> PaperTable | None:
         """An import's save: `changed()` (the `count` papers it added or changed, as
         `papers`, the whole library, now holds them) as a new segment, or, when
@@ -836,9 +823,9 @@ class Store:
         If another process changed the library since this store read it, its papers
         are read under the lock and `rebase(theirs)` makes this import's changes
         again onto them (see `save_papers`); `changed()` is asked after that.
-        `announce`: as for `save_papers` (a segment is written in one step)."""
+        `announce` and `aside`: as for `save_papers` (a segment is written in one step)."""
         if self.compaction_due(count, len(papers)):  # the papers are read only now, one by one
-            return self.save_papers(papers.in_order(), rebase, aliases, announce)
+            return self.save_papers(papers.in_order(), rebase, aliases, announce, aside)
         records = changed()
         version_papers = papers
         raw = _segment_bytes(records)  # outside the lock
@@ -878,10 +865,16 @@ class Store:
         content_id: str,
         papers: Sequence[Paper],
         aliases: Mapping[str, str] | None = None,
+        aside: SaveAside | None = None,
     ) -> snapshot.PaperFile | None:
         """The paper file and the keys file of library.json as `papers` (see `paperkeys`);
-        the paper file as read back (None if it could not be written)."""
-        snapshot.write(self.papers_path, made_from, content_id, papers)
+        the paper file as read back (None if it could not be written). `aside`: its columns
+        being encoded in another process, used if it succeeds."""
+        encoded = aside.columns() if aside is not None else None
+        if encoded is not None and len(encoded[1]) == len(papers):
+            snapshot.write_columns(self.papers_path, made_from, content_id, encoded[0], [encoded[1]])
+        else:
+            snapshot.write(self.papers_path, made_from, content_id, papers)
         self.save_keys(made_from, content_id, papers, aliases)
         return _read_back(self.papers_path, self.library_path, made_from)
 

@@ -323,17 +323,17 @@ def test_a_reader_started_while_an_import_writes_the_library_leaves_its_file_alo
     """The import writes library.json beside it before it takes the home's lock; a
     reader (the app, a CLI call) started meanwhile sweeps the temp files killed
     writers left, and must not take this one for one of them."""
-    from reader import store
+    from reader import coldload
 
-    real = store._library_chunks
+    real = coldload.library_chunks
 
-    def chunks_with_a_reader_starting(papers, digest):
-        for n, chunk in enumerate(real(papers, digest)):
+    def chunks_with_a_reader_starting(count, dict_at, digest):
+        for n, chunk in enumerate(real(count, dict_at, digest)):
             if n == 2:
                 Store(tmp_path)  # sweeps
             yield chunk
 
-    monkeypatch.setattr(store, "_library_chunks", chunks_with_a_reader_starting)
+    monkeypatch.setattr(coldload, "library_chunks", chunks_with_a_reader_starting)
     papers = [paper(n) for n in range(3000)]
     Store(tmp_path).save_papers(papers)
     assert Store(tmp_path).load_papers() == papers and not list(tmp_path.glob(".*.tmp"))
