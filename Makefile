@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test check bench clean browser compile
 
-$(STAMP): pyproject.toml reader/search/inverter.c
+$(STAMP): pyproject.toml reader/search/inverter.c reader/search/build_inverter.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -50,4 +50,4 @@ bench: compile
 	$(BIN)/python bench/fetch.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) build dist .pytest_cache reader/search/_inverter*.so

@@ -264,10 +264,12 @@ class Importing:
                 ids = changed if moved is None else dict.fromkeys(moved.get(pid, pid) for pid in changed)
                 return [self.papers[pid] for pid in ids]
 
-            # Started first, to run beside the index's workers while this process gathers the index's facts.
-            aside = SaveAside.start(self.papers, self.store.library_path)
+            aside: SaveAside | None = None
             try:
                 with self._undone_if_unsaved(before):
+                    if self.store.compaction_due(len(changed), len(self.papers)):
+                        # First, to run beside the index's workers while this process gathers the index's facts.
+                        aside = SaveAside.start(self.papers, self.store.library_path)
                     if index and self._index is None:
                         # Indexing the abstracts in worker processes while library.json is written
                         # takes seconds off a large import. Of the table itself, not a copy (`in_order`):

@@ -39,7 +39,7 @@ import numpy as np
 
 from reader import snapshot
 from reader.marshalfile import Damaged
-from reader.models import Paper, values_dict
+from reader.models import Paper
 from reader.snapshot import PaperFile
 from reader.spill import Spill
 
@@ -237,9 +237,9 @@ class PaperTable(Mapping[str, Paper]):
 
     def dict_at(self, place: int) -> dict[str, Any]:
         """`at(place).to_dict()`: for an import's papers in its temp file, made from the
-        record as held, without the Paper (see `models.values_dict`)."""
+        record as held, without the Paper (see `snapshot.record_dict`)."""
         held = self._held_record(place)
-        return values_dict(snapshot.values_of(held)) if held is not None else self.at(place).to_dict()
+        return snapshot.record_dict(held) if held is not None else self.at(place).to_dict()
 
     def _held_record(self, place: int) -> bytes | None:
         """The record of the paper at `place` as an import's temp file holds it; None if it is not held so."""
@@ -247,7 +247,7 @@ class PaperTable(Mapping[str, Paper]):
             return self._changed.record(self._added[place])
         return None
 
-    def held_places(self) -> tuple[int, array[int]] | None:
+    def held_places(self) -> tuple[int, array[int], array[int]] | None:
         """Where an import's temp file holds every paper's record, in the library's order
         (see `Spill.places`); None if not all are held so (some lie in paper files)."""
         if not self._files and isinstance(self._changed, Spill):

@@ -31,11 +31,11 @@ def worker_ended(returncode: int) -> str:
     return f"exit status {returncode}"
 
 
-def say_worker_failed(doing: str, problem: str) -> None:
+def say_worker_failed(doing: str, problem: str, done: str = "read") -> None:
     """One line on stderr (the app captures it for its log) for a worker `doing` its
-    share that failed: its work is done in this process, which only takes longer."""
+    share that failed: its work is `done` in this process, which only takes longer."""
     print(
-        f"reader: a worker {doing} failed ({problem}); read in the main process instead, which is slower",
+        f"reader: a worker {doing} failed ({problem}); {done} in the main process instead, which is slower",
         file=sys.stderr,
         flush=True,
     )

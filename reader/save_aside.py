@@ -33,21 +33,21 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import zstandard
 
 from reader import coldload, snapshot
 from reader.coldload import read_blob, write_blob
 from reader.files import Staged, staging, write_all
-from reader.models import values_dict
 from reader.papertable import PaperTable
 from reader.resources import say_worker_failed, worker_ended, worker_env
 
 SMALLEST = 20_000  # papers worth a child for (as the search index's workers)
-_CONTENT_ID = re.compile(rb"[0-9a-f]{32}\n")
+_CONTENT_ID = re.compile(rb"[0-9a-f]{%d}\n" % (2 * snapshot.content_digest().digest_size))  # its hex digest
+_ENDS_WITHIN = 10  # seconds a child whose output ended is given to end, to say how it did
 
-Encoded = tuple[zstandard.ZstdCompressionDict | None, snapshot.Columns]  # the paper file's dictionary and columns
+PaperColumns = tuple[zstandard.ZstdCompressionDict | None, snapshot.Columns]  # the paper file's dictionary and columns
 
 
 class SaveAside:
@@ -64,7 +64,7 @@ class SaveAside:
         held = papers.held_places() if len(papers) >= SMALLEST else None
         if held is None:
             return None
-        source, places = held
+        source, starts, sizes = held
         staged = records = None
         try:
             staged = staging(library)
@@ -90,9 +90,13 @@ class SaveAside:
         try:
             with proc.stdin as stream:
                 write_blob(stream, marshal.dumps((papers.ids(), papers.dates())))
-                write_blob(stream, places)
+                write_blob(stream, starts)
+                write_blob(stream, sizes)
         except OSError:
             pass  # it died: `library` says so
+        except BaseException:
+            aside.stop()  # interrupted: no child or temp file is left
+            raise
         return aside
 
     def library(self) -> tuple[Staged, str] | None:
@@ -106,8 +110,9 @@ class SaveAside:
         self._handed = self._staged
         return self._staged, line[:-1].decode("ascii")
 
-    def columns(self) -> Encoded | None:
-        """The paper file's dictionary and columns, once the child is done (None if it failed, which is said)."""
+    def columns(self, count: int) -> PaperColumns | None:
+        """The paper file's dictionary and columns, of `count` papers, once the child is
+        done (None if it failed, which is said)."""
         if self._handed is None:
             return None  # said by `library`
         assert self._proc.stdout is not None
@@ -120,15 +125,21 @@ class SaveAside:
         if self._proc.wait() != 0:
             self._failed("")  # said by its exit status
             return None
+        if len(columns) != count:
+            _say(f"sent back {len(columns)} papers of {count}")
+            return None
         columns.records = self._records
         return (zstandard.ZstdCompressionDict(dictionary.tobytes()) if dictionary else None), columns
 
     def _failed(self, problem: str) -> None:
-        """Said: how the child ended if it failed, else `problem` (it is stopped)."""
-        code = self._proc.poll()
-        if code is None:
+        """Said: how the child ended if it failed, else `problem`; it is ended either way.
+        Its output ended or made no sense: it is ending (killed, failed), or is stopped."""
+        try:
+            code = self._proc.wait(timeout=_ENDS_WITHIN)
+        except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+            code = 0
         _say(worker_ended(code) if code else problem)
 
     def stop(self) -> None:
@@ -151,7 +162,7 @@ def _records_file(folder: Path) -> IO[bytes]:
 
 
 def _say(problem: str) -> None:
-    say_worker_failed("writing library.json and its fast-start copy", problem)
+    say_worker_failed("writing library.json and its fast-start copy", problem, done="written")
 
 
 def serve(source: int, library: int, records: IO[bytes], given: IO[bytes], out: IO[bytes]) -> None:
@@ -162,21 +173,16 @@ def serve(source: int, library: int, records: IO[bytes], given: IO[bytes], out: 
     # imports of 1M took 55.8 and 54.1 s so, 55.1 and 52.8 s not niced).
     gc.disable()  # ids and dates, none in a cycle: the collector would only slow this down
     ids, dates = marshal.loads(read_blob(given, "B"))
-    places = read_blob(given, "q")
+    starts, sizes = read_blob(given, "q"), read_blob(given, "I")
 
     def record_at(place: int) -> bytes:
-        where = places[place]
-        size = where & 0xFFFFFFFF
-        data = os.pread(source, size, where >> 32)
-        if len(data) != size:
+        data = os.pread(source, sizes[place], starts[place])
+        if len(data) != sizes[place]:
             raise EOFError("a record cut short")
         return data
 
-    def dict_at(place: int) -> dict[str, Any]:
-        return values_dict(snapshot.values_of(record_at(place)))  # as `Papers.dict_at`
-
     digest = snapshot.content_digest()
-    write_all(library, coldload.library_chunks(len(ids), dict_at, digest))
+    write_all(library, coldload.library_chunks(len(ids), lambda place: snapshot.record_dict(record_at(place)), digest))
     out.write(digest.hexdigest().encode("ascii") + b"\n")
     out.flush()
     dictionary, columns = snapshot.encode(ids, dates, record_at, records)

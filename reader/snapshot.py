@@ -57,7 +57,7 @@ from reader.files import replaced
 from reader.marshalfile import Damaged
 from reader.marshalfile import aligned as _aligned
 from reader.marshalfile import put as _put  # (a name here: a test makes it fail)
-from reader.models import FIELDS, SOURCES_AT, Paper, Source, record_values
+from reader.models import FIELDS, SOURCES_AT, Paper, Source, record_values, values_dict
 
 PAPERS_FILE = "library.papers"
 SEEN_FILE = f"{PAPERS_FILE}.seen"  # (a library.json stat, the content id its bytes were found to have): see seen_path
@@ -162,6 +162,11 @@ def decode(data: bytes) -> Paper:
 def values_of(data: bytes) -> tuple[Any, ...]:
     """A record's field values, each source as the tuple of its fields (see `models.values_dict`)."""
     return marshal.loads(data)
+
+
+def record_dict(data: bytes) -> dict[str, Any]:
+    """`decode(data).to_dict()`, without the Paper (library.json is written from records so)."""
+    return values_dict(values_of(data))
 
 
 class Decoded(NamedTuple):

@@ -137,10 +137,12 @@ class Spill(MutableMapping[str, Paper]):
     def __len__(self) -> int:
         return len(self._where)
 
-    def places(self, paper_ids: Iterable[str]) -> tuple[int, array[int]]:
+    def places(self, paper_ids: Iterable[str]) -> tuple[int, array[int], array[int]]:
         """Where the records of `paper_ids` lie, for another process to read them: the
-        file's descriptor, and for each its start << 32 | its size."""
-        return self._records.written(), array("q", map(self._where.__getitem__, paper_ids))
+        file's descriptor, each one's start and each one's size."""
+        where = list(map(self._where.__getitem__, paper_ids))
+        starts = array("q", (place >> 32 for place in where))
+        return self._records.written(), starts, array("I", (place & 0xFFFFFFFF for place in where))
 
     def date_of(self, paper_id: str) -> str:
         """`self[paper_id].date`, without reading the paper."""

@@ -394,7 +394,7 @@ def _read_back(path: Path, source: Path, made_from: snapshot.Identity) -> snapsh
 
 
 def _dict_at(papers: Sequence[Paper]) -> Callable[[int], dict[str, Any]]:
-    """`papers[place].to_dict()`; an import's held papers' made from their records, with no Paper (`Papers.dict_at`)."""
+    """`papers[place].to_dict()`: for an import's papers (`Papers`), made from their records, with no Paper."""
     return papers.dict_at if isinstance(papers, Papers) else lambda place: papers[place].to_dict()
 
 
@@ -712,9 +712,11 @@ class Store:
             with home_lock(self.home):
                 if rebase is not None and self.library_replaced():
                     staged.discard()
+                    if aside is not None:
+                        aside.stop()  # of papers no longer the ones written: its core is the rebase's
+                        aside = None
                     papers = rebase(list(self.read_library().papers.values()))
                     staged, content_id = self._stage_library(papers)
-                    aside = None
                 # Segments over the very bytes written (a removal of what they added)
                 # would apply again if the process died before they were deleted.
                 self._delete_segments(content_id)
@@ -870,8 +872,8 @@ class Store:
         """The paper file and the keys file of library.json as `papers` (see `paperkeys`);
         the paper file as read back (None if it could not be written). `aside`: its columns
         being encoded in another process, used if it succeeds."""
-        encoded = aside.columns() if aside is not None else None
-        if encoded is not None and len(encoded[1]) == len(papers):
+        encoded = aside.columns(len(papers)) if aside is not None else None
+        if encoded is not None:
             snapshot.write_columns(self.papers_path, made_from, content_id, encoded[0], [encoded[1]])
         else:
             snapshot.write(self.papers_path, made_from, content_id, papers)

@@ -39,6 +39,7 @@ typedef struct {
     size_t slot_count; /* a power of two, at least twice the words */
     long long next;   /* the least document number `add` takes next */
     uint32_t *order;  /* the words in order, once laid out; then `documents` hands their postings over */
+    int failed;       /* an `add` failed part-way: its postings are not a text's whole, so none is given */
     size_t given_words, given_docs; /* how far `documents` has gone: word, and document within it */
 } Inverter;
 
@@ -163,15 +164,15 @@ static PyObject *Inverter_add(Inverter *self, PyObject *args) {
     long long first;
     if (!PyArg_ParseTuple(args, "OLO:add", &texts, &first, &fold))
         return NULL;
-    if (self->order) {
-        PyErr_SetString(PyExc_ValueError, "the postings were laid out already");
+    if (self->order || self->failed) {
+        PyErr_SetString(PyExc_ValueError, self->failed ? "an earlier add failed" : "the postings were laid out already");
         return NULL;
     }
     PyObject *seq = PySequence_Fast(texts, "texts must be a sequence");
     if (!seq)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    if (first < self->next || first + n > INT32_MAX) {
+    if (first < self->next || first > INT32_MAX - n) {
         Py_DECREF(seq);
         PyErr_SetString(PyExc_ValueError, "document numbers must ascend and fit 31 bits");
         return NULL;
@@ -215,8 +216,10 @@ static PyObject *Inverter_add(Inverter *self, PyObject *args) {
     }
     free(scratch);
     Py_DECREF(seq);
-    if (failed)
+    if (failed) {
+        self->failed = 1;
         return NULL;
+    }
     self->next = first + n;
     Py_RETURN_NONE;
 }
@@ -232,8 +235,8 @@ static int by_word(const void *a, const void *b) {
 /* (words, offsets): the words in order (UTF-8's byte order is str's), and where each
    one's documents start in what `documents` hands over, as int64 bytes (one more: the end). */
 static PyObject *Inverter_laid_out(Inverter *self, PyObject *Py_UNUSED(ignored)) {
-    if (self->order) {
-        PyErr_SetString(PyExc_ValueError, "the postings were laid out already");
+    if (self->order || self->failed) {
+        PyErr_SetString(PyExc_ValueError, self->failed ? "an earlier add failed" : "the postings were laid out already");
         return NULL;
     }
     uint32_t *order = malloc((self->count ? self->count : 1) * sizeof(uint32_t));

@@ -167,7 +167,7 @@ def invert(texts: Iterable[str], docnos: Iterable[int], into: defaultdict[str, a
 
 class Inversion:
     """Postings of texts given in the order of their document numbers, laid out once
-    at the end: in C (`inverter.c`: 5x faster, the bulk of an import's index) where
+    at the end: in C (`inverter.c`: 4x faster, the bulk of an import's index) where
     it is built, else by `invert`."""
 
     def __init__(self) -> None:

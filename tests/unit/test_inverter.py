@@ -74,12 +74,31 @@ def test_the_documents_come_in_chunks_of_any_size_as_one_whole():
 def test_the_c_inverter_refuses_what_python_would_get_wrong():
     inverter = postings._Inverter()
     inverter.add(["a b"], 5, fold)
-    with pytest.raises(ValueError, match="ascend"):
-        inverter.add(["c"], 4, fold)  # a lower document: its postings would not ascend
-    with pytest.raises(TypeError):
-        inverter.add([b"bytes"], 6, fold)
-    with pytest.raises(ValueError, match="ascend"):
-        inverter.add(["d"], 2**31, fold)
+    for first in (4, 2**31, 2**63 - 1):  # a lower document (its postings would not ascend), past 31 bits
+        with pytest.raises(ValueError, match="ascend"):
+            inverter.add(["c"], first, fold)
     inverter.laid_out()
     with pytest.raises(ValueError, match="laid out"):
         inverter.add(["e"], 7, fold)
+
+
+def test_a_c_inverter_whose_add_failed_part_way_gives_nothing():
+    """Its postings hold a part of the texts given: none of them is handed over."""
+    inverter = postings._Inverter()
+    with pytest.raises(TypeError):
+        inverter.add(["a b", b"bytes"], 0, fold)
+    for again in (lambda: inverter.add(["c"], 2, fold), inverter.laid_out):
+        with pytest.raises(ValueError, match="an earlier add failed"):
+            again()
+
+
+def test_postings_of_many_distinct_words_are_pythons():
+    """Past the first sizes of the C's hash table, words and bytes of words (1 MB):
+    200,000 words, 20,000 texts."""
+    texts = [" ".join(f"w{n}x{k}longerthaneightbytes{n % 7}" for k in range(10)) for n in range(20_000)]
+    inversion = Inversion()
+    for first in range(0, len(texts), 2000):
+        inversion.add(texts[first : first + 2000], first)
+    part = inversion.part()
+    assert len(part.words) == 200_000
+    assert (part.words, list(part.offsets), list(part.data)) == as_python(texts)

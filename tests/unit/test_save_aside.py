@@ -102,7 +102,33 @@ def test_a_child_failing_after_library_json_leaves_the_paper_file_to_this_proces
     assert (tmp_path / "aside" / "library.json").read_bytes() == (here[0] / "library.json").read_bytes()
     assert paper_file_papers(tmp_path / "aside") == paper_file_papers(here[0])
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1 and "fast-start copy failed" in lines[0]
+    assert len(lines) == 1 and "fast-start copy failed (exit status 1); written in the main process" in lines[0]
+    assert not list((tmp_path / "aside").glob(".*.tmp"))
+
+
+def test_an_import_another_process_saved_before_is_rebased_onto_it(tmp_path, children, monkeypatch, capsys):
+    """Another import wrote library.json while this one merged: this one's papers are
+    written again onto it, here (the child's files are of papers no longer the ones
+    written), and both imports' papers are kept."""
+    home = tmp_path / "home"
+    other = CORPORA / "bibtex-pmlr" / "colt23.bib"
+    library = save_aside.SaveAside.library
+
+    def another_import_first(aside):
+        if len(children) == 1:  # not in the other import's own save
+            Library.open(home, seed=False).import_paths([other])
+        return library(aside)
+
+    monkeypatch.setattr(save_aside.SaveAside, "library", another_import_first)
+    mine, _ = imported(home)
+    assert len(children) == 2  # this import's child, and the other import's own
+    theirs = Library.open(tmp_path / "theirs", seed=False)
+    theirs.import_paths([other])
+    restarted = Library.open(home, seed=False)
+    assert set(restarted.papers) == set(mine.papers) and set(theirs.papers) < set(mine.papers)
+    assert paper_file_papers(home) == list(restarted.papers.values())
+    assert capsys.readouterr().err == ""
+    assert not list(home.glob(".*.tmp"))
 
 
 def test_a_child_that_cannot_start_leaves_the_files_to_this_process(tmp_path, here, monkeypatch, capsys):

@@ -74,3 +74,16 @@ def test_a_paper_the_full_disk_refused_is_not_counted_in_the_library(tmp_path, m
         table[paper(1).id] = paper(1)
     assert len(table) == 1
     assert list(table.in_order()) == [paper(0)]
+
+
+def test_where_records_lie_is_told_past_4_gb_of_them(tmp_path):
+    """Another process (reader.save_aside) reads each record where `places` says: an
+    import that merged much has a temp file past 2 and 4 GB (start << 32 would not fit 63 bits)."""
+    spill = Spill(tmp_path)
+    for n in range(3):
+        spill[paper(n).id] = paper(n)
+    far = 5 << 30  # 5 GiB in
+    spill._where[paper(1).id] = far << 32 | 77  # as a record appended there would be placed
+    descriptor, starts, sizes = spill.places([paper(1).id, paper(0).id])
+    assert (starts[0], sizes[0], starts[1]) == (far, 77, 0)
+    assert os.pread(descriptor, sizes[1], starts[1]) == spill.record(paper(0).id)
