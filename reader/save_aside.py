@@ -18,8 +18,8 @@ length-prefixed blobs. On its stdout it writes library.json's content id on a
 line once that file is written and fsynced, then the dictionary and the columns
 (`snapshot.Columns`, but for the records: those are in their file).
 
-Only papers all held in one temp file (an import into an empty home: the large
-one) are written so, from SMALLEST of them. A child that cannot start or fails
+Only an import that writes library.json whole, of papers all held in one temp
+file (into an empty home: the large one), is written so, from SMALLEST papers. A child that cannot start or fails
 costs only time: what it did not give is written here as before, and stderr says so.
 """
 
