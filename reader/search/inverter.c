@@ -159,15 +159,20 @@ static int add_text(Inverter *self, const char *text, Py_ssize_t size, int fold_
     return 0;
 }
 
+/* Is it past adding and laying out (laid out already, or an `add` failed)? Says so. */
+static int spent(const Inverter *self) {
+    if (self->order || self->failed)
+        PyErr_SetString(PyExc_ValueError, self->failed ? "an earlier add failed" : "the postings were laid out already");
+    return self->order || self->failed;
+}
+
 static PyObject *Inverter_add(Inverter *self, PyObject *args) {
     PyObject *texts, *fold;
     long long first;
     if (!PyArg_ParseTuple(args, "OLO:add", &texts, &first, &fold))
         return NULL;
-    if (self->order || self->failed) {
-        PyErr_SetString(PyExc_ValueError, self->failed ? "an earlier add failed" : "the postings were laid out already");
+    if (spent(self))
         return NULL;
-    }
     PyObject *seq = PySequence_Fast(texts, "texts must be a sequence");
     if (!seq)
         return NULL;
@@ -235,10 +240,8 @@ static int by_word(const void *a, const void *b) {
 /* (words, offsets): the words in order (UTF-8's byte order is str's), and where each
    one's documents start in what `documents` hands over, as int64 bytes (one more: the end). */
 static PyObject *Inverter_laid_out(Inverter *self, PyObject *Py_UNUSED(ignored)) {
-    if (self->order || self->failed) {
-        PyErr_SetString(PyExc_ValueError, self->failed ? "an earlier add failed" : "the postings were laid out already");
+    if (spent(self))
         return NULL;
-    }
     uint32_t *order = malloc((self->count ? self->count : 1) * sizeof(uint32_t));
     if (!order)
         return PyErr_NoMemory();
